@@ -1,0 +1,44 @@
+"""Provider-neutral stream events: what every adapter yields, and nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chattui.core.usage import Usage
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class UsageReported:
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class ResponseId:
+    id: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: str | None = None
+    """The provider's finish/stop reason (`stop`, `length`, `tool_calls`, `end_turn` …)."""
+
+
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | UsageReported | ResponseId | Finished

@@ -1,0 +1,87 @@
+"""Records the store hands out and the core works on. Plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chattui.core.usage import Usage
+
+STREAMING, COMPLETE, STOPPED, FAILED, INTERRUPTED = (
+    "streaming",
+    "complete",
+    "stopped",
+    "failed",
+    "interrupted",
+)
+"""Turn statuses. `streaming` only lives while a reply arrives; a crash leaves it behind,
+and the store turns it into `interrupted` when it next opens."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    title: str | None
+    provider: str
+    model: str
+    persona: str | None
+    mode: str
+    base_url_host: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: str
+    role: str
+    content: str
+    created_at: float
+    status: str | None = None
+    """For a reply: its turn's status. None for user messages."""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnMeta:
+    """What is known about a turn before it is sent."""
+
+    provider: str
+    model: str
+    base_url_host: str | None = None
+    persona: str | None = None
+    prefix_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What is known once a turn has ended, however it ended."""
+
+    status: str
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = None
+    response_id: str | None = None
+    error: str | None = None
+    finish_reason: str | None = None
+    first_token_ms: float | None = None
+    duration_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    id: int
+    conversation_id: str
+    user_message_id: int | None
+    reply_message_id: int | None
+    meta: TurnMeta
+    status: str
+    usage: Usage
+    cost_usd: float | None
+    response_id: str | None
+    error: str | None
+    started_at: float
+    finished_at: float | None
+    first_token_ms: float | None = None
+    duration_ms: float | None = None
+    finish_reason: str | None = None

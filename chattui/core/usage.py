@@ -1,0 +1,108 @@
+"""One normalised usage record for every provider.
+
+`input_total` always INCLUDES cache reads and writes (the "total-input" convention that
+genai-prices uses). OpenAI and Gemini already report it that way; Anthropic's
+`input_tokens` excludes both, so its mapper adds them back. A field the provider did not
+report is `None` ("unknown"), never a silent 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_total: int | None = None
+    cache_read: int | None = None
+    cache_write_5m: int | None = None
+    cache_write_1h: int | None = None
+    output: int | None = None
+    reasoning: int | None = None
+    cost_reported: float | None = None
+    """A cost the gateway itself reported (OpenRouter's `usage.cost`), in USD."""
+    estimated: bool = False
+    """True when the provider sent no usage (a stopped or dropped reply) and chattui
+    counted the tokens itself: shown with "≈"."""
+
+    @property
+    def cache_write(self) -> int | None:
+        """All cache writes, whatever their TTL; None when neither part is known."""
+        if self.cache_write_5m is None and self.cache_write_1h is None:
+            return None
+        return (self.cache_write_5m or 0) + (self.cache_write_1h or 0)
+
+    @property
+    def uncached_input(self) -> int | None:
+        """Input tokens billed at the plain input rate."""
+        if self.input_total is None:
+            return None
+        return self.input_total - (self.cache_read or 0) - (self.cache_write or 0)
+
+    @property
+    def hit_ratio(self) -> float | None:
+        """Share of the prompt served from the cache (None when unknown)."""
+        if not self.input_total or self.cache_read is None:
+            return None
+        return self.cache_read / self.input_total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _get(obj: Any, *path: str) -> Any:
+    """Walk dicts or SDK objects along `path`; None as soon as a step is missing."""
+    for key in path:
+        if obj is None:
+            return None
+        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return obj
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def from_openai_chat(usage: Any) -> Usage:
+    """Chat Completions `usage` (also Gemini's and OpenRouter's compatible endpoints)."""
+    cost = _get(usage, "cost")
+    return Usage(
+        input_total=_int(_get(usage, "prompt_tokens")),
+        cache_read=_int(_get(usage, "prompt_tokens_details", "cached_tokens")),
+        cache_write_5m=_int(_get(usage, "prompt_tokens_details", "cache_write_tokens")),
+        output=_int(_get(usage, "completion_tokens")),
+        reasoning=_int(_get(usage, "completion_tokens_details", "reasoning_tokens")),
+        cost_reported=float(cost) if isinstance(cost, (int, float)) else None,
+    )
+
+
+def from_openai_responses(usage: Any) -> Usage:
+    """Responses API `usage` from `response.completed`."""
+    return Usage(
+        input_total=_int(_get(usage, "input_tokens")),
+        cache_read=_int(_get(usage, "input_tokens_details", "cached_tokens")),
+        cache_write_5m=_int(_get(usage, "input_tokens_details", "cache_write_tokens")),
+        output=_int(_get(usage, "output_tokens")),
+        reasoning=_int(_get(usage, "output_tokens_details", "reasoning_tokens")),
+    )
+
+
+def from_anthropic(usage: Any) -> Usage:
+    """Anthropic `usage`: its `input_tokens` EXCLUDES cache reads and writes."""
+    plain = _int(_get(usage, "input_tokens"))
+    read = _int(_get(usage, "cache_read_input_tokens"))
+    write = _int(_get(usage, "cache_creation_input_tokens"))
+    w5 = _int(_get(usage, "cache_creation", "ephemeral_5m_input_tokens"))
+    w1 = _int(_get(usage, "cache_creation", "ephemeral_1h_input_tokens"))
+    if w5 is None and w1 is None and write is not None:
+        w5, w1 = write, 0
+    total = None if plain is None else plain + (read or 0) + (write or 0)
+    return Usage(
+        input_total=total,
+        cache_read=read,
+        cache_write_5m=w5,
+        cache_write_1h=w1,
+        output=_int(_get(usage, "output_tokens")),
+        reasoning=_int(_get(usage, "output_tokens_details", "thinking_tokens")),
+    )

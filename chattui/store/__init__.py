@@ -1,0 +1,5 @@
+"""Conversation store: SQLite, no UI."""
+
+from chattui.store.db import Store
+
+__all__ = ["Store"]

@@ -1,0 +1,105 @@
+"""Schema migrations: a list of small named functions, each applied once, in order.
+
+Applied names are recorded in `_migrations`, so a new database and an old one both end
+at the same schema. Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run `;`-separated statements inside the caller's transaction (unlike executescript)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            persona TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            user_message_id INTEGER REFERENCES messages(id),
+            reply_message_id INTEGER REFERENCES messages(id),
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            status TEXT NOT NULL,
+            input_total INTEGER,
+            cache_read INTEGER,
+            cache_write_5m INTEGER,
+            cache_write_1h INTEGER,
+            output INTEGER,
+            reasoning INTEGER,
+            cost_usd REAL,
+            response_id TEXT,
+            error TEXT,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        );
+        CREATE INDEX turns_by_conversation ON turns(conversation_id, id);
+        """
+    )
+
+
+def m002_turn_details(db: sqlite3.Connection) -> None:
+    """Where a turn went and how it went: host, persona prefix, latency, reported cost."""
+    for column in (
+        "base_url_host TEXT",
+        "persona TEXT",
+        "prefix_fingerprint TEXT",
+        "first_token_ms REAL",
+        "duration_ms REAL",
+        "cost_reported REAL",
+        "finish_reason TEXT",
+        "usage_estimated INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE turns ADD COLUMN {column}")
+    db.execute("ALTER TABLE conversations ADD COLUMN base_url_host TEXT")
+    db.execute("ALTER TABLE conversations ADD COLUMN mode TEXT NOT NULL DEFAULT 'full'")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details]
+
+
+def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Apply what is missing; return the names applied now."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for migration in MIGRATIONS if migrations is None else migrations:
+        if migration.__name__ in done:
+            continue
+        db.execute("BEGIN")  # DDL opens no implicit transaction: make each migration atomic
+        try:
+            migration(db)
+            db.execute("INSERT INTO _migrations VALUES (?, strftime('%s','now'))", (migration.__name__,))
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        applied.append(migration.__name__)
+    return applied
