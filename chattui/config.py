@@ -1,0 +1,442 @@
+"""Settings: built-in defaults, `config.toml`, `.env`, the environment and CLI flags.
+
+Layers, lowest to highest; every field comes from the highest layer that sets it:
+
+1. built-in defaults
+2. `config.toml` in the config directory (or the file given with `--config`)
+3. `.env` in the config directory, then `.env` in the current directory
+   (read with python-dotenv; `os.environ` is never modified)
+4. the environment
+5. command-line flags
+
+Directories: `CHATTUI_CONFIG_DIR` (environment, or `.env` in the current directory) and
+`CHATTUI_DATA_DIR` (environment or either `.env`; `--data-dir` beats it) replace the
+platform defaults (on Linux `~/.config/chattui` and `~/.local/share/chattui`). Relative
+paths are taken from the current directory.
+
+Variables: `CHATTUI_PROVIDER`, `CHATTUI_MODEL`, `CHATTUI_PERSONA`, `CHATTUI_MODE`,
+`CHATTUI_THEME`, `CHATTUI_BASE_URL` (any provider; beats the SDK variables below), and the
+SDKs' own `OPENAI_API_KEY`, `OPENAI_BASE_URL` (openai, openai-compatible),
+`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL` (anthropic) and `GEMINI_API_KEY`.
+
+`config.toml`:
+
+```toml
+provider = "openai"          # openai | openai-compatible | anthropic | gemini
+model = "gpt-4.1-mini"       # default depends on the provider
+base_url = "http://localhost:11434/v1"   # optional
+persona = "assistant"
+mode = "full"                # full | chained
+theme = "textual-dark"
+
+[api_keys]                   # optional; prefer env vars / .env
+openai = "sk-..."            # openai | openai-compatible | anthropic | gemini
+
+[keys]                       # remap bindings by id
+stop-reply = "escape"
+
+[prices."my-local-model"]    # USD per million tokens
+input = 0.5
+output = 1.5
+cache_read = 0.05            # optional, also cache_write and cache_write_1h
+```
+
+A mistake in a file never stops the app: a TOML syntax error drops that whole file, a bad
+key or value drops just that key, and each is reported in `Settings.problems` with its
+file and line. Bad flag values raise `ValueError`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
+MODES = ("full", "chained")
+DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "openai-compatible": "gpt-4.1-mini",
+                  "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
+KEY_ENV_VARS = {"openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY",
+                "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment variable
+
+_ENUMS = {"provider": PROVIDERS, "mode": MODES}
+_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme")
+_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices")
+_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+_ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
+               "CHATTUI_PERSONA": "persona", "CHATTUI_MODE": "mode", "CHATTUI_THEME": "theme",
+               "CHATTUI_BASE_URL": "base_url", "CHATTUI_DATA_DIR": "data_dir",
+               "OPENAI_BASE_URL": "base_url@openai", "ANTHROPIC_BASE_URL": "base_url@anthropic"}
+_ENV_API_KEYS = {"OPENAI_API_KEY": "openai", "ANTHROPIC_API_KEY": "anthropic",
+                 "GEMINI_API_KEY": "gemini"}
+_BASE_URL_FAMILY = {"openai": "openai", "openai-compatible": "openai", "anthropic": "anthropic"}
+_TYPE_NAMES = {bool: "boolean", int: "integer", float: "float", str: "string", dict: "table",
+               list: "array"}
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """USD per million tokens; None = not overridden."""
+
+    input: float
+    output: float
+    cache_read: float | None = None
+    cache_write: float | None = None
+    cache_write_1h: float | None = None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    provider: str = "openai"
+    model: str = ""  # "" resolves to DEFAULT_MODELS[provider]
+    base_url: str | None = None
+    persona: str = "assistant"
+    mode: str = "full"
+    theme: str = "textual-dark"
+    data_dir: Path
+    config_dir: Path
+    config_file: Path
+    conversation: str | None = None
+    continue_last: bool = False
+    emulator: bool = False
+    keys: Mapping[str, str] = field(default_factory=dict)
+    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    problems: tuple[ConfigProblem, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in _ENUMS:
+            if error := _check(getattr(self, name), name):
+                raise ValueError(f"invalid {name}: {error}")
+        if not self.model:
+            object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
+        for name in ("keys", "prices", "api_keys"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def api_key(self) -> str | None:
+        key = self.api_keys.get(self.provider)
+        if not key and self.provider == "openai-compatible":
+            key = self.api_keys.get("openai")
+        return key or None
+
+    def missing_key_hint(self) -> str | None:
+        """What to do about a missing API key; None when none is needed."""
+        if self.emulator or self.api_key():
+            return None
+        if self.provider == "openai-compatible" and _is_local(self.base_url):
+            return None
+        return (f"Set {KEY_ENV_VARS[self.provider]} (environment or .env) "
+                f"or [api_keys] {self.provider} in {self.config_file}")
+
+
+def load_settings(flags: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None,
+                  cwd: Path | None = None) -> Settings:
+    flags = dict(flags or {})
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    flag_layer = _flag_layer(flags)
+    cwd_env, cwd_report = _read_dotenv(cwd / ".env")
+    config_dir = _dir(environ.get("CHATTUI_CONFIG_DIR") or cwd_env.get("CHATTUI_CONFIG_DIR"),
+                      cwd, "config")
+    config_file = _config_file(flags.get("config"), config_dir, cwd)
+    toml_layer, toml_report = _read_toml(config_file)
+    dir_env, dir_report = _read_dotenv(config_dir / ".env", same_as=cwd / ".env")
+    env_report = _Report(ENVIRONMENT)
+    layers = [toml_layer, _env_layer(dir_env, dir_report), _env_layer(cwd_env, cwd_report),
+              _env_layer(environ, env_report), flag_layer]
+    merged, api_keys = {}, {}
+    for layer in layers:
+        merged.update(layer.fields)
+        api_keys.update(layer.api_keys)
+    return Settings(
+        **{name: merged[name] for name in _STR_FIELDS if name in merged and name != "base_url"},
+        base_url=_base_url(layers, merged.get("provider", "openai")),
+        data_dir=_dir(merged.get("data_dir"), cwd, "data"),
+        config_dir=config_dir, config_file=config_file,
+        conversation=flags.get("conversation"),
+        continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
+        keys=toml_layer.keys, prices=toml_layer.prices, api_keys=api_keys,
+        problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
+                       for p in r.problems))
+
+
+@dataclass
+class _Layer:
+    fields: dict[str, Any] = field(default_factory=dict)
+    api_keys: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    prices: dict[str, PriceOverride] = field(default_factory=dict)
+
+
+@dataclass
+class _Report:
+    """Problems found in one source; lines are looked up only when a problem occurs."""
+
+    path: Path
+    text: str = ""
+    toml: bool = False
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+    def add(self, key: tuple[str, ...], message: str, line: int | None = None) -> None:
+        if key:
+            line = self.line_of(key)
+            message = ".".join(k if re.fullmatch(r"[\w-]+", k) else f'"{k}"' for k in key) + (
+                ": " + message)
+        self.problems.append(ConfigProblem(self.path, line, message))
+
+    def line_of(self, key: tuple[str, ...]) -> int | None:
+        if not self.toml:
+            pattern = rf"^[ \t]*(?:export[ \t]+)?{re.escape(key[0])}[ \t]*="
+            found = re.search(pattern, self.text, re.MULTILINE)
+            return self.text.count("\n", 0, found.start()) + 1 if found else None
+        lines = _toml_key_lines(self.text)
+        while key and key not in lines:
+            key = key[:-1]
+        return lines.get(key)
+
+    def read(self) -> bool:
+        """Load `text` from `path`; False (with a problem if it exists) when unreadable."""
+        if not self.path.is_file():
+            return False
+        try:
+            self.text = self.path.read_text(encoding="utf-8")
+            return True
+        except (OSError, UnicodeDecodeError) as exc:
+            self.add((), f"cannot read file, ignored: {exc}")
+            return False
+
+
+def _toml_key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Map each key path (table headers included) to the first line that defines it."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            if (path := _toml_path(line)) is not None:
+                table = path
+                lines.setdefault(path, number)
+        elif "=" in line and (path := _toml_path(line.split("=", 1)[0] + "= 0")):
+            lines.setdefault(table + path, number)
+    return lines
+
+
+def _toml_path(snippet: str) -> tuple[str, ...] | None:
+    try:
+        node: Any = tomllib.loads(snippet)
+    except tomllib.TOMLDecodeError:
+        return None
+    path: tuple[str, ...] = ()
+    while isinstance(node, dict) and len(node) == 1:
+        ((key, node),) = node.items()
+        path += (key,)
+    return path
+
+
+def _read_toml(path: Path) -> tuple[_Layer, _Report]:
+    report = _Report(path, toml=True)
+    if not report.read():
+        return _Layer(), report
+    try:
+        data = tomllib.loads(report.text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" at column \1", str(exc))
+        last = len(report.text.splitlines()) or None  # "(at end of document)"
+        report.add((), f"invalid TOML, file ignored: {message}", int(line[1]) if line else last)
+        return _Layer(), report
+    layer = _Layer()
+    for name, value in data.items():
+        if name in _STR_FIELDS:
+            _put(layer.fields, name, value, report, (name,))
+        elif name in ("api_keys", "keys"):
+            allowed = PROVIDERS if name == "api_keys" else None
+            setattr(layer, name, _string_table(report, name, value, allowed))
+        elif name == "prices":
+            layer.prices = _prices(report, value)
+        else:
+            report.add((name,), _unknown(name, _TOP_KEYS))
+    return layer, report
+
+
+def _table(report: _Report, where: tuple[str, ...], value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    report.add(where, f"expected a table, got {_type_name(value)}")
+    return None
+
+
+def _string_table(report: _Report, name: str, value: Any,
+                  allowed: tuple[str, ...] | None) -> dict[str, str]:
+    """A table of strings; messages name the key, never the value (it may be a secret)."""
+    result: dict[str, str] = {}
+    for key, item in (_table(report, (name,), value) or {}).items():
+        if allowed and key not in allowed:
+            report.add((name, key), _unknown(key, allowed))
+        else:
+            _put(result, key, item, report, (name, key), kind="")
+    return result
+
+
+def _prices(report: _Report, value: Any) -> dict[str, PriceOverride]:
+    tables = _table(report, ("prices",), value) or {}
+    return {model: price for model, table in tables.items()
+            if (price := _price(report, ("prices", model), table))}
+
+
+def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride | None:
+    rates = {}
+    for key, rate in (_table(report, where, value) or {}).items():
+        if key not in _PRICE_FIELDS:
+            report.add(where + (key,), _unknown(key, _PRICE_FIELDS))
+        elif isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            report.add(where + (key,), f"expected a number, got {_type_name(rate)}")
+        elif not math.isfinite(rate) or rate < 0:
+            report.add(where + (key,), "must be a non-negative number")
+        else:
+            rates[key] = float(rate)
+    if missing := [key for key in ("input", "output") if key not in rates]:
+        if isinstance(value, dict):
+            report.add(where, f"needs {' and '.join(missing)}; override ignored")
+        return None
+    return PriceOverride(**rates)
+
+
+def _read_dotenv(path: Path, same_as: Path | None = None
+                 ) -> tuple[dict[str, str | None], _Report]:
+    """dotenv_values() of a file; its "could not parse" log records become problems."""
+    report = _Report(path)
+    if (same_as and path.resolve() == same_as.resolve()) or not report.read():
+        return {}, report
+    import logging
+
+    from dotenv import dotenv_values
+
+    def capture(record: logging.LogRecord) -> bool:
+        line = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        report.add((), "cannot parse this line; ignored", line)  # type: ignore[arg-type]
+        return False  # keep it off stderr
+
+    logger = logging.getLogger("dotenv.main")
+    logger.addFilter(capture)
+    try:
+        return dotenv_values(stream=io.StringIO(report.text)), report
+    finally:
+        logger.removeFilter(capture)
+
+
+def _env_layer(values: Mapping[str, str | None], report: _Report) -> _Layer:
+    layer = _Layer()
+    for var, name in _ENV_FIELDS.items():
+        if value := (values.get(var) or "").strip():
+            _put(layer.fields, name, value, report, (var,))
+    for var, provider in _ENV_API_KEYS.items():
+        if value := (values.get(var) or "").strip():
+            layer.api_keys[provider] = value
+    return layer
+
+
+def _flag_layer(flags: Mapping[str, Any]) -> _Layer:
+    layer = _Layer()
+    for name in _STR_FIELDS + ("data_dir",):
+        if (value := flags.get(name)) is not None:
+            if error := _check(str(value) if isinstance(value, Path) else value, name):
+                raise ValueError(f"invalid {name}: {error}")
+            layer.fields[name] = value
+    if (conversation := flags.get("conversation")) is not None:
+        if error := _check(conversation):
+            raise ValueError(f"invalid conversation: {error}")
+        if flags.get("continue_last"):
+            raise ValueError("--conversation and --continue cannot be used together")
+    return layer
+
+
+def _put(target: dict[str, Any], name: str, value: Any, report: _Report,
+         where: tuple[str, ...], kind: str | None = None) -> None:
+    """Store a valid value under `name`, or report why not (at `where`)."""
+    if error := _check(value, name if kind is None else kind):
+        report.add(where, error)
+    else:
+        target[name] = value
+
+
+def _check(value: Any, kind: str = "") -> str | None:
+    """What is wrong with `value` (never quoting it unless it is an enum), or None."""
+    if not isinstance(value, str):
+        return f"expected a string, got {_type_name(value)}"
+    if not value.strip():
+        return "must not be empty"
+    choices = _ENUMS.get(kind)
+    if choices and value not in choices:
+        return f"{value!r} is not one of: {', '.join(choices)}"
+    if kind.startswith("base_url") and urlsplit(value).scheme not in ("http", "https"):
+        return "expected an http:// or https:// URL"
+    return None
+
+
+def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    from difflib import get_close_matches
+
+    if close := get_close_matches(key, allowed, n=1):
+        return f"unknown key (did you mean {close[0]!r}?)"
+    return f"unknown key; expected one of: {', '.join(allowed)}"
+
+
+def _type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _dir(value: str | Path | None, cwd: Path, kind: str) -> Path:
+    """`value` relative to `cwd`, or the platform's user config/data dir."""
+    if value:
+        return cwd / Path(value).expanduser()
+    return Path(getattr(platformdirs, f"user_{kind}_dir")("chattui", appauthor=False))
+
+
+def _config_file(flag: str | Path | None, config_dir: Path, cwd: Path) -> Path:
+    if flag is None:
+        return config_dir / "config.toml"
+    if not str(flag).strip() or not (path := cwd / Path(flag).expanduser()).is_file():
+        raise ValueError(f"config file not found: {flag}")
+    return path
+
+
+def _base_url(layers: list[_Layer], provider: str) -> str | None:
+    family = _BASE_URL_FAMILY.get(provider)
+    for layer in reversed(layers):
+        if url := layer.fields.get("base_url") or layer.fields.get(f"base_url@{family}"):
+            return url
+    return None
+
+
+def _is_local(url: str | None) -> bool:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host in _LOCAL_HOSTS or host.endswith(".localhost")
