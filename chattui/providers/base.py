@@ -14,6 +14,10 @@ class Provider(Protocol):
     name: str
     """Provider id as the user names it: openai, openai-compatible, anthropic, gemini."""
 
+    def prepare(self) -> None:
+        """Do slow set-up (SDK import) ahead of the first request; safe from a thread."""
+        ...
+
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Stream one reply. Raises ProviderError for anything the user should read."""
         ...

@@ -1,0 +1,3 @@
+from chattui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""ChatApp and make_app(): the one factory the CLI and the tests both use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+
+from chattui.core.chat import ChatSession
+from chattui.screens.main import MainScreen
+from chattui.store import Store
+
+if TYPE_CHECKING:
+    from chattui.config import Settings
+    from chattui.providers.base import Provider
+
+DB_NAME = "chattui.db"
+
+
+class ChatApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "chattui"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
+
+    def __init__(self, session: ChatSession, notices: list[str], keymap: dict[str, str] | None = None,
+                 theme: str | None = None, emulated: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.notices = notices
+        if emulated:
+            self.title = "chattui · EMULATED (offline trial, no real model)"
+        if keymap:
+            self.set_keymap(keymap)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.session, self.notices))
+
+
+def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None) -> ChatApp:
+    """Open the store, pick the conversation and the provider, and build the app."""
+    from chattui.providers.registry import make_provider
+
+    store = store or Store(Path(settings.data_dir) / DB_NAME)
+    notices = [str(problem) for problem in settings.problems]
+    conversation = _conversation(settings, store, notices)
+    unavailable = settings.missing_key_hint()
+    if provider is None and unavailable is None:
+        try:
+            provider = make_provider(settings.provider, settings.api_key(), settings.base_url)
+        except ValueError as exc:
+            unavailable = str(exc)
+    if unavailable:
+        notices.append(f"{unavailable}. You can still read your conversations.")
+    if store.recovered:
+        notices.append(f"{store.recovered} reply(s) were cut short when chattui last closed: "
+                       "they are marked interrupted; ctrl+r asks again.")
+    session = ChatSession(
+        store, provider, provider_name=settings.provider, model=settings.model,
+        base_url=settings.base_url, persona=settings.persona, prices=settings.prices,
+        secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
+    )
+    return ChatApp(session, notices, dict(settings.keys), settings.theme, settings.emulator)
+
+
+def _conversation(settings: Settings, store: Store, notices: list[str]):
+    if settings.conversation:
+        found = store.get_conversation(settings.conversation)
+        if found is None:
+            notices.append(f"No conversation '{settings.conversation}': starting a new one.")
+        return found
+    if settings.continue_last:
+        found = store.latest_conversation()
+        if found is None:
+            notices.append("No earlier conversation to continue: starting a new one.")
+        return found
+    return None

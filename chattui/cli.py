@@ -1,0 +1,51 @@
+"""The `chattui` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from chattui import __version__
+
+PROVIDER_CHOICES = ("openai", "openai-compatible", "anthropic", "gemini")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="chattui",
+        description="Chat with LLM APIs in the terminal and see what every turn costs.",
+    )
+    p.add_argument("--version", action="version", version=f"chattui {__version__}")
+    p.add_argument("--provider", choices=PROVIDER_CHOICES, help="API to talk to (default: openai)")
+    p.add_argument("--model", help="model name (default depends on the provider)")
+    p.add_argument("--base-url", help="API base URL, e.g. http://localhost:11434/v1 for Ollama")
+    p.add_argument("--persona", help="persona to start with")
+    p.add_argument("--mode", choices=("full", "chained"), help="resend full history, or chain responses")
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument("--continue", dest="continue_last", action="store_true", default=None,
+                        help="reopen the most recent conversation")
+    resume.add_argument("--conversation", metavar="ID", help="reopen a conversation by id (or id prefix)")
+    p.add_argument("--data-dir", help="where the conversation database lives (env CHATTUI_DATA_DIR)")
+    p.add_argument("--config", metavar="FILE", help="config file (default: config.toml in the config dir)")
+    p.add_argument("--emulator", action="store_true", default=None,
+                   help="offline trial: talk to chattui's built-in provider emulator, no API key needed")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from chattui.config import load_settings
+
+    try:
+        settings = load_settings(vars(args))
+    except ValueError as exc:
+        parser().error(str(exc))
+    from chattui.app import make_app
+
+    make_app(settings).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

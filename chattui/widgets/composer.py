@@ -1,0 +1,45 @@
+"""The multi-line composer: Enter sends, Ctrl+J inserts a newline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class Composer(TextArea):
+    DEFAULT_CSS = """
+    Composer { height: auto; min-height: 3; max-height: 12; border: tall $primary 50%; }
+    Composer:focus { border: tall $primary; }
+    """
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a non-empty draft."""
+
+        composer: Composer
+        text: str
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        self.border_title = "Message"
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if self.text.strip():
+                self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key == "ctrl+j":
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)

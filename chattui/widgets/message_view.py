@@ -1,0 +1,74 @@
+"""One message of the conversation: a role line and its Markdown body."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Label, Markdown
+from textual.widgets._markdown import MarkdownStream
+
+_STATUS_NOTES = {
+    "stopped": "stopped",
+    "interrupted": "interrupted (cut short when chattui last closed; ctrl+r re-asks)",
+    "failed": "failed",
+}
+
+
+class MessageView(Vertical):
+    DEFAULT_CSS = """
+    MessageView { height: auto; padding: 0 1; margin: 0 0 1 0; }
+    MessageView > .role { color: $text-muted; text-style: bold; }
+    MessageView.-user > .role { color: $accent; }
+    MessageView.-assistant > .role { color: $primary; }
+    MessageView.-notice { border-left: thick $warning; }
+    MessageView.-notice > .role { color: $warning; }
+    MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
+    MessageView > .error { color: $error; }
+    MessageView.-streaming > .role { text-style: bold italic; }
+    """
+
+    status: reactive[str | None] = reactive(None)
+    """The reply's turn status; shown next to the role when it is not plain `complete`."""
+    error: reactive[str | None] = reactive(None)
+    """Why the turn failed, shown under the text."""
+
+    def __init__(self, role: str, content: str = "", status: str | None = None,
+                 error: str | None = None) -> None:
+        super().__init__(classes=f"-{role}")
+        self.role = role
+        self._content = content
+        self.set_reactive(MessageView.status, status)
+        self.set_reactive(MessageView.error, error)
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._role_line(), classes="role")
+        yield Markdown(self._content)
+        yield Label(self.error or "", classes="error")
+
+    def _role_line(self) -> str:
+        name = {"user": "You", "assistant": "Assistant", "notice": "chattui"}.get(self.role, self.role)
+        note = "streaming…" if self.status == "streaming" else _STATUS_NOTES.get(self.status or "")
+        return f"{name} · {note}" if note else name
+
+    def watch_status(self) -> None:
+        self.set_class(self.status == "streaming", "-streaming")
+        if self.is_mounted:
+            self.query_one(".role", Label).update(self._role_line())
+
+    def watch_error(self) -> None:
+        if self.is_mounted:
+            error = self.query_one(".error", Label)
+            error.update(self.error or "")
+            error.display = bool(self.error)
+
+    def on_mount(self) -> None:
+        self.query_one(".error", Label).display = bool(self.error)
+
+    @property
+    def markdown(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    def stream(self) -> MarkdownStream:
+        """A stream that appends fragments to the body, coalescing when they come fast."""
+        return Markdown.get_stream(self.markdown)
