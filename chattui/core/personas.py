@@ -1,0 +1,478 @@
+"""Personas: Markdown files with TOML front matter; the body is the system prompt.
+
+```
++++
+name = "support"              # default: the file name without .md
+description = "Customer support for an online shop"
+hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h")
+tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
+[params]                      # sent to the API as is (temperature, max_tokens, ...)
+[[tool]]                      # inline tools, OpenAI function format
+[tool_commands]               # tool name -> shell command the UI may run once confirmed
++++
+You are ...
+```
+
+The file must start with a `+++` line; the front matter ends at the next line that is
+exactly `+++` (trailing spaces/tabs allowed). That line's own line ending (`\n` or
+`\r\n`) is dropped and **everything after it is the system prompt, byte for byte**: no
+stripping, CRLF kept, the final newline kept. A leading UTF-8 BOM is ignored.
+
+Tools keep file order: the files in `tools` (list order), then the `[[tool]]` tables. Any
+problem makes the file a `BrokenPersona` listing each problem with file and line; other
+files still load, and a broken file overrides nothing. Sources, lowest first: built-ins
+(`chattui/personas/`), `<config dir>/personas/`, `<cwd>/.chattui/personas/` (`*.md`, by
+file name); a later persona replaces an earlier one of the same name in its list slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from chattui.config import PROVIDERS
+from chattui.core import tokens
+from chattui.core.request import canonical_json
+from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+BUILTIN = "built-in"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
+CACHE_TTLS = ("5m", "1h")
+KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "tools", "params",
+        "tool", "tool_commands")
+RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
+
+# Minimum prefix length a provider caches, by model-name prefix (the longest match wins;
+# `.` in names is read as `-`, so "claude-sonnet-4.5" = "claude-sonnet-4-5"). Sources:
+# /work/shared/PROVIDERS.md 3.1 (Anthropic) and 4 (Gemini). Where they disagree we keep
+# the higher number, so the indicator never promises a cache hit that may not happen:
+#   claude-sonnet-4-6: 1,024 (LiteLLM doc) vs 2,048 (orq.ai; observed in anthropic-sdk #1194)
+#   claude-opus-4-7:   2,048 (dev.to/creeta) vs 4,096 (clawdemy)
+#   gemini-2-5-flash:  1,024 (older doc) vs 2,048 (2026-07 doc)
+#   gemini-2-5-pro:    2,048 / 4,096 / 2,048 across doc revisions
+CACHE_MINIMUMS: Mapping[str, int] = MappingProxyType({
+    "claude-opus-5": 512, "claude-fable-5": 512, "claude-mythos-5": 512,
+    "claude-opus-4-8": 1024, "claude-sonnet-5": 1024, "claude-sonnet-4-5": 1024,
+    "claude-opus-4-1": 1024, "claude-opus-4": 1024, "claude-sonnet-4": 1024,
+    "claude-sonnet-4-6": 2048, "claude-opus-4-7": 4096, "claude-opus-4-6": 4096,
+    "claude-opus-4-5": 4096, "claude-haiku-4-5": 4096,
+    "claude-3-5-haiku": 2048, "claude-3-haiku": 2048,
+    "gemini-2-5-flash": 2048, "gemini-2-5-pro": 4096, "gemini-3-flash": 1024,
+    "gemini-3-pro": 4096, "gemini-3-1-pro": 4096, "gemini-3-5-flash": 4096,
+    "gemini-3-6-flash": 4096, "gemini-3-7-flash": 4096, "gemini-3-8-flash": 4096,
+})
+PROVIDER_MINIMUMS: Mapping[str, int] = MappingProxyType({
+    "openai": 1024, "openai-compatible": 1024, "anthropic": 1024, "gemini": 1024})
+DEFAULT_MINIMUM = 1024
+
+_OPEN = re.compile(r"\+\+\+[ \t]*\r?\n")
+_CLOSE = re.compile(r"^\+\+\+[ \t]*(?:\r?\n|\r?\Z)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PersonaProblem:
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Persona:
+    name: str
+    system: str
+    description: str = ""
+    hotkey: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    cache_ttl: str | None = None
+    tools: tuple[Tool, ...] = ()
+    tool_commands: Mapping[str, str] = field(default_factory=dict, hash=False)
+    source: Path | str = BUILTIN
+    """The file for user personas; the string "built-in" for those shipped with chattui."""
+    path: Path | None = field(default=None, compare=False)
+    """The file it was read from (for built-ins too)."""
+
+    def __post_init__(self) -> None:
+        for name in ("params", "tool_commands"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "tools", tuple(self.tools))
+
+
+@dataclass(frozen=True)
+class BrokenPersona:
+    """A file that did not load: its name is the file stem."""
+
+    name: str
+    path: Path
+    problems: tuple[PersonaProblem, ...]
+
+    @property
+    def problem(self) -> PersonaProblem:
+        return self.problems[0]
+
+
+@dataclass(frozen=True)
+class PersonaLibrary:
+    personas: tuple[Persona, ...] = ()
+    """Built-ins first, then user personas; an override keeps the slot it replaces."""
+    broken: tuple[BrokenPersona, ...] = ()
+    problems: tuple[PersonaProblem, ...] = ()
+    """Problems between files: duplicate hotkeys, a name used twice in one folder."""
+    hotkeys: Mapping[str, str] = field(default_factory=dict)
+    """Hotkey -> persona name (on a clash, the persona loaded later)."""
+
+    def get(self, name: str) -> Persona | None:
+        return next((p for p in self.personas if p.name == name), None)
+
+    def by_hotkey(self, key: str) -> Persona | None:
+        name = self.hotkeys.get(key)
+        return self.get(name) if name is not None else None
+
+    def all_problems(self) -> tuple[PersonaProblem, ...]:
+        return tuple(p for b in self.broken for p in b.problems) + self.problems
+
+
+def persona_prefix(persona: Persona) -> bytes:
+    """Canonical bytes of the cached prefix: `{"system": ..., "tools": [...]}`."""
+    return canonical_json({"tools": [tool.definition() for tool in persona.tools],
+                           "system": persona.system})
+
+
+def fingerprint(persona: Persona) -> str:
+    return hashlib.sha256(persona_prefix(persona)).hexdigest()[:12]
+
+
+def prefix_tokens(persona: Persona) -> tokens.TokenCount:
+    """Tokens in the system prompt plus the tools' canonical JSON (an estimate of what
+    each provider counts, which renders tools its own way)."""
+    counts = [tokens.count(persona.system)]
+    if persona.tools:
+        counts.append(tokens.count(canonical_json([t.definition() for t in persona.tools])
+                                   .decode()))
+    return tokens.TokenCount(sum(c.n for c in counts), all(c.exact for c in counts))
+
+
+def cache_minimum(provider: str, model: str) -> int:
+    """The shortest prefix `provider` caches for `model` (see CACHE_MINIMUMS)."""
+    name = re.sub(r"^.*?(?=claude-|gemini-)", "", model.lower().replace(".", "-"))
+    matches = [prefix for prefix in CACHE_MINIMUMS if name.startswith(prefix)
+               and not name[len(prefix):len(prefix) + 1].isdigit()]
+    if matches:
+        return CACHE_MINIMUMS[max(matches, key=len)]
+    return PROVIDER_MINIMUMS.get(provider, DEFAULT_MINIMUM)
+
+
+def cacheability(persona: Persona, provider: str, model: str) -> tuple[bool, int, str]:
+    """(ok, minimum, text) e.g. `1,812 tok · cacheable (≥1024)`, `640 tok · below the
+    1,024 minimum`; estimated counts are shown with `≈`."""
+    count, minimum = prefix_tokens(persona), cache_minimum(provider, model)
+    if count.n >= minimum:
+        return True, minimum, f"{count} tok · cacheable (≥{minimum})"
+    return False, minimum, f"{count} tok · below the {minimum:,} minimum"
+
+
+def load_personas(config_dir: Path, cwd: Path) -> PersonaLibrary:
+    """Built-ins, then `<config_dir>/personas/`, then `<cwd>/.chattui/personas/`."""
+    loaded: list[_Loaded] = []
+    seen: set[Path] = set()
+    for folder in (BUILTIN_DIR, Path(config_dir) / "personas",
+                   Path(cwd) / ".chattui" / "personas"):
+        if (key := folder.resolve()) in seen or not folder.is_dir():
+            continue
+        seen.add(key)
+        for path in sorted(p for p in folder.glob("*.md") if not p.name.startswith(".")):
+            if path.is_file():
+                loaded.append(_load(path, builtin=folder == BUILTIN_DIR))
+    return _library(loaded)
+
+
+def load_persona_file(path: Path, *, builtin: bool = False) -> Persona | BrokenPersona:
+    """Read one persona file (bytes decoded as UTF-8, line endings untouched)."""
+    return _load(Path(path), builtin).item
+
+
+def parse_persona(text: str, path: Path, *, builtin: bool = False) -> Persona | BrokenPersona:
+    """Parse persona text; `path` names it in problems and anchors relative tool files."""
+    return _parse(text, Path(path), builtin).item
+
+
+@dataclass
+class _Loaded:
+    item: Persona | BrokenPersona
+    hotkey_line: int | None = None
+
+
+def _load(path: Path, builtin: bool) -> _Loaded:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = PersonaProblem(path, None, f"cannot read persona file: {exc}")
+        return _Loaded(BrokenPersona(path.stem, path, (problem,)))
+    return _parse(text, path, builtin)
+
+
+def _library(loaded: list[_Loaded]) -> PersonaLibrary:
+    slots: dict[str, _Loaded] = {}
+    problems: list[PersonaProblem] = []
+    for entry in loaded:
+        if isinstance(entry.item, BrokenPersona):
+            continue
+        old = slots.get(name := entry.item.name)
+        if old and old.item.path and old.item.path.parent == entry.item.path.parent:
+            problems.append(PersonaProblem(entry.item.path, None, (
+                f"persona {name!r} is also defined in {old.item.path.name}; this file wins")))
+        slots[name] = entry
+    hotkeys: dict[str, str] = {}
+    order = {id(entry): index for index, entry in enumerate(loaded)}
+    for entry in sorted(slots.values(), key=lambda e: order[id(e)]):
+        persona = entry.item
+        if (key := persona.hotkey) is None:
+            continue
+        if (other := hotkeys.get(key)) is not None:
+            problems.append(PersonaProblem(persona.path, entry.hotkey_line, (
+                f"hotkey {key!r} is also set by persona {other!r}; {persona.name!r} gets it")))
+        hotkeys[key] = persona.name
+    return PersonaLibrary(
+        personas=tuple(e.item for e in slots.values()),
+        broken=tuple(e.item for e in loaded if isinstance(e.item, BrokenPersona)),
+        problems=tuple(problems), hotkeys=MappingProxyType(hotkeys))
+
+
+@dataclass
+class _Report:
+    """Problems of one persona file; `lines` maps front-matter key paths to file lines."""
+
+    path: Path
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    problems: list[PersonaProblem] = field(default_factory=list)
+
+    def add(self, key: tuple[Any, ...], message: str, line: int | None = None) -> None:
+        if key:
+            line = self.line_of(key)
+            message = f"{_dotted(key)}: {message}"
+        self.problems.append(PersonaProblem(self.path, line, message))
+
+    def line_of(self, key: tuple[Any, ...]) -> int | None:
+        while key and key not in self.lines:
+            key = key[:-1]
+        return self.lines.get(key) if key else None
+
+
+def _parse(text: str, path: Path, builtin: bool) -> _Loaded:
+    report = _Report(path)
+    split = _split(text.removeprefix("\ufeff"), report)
+    data = _front_matter(split[0], report) if split else None
+    fields = _fields(data, report) if data is not None else {}
+    if report.problems or split is None:
+        return _Loaded(BrokenPersona(path.stem, path, tuple(report.problems)))
+    persona = Persona(**fields, system=split[1], source=BUILTIN if builtin else path,
+                      path=path)
+    return _Loaded(persona, report.line_of(("hotkey",)))
+
+
+def _split(text: str, report: _Report) -> tuple[str, str] | None:
+    """(front matter, body); the closing fence's own newline belongs to neither."""
+    if not (opening := _OPEN.match(text)):
+        report.add((), "the file must start with a +++ line (TOML front matter)", 1)
+        return None
+    if not (closing := _CLOSE.search(text, opening.end())):
+        report.add((), "no closing +++ line after the front matter", 1)
+        return None
+    return text[opening.end():closing.start()], text[closing.end():]
+
+
+def _front_matter(text: str, report: _Report) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found[1]) if found else max(len(text.splitlines()), 1)
+        message = re.sub(r"\s*\((?:at line \d+, column (\d+)|at end of document)\)",
+                         lambda m: f" at column {m[1]}" if m[1] else " at end of front matter",
+                         str(exc))
+        report.add((), f"invalid TOML front matter: {message}", line + 1)
+        return None
+    report.lines = {key: line + 1 for key, line in _key_lines(text).items()}
+    return data
+
+
+def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """First line of each key path; `[[tool]]` tables are numbered: ("tool", 0, "name")."""
+    lines: dict[tuple[Any, ...], int] = {}
+    table: tuple[Any, ...] = ()
+    counts: dict[tuple[Any, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("[") and (path := _toml_path(line)) is not None:
+            if line.startswith("[["):
+                counts[path] = counts.get(path, -1) + 1
+                lines.setdefault(path, number)
+                path += (counts[path],)
+            table = path
+            lines.setdefault(path, number)
+        elif "=" in line and (path := _toml_path(line.split("=", 1)[0] + "= 0")):
+            lines.setdefault(table + path, number)
+    return lines
+
+
+def _toml_path(snippet: str) -> tuple[str, ...] | None:
+    try:
+        node: Any = tomllib.loads(snippet)
+    except tomllib.TOMLDecodeError:
+        return None
+    path: tuple[str, ...] = ()
+    while isinstance(node, dict) and len(node) == 1:
+        ((key, node),) = node.items()
+        path += (key,)
+    return path
+
+
+def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
+    for key in data:
+        if key not in KEYS:
+            report.add((key,), _unknown(key, KEYS))
+    tools = _tools(data, report)
+    return {
+        "name": _string(data, "name", report) or report.path.stem,
+        "description": _string(data, "description", report, empty_ok=True, pattern=".*") or "",
+        "hotkey": _string(data, "hotkey", report, pattern=r"\S+", hint="no spaces"),
+        "provider": _string(data, "provider", report, choices=PROVIDERS),
+        "model": _string(data, "model", report),
+        "cache_ttl": _string(data, "cache_ttl", report, choices=CACHE_TTLS),
+        "params": _params(data.get("params", {}), report),
+        "tools": tools,
+        "tool_commands": _commands(data.get("tool_commands", {}), tools, report),
+    }
+
+
+def _string(data: dict[str, Any], key: str, report: _Report, *, empty_ok: bool = False,
+            pattern: str = r"\S(?:.*\S)?", hint: str = "no leading or trailing spaces",
+            choices: tuple[str, ...] = ()) -> str | None:
+    value = data.get(key)
+    if value is None or value in choices:
+        return value
+    if choices:
+        shown = repr(value) if isinstance(value, str) else f"a {_type_name(value)}"
+        report.add((key,), f"{shown} is not one of: {', '.join(choices)}")
+    elif not isinstance(value, str):
+        report.add((key,), f"expected a string, got {_type_name(value)}")
+    elif not (empty_ok or value):
+        report.add((key,), "must not be empty")
+    elif value and not re.fullmatch(pattern, value, re.DOTALL):
+        report.add((key,), f"invalid value ({hint})")
+    else:
+        return value
+    return None
+
+
+def _params(value: Any, report: _Report) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        report.add(("params",), f"expected a table, got {_type_name(value)}")
+        return {}
+    params = {}
+    for key, item in value.items():
+        if key in RESERVED_PARAMS:
+            hint = "use the top-level key" if key == "model" else "chattui sets it"
+            report.add(("params", key), f"not allowed in params ({hint})")
+        elif not _is_json(item):
+            report.add(("params", key), "must be plain JSON (no dates, times, nan or inf)")
+        else:
+            params[key] = item
+    return params
+
+
+def _tools(data: dict[str, Any], report: _Report) -> tuple[Tool, ...]:
+    found: list[tuple[Tool, str, tuple[Any, ...]]] = []  # tool, label, key path
+    refs = data.get("tools", [])
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        report.add(("tools",), "expected an array of tool file paths (strings)")
+        refs = []
+    for ref in refs:
+        found += [(tool, f"tools ({ref})", ("tools",)) for tool in _tool_file(ref, report)]
+    inline = data.get("tool", [])
+    if not isinstance(inline, list) or not all(isinstance(t, dict) for t in inline):
+        report.add(("tool",), "expected [[tool]] tables")
+        inline = []
+    for index, raw in enumerate(inline):
+        label = f"[[tool]] #{index + 1}"
+        try:
+            found.append((parse_tool(raw), label, ("tool", index, "name")))
+        except ToolError as exc:
+            where = ("tool", index) + ((exc.field,) if exc.field else ())
+            report.add((), f"{label}: {exc}", report.line_of(where))
+    names: set[str] = set()
+    for tool, label, where in found:
+        if tool.name in names:
+            report.add((), f"{label}: a second tool is named {tool.name!r}", report.line_of(where))
+        names.add(tool.name)
+    return tuple(tool for tool, _, _ in found)
+
+
+def _tool_file(ref: str, report: _Report) -> list[Tool]:
+    path = report.path.parent / Path(ref).expanduser()
+    if not path.is_file():
+        report.add(("tools",), f"tool file not found: {ref}")
+        return []
+    found, errors = read_tool_file(path)
+    report.problems += [PersonaProblem(path, line, message) for line, message in errors]
+    return found
+
+
+def _commands(value: Any, tools: Iterable[Tool], report: _Report) -> dict[str, str]:
+    if not isinstance(value, dict):
+        report.add(("tool_commands",), f"expected a table, got {_type_name(value)}")
+        return {}
+    names = tuple(tool.name for tool in tools)
+    commands = {}
+    for name, command in value.items():
+        if name not in names:
+            close = get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            report.add(("tool_commands", name), f"no tool of this persona has this name{hint}")
+        elif not isinstance(command, str) or not command.strip():
+            report.add(("tool_commands", name), "expected a shell command (a non-empty string)")
+        else:
+            commands[name] = command
+    return commands
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _unknown(key: str, allowed: tuple[str, ...]) -> str:
+    if close := get_close_matches(key, allowed, n=1):
+        return f"unknown key (did you mean {close[0]!r}?)"
+    return f"unknown key; expected one of: {', '.join(allowed)}"
+
+
+def _dotted(key: tuple[Any, ...]) -> str:
+    """("tool", 0, "name") -> "tool[0].name"."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in key).lstrip(".")
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", dict: "table",
+             list: "array"}
+    return names.get(type(value), type(value).__name__)
