@@ -1,0 +1,165 @@
+"""OpenAI Chat Completions, also serving Gemini's OpenAI-compatible endpoint (§1, §4).
+
+Streams are `data:` lines only; the usage chunk (`choices: []`) comes only with
+`stream_options.include_usage`, then `data: [DONE]`. `prompt_tokens` includes the cached
+tokens; OpenAI reports `cached_tokens` in 128-token steps from 1024, Gemini its implicit
+cache as `cached_tokens` with no rounding.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chattui.emulator import errors
+from chattui.emulator.cache import Block, make_block
+from chattui.emulator.script import Delivery, ToolCall, default_reply, deliver, split_text
+from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, now_s, sse, text_of
+
+if TYPE_CHECKING:
+    from chattui.emulator.server import Emulator
+
+
+def create(emu: Emulator, call: Call) -> Json | Stream:
+    """POST /v1/chat/completions and /v1beta/openai/chat/completions."""
+    body = call.body
+    model, messages = _validate(body)
+    blocks = render(body)
+    prompt = sum(b.tokens for b in blocks)
+    cached, written = _cache(emu, call, model, blocks, prompt)
+    reply = call.take_reply() or default_reply(
+        messages=len(messages), prompt_tokens=prompt, model=model, endpoint=call.path,
+        cached=cached)
+    sent = deliver(reply, body.get("max_completion_tokens") or body.get("max_tokens"))
+    usage = _usage(call.provider, prompt, cached, written, sent)
+    call.record.usage = usage
+    head = {"id": new_id("chatcmpl-", 29), "created": now_s(), "model": model,
+            "system_fingerprint": "fp_emulator"}
+    if body.get("stream"):
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        return Stream(_frames(head, sent, usage if include else None))
+    return Json(_completion(head, sent, usage))
+
+
+def _validate(body: dict[str, Any]) -> tuple[str, list[Any]]:
+    model, messages = body.get("model"), body.get("messages")
+    if not isinstance(model, str) or not model:
+        raise errors.invalid("you must provide a model parameter", param="model")
+    if not isinstance(messages, list) or not messages:
+        raise errors.invalid("[] is too short - 'messages'", param="messages")
+    return model, messages
+
+
+def render(body: dict[str, Any]) -> list[Block]:
+    """Tools, the response format, then each message: the cacheable prefix order."""
+    blocks = [make_block(["tool", tool]) for tool in body.get("tools") or []]
+    if body.get("response_format"):
+        blocks.append(make_block(["response_format", body["response_format"]]))
+    return blocks + [message_block(m) for m in body["messages"]]
+
+
+def message_block(message: dict[str, Any]) -> Block:
+    """A chat message as one block; its size is its text plus tool-call arguments."""
+    content = message.get("content")
+    plain = isinstance(content, str) or (
+        isinstance(content, list) and all(p.get("type") == "text" for p in content))
+    identity = {**message, "content": text_of(content) if plain else content}
+    calls = " ".join(f"{c.get('function', {}).get('name', '')} "
+                     f"{c.get('function', {}).get('arguments', '')}"
+                     for c in message.get("tool_calls") or [])
+    text = f"{message.get('role', '')}: {text_of(content) if plain else dumps(content)} {calls}"
+    return make_block(["message", identity], text)
+
+
+def _cache(emu: Emulator, call: Call, model: str, blocks: list[Block], prompt: int
+           ) -> tuple[int, int]:
+    """(cached tokens, written tokens) under the provider's automatic caching rules."""
+    namespace = (call.provider, model, call.body.get("prompt_cache_key"))
+    if call.provider == "gemini":
+        rules = emu.rules.gemini
+        return emu.prefix_cache.apply(namespace, blocks, min_tokens=rules.min_tokens, step=1,
+                                      ttl=rules.ttl, now=emu.now()), 0
+    return openai_cache(emu, namespace, model, blocks, prompt)
+
+
+def openai_cache(emu: Emulator, namespace: Any, model: str, blocks: list[Block], prompt: int
+                 ) -> tuple[int, int]:
+    """OpenAI's automatic caching; writes are reported only for GPT-5.6+ families."""
+    rules = emu.rules.openai
+    cached = emu.prefix_cache.apply(namespace, blocks, min_tokens=rules.min_tokens,
+                                    step=rules.step, ttl=rules.ttl, now=emu.now())
+    if not rules.reports_writes(model) or prompt < rules.min_tokens:
+        return cached, 0
+    return cached, max(0, prompt // rules.step * rules.step - cached)
+
+
+def _usage(provider: str, prompt: int, cached: int, written: int, sent: Delivery
+           ) -> dict[str, Any]:
+    out, reasoning = sent.output_tokens, sent.reasoning_tokens
+    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": out,
+                             "total_tokens": prompt + out}
+    if provider == "gemini":
+        usage["prompt_tokens_details"] = {"cached_tokens": cached}
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+        return usage
+    usage["prompt_tokens_details"] = {"cached_tokens": cached, "cache_write_tokens": written,
+                                      "audio_tokens": 0}
+    usage["completion_tokens_details"] = {
+        "reasoning_tokens": reasoning, "audio_tokens": 0, "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0}
+    return usage
+
+
+def _finish(sent: Delivery) -> str:
+    if sent.tool_calls:
+        return "tool_calls"
+    return "length" if sent.truncated else "stop"
+
+
+def _call_ids(sent: Delivery) -> list[str]:
+    return [c.id or new_id("call_", 24) for c in sent.tool_calls]
+
+
+def _completion(head: dict[str, Any], sent: Delivery, usage: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": sent.text or None,
+                               "refusal": None, "annotations": []}
+    if sent.tool_calls:
+        message["tool_calls"] = [
+            {"id": cid, "type": "function",
+             "function": {"name": c.name, "arguments": c.arguments_json}}
+            for cid, c in zip(_call_ids(sent), sent.tool_calls, strict=True)]
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(sent)}
+    return {"id": head["id"], "object": "chat.completion", "created": head["created"],
+            "model": head["model"], "choices": [choice], "usage": usage,
+            "service_tier": "default", "system_fingerprint": head["system_fingerprint"]}
+
+
+def _frames(head: dict[str, Any], sent: Delivery, usage: dict[str, Any] | None) -> list[bytes]:
+    base = {"id": head["id"], "object": "chat.completion.chunk", "created": head["created"],
+            "model": head["model"], "system_fingerprint": head["system_fingerprint"]}
+    extra = {"usage": None} if usage is not None else {}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return sse({**base, "choices": [choice], **extra})
+
+    first: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
+    deltas = [{"content": piece} for piece in sent.pieces]
+    calls = _tool_deltas(sent.tool_calls, _call_ids(sent))
+    if not sent.pieces and calls:
+        first = {"role": "assistant", "content": None, **calls.pop(0), "refusal": None}
+    frames = [chunk(d) for d in [first, *deltas, *calls]]
+    frames.append(chunk({}, _finish(sent)))
+    if usage is not None:
+        frames.append(sse({**base, "choices": [], "usage": usage}))
+    return frames + [sse("[DONE]")]
+
+
+def _tool_deltas(calls: tuple[ToolCall, ...], ids: list[str]) -> list[dict[str, Any]]:
+    """A header delta per call (id, name, empty arguments), then argument pieces."""
+    deltas = []
+    for index, (call, cid) in enumerate(zip(calls, ids, strict=True)):
+        deltas.append({"tool_calls": [{"index": index, "id": cid, "type": "function",
+                                       "function": {"name": call.name, "arguments": ""}}]})
+        for piece in split_text(call.arguments_json, chunk_size=8):
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    return deltas

@@ -1,0 +1,201 @@
+"""OpenAI Responses API (PROVIDERS.md §2): create, retrieve, delete, compact, input_tokens.
+
+Responses are stored unless `store` is false. A request with `previous_response_id` sees
+the whole chain (every earlier input and output item) as part of its prompt, exactly like
+the real server, but not the earlier `instructions`. Streams are `event:` + `data:` frames
+with increasing `sequence_number`, full item/part scaffolding before any delta, usage only
+in `response.completed`, and no `[DONE]`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chattui.emulator import errors
+from chattui.emulator.cache import Block, make_block
+from chattui.emulator.openai_chat import openai_cache
+from chattui.emulator.responses_stream import output_items, stream_frames
+from chattui.emulator.script import default_reply, deliver
+from chattui.emulator.wire import Call, Json, Stream, new_id, now_s, text_of
+
+if TYPE_CHECKING:
+    from chattui.emulator.server import Emulator
+
+
+@dataclass
+class Stored:
+    """A stored response and the full context it ended with (its chain's items + output)."""
+
+    response: dict[str, Any]
+    context: list[dict[str, Any]]
+
+
+class ResponseStore:
+    def __init__(self) -> None:
+        self._items: dict[str, Stored] = {}
+        self._lock = threading.Lock()
+
+    def get(self, response_id: str) -> Stored | None:
+        with self._lock:
+            return self._items.get(response_id)
+
+    def put(self, response_id: str, stored: Stored) -> None:
+        with self._lock:
+            self._items[response_id] = stored
+
+    def pop(self, response_id: str) -> Stored | None:
+        with self._lock:
+            return self._items.pop(response_id, None)
+
+
+def create(emu: Emulator, call: Call) -> Json | Stream:
+    """POST /v1/responses."""
+    body = call.body
+    model = _model(body)
+    context = _context(emu, body)
+    blocks = render(body, context)
+    prompt = sum(b.tokens for b in blocks)
+    namespace = ("openai-responses", model, body.get("prompt_cache_key"))
+    cached, written = openai_cache(emu, namespace, model, blocks, prompt)
+    reply = call.take_reply() or default_reply(
+        messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,
+        cached=cached)
+    sent = deliver(reply, body.get("max_output_tokens"))
+    usage = {"input_tokens": prompt,
+             "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": written},
+             "output_tokens": sent.output_tokens,
+             "output_tokens_details": {"reasoning_tokens": sent.reasoning_tokens},
+             "total_tokens": prompt + sent.output_tokens}
+    call.record.usage = usage
+    response = response_object(body, model, new_id("resp_", 48))
+    output = output_items(sent)
+    final = {**response, "status": "incomplete" if sent.truncated else "completed",
+             "incomplete_details": {"reason": "max_output_tokens"} if sent.truncated else None,
+             "service_tier": "default", "output": output, "usage": usage}
+    if body.get("store", True) is not False:
+        emu.responses.put(response["id"], Stored(final, context + output))
+    if body.get("stream"):
+        return Stream(stream_frames(response, final, sent))
+    return Json(final)
+
+
+def retrieve(emu: Emulator, call: Call) -> Json:
+    """GET /v1/responses/{id}."""
+    stored = emu.responses.get(call.params["id"])
+    if stored is None:
+        raise _not_found(call.params["id"])
+    return Json(stored.response)
+
+
+def delete(emu: Emulator, call: Call) -> Json:
+    """DELETE /v1/responses/{id}."""
+    if emu.responses.pop(call.params["id"]) is None:
+        raise _not_found(call.params["id"])
+    return Json({"id": call.params["id"], "object": "response.deleted", "deleted": True})
+
+
+def input_tokens(emu: Emulator, call: Call) -> Json:
+    """POST /v1/responses/input_tokens: what `create` would count, without caching."""
+    body = call.body
+    blocks = render(body, _context(emu, body))
+    return Json({"object": "response.input_tokens", "input_tokens": sum(b.tokens for b in blocks)})
+
+
+def compact(emu: Emulator, call: Call) -> Json:
+    """POST /v1/responses/compact: the user messages, then one compaction item."""
+    body = call.body
+    _model(body)
+    context = _context(emu, body)
+    prompt = sum(b.tokens for b in render(body, context))
+    users = [{"id": new_id("msg_", 48), "type": "message", "status": "completed",
+              "role": "user", "content": [{"type": "input_text", "text": text_of(item["content"])}]}
+             for item in context if item.get("role") == "user"]
+    summary = f"Emulated compaction of {len(context)} items (≈{prompt:,} tokens)."
+    item = {"id": new_id("cmp_", 48), "type": "compaction", "encrypted_content": summary}
+    output_tokens = make_block(item, summary).tokens
+    usage = {"input_tokens": prompt,
+             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+             "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+             "total_tokens": prompt + output_tokens}
+    call.record.usage = usage
+    return Json({"id": new_id("resp_", 48), "object": "response.compaction",
+                 "created_at": now_s(), "output": users + [item], "usage": usage})
+
+
+def render(body: dict[str, Any], context: list[dict[str, Any]]) -> list[Block]:
+    """Tools, then the instructions, then every context item: the prefix order."""
+    blocks = [make_block(["tool", tool]) for tool in body.get("tools") or []]
+    if body.get("instructions"):
+        blocks.append(make_block(["instructions", body["instructions"]], body["instructions"]))
+    return blocks + [item_block(item) for item in context]
+
+
+def item_block(item: dict[str, Any]) -> Block:
+    """An input/output item; messages are identified by role and text, so a history the
+    client resends itself matches the one the server stored."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        text = text_of(item.get("content"))
+        return make_block(["message", item.get("role"), text], f"{item.get('role')}: {text}")
+    identity = {k: v for k, v in item.items() if k not in ("id", "status")}
+    if kind == "function_call":
+        return make_block(identity, f"{item.get('name')} {item.get('arguments')}")
+    if kind == "function_call_output":
+        output = item.get("output")
+        return make_block(identity, output if isinstance(output, str) else text_of(output))
+    if kind == "compaction":
+        return make_block(identity, item.get("encrypted_content", ""))
+    if kind == "reasoning":
+        return make_block(identity, "")
+    return make_block(identity)
+
+
+def response_object(body: dict[str, Any], model: str, response_id: str) -> dict[str, Any]:
+    """The response envelope as `response.created` shows it (in progress, no output)."""
+    reasoning = body.get("reasoning") or {}
+    return {
+        "id": response_id, "object": "response", "created_at": now_s(), "status": "in_progress",
+        "background": False, "error": None, "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"), "max_tool_calls": None,
+        "model": model, "output": [], "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "prompt_cache_key": body.get("prompt_cache_key"),
+        "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
+        "safety_identifier": None, "service_tier": "auto",
+        "store": body.get("store", True) is not False,
+        "temperature": body.get("temperature", 1.0),
+        "text": body.get("text") or {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
+        "top_logprobs": 0, "top_p": body.get("top_p", 1.0),
+        "truncation": body.get("truncation", "disabled"), "usage": None, "user": None,
+        "metadata": body.get("metadata") or {},
+    }
+
+
+def _model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise errors.invalid("Missing required parameter: 'model'.", param="model",
+                             code="missing_required_parameter")
+    return model
+
+
+def _context(emu: Emulator, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The earlier chain (if `previous_response_id`) followed by this request's input."""
+    raw = body.get("input") or []
+    items = [{"type": "message", "role": "user", "content": raw}] if isinstance(raw, str) else raw
+    previous = body.get("previous_response_id")
+    if not previous:
+        return list(items)
+    stored = emu.responses.get(previous)
+    if stored is None:
+        raise errors.invalid(f"Previous response with id '{previous}' not found.",
+                             param="previous_response_id", code="previous_response_not_found")
+    return stored.context + list(items)
+
+
+def _not_found(response_id: str) -> errors.ApiError:
+    return errors.ApiError(404, f"Response with id '{response_id}' not found.")
