@@ -30,7 +30,7 @@ class ChatApp(App):
         self.session = session
         self.notices = notices
         if emulated:
-            self.title = "chattui · EMULATED (offline trial, no real model)"
+            self.title = "chattui · EMULATED (offline trial)"
         if keymap:
             self.set_keymap(keymap)
         if theme and theme in self.available_themes:

@@ -41,10 +41,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(vars(args))
     except ValueError as exc:
         parser().error(str(exc))
+    emulator = None
+    if settings.emulator:
+        settings, emulator = _with_emulator(settings)
     from chattui.app import make_app
 
-    make_app(settings).run()
+    try:
+        make_app(settings).run()
+    finally:
+        if emulator is not None:
+            emulator.stop()
     return 0
+
+
+def _with_emulator(settings):
+    """Start the built-in emulator on a free loopback port and point the settings at it."""
+    import dataclasses
+
+    from chattui.emulator import Emulator
+
+    emulator = Emulator().start()
+    url = {"anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}.get(
+        settings.provider, emulator.openai_base_url)
+    return dataclasses.replace(settings, base_url=url), emulator
 
 
 if __name__ == "__main__":

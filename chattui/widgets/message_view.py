@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import Label, Markdown
+from textual.widgets import Label, Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
 _STATUS_NOTES = {
@@ -24,6 +24,7 @@ class MessageView(Vertical):
     MessageView.-notice { border-left: thick $warning; }
     MessageView.-notice > .role { color: $warning; }
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
+    MessageView > .plain { padding: 0; }
     MessageView > .error { color: $error; }
     MessageView.-streaming > .role { text-style: bold italic; }
     """
@@ -43,7 +44,10 @@ class MessageView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(self._role_line(), classes="role")
-        yield Markdown(self._content)
+        if self.role == "user":  # shown exactly as typed: Markdown would fold its newlines
+            yield Static(self._content, markup=False, classes="plain")
+        else:
+            yield Markdown(self._content)
         yield Label(self.error or "", classes="error")
 
     def _role_line(self) -> str:
@@ -68,6 +72,11 @@ class MessageView(Vertical):
     @property
     def markdown(self) -> Markdown:
         return self.query_one(Markdown)
+
+    @property
+    def text(self) -> str:
+        """The message as stored: the typed text, or the reply's Markdown source so far."""
+        return self._content if self.role == "user" else self.markdown.source
 
     def stream(self) -> MarkdownStream:
         """A stream that appends fragments to the body, coalescing when they come fast."""

@@ -1,0 +1,30 @@
+"""Pilot-test helpers: the real app from `make_app`, the real SDK, the emulator on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from chattui.app import make_app
+from chattui.config import load_settings
+from tests.app.pilot import API_KEY
+
+
+@pytest.fixture
+def settings_for(emulator, tmp_path):
+    """Settings as the CLI would build them, pointed at the emulator and a temp data dir."""
+
+    def build(environ: dict | None = None, **flags):
+        env = {"OPENAI_API_KEY": API_KEY, "CHATTUI_CONFIG_DIR": str(tmp_path / "config"),
+               **(environ or {})}
+        flags = {"base_url": emulator.openai_base_url, "data_dir": str(tmp_path / "data"), **flags}
+        return load_settings(flags, environ=env, cwd=tmp_path)
+
+    return build
+
+
+@pytest.fixture
+def app_for(settings_for):
+    def build(environ: dict | None = None, **flags):
+        return make_app(settings_for(environ, **flags))
+
+    return build

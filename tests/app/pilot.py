@@ -1,0 +1,29 @@
+"""Helpers for pilot tests."""
+
+from __future__ import annotations
+
+from chattui.widgets.composer import Composer
+from chattui.widgets.message_view import MessageView
+from chattui.widgets.status_bar import StatusBar
+
+API_KEY = "sk-test-SECRETSECRET1234567890"
+
+
+async def send(pilot, text: str) -> None:
+    """Type `text` into the composer and press Enter."""
+    pilot.app.screen.query_one(Composer).text = text
+    await pilot.press("enter")
+
+
+async def settle(pilot) -> None:
+    """Wait for the turn in flight to end and the screen to catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def views(app) -> list[MessageView]:
+    return list(app.screen.query(MessageView))
+
+
+def status_bar(app) -> StatusBar:
+    return app.screen.query_one(StatusBar)

@@ -1,0 +1,227 @@
+"""The core loop as a user meets it: send, watch it stream, stop, fail, retry, resume."""
+
+from __future__ import annotations
+
+import asyncio
+
+from chattui.emulator import Fault, Reply
+from chattui.store import Store
+from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.composer import Composer
+
+from tests.app.pilot import API_KEY, send, settle, status_bar, views
+
+MARKDOWN = "# Plan\n\n- step **one**\n- step two\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+
+
+async def test_reply_streams_as_markdown_and_the_turn_is_stored_with_usage_and_cost(app_for, emulator):
+    emulator.queue(Reply(text=MARKDOWN, chunks=12))
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "make a plan")
+        await settle(pilot)
+        user, reply = views(app)
+        assert user.text == "make a plan"
+        assert reply.text == MARKDOWN and reply.status == "complete"
+        blocks = {type(b).__name__ for b in reply.markdown.query("*")}
+        assert {"MarkdownH1", "MarkdownBulletList", "MarkdownFence", "MarkdownTable"} <= blocks
+
+        turn = app.session.turns()[-1]
+        sent = emulator.requests[-1]
+        usage = sent.usage
+        assert turn.usage.input_total == usage["prompt_tokens"] > 0
+        assert turn.usage.output == usage["completion_tokens"]
+        assert turn.usage.cache_read == usage["prompt_tokens_details"]["cached_tokens"]
+        assert turn.cost_usd is not None and turn.cost_usd > 0
+        bar = status_bar(app)
+        assert bar.turn.startswith(f"prompt {turn.usage.input_total:,} · cached 0 (0%) · write 0 · out {turn.usage.output:,}")
+        assert bar.session.startswith("session $") and "1 turn" in bar.session
+
+    reopened = Store(app.session.store.path)
+    messages = reopened.messages(turn.conversation_id)
+    assert [(m.role, m.content) for m in messages] == [("user", "make a plan"), ("assistant", MARKDOWN)]
+
+
+async def test_second_turn_resends_history_and_shows_cache_hits(app_for, emulator):
+    long_question = "Explain this log line by line. " * 200  # well past OpenAI's 1,024 minimum
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, long_question)
+        await settle(pilot)
+        await send(pilot, "and shorter?")
+        await settle(pilot)
+        first, second = app.session.turns()
+        body = emulator.requests[-1].json
+        assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+        assert body["stream_options"] == {"include_usage": True}
+        assert second.usage.cache_read and second.usage.cache_read % 128 == 0
+        assert f"cached {second.usage.cache_read:,}" in status_bar(app).turn
+        assert app.session.totals().cost_usd == first.cost_usd + second.cost_usd
+
+
+async def test_escape_stops_the_reply_and_keeps_what_arrived(app_for, emulator):
+    emulator.queue(Fault(chunks_per_second=40, reply=Reply(text="word " * 400, chunks=400)))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "talk slowly")
+        reply = views(app)[-1]
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(reply.text) > 20:
+                break
+        await pilot.press("escape")
+        await settle(pilot)
+        shown = reply.text
+        assert 20 < len(shown) < len("word " * 400)
+        assert reply.status == "stopped"
+        assert "stopped" in str(reply.query_one(".role").render())
+        turn = app.session.turns()[-1]
+        assert turn.status == "stopped" and turn.usage.estimated
+        assert "≈" in status_bar(app).turn
+    stored = Store(app.session.store.path).messages(turn.conversation_id)[-1]
+    assert stored.content == shown and stored.status == "stopped"
+
+
+async def test_continue_restores_the_conversation(app_for, emulator):
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "first question")
+        await settle(pilot)
+        before = [(v.role, v.text) for v in views(app)]
+        bar_before = status_bar(app).turn
+
+    again = app_for(continue_last=True)
+    async with again.run_test() as pilot:
+        await pilot.pause()
+        assert [(v.role, v.text) for v in views(again)] == before
+        assert status_bar(again).turn == bar_before
+        await send(pilot, "follow-up")
+        await settle(pilot)
+        assert [m["content"] for m in emulator.requests[-1].json["messages"]][:2] == [
+            before[0][1], before[1][1]]
+
+
+async def test_rate_limit_then_retry_key_answers_the_same_question(app_for, emulator):
+    emulator.queue(Fault.rate_limit(retry_after=0, times=3))  # outlasts the SDK's 2 retries
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "are you there?")
+        await settle(pilot)
+        user, failed = views(app)
+        assert failed.status == "failed" and "Rate limited (429)" in failed.error
+        assert "ctrl+r" in failed.error
+        assert len(emulator.requests) == 3  # the SDK's own retries ran first
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert views(app)[-1].status == "complete"
+        retried = emulator.requests[-1].json["messages"]
+        assert retried == [{"role": "user", "content": "are you there?"}]
+        assert [t.status for t in app.session.turns()] == ["failed", "complete"]
+
+
+async def test_server_errors_and_unknown_model_read_clearly(app_for, emulator):
+    emulator.queue(Fault.server_error(times=3))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await settle(pilot)
+        assert "server failed (500)" in views(app)[-1].error
+
+    emulator.models = {"gpt-4.1-mini"}
+    app = app_for(model="gpt-nope")
+    async with app.run_test() as pilot:
+        await send(pilot, "hello")
+        await settle(pilot)
+        assert "Model 'gpt-nope' or endpoint not found (404)" in views(app)[-1].error
+
+
+async def test_dropped_connection_keeps_the_partial_reply(app_for, emulator):
+    emulator.queue(Fault(drop_after=5, reply=Reply(text="one two three four five six seven eight", chunks=8)))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "go")
+        await settle(pilot)
+        reply = views(app)[-1]
+        assert reply.status == "failed" and "dropped mid-reply" in reply.error
+        assert reply.text.startswith("one two") and "eight" not in reply.text
+        assert app.session.messages()[-1].content == reply.text
+
+
+async def test_rejected_key_is_never_shown_or_stored(app_for, emulator, tmp_path):
+    emulator.queue(Fault(status=401, message=f"Incorrect API key provided: {API_KEY}."))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+        error = views(app)[-1].error
+        assert "API key was rejected (401)" in error and API_KEY not in error
+        screen_text = app.export_screenshot()
+        assert API_KEY not in screen_text and "SECRETSECRET" not in screen_text
+    database = b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir())
+    assert b"SECRETSECRET" not in database
+
+
+async def test_no_api_key_opens_explains_and_keeps_the_draft(app_for):
+    app = app_for(environ={"OPENAI_API_KEY": ""}, base_url="https://api.openai.com/v1")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        notice = views(app)[-1]
+        assert notice.role == "notice" and "Set OPENAI_API_KEY" in notice.text
+        await send(pilot, "my precious draft")
+        await pilot.pause()
+        assert app.screen.query_one(Composer).text == "my precious draft"
+        assert app.session.turns() == []
+
+
+async def test_composer_shows_a_marked_estimate_before_sending(app_for):
+    app = app_for()
+    async with app.run_test() as pilot:
+        app.screen.query_one(Composer).text = "How many tokens is this?"
+        await pilot.pause(0.4)
+        subtitle = app.screen.query_one(Composer).border_subtitle
+        assert subtitle.startswith("≈") and "tokens to send (estimate)" in subtitle
+
+
+async def test_view_follows_a_long_reply_to_its_last_line(app_for, emulator):
+    emulator.queue(Reply.long_markdown(chunks=300, approx_tokens=2000))
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "long please")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        log = app.screen.query_one(ChatLog)
+        assert log.max_scroll_y > 50
+        assert log.scroll_y == log.max_scroll_y
+
+
+async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator):
+    emulator.queue(Fault(chunks_per_second=60, reply=Reply.long_markdown(chunks=120, approx_tokens=1500)))
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "long please")
+        log = app.screen.query_one(ChatLog)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if log.max_scroll_y > 20:
+                break
+        log.focus()
+        await pilot.press("home")
+        await settle(pilot)
+        assert log.scroll_y == 0 < log.max_scroll_y  # stayed where the user put it
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert log.scroll_y == log.max_scroll_y
+
+
+async def test_a_multi_line_message_is_shown_and_sent_exactly_as_typed(app_for, emulator):
+    app = app_for()
+    async with app.run_test() as pilot:
+        composer = app.screen.query_one(Composer)
+        composer.text = "line one"
+        composer.move_cursor(composer.document.end)
+        await pilot.press("ctrl+j", *"line two", "enter")
+        await settle(pilot)
+        user = views(app)[0]
+        assert user.text == "line one\nline two"
+        assert str(user.query_one(".plain").render()).splitlines() == ["line one", "line two"]
+        assert emulator.requests[-1].json["messages"][0]["content"] == "line one\nline two"
