@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from chattui.core.chat import ChatSession
+from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
 from chattui.store import Store
 
@@ -24,11 +25,13 @@ class ChatApp(App):
     TITLE = "chattui"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
 
-    def __init__(self, session: ChatSession, notices: list[str], keymap: dict[str, str] | None = None,
-                 theme: str | None = None, emulated: bool = False) -> None:
+    def __init__(self, session: ChatSession, notices: list[str], library: PersonaLibrary | None = None,
+                 keymap: dict[str, str] | None = None, theme: str | None = None,
+                 emulated: bool = False) -> None:
         super().__init__()
         self.session = session
         self.notices = notices
+        self.library = library or PersonaLibrary()
         if emulated:
             self.title = "chattui · EMULATED (offline trial)"
         if keymap:
@@ -37,15 +40,21 @@ class ChatApp(App):
             self.theme = theme
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.session, self.notices))
+        self.push_screen(MainScreen(self.session, self.notices, self.library))
 
 
-def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None) -> ChatApp:
-    """Open the store, pick the conversation and the provider, and build the app."""
+def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
+             cwd: Path | None = None) -> ChatApp:
+    """Open the store, load the personas, pick the conversation and the provider, build the app."""
     from chattui.providers.registry import make_provider
 
     store = store or Store(Path(settings.data_dir) / DB_NAME)
     notices = [str(problem) for problem in settings.problems]
+    library = load_personas(Path(settings.config_dir), cwd or Path.cwd())
+    notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
+    persona = library.get(settings.persona)
+    if persona is None:
+        notices.append(f"No persona named '{settings.persona}'; using none.")
     conversation = _conversation(settings, store, notices)
     unavailable = settings.missing_key_hint()
     if provider is None and unavailable is None:
@@ -60,10 +69,10 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                        "they are marked interrupted; ctrl+r asks again.")
     session = ChatSession(
         store, provider, provider_name=settings.provider, model=settings.model,
-        base_url=settings.base_url, persona=settings.persona, prices=settings.prices,
+        base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
     )
-    return ChatApp(session, notices, dict(settings.keys), settings.theme, settings.emulator)
+    return ChatApp(session, notices, library, dict(settings.keys), settings.theme, settings.emulator)
 
 
 def _conversation(settings: Settings, store: Store, notices: list[str]):

@@ -16,10 +16,15 @@ from typing import Awaitable, Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
 from chattui.core import tokens
-from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, UsageReported
-from chattui.core.models import COMPLETE, FAILED, STOPPED, Conversation, Message, Turn, TurnMeta, TurnResult
+from chattui.core.events import (
+    Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+)
+from chattui.core.models import (
+    COMPLETE, FAILED, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult,
+)
+from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
-from chattui.core.request import ChatRequest, history, prefix_fingerprint
+from chattui.core.request import ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.usage import Usage
 from chattui.providers.base import Provider, ProviderError
@@ -57,6 +62,8 @@ class _Reply:
     """What has arrived so far for the turn in flight."""
 
     parts: list[str] = field(default_factory=list)
+    calls: dict[int, list[str]] = field(default_factory=dict)
+    """Tool calls by index: [id, name, arguments so far]."""
     usage: Usage | None = None
     response_id: str | None = None
     finish_reason: str | None = None
@@ -66,11 +73,14 @@ class _Reply:
     def text(self) -> str:
         return "".join(self.parts)
 
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
+
 
 class ChatSession:
     def __init__(
         self, store, provider: Provider | None, *, provider_name: str, model: str,
-        base_url: str | None = None, system: str | None = None, persona: str | None = None,
+        base_url: str | None = None, persona: Persona | None = None,
         prices: Mapping[str, Rates] | None = None, secrets: Iterable[str | None] = (),
         conversation: Conversation | None = None, unavailable: str | None = None,
         flush_interval: float = 0.5,
@@ -80,7 +90,6 @@ class ChatSession:
         self.provider_name = provider_name
         self.model = model
         self.base_url = base_url
-        self.system = system
         self.persona = persona
         self.prices = prices or {}
         self.conversation = conversation
@@ -113,7 +122,8 @@ class ChatSession:
 
     def estimate(self, draft: str) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` as the new message."""
-        texts = [self.system or "", *(m["content"] for m in history(self.messages())), draft]
+        system = self.persona.system if self.persona else ""
+        texts = [system, *(m.content for m in history(self.messages())), draft]
         counts = [tokens.count(text) for text in texts]
         n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts)
         return tokens.TokenCount(n, exact=all(c.exact for c in counts))
@@ -137,16 +147,52 @@ class ChatSession:
         self._check_ready()
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
-                self.provider_name, self.model, self.persona, base_url_host=self._host()
+                self.provider_name, self.model, self._persona_name(), base_url_host=self._host()
             )
         user_message = self.store.add_user_message(self.conversation.id, text)
         return await self._answer(user_message.id, on_text)
 
-    async def retry(self, on_text: OnText) -> TurnOutcome | None:
-        """Answer the last user message again (after a failure or an interruption)."""
+    async def answer_tools(self, results: list[tuple[ToolCall, str]], on_text: OnText) -> TurnOutcome:
+        """Store the results of the last reply's tool calls and let the model go on."""
         self._check_ready()
-        users = [m for m in self.messages() if m.role == "user"]
-        return await self._answer(users[-1].id, on_text) if users else None
+        assert self.conversation is not None, "tool results need a conversation"
+        stored = [self.store.add_tool_result(self.conversation.id, call, text) for call, text in results]
+        return await self._answer(stored[-1].id, on_text)
+
+    async def retry(self, on_text: OnText) -> TurnOutcome | None:
+        """Answer the last question (or tool results) again, after a failure or an interruption."""
+        self._check_ready()
+        asked = [m for m in self.messages() if m.role in ("user", "tool")]
+        return await self._answer(asked[-1].id, on_text) if asked else None
+
+    def switch_persona(self, persona: Persona) -> Message | None:
+        """Use `persona` from the next turn on; a divider marks the switch in the log."""
+        self.persona = persona
+        if self.conversation is None:
+            return None
+        return self.store.add_divider(self.conversation.id, f"persona → {persona.name}")
+
+    def pending_tool_calls(self) -> tuple[ToolCall, ...]:
+        """Calls of the last reply that have no result yet (empty when none)."""
+        messages = self.messages()
+        answered = {m.tool_call_id for m in messages if m.role == "tool"}
+        replies = [m for m in messages if m.role == "assistant" and m.status != FAILED]
+        calls = replies[-1].tool_calls if replies else ()
+        return tuple(c for c in calls if c.id not in answered)
+
+    def request(self, until_id: int | None = None) -> ChatRequest:
+        """The request the next turn sends: the persona's frozen prefix, then history."""
+        persona = self.persona
+        return ChatRequest(
+            self.model, history(self.messages(), until_id),
+            system=persona.system if persona else None,
+            tools=persona.tools if persona else (),
+            params=dict(persona.params) if persona else {},
+            cache_ttl=persona.cache_ttl if persona else None,
+        )
+
+    def _persona_name(self) -> str | None:
+        return self.persona.name if self.persona else None
 
     def _check_ready(self) -> None:
         if self.unavailable or self.provider is None:
@@ -158,8 +204,9 @@ class ChatSession:
         return urlparse(self.base_url).hostname if self.base_url else None
 
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
-        request = ChatRequest(self.model, history(self.messages(), until_id=user_message_id), self.system)
-        meta = TurnMeta(self.provider_name, self.model, self._host(), self.persona, prefix_fingerprint(request))
+        request = self.request(until_id=user_message_id)
+        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
+                        request.fingerprint())
         turn = self.store.start_turn(self.conversation.id, user_message_id, meta)  # type: ignore[union-attr]
         reply, started = _Reply(), time.monotonic()
         self._stop_requested = False
@@ -197,6 +244,11 @@ class ChatSession:
             reply.response_id = event.id
         elif isinstance(event, Finished):
             reply.finish_reason = event.reason
+        elif isinstance(event, ToolCallDelta):
+            call = reply.calls.setdefault(event.index, ["", "", ""])
+            call[0] = event.id or call[0]
+            call[1] = event.name or call[1]
+            call[2] += event.arguments
 
     def _save_partial(self, turn: Turn, text: str) -> None:
         try:
@@ -215,7 +267,7 @@ class ChatSession:
             status=status, text=reply.text, usage=usage, cost_usd=cost.usd,
             response_id=reply.response_id, error=error, finish_reason=reply.finish_reason,
             first_token_ms=(reply.first_token_at - started) * 1000 if reply.first_token_at else None,
-            duration_ms=(now - started) * 1000,
+            duration_ms=(now - started) * 1000, tool_calls=reply.tool_calls(),
         )
         try:
             return TurnOutcome(self.store.finish_turn(turn, result), cost)
@@ -227,6 +279,6 @@ class ChatSession:
 
 def _estimated_usage(request: ChatRequest, text: str) -> Usage:
     """No usage came (stopped or dropped): count it ourselves, marked as an estimate."""
-    prompt = [request.system or "", *(m["content"] for m in request.messages)]
+    prompt = [request.system or "", *(m.content for m in request.messages)]
     input_total = sum(tokens.count(t).n for t in prompt) + _MESSAGE_OVERHEAD * len(prompt)
     return Usage(input_total=input_total, output=tokens.count(text).n, estimated=True)

@@ -31,6 +31,15 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function call the model made: `arguments` is its JSON text exactly as it came."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Message:
     id: int
     conversation_id: str
@@ -40,6 +49,9 @@ class Message:
     status: str | None = None
     """For a reply: its turn's status. None for user messages."""
     error: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class TurnResult:
     finish_reason: str | None = None
     first_token_ms: float | None = None
     duration_ms: float | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ file name); a later persona replaces an earlier one of the same name in its list
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sys
@@ -38,8 +37,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from chattui.config import PROVIDERS
-from chattui.core import tokens
-from chattui.core.request import canonical_json
+from chattui.core import prefix, tokens
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
 
 if sys.version_info >= (3, 11):
@@ -54,28 +52,6 @@ KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "tool
         "tool", "tool_commands")
 RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
 
-# Minimum prefix length a provider caches, by model-name prefix (the longest match wins;
-# `.` in names is read as `-`, so "claude-sonnet-4.5" = "claude-sonnet-4-5"). Sources:
-# /work/shared/PROVIDERS.md 3.1 (Anthropic) and 4 (Gemini). Where they disagree we keep
-# the higher number, so the indicator never promises a cache hit that may not happen:
-#   claude-sonnet-4-6: 1,024 (LiteLLM doc) vs 2,048 (orq.ai; observed in anthropic-sdk #1194)
-#   claude-opus-4-7:   2,048 (dev.to/creeta) vs 4,096 (clawdemy)
-#   gemini-2-5-flash:  1,024 (older doc) vs 2,048 (2026-07 doc)
-#   gemini-2-5-pro:    2,048 / 4,096 / 2,048 across doc revisions
-CACHE_MINIMUMS: Mapping[str, int] = MappingProxyType({
-    "claude-opus-5": 512, "claude-fable-5": 512, "claude-mythos-5": 512,
-    "claude-opus-4-8": 1024, "claude-sonnet-5": 1024, "claude-sonnet-4-5": 1024,
-    "claude-opus-4-1": 1024, "claude-opus-4": 1024, "claude-sonnet-4": 1024,
-    "claude-sonnet-4-6": 2048, "claude-opus-4-7": 4096, "claude-opus-4-6": 4096,
-    "claude-opus-4-5": 4096, "claude-haiku-4-5": 4096,
-    "claude-3-5-haiku": 2048, "claude-3-haiku": 2048,
-    "gemini-2-5-flash": 2048, "gemini-2-5-pro": 4096, "gemini-3-flash": 1024,
-    "gemini-3-pro": 4096, "gemini-3-1-pro": 4096, "gemini-3-5-flash": 4096,
-    "gemini-3-6-flash": 4096, "gemini-3-7-flash": 4096, "gemini-3-8-flash": 4096,
-})
-PROVIDER_MINIMUMS: Mapping[str, int] = MappingProxyType({
-    "openai": 1024, "openai-compatible": 1024, "anthropic": 1024, "gemini": 1024})
-DEFAULT_MINIMUM = 1024
 
 _OPEN = re.compile(r"\+\+\+[ \t]*\r?\n")
 _CLOSE = re.compile(r"^\+\+\+[ \t]*(?:\r?\n|\r?\Z)", re.MULTILINE)
@@ -114,6 +90,19 @@ class Persona:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         object.__setattr__(self, "tools", tuple(self.tools))
 
+    def prefix_bytes(self) -> bytes:
+        """The exact bytes of this persona's cached prefix (see core.prefix)."""
+        return prefix.prefix_bytes(self.system, self.tools)
+
+    def fingerprint(self) -> str:
+        return prefix.fingerprint(self.system, self.tools)
+
+    def prefix_tokens(self) -> tokens.TokenCount:
+        return prefix.prefix_tokens(self.system, self.tools)
+
+    def cacheability(self, provider: str, model: str) -> tuple[bool, int, str]:
+        return prefix.cacheability(self.prefix_tokens(), provider, model)
+
 
 @dataclass(frozen=True)
 class BrokenPersona:
@@ -147,45 +136,6 @@ class PersonaLibrary:
 
     def all_problems(self) -> tuple[PersonaProblem, ...]:
         return tuple(p for b in self.broken for p in b.problems) + self.problems
-
-
-def persona_prefix(persona: Persona) -> bytes:
-    """Canonical bytes of the cached prefix: `{"system": ..., "tools": [...]}`."""
-    return canonical_json({"tools": [tool.definition() for tool in persona.tools],
-                           "system": persona.system})
-
-
-def fingerprint(persona: Persona) -> str:
-    return hashlib.sha256(persona_prefix(persona)).hexdigest()[:12]
-
-
-def prefix_tokens(persona: Persona) -> tokens.TokenCount:
-    """Tokens in the system prompt plus the tools' canonical JSON (an estimate of what
-    each provider counts, which renders tools its own way)."""
-    counts = [tokens.count(persona.system)]
-    if persona.tools:
-        counts.append(tokens.count(canonical_json([t.definition() for t in persona.tools])
-                                   .decode()))
-    return tokens.TokenCount(sum(c.n for c in counts), all(c.exact for c in counts))
-
-
-def cache_minimum(provider: str, model: str) -> int:
-    """The shortest prefix `provider` caches for `model` (see CACHE_MINIMUMS)."""
-    name = re.sub(r"^.*?(?=claude-|gemini-)", "", model.lower().replace(".", "-"))
-    matches = [prefix for prefix in CACHE_MINIMUMS if name.startswith(prefix)
-               and not name[len(prefix):len(prefix) + 1].isdigit()]
-    if matches:
-        return CACHE_MINIMUMS[max(matches, key=len)]
-    return PROVIDER_MINIMUMS.get(provider, DEFAULT_MINIMUM)
-
-
-def cacheability(persona: Persona, provider: str, model: str) -> tuple[bool, int, str]:
-    """(ok, minimum, text) e.g. `1,812 tok · cacheable (≥1024)`, `640 tok · below the
-    1,024 minimum`; estimated counts are shown with `≈`."""
-    count, minimum = prefix_tokens(persona), cache_minimum(provider, model)
-    if count.n >= minimum:
-        return True, minimum, f"{count} tok · cacheable (≥{minimum})"
-    return False, minimum, f"{count} tok · below the {minimum:,} minimum"
 
 
 def load_personas(config_dir: Path, cwd: Path) -> PersonaLibrary:

@@ -1,41 +1,55 @@
 """The provider-neutral request, built from the conversation without ever rewriting it.
 
-History is appended as stored; the frozen part (system prompt, later tools) comes first so
-providers' prefix caches can hit. `prefix_fingerprint` hashes that frozen part's exact
-canonical bytes and is stored with every turn.
+The frozen part (tools, then the system prompt) comes first and is the same bytes every
+turn; history is appended as stored; the new content comes last. Adapters render this
+one shape for their API (Chat Completions, Responses, Anthropic Messages).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from chattui.core.models import FAILED, Message
+from chattui.core import prefix
+from chattui.core.models import FAILED, Message, ToolCall
+from chattui.core.tools import Tool
+
+HISTORY_ROLES = ("user", "assistant", "tool")
+"""Roles that are sent; other stored rows (dividers, notices) are for the screen only."""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str
+    """user | assistant | tool"""
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    """Calls the assistant made in this message, in order."""
+    tool_call_id: str | None = None
+    """For a tool result: the call it answers."""
+    name: str | None = None
+    """For a tool result: the tool's name (Gemini and some gateways want it)."""
 
 
 @dataclass(frozen=True)
 class ChatRequest:
     model: str
-    messages: tuple[Mapping[str, str], ...]
-    """`{"role": "user"|"assistant", "content": str}` in order, the new user turn last."""
+    messages: tuple[ChatMessage, ...]
+    """In order, the new user turn (or tool results) last. In chained mode: only the new input."""
     system: str | None = None
+    tools: tuple[Tool, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
+    cache_ttl: str | None = None
+    """Anthropic breakpoint TTL: "5m" or "1h" (None: the provider's default)."""
+    previous_response_id: str | None = None
+    """Responses API chaining: the server holds everything before `messages`."""
+
+    def fingerprint(self) -> str:
+        """Hash of the frozen prefix (tools + system): equal when the cache can hit."""
+        return prefix.fingerprint(self.system, self.tools)
 
 
-def canonical_json(value: Any) -> bytes:
-    """Stable bytes: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def prefix_fingerprint(request: ChatRequest) -> str:
-    """Short hash of the request's frozen prefix (system prompt now; tools too later)."""
-    frozen = {"system": request.system}
-    return hashlib.sha256(canonical_json(frozen)).hexdigest()[:12]
-
-
-def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[dict[str, str], ...]:
+def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[ChatMessage, ...]:
     """What is resent: every message up to `until_id`, minus failed or empty replies.
 
     Stopped and interrupted replies stay (the user saw that text); a failed reply is
@@ -45,7 +59,12 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[d
     for message in messages:
         if until_id is not None and message.id > until_id:
             break
-        if message.role == "assistant" and (message.status == FAILED or not message.content):
+        if message.role not in HISTORY_ROLES:
             continue
-        out.append({"role": message.role, "content": message.content})
+        if message.role == "assistant" and (
+            message.status == FAILED or not (message.content or message.tool_calls)
+        ):
+            continue
+        out.append(ChatMessage(message.role, message.content, message.tool_calls,
+                               message.tool_call_id, message.name))
     return tuple(out)

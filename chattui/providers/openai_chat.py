@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator
 
+from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
 from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported
-from chattui.core.request import ChatRequest
+from chattui.core.request import ChatMessage, ChatRequest
 from chattui.providers.errors import from_sdk
 
 
@@ -36,12 +37,15 @@ class OpenAIChatProvider:
         _ = self.client
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
-        """The request body: system first, then history as stored, the new turn last."""
+        """The request body: tools and system first, history as stored, the new turn last."""
         messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
-        messages.extend(dict(m) for m in request.messages)
-        return {"model": request.model, "messages": messages, **request.params}
+        messages.extend(chat_message(m) for m in request.messages)
+        body: dict[str, Any] = {"model": request.model, "messages": messages, **request.params}
+        if request.tools:
+            body["tools"] = tool_formats.to_chat_completions(request.tools)
+        return body
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         started = False
@@ -59,6 +63,20 @@ class OpenAIChatProvider:
                     yield event
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
             raise from_sdk(exc, request.model, mid_stream=started) from exc
+
+
+def chat_message(message: ChatMessage) -> dict[str, Any]:
+    """One history message in Chat Completions form (the same bytes every time)."""
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["content"] = message.content or None
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    return out
 
 
 def _events(chunk: Any) -> list[StreamEvent]:

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, TextArea
 from chattui.core import report, tokens
 from chattui.core.chat import ChatSession, TurnOutcome
 from chattui.core.models import STREAMING
+from chattui.core.personas import PersonaLibrary
 from chattui.providers.base import ProviderError
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
@@ -29,10 +30,11 @@ class MainScreen(Screen):
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
     ]
 
-    def __init__(self, session: ChatSession, notices: list[str]) -> None:
+    def __init__(self, session: ChatSession, notices: list[str], library: PersonaLibrary) -> None:
         super().__init__()
         self.session = session
         self.notices = notices
+        self.library = library
         self._estimate_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -80,7 +82,8 @@ class MainScreen(Screen):
     def _update_header(self) -> None:
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
-        self.app.sub_title = f"{self.session.model} · {self.session.persona or 'no persona'} · {title}"
+        persona = self.session.persona.name if self.session.persona else "no persona"
+        self.app.sub_title = f"{self.session.model} · {persona} · {title}"
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:

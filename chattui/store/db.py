@@ -7,6 +7,7 @@ when the store next opens was cut short by a crash: it becomes `interrupted`.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 import uuid
@@ -17,6 +18,7 @@ from chattui.core.models import (
     STREAMING,
     Conversation,
     Message,
+    ToolCall,
     Turn,
     TurnMeta,
     TurnResult,
@@ -104,6 +106,24 @@ class Store:
             self._touch(conversation_id)
         return self._message(cursor.lastrowid)
 
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
+        """The user's (or a command's) answer to one tool call, committed at once."""
+        return self._add(conversation_id, "tool", content, tool_call_id=call.id, name=call.name)
+
+    def add_divider(self, conversation_id: str, text: str) -> Message:
+        """A marker for the screen (a persona switch …); never sent to a provider."""
+        return self._add(conversation_id, "divider", text)
+
+    def _add(self, conversation_id: str, role: str, content: str, **extra: str) -> Message:
+        columns = ", ".join(["conversation_id", "role", "content", "created_at", *extra])
+        values = (conversation_id, role, content, time.time(), *extra.values())
+        with self.db:
+            cursor = self.db.execute(
+                f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * len(values))})", values
+            )
+            self._touch(conversation_id)
+        return self._message(cursor.lastrowid)
+
     def start_turn(self, conversation_id: str, user_message_id: int, meta: TurnMeta) -> Turn:
         """Create the (empty) reply and its turn, marked streaming, committed at once."""
         now = time.time()
@@ -133,7 +153,8 @@ class Store:
         usage = result.usage
         with self.db:
             self.db.execute(
-                "UPDATE messages SET content = ? WHERE id = ?", (result.text, turn.reply_message_id)
+                "UPDATE messages SET content = ?, tool_calls = ? WHERE id = ?",
+                (result.text, _calls_json(result.tool_calls), turn.reply_message_id),
             )
             self.db.execute(
                 "UPDATE turns SET status = ?, input_total = ?, cache_read = ?, cache_write_5m = ?,"
@@ -174,6 +195,16 @@ class Store:
         return _message(row)
 
 
+def _calls_json(calls: tuple[ToolCall, ...]) -> str | None:
+    if not calls:
+        return None
+    return json.dumps([{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls])
+
+
+def _calls(text: str | None) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(**call) for call in json.loads(text)) if text else ()
+
+
 def _title(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 1] + "…"
@@ -191,7 +222,8 @@ def _message(row: sqlite3.Row) -> Message:
     return Message(
         id=row["id"], conversation_id=row["conversation_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
-        error=row["error"],
+        error=row["error"], tool_calls=_calls(row["tool_calls"]),
+        tool_call_id=row["tool_call_id"], name=row["name"],
     )
 
 

@@ -82,7 +82,14 @@ def m002_turn_details(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN mode TEXT NOT NULL DEFAULT 'full'")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details]
+def m003_tool_messages(db: sqlite3.Connection) -> None:
+    """Tool calls on replies, tool results as messages, and the persona in use."""
+    db.execute("ALTER TABLE messages ADD COLUMN tool_calls TEXT")  # JSON [{id, name, arguments}]
+    db.execute("ALTER TABLE messages ADD COLUMN tool_call_id TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN name TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details, m003_tool_messages]
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:

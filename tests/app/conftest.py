@@ -23,8 +23,8 @@ def settings_for(emulator, tmp_path):
 
 
 @pytest.fixture
-def app_for(settings_for):
+def app_for(settings_for, tmp_path):
     def build(environ: dict | None = None, **flags):
-        return make_app(settings_for(environ, **flags))
+        return make_app(settings_for(environ, **flags), cwd=tmp_path)
 
     return build

@@ -52,7 +52,8 @@ async def test_second_turn_resends_history_and_shows_cache_hits(app_for, emulato
         await settle(pilot)
         first, second = app.session.turns()
         body = emulator.requests[-1].json
-        assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+        assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
+        assert body["messages"][0]["content"] == app.session.persona.system
         assert body["stream_options"] == {"include_usage": True}
         assert second.usage.cache_read and second.usage.cache_read % 128 == 0
         assert f"cached {second.usage.cache_read:,}" in status_bar(app).turn
@@ -97,7 +98,7 @@ async def test_continue_restores_the_conversation(app_for, emulator):
         assert status_bar(again).turn == bar_before
         await send(pilot, "follow-up")
         await settle(pilot)
-        assert [m["content"] for m in emulator.requests[-1].json["messages"]][:2] == [
+        assert [m["content"] for m in emulator.requests[-1].json["messages"]][1:3] == [
             before[0][1], before[1][1]]
 
 
@@ -114,7 +115,7 @@ async def test_rate_limit_then_retry_key_answers_the_same_question(app_for, emul
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert views(app)[-1].status == "complete"
-        retried = emulator.requests[-1].json["messages"]
+        retried = emulator.requests[-1].json["messages"][1:]
         assert retried == [{"role": "user", "content": "are you there?"}]
         assert [t.status for t in app.session.turns()] == ["failed", "complete"]
 
@@ -224,4 +225,4 @@ async def test_a_multi_line_message_is_shown_and_sent_exactly_as_typed(app_for, 
         user = views(app)[0]
         assert user.text == "line one\nline two"
         assert str(user.query_one(".plain").render()).splitlines() == ["line one", "line two"]
-        assert emulator.requests[-1].json["messages"][0]["content"] == "line one\nline two"
+        assert emulator.requests[-1].json["messages"][-1]["content"] == "line one\nline two"

@@ -18,15 +18,11 @@ from chattui.core.personas import (
     BrokenPersona,
     Persona,
     PersonaProblem,
-    cache_minimum,
-    cacheability,
-    fingerprint,
     load_persona_file,
     load_personas,
     parse_persona,
-    persona_prefix,
-    prefix_tokens,
 )
+from chattui.core.prefix import cache_minimum
 from chattui.core.tools import Tool
 
 BUILTIN_NAMES = ["assistant", "chef", "panda", "styleguide", "support", "trainer"]
@@ -284,7 +280,7 @@ def test_prefix_bytes_are_canonical_json(tmp_path):
     write(tmp_path / "tools", "t.json", '[{"parameters": {"type": "object", "properties": {}},'
                                          ' "description": "Då", "name": "f"}]')
     p = persona(tmp_path, "p.md", '+++\ntools = ["tools/t.json"]\n+++\nSystem ✓\n')
-    assert persona_prefix(p) == ('{"system":"System ✓\\n","tools":[{"description":"Då",'
+    assert p.prefix_bytes() == ('{"system":"System ✓\\n","tools":[{"description":"Då",'
                                  '"name":"f","parameters":{"properties":{},"type":"object"}}]}'
                                  ).encode()
 
@@ -293,8 +289,8 @@ def test_same_file_gives_the_same_fingerprint(tmp_path):
     write(tmp_path / "tools", "lookup.json", TOOL_JSON)
     path = write(tmp_path, "full.md", FULL)
     one, two = load_persona_file(path), load_persona_file(path)
-    assert persona_prefix(one) == persona_prefix(two)
-    assert re.fullmatch(r"[0-9a-f]{12}", fingerprint(one)) and fingerprint(one) == fingerprint(two)
+    assert one.prefix_bytes() == two.prefix_bytes()
+    assert re.fullmatch(r"[0-9a-f]{12}", one.fingerprint()) and one.fingerprint() == two.fingerprint()
 
 
 def test_schema_key_order_does_not_change_the_prefix(tmp_path):
@@ -305,8 +301,8 @@ def test_schema_key_order_does_not_change_the_prefix(tmp_path):
         'type = "object" }')
     assert reordered != FULL
     write(tmp_path / "tools", "lookup.json", TOOL_JSON)
-    assert persona_prefix(persona(tmp_path, "a.md", FULL)) == persona_prefix(
-        persona(tmp_path, "b.md", reordered))
+    assert (persona(tmp_path, "a.md", FULL).prefix_bytes()
+            == persona(tmp_path, "b.md", reordered).prefix_bytes())
 
 
 @pytest.mark.parametrize(("old", "new"), [
@@ -321,27 +317,27 @@ def test_one_changed_byte_changes_the_fingerprint(tmp_path, old, new):
     assert FULL.count(old) == 1
     before = persona(tmp_path, "a.md", FULL)
     after = persona(tmp_path, "b.md", FULL.replace(old, new))
-    assert fingerprint(before) != fingerprint(after)
+    assert before.fingerprint() != after.fingerprint()
 
 
 def test_a_changed_tool_file_changes_the_fingerprint(tmp_path):
     write(tmp_path / "tools", "lookup.json", TOOL_JSON)
-    before = fingerprint(persona(tmp_path, "full.md", FULL))
+    before = persona(tmp_path, "full.md", FULL).fingerprint()
     write(tmp_path / "tools", "lookup.json", TOOL_JSON.replace('"Find"', '"Find."'))
-    assert fingerprint(load_persona_file(tmp_path / "full.md")) != before
+    assert load_persona_file(tmp_path / "full.md").fingerprint() != before
 
 
 def test_tool_order_is_part_of_the_prefix(tmp_path):
     two = ('+++\n[[tool]]\nname = "a"\n[[tool]]\nname = "b"\n+++\nx\n')
     swapped = ('+++\n[[tool]]\nname = "b"\n[[tool]]\nname = "a"\n+++\nx\n')
-    assert fingerprint(persona(tmp_path, "a.md", two)) != fingerprint(
-        persona(tmp_path, "b.md", swapped))
+    assert (persona(tmp_path, "a.md", two).fingerprint()
+            != persona(tmp_path, "b.md", swapped).fingerprint())
 
 
 def test_built_in_fingerprints_match_in_a_fresh_process(tmp_path):
-    here = {p.name: fingerprint(p) for p in load_personas(tmp_path, tmp_path).personas}
-    code = ("import json, pathlib; from chattui.core.personas import load_personas, fingerprint;"
-            "d = pathlib.Path(r'%s'); print(json.dumps({p.name: fingerprint(p) for p in "
+    here = {p.name: p.fingerprint() for p in load_personas(tmp_path, tmp_path).personas}
+    code = ("import json, pathlib; from chattui.core.personas import load_personas;"
+            "d = pathlib.Path(r'%s'); print(json.dumps({p.name: p.fingerprint() for p in "
             "load_personas(d, d).personas}))" % tmp_path)
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -354,27 +350,27 @@ def test_built_in_fingerprints_match_in_a_fresh_process(tmp_path):
 def test_prefix_tokens_count_system_and_tools(approx, tmp_path):
     write(tmp_path / "tools", "lookup.json", TOOL_JSON)
     p = persona(tmp_path, "full.md", FULL)
-    tools_json = persona_prefix(p).decode().split('"tools":', 1)[1][:-1]
+    tools_json = p.prefix_bytes().decode().split('"tools":', 1)[1][:-1]
     expected = tokens.approximate(p.system) + tokens.approximate(tools_json)
-    assert prefix_tokens(p) == tokens.TokenCount(expected, exact=False)
+    assert p.prefix_tokens() == tokens.TokenCount(expected, exact=False)
 
 
 def test_cacheability_of_the_long_and_a_short_persona(approx, tmp_path):
     long = load_personas(tmp_path, tmp_path).get("styleguide")
-    n = prefix_tokens(long).n
-    assert cacheability(long, "openai", "gpt-4.1-mini") == (
+    n = long.prefix_tokens().n
+    assert long.cacheability("openai", "gpt-4.1-mini") == (
         True, 1024, f"≈{n:,} tok · cacheable (≥1024)")
     short = persona(tmp_path, "short.md", "+++\n+++\n" + "word " * 100)
-    assert prefix_tokens(short).n == 100  # the estimate counts "word", not single spaces
-    assert cacheability(short, "anthropic", "claude-sonnet-4-5") == (
+    assert short.prefix_tokens().n == 100  # the estimate counts "word", not single spaces
+    assert short.cacheability("anthropic", "claude-sonnet-4-5") == (
         False, 1024, "≈100 tok · below the 1,024 minimum")
-    assert cacheability(long, "anthropic", "claude-haiku-4-5")[:2] == (n >= 4096, 4096)
+    assert long.cacheability("anthropic", "claude-haiku-4-5")[:2] == (n >= 4096, 4096)
 
 
 def test_long_persona_is_at_least_2048_tokens(approx, tmp_path):
     long = load_personas(tmp_path, tmp_path).get("styleguide")
     assert tokens.count(long.system).n >= 2048
-    assert prefix_tokens(long).n >= 2048
+    assert long.prefix_tokens().n >= 2048
 
 
 @pytest.mark.parametrize(("provider", "model", "minimum"), [
@@ -424,7 +420,7 @@ def test_cacheability_text_with_exact_counts(monkeypatch, tmp_path):
     monkeypatch.setattr(tokens, "count", lambda text: tokens.TokenCount(906, exact=True))
     write(tmp_path / "tools", "lookup.json", TOOL_JSON)
     with_tools = persona(tmp_path, "full.md", FULL)
-    assert cacheability(with_tools, "openai", "gpt-4.1") == (
+    assert with_tools.cacheability("openai", "gpt-4.1") == (
         True, 1024, "1,812 tok · cacheable (≥1024)")
-    assert cacheability(persona(tmp_path, "bare.md", "+++\n+++\nx"), "openai", "gpt-4.1") == (
+    assert persona(tmp_path, "bare.md", "+++\n+++\nx").cacheability("openai", "gpt-4.1") == (
         False, 1024, "906 tok · below the 1,024 minimum")
