@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import App
 from textual.binding import Binding
 
+from chattui.commands import PersonaCommands
 from chattui.core.chat import ChatSession
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
@@ -24,14 +25,16 @@ class ChatApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "chattui"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
+    COMMANDS = App.COMMANDS | {PersonaCommands}
 
-    def __init__(self, session: ChatSession, notices: list[str], library: PersonaLibrary | None = None,
+    def __init__(self, session: ChatSession, notices: list[str],
+                 load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
                  keymap: dict[str, str] | None = None, theme: str | None = None,
                  emulated: bool = False) -> None:
         super().__init__()
         self.session = session
         self.notices = notices
-        self.library = library or PersonaLibrary()
+        self.load_library = load_library
         if emulated:
             self.title = "chattui · EMULATED (offline trial)"
         if keymap:
@@ -40,7 +43,11 @@ class ChatApp(App):
             self.theme = theme
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.session, self.notices, self.library))
+        self.push_screen(MainScreen(self.session, self.notices, self.load_library))
+
+    async def on_unmount(self) -> None:
+        if self.session.provider is not None:
+            await self.session.provider.aclose()
 
 
 def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
@@ -50,7 +57,12 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
 
     store = store or Store(Path(settings.data_dir) / DB_NAME)
     notices = [str(problem) for problem in settings.problems]
-    library = load_personas(Path(settings.config_dir), cwd or Path.cwd())
+    cwd = cwd or Path.cwd()
+
+    def load_library() -> PersonaLibrary:
+        return load_personas(Path(settings.config_dir), cwd)
+
+    library = load_library()
     notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
     persona = library.get(settings.persona)
     if persona is None:
@@ -72,7 +84,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
     )
-    return ChatApp(session, notices, library, dict(settings.keys), settings.theme, settings.emulator)
+    return ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
+                   settings.emulator)
 
 
 def _conversation(settings: Settings, store: Store, notices: list[str]):

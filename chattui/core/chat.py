@@ -150,6 +150,7 @@ class ChatSession:
                 self.provider_name, self.model, self._persona_name(), base_url_host=self._host()
             )
         user_message = self.store.add_user_message(self.conversation.id, text)
+        self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
         return await self._answer(user_message.id, on_text)
 
     async def answer_tools(self, results: list[tuple[ToolCall, str]], on_text: OnText) -> TurnOutcome:

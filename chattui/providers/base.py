@@ -18,6 +18,10 @@ class Provider(Protocol):
         """Do slow set-up (SDK import) ahead of the first request; safe from a thread."""
         ...
 
+    async def aclose(self) -> None:
+        """Close connections (called when the app exits)."""
+        ...
+
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Stream one reply. Raises ProviderError for anything the user should read."""
         ...

@@ -36,6 +36,10 @@ class OpenAIChatProvider:
         """Load the SDK ahead of the first send (call from a thread: it takes ~0.4 s)."""
         _ = self.client
 
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The request body: tools and system first, history as stored, the new turn last."""
         messages: list[dict[str, Any]] = []

@@ -4,12 +4,14 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, TextArea
 
 from chattui.core import report, tokens
@@ -20,6 +22,7 @@ from chattui.providers.base import ProviderError
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 
 
 class MainScreen(Screen):
@@ -28,32 +31,47 @@ class MainScreen(Screen):
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn"),
         Binding("end", "follow", "Follow", id="follow-reply", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
+        Binding("ctrl+b", "toggle_sidebar", "Personas", id="toggle-sidebar"),
+        Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
     ]
+    PERSONA_POLL_SECONDS = 2.0
 
-    def __init__(self, session: ChatSession, notices: list[str], library: PersonaLibrary) -> None:
+    def __init__(self, session: ChatSession, notices: list[str],
+                 load_library: Callable[[], PersonaLibrary]) -> None:
         super().__init__()
         self.session = session
         self.notices = notices
-        self.library = library
+        self.load_library = load_library
+        self.library = load_library()
+        self._persona_files = self._file_stamps()
         self._estimate_timer: Timer | None = None
+        for persona in self.library.personas:
+            if key := hotkey_binding(persona.hotkey):
+                self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name, show=False)
 
     def compose(self) -> ComposeResult:
         from chattui.widgets.status_bar import StatusBar
 
         yield Header()
-        yield ChatLog()
-        yield Composer(id="composer")
+        with Horizontal():
+            yield PersonaList(id="personas")
+            with Vertical():
+                yield ChatLog()
+                yield Composer(id="composer")
         yield StatusBar()
         yield Footer()
 
     async def on_mount(self) -> None:
         log = self.query_one(ChatLog)
         for message in self.session.messages():
-            await log.add(message.role, message.content, message.status, message.error)
+            if message.role != "tool":
+                await log.add(message.role, message.content, message.status, message.error)
         for notice in self.notices:
             await log.add_notice(notice)
         self._show_figures()
         self._update_header()
+        self._show_personas()
+        self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.query_one(Composer).focus()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
@@ -169,3 +187,69 @@ class MainScreen(Screen):
             self.notify("This turn could not be saved; it stays on screen.", severity="error")
         self._show_figures(outcome)
         self._update_header()
+
+    # personas
+
+    def _show_personas(self) -> None:
+        current = self.session.persona.name if self.session.persona else None
+        rows = persona_rows(self.library, self.session.provider_name, self.session.model)
+        self.query_one(PersonaList).show(rows, current)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(PersonaList)
+        sidebar.display = not sidebar.display
+
+    @on(PersonaList.Selected)
+    async def _persona_selected(self, event: PersonaList.Selected) -> None:
+        await self.action_switch_persona(event.name)
+
+    async def action_switch_persona(self, name: str) -> None:
+        """Use persona `name` from the next turn on (sidebar, hotkey and palette all land here)."""
+        persona = self.library.get(name)
+        if persona is None or self.session.busy:
+            self.notify(f"Cannot switch to '{name}' now.", severity="warning")
+            return
+        before = self.session.persona
+        if before is not None and before.name == name:
+            return
+        divider = self.session.switch_persona(persona)
+        if divider is not None:  # only a conversation under way gets (and stores) a divider
+            await self.query_one(ChatLog).add("divider", divider.content)
+        self._show_personas()
+        self._update_header()
+        self._warn_prefix_change(before, persona, f"persona changed to {name}")
+
+    def _warn_prefix_change(self, before, after, what: str) -> None:
+        from chattui.widgets.status_bar import StatusBar
+
+        old = before.fingerprint() if before else "none"
+        if old != after.fingerprint() and self.session.turns():
+            self.query_one(StatusBar).warn(
+                f"⚠ {what}: next turn misses the cache (#{old[:6]} → #{after.fingerprint()[:6]})")
+
+    def action_reload_personas(self) -> None:
+        """Re-read every persona file; a changed current persona takes effect next turn."""
+        self.library = self.load_library()
+        self._persona_files = self._file_stamps()
+        current = self.session.persona
+        fresh = self.library.get(current.name) if current else None
+        if current is not None and fresh is not None and fresh != current:
+            self.session.persona = fresh
+            self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
+        for broken in self.library.broken:
+            self.notify(str(broken.problem), title="Persona file not loaded", severity="error")
+        self._show_personas()
+
+    def _file_stamps(self) -> dict:
+        paths = [p.path for p in self.library.personas] + [b.path for b in self.library.broken]
+        stamps = {}
+        for path in paths:
+            try:
+                stamps[path] = path.stat().st_mtime_ns
+            except OSError:
+                stamps[path] = None
+        return stamps
+
+    def _check_persona_files(self) -> None:
+        if self._file_stamps() != self._persona_files:
+            self.action_reload_personas()

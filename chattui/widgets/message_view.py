@@ -26,6 +26,8 @@ class MessageView(Vertical):
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .plain { padding: 0; }
     MessageView > .error { color: $error; }
+    MessageView.-divider { margin: 0 0 1 0; }
+    MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
     MessageView.-streaming > .role { text-style: bold italic; }
     """
 
@@ -43,6 +45,9 @@ class MessageView(Vertical):
         self.set_reactive(MessageView.error, error)
 
     def compose(self) -> ComposeResult:
+        if self.role == "divider":  # a marker in the log, e.g. a persona switch
+            yield Static(f"── {self._content} ──", markup=False, classes="plain")
+            return
         yield Label(self._role_line(), classes="role")
         if self.role == "user":  # shown exactly as typed: Markdown would fold its newlines
             yield Static(self._content, markup=False, classes="plain")
@@ -67,7 +72,8 @@ class MessageView(Vertical):
             error.display = bool(self.error)
 
     def on_mount(self) -> None:
-        self.query_one(".error", Label).display = bool(self.error)
+        for error in self.query(".error"):
+            error.display = bool(self.error)
 
     @property
     def markdown(self) -> Markdown:
@@ -76,7 +82,7 @@ class MessageView(Vertical):
     @property
     def text(self) -> str:
         """The message as stored: the typed text, or the reply's Markdown source so far."""
-        return self._content if self.role == "user" else self.markdown.source
+        return self._content if self.role in ("user", "divider") else self.markdown.source
 
     def stream(self) -> MarkdownStream:
         """A stream that appends fragments to the body, coalescing when they come fast."""

@@ -26,8 +26,14 @@ class StatusBar(Horizontal):
         yield Label(self.session, id="session")
 
     def watch_turn(self, text: str) -> None:
+        self.remove_class("-warning")
         if self.is_mounted:
             self.query_one("#turn", Label).update(text)
+
+    def warn(self, text: str) -> None:
+        """Show a warning where the turn's figures go, until the next turn."""
+        self.turn = text
+        self.add_class("-warning")
 
     def watch_session(self, text: str) -> None:
         if self.is_mounted:

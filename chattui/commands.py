@@ -1,0 +1,31 @@
+"""Command palette entries (Ctrl+P): they call the same screen actions as keys and the sidebar."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class PersonaCommands(Provider):
+    """`Persona: NAME` for every persona that loaded."""
+
+    def _entries(self) -> Iterator[tuple[str, object, str]]:
+        screen = self.screen
+        library = getattr(screen, "library", None)
+        if library is None:
+            return
+        for persona in library.personas:
+            yield (f"Persona: {persona.name}", partial(screen.run_action, f"switch_persona({persona.name!r})"),
+                   persona.description or "Switch persona for the next turn")
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._entries():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._entries():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
