@@ -4,7 +4,7 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,17 +12,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Footer, Header, Input, TextArea
 
 from chattui.core import report, tokens
-from chattui.core.chat import ChatSession, TurnOutcome
-from chattui.core.models import STREAMING
+from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.models import COMPLETE, STREAMING
+from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.providers.base import ProviderError
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
+from chattui.widgets.tool_call import ToolCallCard
 
 
 class MainScreen(Screen):
@@ -45,6 +47,7 @@ class MainScreen(Screen):
         self.library = load_library()
         self._persona_files = self._file_stamps()
         self._estimate_timer: Timer | None = None
+        self._tool_answers: dict[str, str] = {}
         for persona in self.library.personas:
             if key := hotkey_binding(persona.hotkey):
                 self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name, show=False)
@@ -63,9 +66,12 @@ class MainScreen(Screen):
 
     async def on_mount(self) -> None:
         log = self.query_one(ChatLog)
-        for message in self.session.messages():
+        messages = self.session.messages()
+        results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
+        for message in messages:
             if message.role != "tool":
                 await log.add(message.role, message.content, message.status, message.error)
+                await self._show_tool_calls(message.tool_calls, results)
         for notice in self.notices:
             await log.add_notice(notice)
         self._show_figures()
@@ -124,7 +130,7 @@ class MainScreen(Screen):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         event.composer.clear()
-        self.run_turn(event.text)
+        self.run_turn(lambda on_text: self.session.send(event.text, on_text), event.text)
 
     def action_stop_reply(self) -> None:
         self.session.stop()
@@ -133,7 +139,7 @@ class MainScreen(Screen):
         if self.session.unavailable or self.session.busy or not self.session.turns():
             self.notify("Nothing to retry.", severity="warning")
             return
-        self.run_turn(None)
+        self.run_turn(self.session.retry)
 
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()
@@ -148,8 +154,9 @@ class MainScreen(Screen):
         self._update_header()
 
     @work(group="turn", exit_on_error=False)
-    async def run_turn(self, text: str | None) -> None:
-        """Send `text` (or re-ask the last question when None) and stream the reply."""
+    async def run_turn(self, ask: Callable[[OnText], Awaitable[TurnOutcome | None]],
+                       text: str | None = None) -> None:
+        """Stream the reply to `ask` (send `text`, retry, or answer tool calls)."""
         log = self.query_one(ChatLog)
         log.follow()
         user_view = await log.add("user", text) if text is not None else None
@@ -160,10 +167,7 @@ class MainScreen(Screen):
             await stream.write(fragment)
 
         try:
-            if text is None:
-                outcome = await self.session.retry(on_text)
-            else:
-                outcome = await self.session.send(text, on_text)
+            outcome = await ask(on_text)
         except Exception as exc:  # noqa: BLE001 - refused before anything was sent
             for unsent in (user_view, view):
                 if unsent is not None:
@@ -175,9 +179,9 @@ class MainScreen(Screen):
             return
         finally:
             await stream.stop()
-        self._finished(view, outcome)
+        await self._finished(view, outcome)
 
-    def _finished(self, view: MessageView, outcome: TurnOutcome | None) -> None:
+    async def _finished(self, view: MessageView, outcome: TurnOutcome | None) -> None:
         if outcome is None:
             return
         turn = outcome.turn
@@ -187,6 +191,38 @@ class MainScreen(Screen):
             self.notify("This turn could not be saved; it stays on screen.", severity="error")
         self._show_figures(outcome)
         self._update_header()
+        if turn.status == COMPLETE:
+            await self._show_tool_calls(self.session.pending_tool_calls())
+
+    # tool calls
+
+    async def _show_tool_calls(self, calls, results: dict[str, str] | None = None) -> None:
+        """A card per call; pending ones take the focus so the user can answer."""
+        log = self.query_one(ChatLog)
+        commands = self.session.persona.tool_commands if self.session.persona else {}
+        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id))
+                 for call in calls]
+        if cards:
+            await log.mount_all(cards)
+            pending = [card for card in cards if card.result is None]
+            if pending:
+                pending[0].query_one(Input).focus()
+            log.follow()
+
+    @on(ToolCallCard.Answered)
+    def _tool_answered(self, event: ToolCallCard.Answered) -> None:
+        event.card.result = event.text
+        self._tool_answers[event.call.id] = event.text
+        pending = self.session.pending_tool_calls()
+        if pending and all(call.id in self._tool_answers for call in pending):
+            results = [(call, self._tool_answers.pop(call.id)) for call in pending]
+            self.query_one(Composer).focus()
+            self.run_turn(lambda on_text: self.session.answer_tools(results, on_text))
+
+    @on(ToolCallCard.RunRequested)
+    async def _tool_run(self, event: ToolCallCard.RunRequested) -> None:
+        event.card.propose("(running…)")
+        event.card.propose(await run_tool_command(event.command, event.call))
 
     # personas
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.status_bar import StatusBar
@@ -27,3 +29,16 @@ def views(app) -> list[MessageView]:
 
 def status_bar(app) -> StatusBar:
     return app.screen.query_one(StatusBar)
+
+
+def raw_field(body: bytes, key: str) -> bytes:
+    """The exact bytes of a top-level field's value as the SDK sent them."""
+    value = json.loads(body)[key]
+    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert f'"{key}":'.encode() + raw in body, "the SDK serialised this field differently"
+    return raw
+
+
+def extends(later: bytes, earlier: bytes) -> bool:
+    """True when JSON array `later` starts with every element of array `earlier`, byte for byte."""
+    return later.startswith(earlier[:-1]) and len(later) > len(earlier)

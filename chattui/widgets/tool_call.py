@@ -1,0 +1,104 @@
+"""A tool call the model made: its name and arguments, and how the user answers it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Input, Label, Static
+
+from chattui.core.models import ToolCall
+
+
+def pretty_arguments(arguments: str) -> str:
+    """The arguments as indented JSON (or as they came, if they are not JSON)."""
+    try:
+        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+    except ValueError:
+        return arguments
+
+
+class ToolCallCard(Vertical):
+    DEFAULT_CSS = """
+    ToolCallCard { height: auto; border: round $secondary; padding: 0 1; margin: 0 1 1 1; }
+    ToolCallCard > .name { text-style: bold; color: $secondary; }
+    ToolCallCard > .arguments { color: $text-muted; }
+    ToolCallCard > .result { color: $success; }
+    ToolCallCard Horizontal { height: auto; }
+    ToolCallCard Input { width: 1fr; }
+    ToolCallCard.-answered Input, ToolCallCard.-answered Horizontal { display: none; }
+    """
+
+    result: reactive[str | None] = reactive(None)
+    """The answer that was sent (None while it is still pending)."""
+
+    @dataclass
+    class Answered(Message):
+        """The user gave this call its result."""
+
+        card: ToolCallCard
+        call: ToolCall
+        text: str
+
+        @property
+        def control(self) -> ToolCallCard:
+            return self.card
+
+    @dataclass
+    class RunRequested(Message):
+        """The user confirmed running the persona's command for this call."""
+
+        card: ToolCallCard
+        call: ToolCall
+        command: str
+
+        @property
+        def control(self) -> ToolCallCard:
+            return self.card
+
+    def __init__(self, call: ToolCall, command: str | None = None, result: str | None = None) -> None:
+        super().__init__()
+        self.call = call
+        self.command = command
+        self.set_reactive(ToolCallCard.result, result)
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"tool call · {self.call.name}", classes="name")
+        yield Static(pretty_arguments(self.call.arguments), markup=False, classes="arguments")
+        yield Static(self._result_text(), markup=False, classes="result")
+        with Horizontal():
+            yield Input(placeholder="Type the result and press Enter", id="answer")
+            if self.command:
+                yield Button(f"Run: {self.command}", id="run", variant="warning")
+
+    def on_mount(self) -> None:
+        self.set_class(self.result is not None, "-answered")
+
+    def _result_text(self) -> str:
+        return "" if self.result is None else f"result: {self.result}"
+
+    def watch_result(self) -> None:
+        self.set_class(self.result is not None, "-answered")
+        if self.is_mounted:
+            self.query_one(".result", Static).update(self._result_text())
+
+    @on(Input.Submitted, "#answer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Answered(self, self.call, event.value))
+
+    @on(Button.Pressed, "#run")
+    def _run(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RunRequested(self, self.call, self.command or ""))
+
+    def propose(self, text: str) -> None:
+        """Put a proposed result (a command's output) in the editor for the user to check."""
+        answer = self.query_one("#answer", Input)
+        answer.value = text
+        answer.focus()

@@ -1,0 +1,106 @@
+"""Tool calls in the chat: cards, answers typed by the user, confirmed commands, resume."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Button, Input
+
+from chattui.emulator import Reply, ToolCall
+from chattui.widgets.tool_call import ToolCallCard
+from tests.app.pilot import extends, raw_field, send, settle, views
+
+TWO_CALLS = Reply(text="Let me look that up.", tool_calls=(
+    ToolCall("get_delivery_date", {"order_id": "42"}),
+    ToolCall("cancel_order", {"order_id": "7", "reason": "duplicate"}),
+))
+
+
+async def answer(pilot, card: ToolCallCard, text: str) -> None:
+    card.query_one(Input).value = text
+    card.query_one(Input).focus()
+    await pilot.press("enter")
+
+
+async def test_several_tool_calls_are_answered_then_the_conversation_goes_on(app_for, emulator):
+    emulator.queue(TWO_CALLS, Reply(text="Order 42 arrives Friday; order 7 is cancelled."))
+    app = app_for(persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Where is order 42? And cancel 7, it is a duplicate.")
+        await settle(pilot)
+        cards = list(app.screen.query(ToolCallCard))
+        assert [c.call.name for c in cards] == ["get_delivery_date", "cancel_order"]
+        assert '"order_id": "42"' in str(cards[0].query_one(".arguments").render())
+        assert app.screen.focused is cards[0].query_one(Input)
+
+        await answer(pilot, cards[0], '{"date": "Friday"}')
+        await settle(pilot)
+        assert len(emulator.requests) == 1  # waits for every call's result
+        await answer(pilot, cards[1], '{"cancelled": true}')
+        await settle(pilot)
+
+        assert views(app)[-1].text == "Order 42 arrives Friday; order 7 is cancelled."
+        first, second = emulator.requests[0].json, emulator.requests[1].json
+        assistant, *results = second["messages"][-3:]
+        calls = assistant["tool_calls"]
+        assert [c["function"]["name"] for c in calls] == ["get_delivery_date", "cancel_order"]
+        assert json.loads(calls[0]["function"]["arguments"]) == {"order_id": "42"}
+        assert results == [
+            {"role": "tool", "tool_call_id": calls[0]["id"], "content": '{"date": "Friday"}'},
+            {"role": "tool", "tool_call_id": calls[1]["id"], "content": '{"cancelled": true}'},
+        ]
+        assert second["messages"][:len(first["messages"])] == first["messages"]
+
+        await send(pilot, "thanks")
+        await settle(pilot)
+        # the earlier calls and results are resent byte for byte
+        assert extends(raw_field(emulator.requests[-1].body, "messages"),
+                       raw_field(emulator.requests[1].body, "messages"))
+
+
+async def test_a_persona_command_runs_only_after_the_user_confirms(app_for, emulator, tmp_path):
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    marker = tmp_path / "ran.txt"
+    (folder / "ops.md").write_text(
+        '+++\nname = "ops"\n[[tool]]\nname = "disk_usage"\n'
+        'parameters = { type = "object", properties = { path = { type = "string" } } }\n'
+        f'[tool_commands]\ndisk_usage = "cat > {marker}; echo 42% used"\n+++\nYou run ops.\n')
+    emulator.queue(Reply(tool_calls=(ToolCall("disk_usage", {"path": "/"}),)), Reply(text="Disk is 42% full."))
+    app = app_for(persona="ops")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "how full is the disk?")
+        await settle(pilot)
+        card = app.screen.query_one(ToolCallCard)
+        await pilot.pause(0.3)
+        assert not marker.exists()  # nothing ran on its own
+        card.query_one(Button).press()
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if card.query_one(Input).value not in ("", "(running…)"):
+                break
+        assert card.query_one(Input).value == "42% used"
+        assert json.loads(marker.read_text()) == {"path": "/"}  # the arguments came on stdin
+        await pilot.press("enter")
+        await settle(pilot)
+        assert emulator.requests[-1].json["messages"][-1] == {
+            "role": "tool", "tool_call_id": card.call.id, "content": "42% used"}
+        assert views(app)[-1].text == "Disk is 42% full."
+
+
+async def test_a_pending_tool_call_is_still_answerable_after_a_restart(app_for, emulator):
+    emulator.queue(Reply(tool_calls=(ToolCall("get_delivery_date", {"order_id": "9"}),)))
+    app = app_for(persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "order 9?")
+        await settle(pilot)
+
+    again = app_for(persona="support", continue_last=True)
+    async with again.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        card = again.screen.query_one(ToolCallCard)
+        assert card.result is None and card.call.name == "get_delivery_date"
+        await answer(pilot, card, "tomorrow")
+        await settle(pilot)
+        assert emulator.requests[-1].json["messages"][-1]["content"] == "tomorrow"
+        assert card.result == "tomorrow"
