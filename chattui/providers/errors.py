@@ -18,6 +18,13 @@ _BY_STATUS = {
 }
 
 
+_STREAM_ERROR_KINDS = {"overloaded_error": "server", "api_error": "server",
+                       "rate_limit_error": "rate_limit", "request_too_large": "bad_request",
+                       "invalid_request_error": "bad_request"}
+PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
+"""ProviderError.kind when a chained request names a response the server no longer has."""
+
+
 def _detail(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
@@ -39,12 +46,16 @@ def _retry_after(exc: Any) -> float | None:
 def from_sdk(exc: BaseException, model: str, mid_stream: bool = False) -> ProviderError:
     """Map any failure of a request or a stream onto a ProviderError."""
     status = getattr(exc, "status_code", None)
+    if status == 200:  # an error event inside a stream that had started fine
+        return _stream_error(exc)
     if isinstance(status, int):
         kind, headline = _BY_STATUS.get(
             status, ("server", f"The server failed ({status})") if status >= 500 else ("error", f"Error {status}")
         )
         if kind == "not_found":
             headline = f"Model '{model}' or endpoint not found (404)"
+        if getattr(exc, "code", None) == PREVIOUS_RESPONSE_NOT_FOUND:
+            kind = PREVIOUS_RESPONSE_NOT_FOUND
         retry_after = _retry_after(exc)
         if kind == "rate_limit" and retry_after is not None:
             headline += f", retry after {retry_after:g}s"
@@ -59,3 +70,14 @@ def from_sdk(exc: BaseException, model: str, mid_stream: bool = False) -> Provid
     if "Connection" in name:
         return ProviderError(f"Could not reach the server: {_detail(exc)}", None, "connection")
     return ProviderError(f"{name}: {_detail(exc)}", None, "error")
+
+
+def _stream_error(exc: Any) -> ProviderError:
+    """Anthropic's `event: error` (e.g. overloaded_error) arrives as a status error with 200."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else {}
+    inner = inner if isinstance(inner, dict) else {}
+    kind = _STREAM_ERROR_KINDS.get(str(inner.get("type")), "error")
+    message = inner.get("message") or inner.get("type") or _detail(exc)
+    return ProviderError(f"The reply failed mid-stream: {message}; the partial reply is kept.",
+                         None, kind)

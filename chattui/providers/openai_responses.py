@@ -1,0 +1,208 @@
+"""OpenAI Responses API adapter (PROVIDERS.md §2).
+
+Two ways to send a conversation, both handled by `body()`:
+
+* full history: `input` holds every message rendered as Responses input items;
+* chained: `previous_response_id` names the last stored response and `input` holds only
+  the items added since (the server prepends the stored chain to the prompt).
+
+`instructions` (the system prompt) is sent on EVERY request, byte-identical: the server
+does not carry instructions over along a `previous_response_id` chain, and an identical
+prefix is what keeps the prompt cache hitting. A chained request whose stored response is
+gone (expired, deleted, `store: false`) fails with a ProviderError of kind
+`previous_response_not_found`; the caller then resends the full history.
+
+Streaming uses `responses.create(stream=True)`, not the `responses.stream()` helper: the
+helper rebuilds a full response snapshot on every event and raises when a server skips
+the item/part scaffolding before deltas (some OpenAI-compatible Responses endpoints do),
+while all we need is the events themselves; usage and the output list arrive whole in
+the terminal `response.completed`/`response.incomplete` event anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+from chattui.core import tools as tool_formats
+from chattui.core import usage as usage_mapping
+from chattui.core.events import (
+    Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+)
+from chattui.core.request import ChatMessage, ChatRequest
+from chattui.providers.base import ProviderError
+from chattui.providers.errors import from_sdk
+
+_REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
+
+
+class OpenAIResponsesProvider:
+    """Streams `/v1/responses`; `store` decides whether the server keeps each response
+    (needed for chaining with `previous_response_id`)."""
+
+    def __init__(
+        self, name: str, api_key: str | None, base_url: str | None = None,
+        max_retries: int = 2, timeout: float = 120.0, store: bool = True,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self._options = dict(api_key=api_key or "not-needed", base_url=base_url,
+                             max_retries=max_retries, timeout=timeout)
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from openai import AsyncOpenAI  # imported late: it costs ~0.4 s of start-up
+
+            self._client = AsyncOpenAI(**self._options)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the SDK client's connections (nothing to do if it was never used)."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def prepare(self) -> None:
+        """Load the SDK ahead of the first send (call from a thread: it takes ~0.4 s)."""
+        _ = self.client
+
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        """The `responses.create` kwargs: instructions every turn, then the input items
+        (all of history, or only the new items after `previous_response_id`)."""
+        body: dict[str, Any] = {"model": request.model}
+        if request.system:
+            body["instructions"] = request.system
+        body["input"] = input_items(request.messages)
+        if request.tools:
+            body["tools"] = tool_formats.to_responses(request.tools)
+        if request.previous_response_id:
+            body["previous_response_id"] = request.previous_response_id
+        body["store"] = self.store
+        for key, value in request.params.items():
+            body["max_output_tokens" if key == "max_tokens" else key] = value
+        return body
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        started = False
+        try:
+            stream = await self.client.responses.create(**self.body(request), stream=True)
+            started = True
+            state = _StreamState()
+            async for event in stream:
+                for out in state.events(event):
+                    yield out
+            if not state.finished:
+                raise ProviderError("The reply ended before the server finished it; the partial "
+                                    "reply is kept.", None, "connection")
+        except ProviderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
+            raise from_sdk(exc, request.model, mid_stream=started) from exc
+
+
+def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[dict[str, Any]]:
+    """History as Responses input items (the same bytes for the same history)."""
+    items: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "tool":
+            items.append({"type": "function_call_output", "call_id": message.tool_call_id,
+                          "output": message.content})
+            continue
+        if message.content or not message.tool_calls:
+            items.append({"role": message.role, "content": message.content})
+        for call in message.tool_calls:
+            items.append({"type": "function_call", "call_id": call.id, "name": call.name,
+                          "arguments": call.arguments})
+    return items
+
+
+@dataclass
+class _Call:
+    index: int
+    arguments: str = ""
+    """Arguments yielded so far (to fill in what a server sent only on `done`)."""
+
+
+class _StreamState:
+    """Maps one response's stream events to StreamEvents; tool calls get indexes 0, 1, …
+    in the order their output items appear."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, _Call] = {}
+        self.finished = False
+
+    def events(self, event: Any) -> list[StreamEvent]:
+        kind = getattr(event, "type", None)
+        if kind == "response.created":
+            return [ResponseId(event.response.id)]
+        if kind == "response.output_text.delta":
+            return [TextDelta(event.delta)] if event.delta else []
+        if kind in _REASONING_DELTAS:
+            return [ReasoningDelta(event.delta)] if event.delta else []
+        if kind == "response.output_item.added" and event.item.type == "function_call":
+            return self._call_added(event.output_index, event.item)
+        if kind == "response.function_call_arguments.delta":
+            return self._arguments(event.output_index, event.delta)
+        if kind == "response.output_item.done" and event.item.type == "function_call":
+            return self._call_done(event.output_index, event.item)
+        if kind in ("response.completed", "response.incomplete"):
+            self.finished = True
+            return self._finished(event.response)
+        if kind == "response.failed":
+            raise _failed(event.response)
+        if kind == "error":
+            message = getattr(event, "message", None) or "The server reported an error mid-reply."
+            code = getattr(event, "code", None)
+            raise ProviderError(f"The reply failed: {message}" + (f" ({code})" if code else ""),
+                                None, "server")
+        return []
+
+    def _call_added(self, output_index: int, item: Any) -> list[StreamEvent]:
+        call = self.calls.setdefault(output_index, _Call(len(self.calls)))
+        call.arguments = item.arguments or ""
+        return [ToolCallDelta(call.index, item.call_id, item.name, call.arguments)]
+
+    def _arguments(self, output_index: int, delta: str) -> list[StreamEvent]:
+        call = self.calls.get(output_index)
+        if call is None or not delta:
+            return []
+        call.arguments += delta
+        return [ToolCallDelta(call.index, None, None, delta)]
+
+    def _call_done(self, output_index: int, item: Any) -> list[StreamEvent]:
+        """A server that sent the call only whole (no `added`, or no deltas): yield the rest."""
+        final = item.arguments or ""
+        if output_index not in self.calls:
+            self.calls[output_index] = _Call(len(self.calls), final)
+            return [ToolCallDelta(self.calls[output_index].index, item.call_id, item.name, final)]
+        call = self.calls[output_index]
+        if final.startswith(call.arguments) and len(final) > len(call.arguments):
+            rest, call.arguments = final[len(call.arguments):], final
+            return [ToolCallDelta(call.index, None, None, rest)]
+        return []
+
+    def _finished(self, response: Any) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        if getattr(response, "usage", None) is not None:
+            events.append(UsageReported(usage_mapping.from_openai_responses(response.usage)))
+        output = getattr(response, "output", None) or ()
+        if response.status == "incomplete":
+            details = getattr(response, "incomplete_details", None)
+            reason = getattr(details, "reason", None) or "incomplete"
+        elif self.calls or any(getattr(item, "type", None) == "function_call" for item in output):
+            reason = "tool_calls"
+        else:
+            reason = "stop"
+        events.append(Finished(reason))
+        return events
+
+
+def _failed(response: Any) -> ProviderError:
+    error = getattr(response, "error", None)
+    message = getattr(error, "message", None) or "The server could not complete the reply."
+    code = getattr(error, "code", None)
+    kind = "rate_limit" if code == "rate_limit_exceeded" else "server"
+    return ProviderError(f"The reply failed: {message}" + (f" ({code})" if code else ""),
+                         None, kind)
