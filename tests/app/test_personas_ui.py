@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chattui.emulator import Reply
 from chattui.widgets.persona_list import PersonaList
 from tests.app.pilot import send, settle, status_bar, views
 
