@@ -69,7 +69,7 @@ else:  # pragma: no cover
 PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
 MODES = ("full", "chained")
 DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "openai-compatible": "gpt-4.1-mini",
-                  "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
+                  "anthropic": "claude-sonnet-5", "gemini": "gemini-2.5-flash"}
 KEY_ENV_VARS = {"openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY",
                 "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
 ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment variable

@@ -220,7 +220,7 @@ def test_cli_only_flags_pass_through(env):
 
 @pytest.mark.parametrize("provider, model", [
     ("openai", "gpt-4.1-mini"), ("openai-compatible", "gpt-4.1-mini"),
-    ("anthropic", "claude-sonnet-4-5"), ("gemini", "gemini-2.5-flash"),
+    ("anthropic", "claude-sonnet-5"), ("gemini", "gemini-2.5-flash"),
 ])
 def test_default_model_follows_the_resolved_provider(env, provider, model):
     assert env.load(CHATTUI_PROVIDER=provider).model == model
