@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Callable
 from textual.app import App
 from textual.binding import Binding
 
-from chattui.commands import PersonaCommands
+from chattui.commands import ModeCommands, PersonaCommands
+from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
 from chattui.core.chat import ChatSession
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
@@ -25,14 +26,17 @@ class ChatApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "chattui"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
-    COMMANDS = App.COMMANDS | {PersonaCommands}
+    COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands}
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
                  keymap: dict[str, str] | None = None, theme: str | None = None,
-                 emulated: bool = False) -> None:
+                 emulated: bool = False,
+                 provider_for: Callable[[str], Provider | None] = lambda mode: None) -> None:
         super().__init__()
         self.session = session
+        self.provider_for = provider_for
+        """The adapter that serves a conversation mode (full: Chat Completions, chained: Responses)."""
         self.notices = notices
         self.load_library = load_library
         if emulated:
@@ -68,10 +72,19 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     if persona is None:
         notices.append(f"No persona named '{settings.persona}'; using none.")
     conversation = _conversation(settings, store, notices)
+    mode = conversation.mode if conversation else settings.mode
+    if mode == CHAINED and settings.provider not in CHAINABLE_PROVIDERS:
+        notices.append(f"Chained mode needs the OpenAI Responses API; {settings.provider} uses full mode.")
+        mode = FULL
     unavailable = settings.missing_key_hint()
+
+    def provider_for(mode: str) -> Provider:
+        api = "responses" if mode == CHAINED else "chat"
+        return make_provider(settings.provider, settings.api_key(), settings.base_url, api=api)
+
     if provider is None and unavailable is None:
         try:
-            provider = make_provider(settings.provider, settings.api_key(), settings.base_url)
+            provider = provider_for(mode)
         except ValueError as exc:
             unavailable = str(exc)
     if unavailable:
@@ -83,9 +96,10 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         store, provider, provider_name=settings.provider, model=settings.model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
+        mode=mode,
     )
     return ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
-                   settings.emulator)
+                   settings.emulator, provider_for)
 
 
 def _conversation(settings: Settings, store: Store, notices: list[str]):

@@ -29,3 +29,25 @@ class PersonaCommands(Provider):
         for text, callback, help_text in self._entries():
             if (score := matcher.match(text)) > 0:
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class ModeCommands(Provider):
+    """`Mode: full` / `Mode: chained` for the current conversation."""
+
+    def _entries(self) -> Iterator[tuple[str, object, str]]:
+        from chattui.core.chaining import MODES
+
+        helps = {"full": "Resend the whole history every turn (Chat Completions)",
+                 "chained": "Responses API: send only the new input plus previous_response_id"}
+        for mode in MODES:
+            yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._entries():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._entries():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

@@ -22,12 +22,14 @@ from chattui.core.events import (
 from chattui.core.models import (
     COMPLETE, FAILED, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult,
 )
+from chattui.core.chaining import CHAINED, FULL, chain_point
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.usage import Usage
 from chattui.providers.base import Provider, ProviderError
+from chattui.providers.errors import PREVIOUS_RESPONSE_NOT_FOUND
 
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
@@ -40,6 +42,8 @@ class TurnOutcome:
     cost: Cost
     saved: bool = True
     """False when the store could not write the turn (e.g. a full disk)."""
+    note: str | None = None
+    """Something the user should know about how the turn went (e.g. a chain fallback)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class ChatSession:
         base_url: str | None = None, persona: Persona | None = None,
         prices: Mapping[str, Rates] | None = None, secrets: Iterable[str | None] = (),
         conversation: Conversation | None = None, unavailable: str | None = None,
-        flush_interval: float = 0.5,
+        mode: str = FULL, flush_interval: float = 0.5,
     ) -> None:
         self.store = store
         self.provider = provider
@@ -93,6 +97,8 @@ class ChatSession:
         self.persona = persona
         self.prices = prices or {}
         self.conversation = conversation
+        self.mode = conversation.mode if conversation else mode
+        """full: resend the whole history; chained: previous_response_id + new input."""
         self.unavailable = unavailable
         """Why no request can go out (no API key …); history still browses."""
         self.flush_interval = flush_interval
@@ -147,7 +153,7 @@ class ChatSession:
         self._check_ready()
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
-                self.provider_name, self.model, self._persona_name(), base_url_host=self._host()
+                self.provider_name, self.model, self._persona_name(), self.mode, self._host()
             )
         user_message = self.store.add_user_message(self.conversation.id, text)
         self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
@@ -181,11 +187,22 @@ class ChatSession:
         calls = replies[-1].tool_calls if replies else ()
         return tuple(c for c in calls if c.id not in answered)
 
-    def request(self, until_id: int | None = None) -> ChatRequest:
-        """The request the next turn sends: the persona's frozen prefix, then history."""
-        persona = self.persona
+    def set_mode(self, mode: str, provider: Provider | None) -> None:
+        """Switch this conversation between full and chained (with the provider that serves it)."""
+        self.mode, self.provider = mode, provider
+        if self.conversation is not None:
+            self.conversation = self.store.set_mode(self.conversation.id, mode)
+
+    def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
+        """The request the next turn sends: the persona's frozen prefix, then history (or,
+        chained, only what came after the last stored response)."""
+        persona, messages = self.persona, self.messages()
+        point = chain_point(self.turns(), until_id) if (self.mode == CHAINED if chained is None else chained) else None
+        if point is not None:
+            messages = [m for m in messages if m.id > point.reply_message_id]
         return ChatRequest(
-            self.model, history(self.messages(), until_id),
+            self.model, history(messages, until_id),
+            previous_response_id=point.response_id if point else None,
             system=persona.system if persona else None,
             tools=persona.tools if persona else (),
             params=dict(persona.params) if persona else {},
@@ -207,14 +224,21 @@ class ChatSession:
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         request = self.request(until_id=user_message_id)
         meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint())
+                        request.fingerprint(), getattr(self.provider, "api", None))
         turn = self.store.start_turn(self.conversation.id, user_message_id, meta)  # type: ignore[union-attr]
-        reply, started = _Reply(), time.monotonic()
+        reply, started, note = _Reply(), time.monotonic(), None
         self._stop_requested = False
-        self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
         status, error = COMPLETE, None
         try:
-            await self._task
+            try:
+                await self._run(request, turn, reply, on_text)
+            except ProviderError as exc:
+                if exc.kind != PREVIOUS_RESPONSE_NOT_FOUND or reply.parts:
+                    raise
+                request = self.request(until_id=user_message_id, chained=False)
+                note = ("↺ the server no longer has the previous response: "
+                        "resent the full history once, the chain goes on from this turn")
+                await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED
             if not self._stop_requested:  # the app is closing: record, then let it close
@@ -222,7 +246,12 @@ class ChatSession:
                 raise
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
-        return self._finish(turn, request, reply, started, status, error)
+        outcome = self._finish(turn, request, reply, started, status, error)
+        return replace(outcome, note=note)
+
+    async def _run(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
+        self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
+        await self._task
 
     async def _stream(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
         last_flush = time.monotonic()

@@ -63,6 +63,8 @@ class TurnMeta:
     base_url_host: str | None = None
     persona: str | None = None
     prefix_fingerprint: str | None = None
+    api: str | None = None
+    """chat, responses or messages: which wire API answered."""
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ _DELTA_USAGE = ("input_tokens", "cache_creation_input_tokens", "cache_read_input
 class AnthropicProvider:
     """Streams `/v1/messages`; the SDK does its own retries first."""
 
+    api = "messages"
+
     def __init__(
         self, name: str, api_key: str | None, base_url: str | None = None,
         max_retries: int = 2, timeout: float = 120.0,

@@ -13,6 +13,8 @@ from chattui.core.request import ChatRequest
 class Provider(Protocol):
     name: str
     """Provider id as the user names it: openai, openai-compatible, anthropic, gemini."""
+    api: str
+    """The wire API: chat (Completions), responses, or messages (Anthropic)."""
 
     def prepare(self) -> None:
         """Do slow set-up (SDK import) ahead of the first request; safe from a thread."""

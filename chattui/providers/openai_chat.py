@@ -15,6 +15,8 @@ from chattui.providers.errors import from_sdk
 class OpenAIChatProvider:
     """Streams with `stream_options.include_usage`; the SDK does its own retries first."""
 
+    api = "chat"
+
     def __init__(
         self, name: str, api_key: str | None, base_url: str | None = None,
         max_retries: int = 2, timeout: float = 120.0,

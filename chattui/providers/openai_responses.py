@@ -40,6 +40,8 @@ class OpenAIResponsesProvider:
     """Streams `/v1/responses`; `store` decides whether the server keeps each response
     (needed for chaining with `previous_response_id`)."""
 
+    api = "responses"
+
     def __init__(
         self, name: str, api_key: str | None, base_url: str | None = None,
         max_retries: int = 2, timeout: float = 120.0, store: bool = True,

@@ -97,6 +97,8 @@ class MainScreen(Screen):
         turns = self.session.turns()
         if outcome is not None:
             bar.turn = report.turn_line(outcome.turn.usage, outcome.cost)
+            if outcome.note:
+                bar.warn(f"{outcome.note} · {bar.turn}")
         elif turns:
             last = turns[-1]
             bar.turn = report.turn_line(last.usage, price(last.usage, last.meta.model, last.meta.provider,
@@ -107,7 +109,7 @@ class MainScreen(Screen):
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
         persona = self.session.persona.name if self.session.persona else "no persona"
-        self.app.sub_title = f"{self.session.model} · {persona} · {title}"
+        self.app.sub_title = f"{self.session.model} · {persona} · {self.session.mode} · {title}"
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -223,6 +225,24 @@ class MainScreen(Screen):
     async def _tool_run(self, event: ToolCallCard.RunRequested) -> None:
         event.card.propose("(running…)")
         event.card.propose(await run_tool_command(event.command, event.call))
+
+    async def action_set_mode(self, mode: str) -> None:
+        """Switch the conversation between full history and Responses chaining."""
+        from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED
+
+        if self.session.busy or mode == self.session.mode:
+            return
+        if mode == CHAINED and self.session.provider_name not in CHAINABLE_PROVIDERS:
+            self.notify(f"Chained mode needs the OpenAI Responses API, not {self.session.provider_name}.",
+                        severity="warning")
+            return
+        old = self.session.provider
+        provider = old if self.session.unavailable else self.app.provider_for(mode)
+        self.session.set_mode(mode, provider)
+        if old is not None and old is not provider:
+            await old.aclose()
+        self._update_header()
+        self.notify(f"Mode: {mode}")
 
     # personas
 

@@ -78,6 +78,11 @@ class Store:
         ).fetchone()
         return _conversation(row) if row else None
 
+    def set_mode(self, conversation_id: str, mode: str) -> Conversation:
+        with self.db:
+            self.db.execute("UPDATE conversations SET mode = ? WHERE id = ?", (mode, conversation_id))
+        return self.get_conversation(conversation_id)  # type: ignore[return-value]
+
     def latest_conversation(self) -> Conversation | None:
         row = self.db.execute(
             "SELECT * FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT 1"
@@ -135,10 +140,10 @@ class Store:
             ).lastrowid
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, user_message_id, reply_message_id, provider,"
-                " model, base_url_host, persona, prefix_fingerprint, status, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
-                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, STREAMING, now),
+                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
             ).lastrowid
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
@@ -235,7 +240,7 @@ def _turn(row: sqlite3.Row) -> Turn:
     )
     meta = TurnMeta(
         provider=row["provider"], model=row["model"], base_url_host=row["base_url_host"],
-        persona=row["persona"], prefix_fingerprint=row["prefix_fingerprint"],
+        persona=row["persona"], prefix_fingerprint=row["prefix_fingerprint"], api=row["api"],
     )
     return Turn(
         id=row["id"], conversation_id=row["conversation_id"],

@@ -89,7 +89,12 @@ def m003_tool_messages(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN name TEXT")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details, m003_tool_messages]
+def m004_turn_api(db: sqlite3.Connection) -> None:
+    """Which wire API answered: only a Responses id can be chained on."""
+    db.execute("ALTER TABLE turns ADD COLUMN api TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api]
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:
