@@ -9,7 +9,6 @@ prefix and the emulator's cache answers with cached tokens for it.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
