@@ -96,7 +96,7 @@ class AnthropicProvider:
         return [key for key in request.params if key in UNSUPPORTED_PARAMS]
 
     @classmethod
-    def dropped_notice(cls, request: ChatRequest) -> str | None:
+    def request_notice(cls, request: ChatRequest) -> str | None:
         """What to tell the user about dropped params (None when nothing was dropped)."""
         dropped = cls.dropped_params(request)
         if not dropped:

@@ -20,6 +20,10 @@ class Provider(Protocol):
         """Do slow set-up (SDK import) ahead of the first request; safe from a thread."""
         ...
 
+    def request_notice(self, request: ChatRequest) -> str | None:
+        """What the user should know about how `request` will be sent (params dropped …)."""
+        ...
+
     async def aclose(self) -> None:
         """Close connections (called when the app exits)."""
         ...

@@ -38,6 +38,10 @@ class OpenAIChatProvider:
         """Load the SDK ahead of the first send (call from a thread: it takes ~0.4 s)."""
         _ = self.client
 
+    def request_notice(self, request: ChatRequest) -> str | None:
+        """Nothing in a request is changed on the way out."""
+        return None
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()

@@ -60,6 +60,10 @@ class OpenAIResponsesProvider:
             self._client = AsyncOpenAI(**self._options)
         return self._client
 
+    def request_notice(self, request: ChatRequest) -> str | None:
+        """Nothing in a request is changed on the way out."""
+        return None
+
     async def aclose(self) -> None:
         """Close the SDK client's connections (nothing to do if it was never used)."""
         if self._client is not None:

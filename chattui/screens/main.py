@@ -74,6 +74,7 @@ class MainScreen(Screen):
                 await self._show_tool_calls(message.tool_calls, results)
         for notice in self.notices:
             await log.add_notice(notice)
+        await self._show_request_notice()
         self._show_figures()
         self._update_header()
         self._show_personas()
@@ -274,6 +275,13 @@ class MainScreen(Screen):
         self._show_personas()
         self._update_header()
         self._warn_prefix_change(before, persona, f"persona changed to {name}")
+        await self._show_request_notice()
+
+    async def _show_request_notice(self) -> None:
+        """Say what the provider will change in this persona's requests (e.g. dropped params)."""
+        provider = self.session.provider
+        if provider is not None and (notice := provider.request_notice(self.session.request())):
+            await self.query_one(ChatLog).add_notice(f"{self.session.persona.name}: {notice}.")
 
     def _warn_prefix_change(self, before, after, what: str) -> None:
         from chattui.widgets.status_bar import StatusBar

@@ -104,3 +104,32 @@ async def test_a_pending_tool_call_is_still_answerable_after_a_restart(app_for, 
         await settle(pilot)
         assert emulator.requests[-1].json["messages"][-1]["content"] == "tomorrow"
         assert card.result == "tomorrow"
+
+
+async def test_tool_calls_on_anthropic_with_dropped_params_said_in_the_log(app_for, emulator):
+    emulator.queue(Reply(text="Checking.", tool_calls=(ToolCall("get_delivery_date", {"order_id": "3"}),)),
+                   Reply(text="Tuesday it is."))
+    app = app_for(environ={"ANTHROPIC_API_KEY": "sk-ant-test-000000000000"}, provider="anthropic",
+                  base_url=emulator.base_url, persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        notice = [v.text for v in views(app) if v.role == "notice"][-1]
+        assert notice == ("support: temperature is not supported by the Anthropic API version "
+                          "2026-10-21; ignored.")
+        await send(pilot, "order 3?")
+        await settle(pilot)
+        await answer(pilot, app.screen.query_one(ToolCallCard), "Tuesday")
+        await settle(pilot)
+        first, second = (r.json for r in emulator.requests)
+        assert "temperature" not in first
+        assert [t["name"] for t in second["tools"]] == [t["name"] for t in first["tools"]]
+        assistant, results = second["messages"][-2:]
+        assert assistant["content"][-1]["type"] == "tool_use"
+        assert assistant["content"][-1]["input"] == {"order_id": "3"}
+        assert results["role"] == "user"
+        assert results["content"][0]["type"] == "tool_result"
+        assert results["content"][0]["content"] == "Tuesday"
+        assert results["content"][0]["tool_use_id"] == assistant["content"][-1]["id"]
+        assert views(app)[-1].text == "Tuesday it is."
+        turn = app.session.turns()[-1]
+        assert turn.meta.api == "messages" and turn.cost_usd is not None

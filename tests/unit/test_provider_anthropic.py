@@ -174,13 +174,13 @@ async def test_sampling_params_are_dropped_and_named(provider, emulator):
               "metadata": {"user_id": "u1"}, "top_p": 0.9}
     request = ChatRequest(MODEL, (user("Hi"),), params=params)
     assert provider.dropped_params(request) == ["temperature", "top_k", "top_p"]
-    assert provider.dropped_notice(request) == (
+    assert provider.request_notice(request) == (
         "temperature, top_k and top_p are not supported by the Anthropic API version "
         "2026-10-21; ignored")
     one = ChatRequest(MODEL, (user("Hi"),), params={"temperature": 1})
-    assert provider.dropped_notice(one) == (
+    assert provider.request_notice(one) == (
         "temperature is not supported by the Anthropic API version 2026-10-21; ignored")
-    assert provider.dropped_notice(ChatRequest(MODEL, (user("Hi"),))) is None
+    assert provider.request_notice(ChatRequest(MODEL, (user("Hi"),))) is None
 
     events = await collect(provider, request)  # the emulator 400s on any of the three
     assert events[-1] == Finished("stop")
