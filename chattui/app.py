@@ -71,6 +71,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     persona = library.get(settings.persona)
     if persona is None:
         notices.append(f"No persona named '{settings.persona}'; using none.")
+    model = _model_for(settings, persona, notices)
     conversation = _conversation(settings, store, notices)
     mode = conversation.mode if conversation else settings.mode
     if mode == CHAINED and settings.provider not in CHAINABLE_PROVIDERS:
@@ -93,13 +94,27 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         notices.append(f"{store.recovered} reply(s) were cut short when chattui last closed: "
                        "they are marked interrupted; ctrl+r asks again.")
     session = ChatSession(
-        store, provider, provider_name=settings.provider, model=settings.model,
+        store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
         mode=mode,
     )
+    session.base_model = settings.model  # personas without a model of their own use this
     return ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                    settings.emulator, provider_for)
+
+
+def _model_for(settings: Settings, persona, notices: list[str]) -> str:
+    """The persona's model when it names one for this provider and the user chose none."""
+    from chattui.config import DEFAULT_MODELS
+
+    if persona is None or not persona.model:
+        return settings.model
+    if persona.provider not in (None, settings.provider):
+        notices.append(f"Persona {persona.name} is made for {persona.provider}; "
+                       f"start with --provider {persona.provider} to use its model.")
+        return settings.model
+    return persona.model if settings.model == DEFAULT_MODELS[settings.provider] else settings.model
 
 
 def _conversation(settings: Settings, store: Store, notices: list[str]):

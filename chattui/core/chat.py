@@ -93,6 +93,8 @@ class ChatSession:
         self.provider = provider
         self.provider_name = provider_name
         self.model = model
+        self.base_model = model
+        """The model of personas that name none (the one chattui was started with)."""
         self.base_url = base_url
         self.persona = persona
         self.prices = prices or {}
@@ -173,11 +175,15 @@ class ChatSession:
         return await self._answer(asked[-1].id, on_text) if asked else None
 
     def switch_persona(self, persona: Persona) -> Message | None:
-        """Use `persona` from the next turn on; a divider marks the switch in the log."""
+        """Use `persona` (and its model, when it names one for this provider) from the next
+        turn on; a divider marks the switch in the log."""
         self.persona = persona
+        own_model = persona.model and persona.provider in (None, self.provider_name)
+        self.model = persona.model if own_model else self.base_model
         if self.conversation is None:
             return None
-        return self.store.add_divider(self.conversation.id, f"persona → {persona.name}")
+        text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
+        return self.store.add_divider(self.conversation.id, text)
 
     def pending_tool_calls(self) -> tuple[ToolCall, ...]:
         """Calls of the last reply that have no result yet (empty when none)."""

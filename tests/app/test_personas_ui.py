@@ -124,3 +124,31 @@ async def test_sidebar_toggles(app_for):
         assert not sidebar.display
         await pilot.press("ctrl+b")
         assert sidebar.display
+
+
+async def test_a_persona_model_applies_when_it_is_picked(app_for, emulator, tmp_path):
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "mini.md").write_text('+++\nname = "mini"\nhotkey = "9"\nmodel = "gpt-5-mini"\n+++\nBe brief.\n')
+    (folder / "claude.md").write_text('+++\nname = "claude"\nprovider = "anthropic"\nmodel = "claude-opus-5"\n+++\nHi\n')
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "hello")
+        await settle(pilot)
+        await pilot.press("f9")
+        await send(pilot, "and now?")
+        await settle(pilot)
+        assert emulator.requests[-1].json["model"] == "gpt-5-mini"
+        assert "gpt-5-mini" in app.sub_title
+        assert "persona → mini · gpt-5-mini" in [v.text for v in views(app)]
+        assert app.session.turns()[-1].meta.model == "gpt-5-mini"
+        await pilot.press("f1")  # back to a persona that names no model: the starting one
+        await send(pilot, "back")
+        await settle(pilot)
+        assert emulator.requests[-1].json["model"] == "gpt-4.1-mini"
+
+    started = app_for(persona="claude")  # made for another provider: says so, keeps the model
+    async with started.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        assert started.session.model == "gpt-4.1-mini"
+        assert any("made for anthropic" in v.text for v in views(started) if v.role == "notice")
