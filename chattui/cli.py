@@ -12,9 +12,13 @@ PROVIDER_CHOICES = ("openai", "openai-compatible", "anthropic", "gemini")
 
 
 def parser() -> argparse.ArgumentParser:
+    from chattui.subcommands import SUBCOMMANDS
+
     p = argparse.ArgumentParser(
         prog="chattui",
         description="Chat with LLM APIs in the terminal and see what every turn costs.",
+        epilog="Subcommands: " + (", ".join(SUBCOMMANDS) or "none yet")
+        + " (chattui SUBCOMMAND --help).",
     )
     p.add_argument("--version", action="version", version=f"chattui {__version__}")
     p.add_argument("--provider", choices=PROVIDER_CHOICES, help="API to talk to (default: openai)")
@@ -33,7 +37,36 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def subcommand_parser(name: str) -> argparse.ArgumentParser:
+    from chattui.subcommands import load
+
+    module = load(name)
+    p = argparse.ArgumentParser(prog=f"chattui {name}", description=module.HELP)
+    p.add_argument("--data-dir", help="where the conversation database lives (env CHATTUI_DATA_DIR)")
+    p.add_argument("--config", metavar="FILE", help="config file (default: config.toml in the config dir)")
+    module.add_arguments(p)
+    return p
+
+
+def run_subcommand(name: str, argv: Sequence[str]) -> int:
+    from chattui.config import load_settings
+    from chattui.subcommands import load
+
+    p = subcommand_parser(name)
+    args = p.parse_args(argv)
+    try:
+        settings = load_settings({"data_dir": args.data_dir, "config": args.config})
+    except ValueError as exc:
+        p.error(str(exc))
+    return load(name).run(args, settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from chattui.subcommands import SUBCOMMANDS
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return run_subcommand(argv[0], argv[1:])
     args = parser().parse_args(argv)
     from chattui.config import load_settings
 

@@ -1,0 +1,18 @@
+"""`chattui SUBCOMMAND …`: each subcommand is a module with `HELP`, `add_arguments(parser)`
+and `run(args, settings) -> int`, imported only when it is used (start-up time matters).
+
+Shared flags (`--data-dir`, `--config`) are added by chattui.cli to every subcommand.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+SUBCOMMANDS = {
+    # name: module under chattui.subcommands
+}
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(f"chattui.subcommands.{SUBCOMMANDS[name]}")
