@@ -94,7 +94,49 @@ def m004_turn_api(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN api TEXT")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api]
+FTS_TABLE = "messages_fts"
+"""The full-text index over messages.content (absent when SQLite was built without FTS5)."""
+
+
+def m005_message_search(db: sqlite3.Connection) -> None:
+    """Full-text search: an external-content FTS5 index on messages.content.
+
+    Triggers keep it in step with every insert, delete and content update (a reply's text
+    is UPDATEd while it streams; the WHEN clause skips writes that change nothing, such as
+    finish_turn repeating the last partial). Existing rows are indexed here ('rebuild').
+    A SQLite built without FTS5 gets no index; chattui.store.search then falls back to LIKE.
+    """
+    try:
+        db.execute(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+            "content, content='messages', content_rowid='id', tokenize='unicode61')"
+        )
+    except sqlite3.OperationalError as exc:
+        if "fts5" in str(exc).lower():
+            return
+        raise
+    # Trigger bodies hold ';': run each statement whole (not through _script).
+    db.execute(
+        f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON messages BEGIN"
+        f" INSERT INTO {FTS_TABLE}(rowid, content) VALUES (new.id, new.content); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON messages BEGIN"
+        f" INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content);"
+        " END"
+    )
+    db.execute(
+        f"CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF content ON messages"
+        " WHEN old.content IS NOT new.content BEGIN"
+        f" INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content);"
+        f" INSERT INTO {FTS_TABLE}(rowid, content) VALUES (new.id, new.content); END"
+    )
+    db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
+]
 
 
 def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:
