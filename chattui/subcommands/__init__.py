@@ -11,6 +11,12 @@ from types import ModuleType
 
 SUBCOMMANDS = {
     # name: module under chattui.subcommands
+    "ls": "ls",
+    "search": "search",
+    "export": "export",
+    "import": "import_",
+    "stats": "stats",
+    "whatif": "whatif",
 }
 
 

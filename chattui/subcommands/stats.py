@@ -1,0 +1,148 @@
+"""`chattui stats`: spend, tokens and cache savings by day, model, provider and persona."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+HELP = ("Spend, tokens (input, cached, output) and what the prompt cache saved, grouped by "
+        "day, model, provider and persona.")
+DB_NAME = "chattui.db"
+"""Same file as chattui.app.DB_NAME (not imported: that module loads Textual)."""
+_HEADERS = ("turns", "cost", "input", "cached", "hit", "write", "output", "saved")
+
+
+def add_arguments(parser) -> None:
+    from chattui.store.reports import GROUPINGS
+
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--by", choices=GROUPINGS, help="one grouping only (default: all four)")
+    parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                        help="only turns started on or after this local date")
+
+
+def _date(text: str) -> float:
+    import argparse
+
+    try:
+        return time.mktime(datetime.strptime(text, "%Y-%m-%d").timetuple())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def open_store(settings):
+    """The user's store, never created here; None when there is no database yet."""
+    from chattui.store import Store
+
+    path = Path(settings.data_dir) / DB_NAME
+    if not path.is_file():
+        return None
+    opener = getattr(Store, "open_existing", None)  # leaves a streaming turn alone
+    return opener(path) if opener else Store(path)
+
+
+def collect(store, groupings, since: float | None, prices) -> dict:
+    """Every figure `stats` prints, as plain data (also the --json document)."""
+    from chattui.core.insight import breakdown
+    from chattui.store import reports
+
+    savings: dict[tuple[str, str], list[float]] = {}
+    unknown: dict[tuple[str, str], int] = {}
+    for row in reports.turn_usage(store, since):
+        base_url = f"https://{row.base_url_host}" if row.base_url_host else None
+        saved = breakdown(row.usage, row.model, row.provider, prices, base_url).saved
+        for name in (*groupings, "total"):
+            key = (name, "total" if name == "total" else row.keys[name])
+            if saved is None:
+                unknown[key] = unknown.get(key, 0) + 1
+            else:
+                savings.setdefault(key, []).append(saved)
+
+    def entry(name: str, totals) -> dict:
+        key = (name, totals.key)
+        known = savings.get(key)
+        return {
+            "key": totals.key, "turns": totals.turns, "cost_usd": round(totals.cost_usd, 12),
+            "unpriced_turns": totals.unpriced_turns, "input": totals.input_total,
+            "cached": totals.cached, "cache_write": totals.cache_write, "output": totals.output,
+            "reasoning": totals.reasoning, "hit_ratio": totals.hit_ratio,
+            "saved_usd": round(sum(known), 12) if known else None,
+            "savings_unknown_turns": unknown.get(key, 0),
+            "estimated_turns": totals.estimated_turns,
+        }
+
+    return {
+        "since": datetime.fromtimestamp(since).strftime("%Y-%m-%d") if since is not None else None,
+        "groups": {name: [entry(name, t) for t in reports.totals_by(store, name, since)]
+                   for name in groupings},
+        "total": entry("total", reports.overall(store, since)),
+    }
+
+
+def run(args, settings) -> int:
+    from chattui.store.reports import GROUPINGS
+
+    groupings = (args.by,) if args.by else GROUPINGS
+    store = open_store(settings)
+    if store is None:
+        data = {"since": None, "groups": {name: [] for name in groupings}, "total": None}
+    else:
+        try:
+            data = collect(store, groupings, args.since, settings.prices)
+        finally:
+            store.close()
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    if not data["total"] or not data["total"]["turns"]:
+        print("chattui stats: no turns" + (" since " + data["since"] if data["since"] else "")
+              + " yet", file=sys.stderr)
+        return 1
+    sys.stdout.write(render(data))
+    return 0
+
+
+def render(data: dict) -> str:
+    """One aligned table per grouping, each ending with the overall total."""
+    from chattui.core.pricing import format_usd
+
+    def cells(e: dict) -> list[str]:
+        cost = format_usd(e["cost_usd"]) if e["turns"] > e["unpriced_turns"] else "?"
+        if e["unpriced_turns"] and e["turns"] > e["unpriced_turns"]:
+            cost += f" +{e['unpriced_turns']}?"
+        hit = "?" if e["hit_ratio"] is None else f"{e['hit_ratio']:.0%}"
+        saved = "?" if e["saved_usd"] is None else (
+            ("" if e["saved_usd"] >= 0 else "−") + format_usd(abs(e["saved_usd"])))
+        if e["saved_usd"] is not None and e["savings_unknown_turns"]:
+            saved += "+?"
+        return [str(e["turns"]), cost, f"{e['input']:,}", f"{e['cached']:,}", hit,
+                f"{e['cache_write']:,}", f"{e['output']:,}", saved]
+
+    out = []
+    if data["since"]:
+        out.append(f"since {data['since']}\n\n")
+    for name, entries in data["groups"].items():
+        rows = [[e["key"], *cells(e)] for e in entries]
+        rows.append(["total", *cells(data["total"])])
+        head = [name, *_HEADERS]
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+        def line(row: list[str]) -> str:
+            return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(row, widths))).rstrip() + "\n"
+
+        rule = "  ".join("-" * w for w in widths) + "\n"
+        out.append(line(head) + rule + "".join(line(r) for r in rows[:-1]) + rule
+                   + line(rows[-1]) + "\n")
+    notes = []
+    total = data["total"]
+    if total["unpriced_turns"]:
+        notes.append(f"{total['unpriced_turns']} turn(s) could not be priced (cost ?): "
+                     "not in the sums")
+    if total["savings_unknown_turns"]:
+        notes.append("saved: what the cache saved vs the same turns with no cache; +? = some "
+                     "turns unknown (no cache counters, no price, or a gateway-reported cost)")
+    return "".join(out) + "".join(f"note: {n}\n" for n in notes)
