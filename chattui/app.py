@@ -13,13 +13,11 @@ from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
 from chattui.core.chat import ChatSession
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
-from chattui.store import Store
+from chattui.store import Store, database_path
 
 if TYPE_CHECKING:
     from chattui.config import Settings
     from chattui.providers.base import Provider
-
-DB_NAME = "chattui.db"
 
 
 class ChatApp(App):
@@ -59,7 +57,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     """Open the store, load the personas, pick the conversation and the provider, build the app."""
     from chattui.providers.registry import make_provider
 
-    store = store or Store(Path(settings.data_dir) / DB_NAME)
+    store = store or Store(database_path(settings.data_dir))
     notices = [str(problem) for problem in settings.problems]
     cwd = cwd or Path.cwd()
 

@@ -8,10 +8,7 @@ import time
 from pathlib import Path
 
 from chattui.core.models import Conversation
-from chattui.store import Store
-
-DB_NAME = "chattui.db"
-"""Same file as chattui.app.DB_NAME (not imported from there: that module loads Textual)."""
+from chattui.store import Store, database_path
 
 
 class CommandError(Exception):
@@ -24,7 +21,7 @@ def fail(command: str, message: str) -> int:
 
 
 def database(settings) -> Path:
-    return Path(settings.data_dir) / DB_NAME
+    return database_path(settings.data_dir)
 
 
 def open_store(settings, create: bool = False) -> Store:

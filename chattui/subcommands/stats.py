@@ -6,12 +6,9 @@ import json
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
 HELP = ("Spend, tokens (input, cached, output) and what the prompt cache saved, grouped by "
         "day, model, provider and persona.")
-DB_NAME = "chattui.db"
-"""Same file as chattui.app.DB_NAME (not imported: that module loads Textual)."""
 _HEADERS = ("turns", "cost", "input", "cached", "hit", "write", "output", "saved")
 
 
@@ -35,13 +32,9 @@ def _date(text: str) -> float:
 
 def open_store(settings):
     """The user's store, never created here; None when there is no database yet."""
-    from chattui.store import Store
+    from chattui.store import open_existing
 
-    path = Path(settings.data_dir) / DB_NAME
-    if not path.is_file():
-        return None
-    opener = getattr(Store, "open_existing", None)  # leaves a streaming turn alone
-    return opener(path) if opener else Store(path)
+    return open_existing(settings.data_dir)
 
 
 def collect(store, groupings, since: float | None, prices) -> dict:

@@ -3,7 +3,6 @@ run through chattui.cli.main as a user would."""
 
 from __future__ import annotations
 
-import ast
 import json
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from chattui.cli import main
 from chattui.core.models import COMPLETE, STREAMING, TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store
-from chattui.subcommands.archive import DB_NAME
+from chattui.store import DB_NAME
 from tests.unit.test_export import KEY, seed
 
 RESPONSES = TurnMeta("openai", "gpt-4.1-mini", api="responses")
@@ -162,12 +161,6 @@ def test_open_existing_leaves_a_streaming_turn_alone(data, store):
         Store.open_existing(data / "missing.db")
     assert not (data / "missing.db").exists()
 
-
-def test_db_name_is_the_apps():
-    source = (Path(__file__).parents[2] / "chattui" / "app.py").read_text()
-    assigned = [node.value.value for node in ast.parse(source).body
-                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DB_NAME"]
-    assert assigned == [DB_NAME]
 
 
 # chattui ls
