@@ -41,6 +41,8 @@ class ModeCommands(Provider):
                  "chained": "Responses API: send only the new input plus previous_response_id"}
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+        yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
+               "Full mode: a summary you approve; chained: responses.compact")
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries():

@@ -24,12 +24,14 @@ class ChainPoint:
     """Messages after this one are the new input."""
 
 
-def chain_point(turns: Iterable[Turn], until_id: int | None = None) -> ChainPoint | None:
-    """The latest complete Responses turn before `until_id` that the server may still hold."""
+def chain_point(turns: Iterable[Turn], until_id: int | None = None,
+                after_id: int = 0) -> ChainPoint | None:
+    """The latest complete Responses turn between `after_id` (a compaction boundary: the
+    chain starts afresh there) and `until_id` that the server may still hold."""
     point = None
     for turn in turns:
         if (turn.status != COMPLETE or not turn.response_id or turn.reply_message_id is None
-                or turn.meta.api != "responses"):
+                or turn.meta.api != "responses" or turn.reply_message_id < after_id):
             continue
         if until_id is not None and turn.reply_message_id >= until_id:
             break

@@ -25,7 +25,7 @@ from chattui.core.models import (
 from chattui.core.chaining import CHAINED, FULL, chain_point
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
-from chattui.core.request import ChatRequest, history
+from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.usage import Usage
 from chattui.providers.base import Provider, ProviderError
@@ -203,7 +203,10 @@ class ChatSession:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
         chained, only what came after the last stored response)."""
         persona, messages = self.persona, self.messages()
-        point = chain_point(self.turns(), until_id) if (self.mode == CHAINED if chained is None else chained) else None
+        chaining = self.mode == CHAINED if chained is None else chained
+        boundary = max((m.id for m in messages if m.role in BOUNDARIES
+                        and (until_id is None or m.id <= until_id)), default=0)
+        point = chain_point(self.turns(), until_id, after_id=boundary) if chaining else None
         if point is not None:
             messages = [m for m in messages if m.id > point.reply_message_id]
         return ChatRequest(
@@ -255,6 +258,33 @@ class ChatSession:
         outcome = self._finish(turn, request, reply, started, status, error)
         return replace(outcome, note=note)
 
+    async def side_turn(self, request: ChatRequest, on_text: OnText) -> tuple[str, TurnOutcome]:
+        """Stream `request` as a turn that is priced and stored but adds nothing to the
+        history (a summary draft): the user decides what becomes of its text."""
+        self._check_ready()
+        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
+                        request.fingerprint(), getattr(self.provider, "api", None))
+        turn = self.store.start_side_turn(self.conversation.id, meta)  # type: ignore[union-attr]
+        reply, started, status, error = _Reply(), time.monotonic(), COMPLETE, None
+        self._stop_requested = False
+        try:
+            await self._run(request, turn, reply, on_text)
+        except asyncio.CancelledError:
+            status = STOPPED
+            if not self._stop_requested:
+                self._finish(turn, request, reply, started, status, error)
+                raise
+        except ProviderError as exc:
+            status, error = FAILED, redact(exc.message, self._secrets)
+        return reply.text, self._finish(turn, request, reply, started, status, error)
+
+    def record_side_usage(self, request: ChatRequest, usage: Usage, status: str = COMPLETE) -> TurnOutcome:
+        """Store and price a call that streamed nothing (a compaction, a cache ping)."""
+        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
+                        request.fingerprint(), getattr(self.provider, "api", None))
+        turn = self.store.start_side_turn(self.conversation.id, meta)  # type: ignore[union-attr]
+        return self._finish(turn, request, _Reply(usage=usage), time.monotonic(), status, None)
+
     async def _run(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
         self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
         await self._task
@@ -296,7 +326,7 @@ class ChatSession:
         self, turn: Turn, request: ChatRequest, reply: _Reply, started: float, status: str,
         error: str | None,
     ) -> TurnOutcome:
-        usage = reply.usage or _estimated_usage(request, reply.text)
+        usage = reply.usage or _estimated_usage(request, reply.text, status)
         cost = price(usage, self.model, self.provider_name, self.prices, self.base_url)
         now = time.monotonic()
         result = TurnResult(
@@ -313,8 +343,11 @@ class ChatSession:
             return TurnOutcome(unsaved, cost, saved=False)
 
 
-def _estimated_usage(request: ChatRequest, text: str) -> Usage:
-    """No usage came (stopped or dropped): count it ourselves, marked as an estimate."""
+def _estimated_usage(request: ChatRequest, text: str, status: str) -> Usage:
+    """No usage came (stopped or dropped): count it ourselves, marked as an estimate.
+    A request that failed before any text (401, 429, 5xx …) was not billed: nothing."""
+    if status == FAILED and not text:
+        return Usage(input_total=0, output=0)
     prompt = [request.system or "", *(m.content for m in request.messages)]
     input_total = sum(tokens.count(t).n for t in prompt) + _MESSAGE_OVERHEAD * len(prompt)
     return Usage(input_total=input_total, output=tokens.count(text).n, estimated=True)

@@ -7,6 +7,7 @@ one shape for their API (Chat Completions, Responses, Anthropic Messages).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -16,6 +17,12 @@ from chattui.core.tools import Tool
 
 HISTORY_ROLES = ("user", "assistant", "tool")
 """Roles that are sent; other stored rows (dividers, notices) are for the screen only."""
+SUMMARY, COMPACTION = "summary", "compaction"
+BOUNDARIES = (SUMMARY, COMPACTION)
+"""Compaction boundaries: history is sent from the latest one on (the user asked for it).
+A summary is sent as a user message; a compaction holds the Responses API's compacted
+items (JSON), which only that API can read back."""
+SUMMARY_PREFIX = "Summary of our conversation so far:\n\n"
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,14 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
     Stopped and interrupted replies stay (the user saw that text); a failed reply is
     dropped so that retrying its question sends the same bytes as the first attempt.
     """
-    out = []
+    out: list[ChatMessage] = []
     for message in messages:
         if until_id is not None and message.id > until_id:
             break
+        if message.role == SUMMARY:
+            out = [ChatMessage("user", SUMMARY_PREFIX + message.content)]
+        elif message.role == COMPACTION:
+            out = [ChatMessage(COMPACTION, message.content)]
         if message.role not in HISTORY_ROLES:
             continue
         if message.role == "assistant" and (
@@ -68,3 +79,12 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
         out.append(ChatMessage(message.role, message.content, message.tool_calls,
                                message.tool_call_id, message.name))
     return tuple(out)
+
+
+def compaction_text(message: ChatMessage) -> str:
+    """A compaction for APIs that cannot read its opaque item: the user texts it kept."""
+    texts = []
+    for item in json.loads(message.content):
+        for part in item.get("content") or () if item.get("role") == "user" else ():
+            texts.append(part.get("text", "") if isinstance(part, dict) else str(part))
+    return SUMMARY_PREFIX + "\n\n".join(texts)

@@ -40,7 +40,7 @@ from chattui.core import usage as usage_mapping
 from chattui.core.events import (
     Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
-from chattui.core.request import ChatMessage, ChatRequest
+from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers.base import ProviderError
 from chattui.providers.errors import from_sdk
 
@@ -184,6 +184,8 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     if message.role == "tool":
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id,
                  "content": message.content}]
+    if message.role == COMPACTION:
+        return [{"type": "text", "text": compaction_text(message)}]
     blocks: list[dict[str, Any]] = []
     if message.content or message.role == "user":
         blocks.append({"type": "text", "text": message.content})

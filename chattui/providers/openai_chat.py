@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
 from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported
-from chattui.core.request import ChatMessage, ChatRequest
+from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers.errors import from_sdk
 
 
@@ -79,6 +79,8 @@ def chat_message(message: ChatMessage) -> dict[str, Any]:
     """One history message in Chat Completions form (the same bytes every time)."""
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if message.role == COMPACTION:
+        return {"role": "user", "content": compaction_text(message)}
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.tool_calls:
         out["content"] = message.content or None

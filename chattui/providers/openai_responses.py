@@ -21,6 +21,8 @@ the terminal `response.completed`/`response.incomplete` event anyway.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
@@ -29,7 +31,8 @@ from chattui.core import usage as usage_mapping
 from chattui.core.events import (
     Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
-from chattui.core.request import ChatMessage, ChatRequest
+from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
+from chattui.core.usage import Usage
 from chattui.providers.base import ProviderError
 from chattui.providers.errors import from_sdk
 
@@ -90,6 +93,21 @@ class OpenAIResponsesProvider:
             body["max_output_tokens" if key == "max_tokens" else key] = value
         return body
 
+    async def compact(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Usage]:
+        """`responses.compact` on the chain (or the full input): the compacted items to send
+        instead of the history from now on, and what compacting cost."""
+        body = {"model": request.model, "instructions": request.system}
+        if request.previous_response_id:
+            body["previous_response_id"] = request.previous_response_id
+        if request.messages:
+            body["input"] = input_items(request.messages)
+        try:
+            compacted = await self.client.responses.compact(**body)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
+            raise from_sdk(exc, request.model) from exc
+        items = [item.model_dump(mode="json", exclude_none=True, warnings=False) for item in compacted.output]
+        return items, usage_mapping.from_openai_responses(compacted.usage)
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         started = False
         try:
@@ -115,6 +133,9 @@ def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[d
         if message.role == "tool":
             items.append({"type": "function_call_output", "call_id": message.tool_call_id,
                           "output": message.content})
+            continue
+        if message.role == COMPACTION:  # the compacted items, as responses.compact gave them
+            items.extend(json.loads(message.content))
             continue
         if message.content or not message.tool_calls:
             items.append({"role": message.role, "content": message.content})

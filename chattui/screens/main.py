@@ -14,12 +14,14 @@ from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
-from chattui.core import report, tokens
+from chattui.core import compaction, report, tokens
+from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, OnText, TurnOutcome
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.providers.base import ProviderError
+from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -34,6 +36,7 @@ class MainScreen(Screen):
         Binding("end", "follow", "Follow", id="follow-reply", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
         Binding("ctrl+b", "toggle_sidebar", "Personas", id="toggle-sidebar"),
+        Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
@@ -244,6 +247,65 @@ class MainScreen(Screen):
             await old.aclose()
         self._update_header()
         self.notify(f"Mode: {mode}")
+
+    # compaction (only when the user asks)
+
+    async def action_compact_conversation(self) -> None:
+        if self.session.unavailable or self.session.busy or not self.session.turns():
+            self.notify("Nothing to compact yet (or a reply is streaming).", severity="warning")
+            return
+        if self.session.mode == CHAINED:
+            self.run_chain_compaction()
+        else:
+            self.run_summary_draft()
+
+    @work(group="turn", exit_on_error=False)
+    async def run_summary_draft(self) -> None:
+        """Full mode: the model drafts a summary; the user decides whether it replaces the history."""
+        log = self.query_one(ChatLog)
+        before = compaction.tokens_before(self.session)
+        view = await log.add("assistant", status=STREAMING)
+        stream = view.stream()
+
+        async def on_text(fragment: str) -> None:
+            await stream.write(fragment)
+
+        try:
+            text, outcome = await compaction.draft_summary(self.session, on_text)
+        finally:
+            await stream.stop()
+        self._show_figures(outcome)
+        await view.remove()
+        if outcome.turn.status != COMPLETE or not text.strip():
+            await log.add_notice(f"No summary: {outcome.turn.error or outcome.turn.status}. History unchanged.")
+            return
+        draft = await log.add("summary", text, status="draft: waiting for your answer")
+        question = ("Send this summary instead of the history from the next turn on? Nothing is "
+                    "deleted: earlier messages stay stored and shown.")
+        if await self.app.push_screen_wait(Confirm(question, yes="Replace", no="Keep history")):
+            compacted = compaction.accept_summary(self.session, text, before)
+            draft.status = None
+            self._bar().warn(f"{compacted} · the summary cost {outcome.cost}")
+        else:
+            await draft.remove()
+            await log.add_notice(f"Kept the full history; the draft cost {outcome.cost}.")
+
+    @work(group="turn", exit_on_error=False)
+    async def run_chain_compaction(self) -> None:
+        """Chained mode: `responses.compact` on the server-side chain."""
+        try:
+            compacted = await compaction.compact_chain(self.session)
+        except ProviderError as exc:
+            await self.query_one(ChatLog).add_notice(f"Compaction failed: {exc}. History unchanged.")
+            return
+        await self.query_one(ChatLog).add("compaction")
+        self._show_figures(compacted.outcome)
+        self._bar().warn(f"{compacted} · compacting cost {compacted.outcome.cost}")
+
+    def _bar(self):
+        from chattui.widgets.status_bar import StatusBar
+
+        return self.query_one(StatusBar)
 
     # personas
 

@@ -154,6 +154,22 @@ class Store:
         """A marker for the screen (a persona switch …); never sent to a provider."""
         return self._add(conversation_id, "divider", text)
 
+    def add_marker(self, conversation_id: str, role: str, content: str) -> Message:
+        """A compaction boundary (role summary or compaction), committed at once."""
+        return self._add(conversation_id, role, content)
+
+    def start_side_turn(self, conversation_id: str, meta: TurnMeta) -> Turn:
+        """A turn with no messages of its own (a summary draft, a compaction, a cache ping):
+        priced and counted, never part of the history."""
+        with self.db:
+            turn_id = self.db.execute(
+                "INSERT INTO turns (conversation_id, provider, model, base_url_host, persona,"
+                " prefix_fingerprint, api, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
+                 meta.prefix_fingerprint, meta.api, STREAMING, time.time()),
+            ).lastrowid
+        return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
+
     def _add(self, conversation_id: str, role: str, content: str, **extra: str) -> Message:
         columns = ", ".join(["conversation_id", "role", "content", "created_at", *extra])
         values = (conversation_id, role, content, time.time(), *extra.values())

@@ -1,4 +1,5 @@
-"""The multi-line composer: Enter sends, Ctrl+J inserts a newline."""
+"""The multi-line composer: Enter sends, Ctrl+J inserts a newline, End in an empty
+composer resumes following the reply (the log's End does the same)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ class Composer(TextArea):
             event.prevent_default()
             if self.text.strip():
                 self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key == "end" and not self.text:  # nothing to edit: End follows the reply
+            event.stop()
+            event.prevent_default()
+            await self.screen.run_action("follow")
             return
         if event.key == "ctrl+j":
             event.stop()

@@ -23,6 +23,7 @@ class MessageView(Vertical):
     MessageView.-assistant > .role { color: $primary; }
     MessageView.-notice { border-left: thick $warning; }
     MessageView.-notice > .role { color: $warning; }
+    MessageView.-summary, MessageView.-compaction { border-left: thick $accent; }
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .plain { padding: 0; }
     MessageView > .error { color: $error; }
@@ -51,13 +52,21 @@ class MessageView(Vertical):
         yield Label(self._role_line(), classes="role")
         if self.role == "user":  # shown exactly as typed: Markdown would fold its newlines
             yield Static(self._content, markup=False, classes="plain")
+        elif self.role == "compaction":  # opaque server items: say what they are
+            yield Markdown("History compacted by the server (`responses.compact`): "
+                           "the turns above are no longer sent.")
         else:
             yield Markdown(self._content)
         yield Label(self.error or "", classes="error")
 
     def _role_line(self) -> str:
-        name = {"user": "You", "assistant": "Assistant", "notice": "chattui"}.get(self.role, self.role)
-        note = "streaming…" if self.status == "streaming" else _STATUS_NOTES.get(self.status or "")
+        name = {"user": "You", "assistant": "Assistant", "notice": "chattui",
+                "summary": "Summary · stands in for the history above from here on",
+                "compaction": "Compaction"}.get(self.role, self.role)
+        if self.status in (None, "complete"):
+            note = None
+        else:  # a known status gets its explanation; any other (e.g. a draft) shows as is
+            note = "streaming…" if self.status == "streaming" else _STATUS_NOTES.get(self.status, self.status)
         return f"{name} · {note}" if note else name
 
     def watch_status(self) -> None:

@@ -23,12 +23,19 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def main_screen(app):
+    """The chat screen, even while a dialog is on top of it."""
+    from chattui.screens.main import MainScreen
+
+    return next(s for s in app.screen_stack if isinstance(s, MainScreen))
+
+
 def views(app) -> list[MessageView]:
-    return list(app.screen.query(MessageView))
+    return list(main_screen(app).query(MessageView))
 
 
 def status_bar(app) -> StatusBar:
-    return app.screen.query_one(StatusBar)
+    return main_screen(app).query_one(StatusBar)
 
 
 def raw_field(body: bytes, key: str) -> bytes:

@@ -117,7 +117,10 @@ async def test_rate_limit_then_retry_key_answers_the_same_question(app_for, emul
         assert views(app)[-1].status == "complete"
         retried = emulator.requests[-1].json["messages"][1:]
         assert retried == [{"role": "user", "content": "are you there?"}]
-        assert [t.status for t in app.session.turns()] == ["failed", "complete"]
+        failed_turn, retried_turn = app.session.turns()
+        assert (failed_turn.status, retried_turn.status) == ("failed", "complete")
+        assert failed_turn.cost_usd == 0 and failed_turn.usage.input_total == 0  # not billed
+        assert app.session.totals().cost_usd == retried_turn.cost_usd
 
 
 async def test_server_errors_and_unknown_model_read_clearly(app_for, emulator):
@@ -209,6 +212,12 @@ async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator):
         await pilot.press("home")
         await settle(pilot)
         assert log.scroll_y == 0 < log.max_scroll_y  # stayed where the user put it
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert log.scroll_y == log.max_scroll_y
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        app.screen.query_one(Composer).focus()  # where the user usually is
         await pilot.press("end")
         await pilot.pause(0.2)
         assert log.scroll_y == log.max_scroll_y
