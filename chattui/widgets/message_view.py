@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+
+from chattui.widgets.reply_stream import ReplyStream, unpin_heights
 
 _STATUS_NOTES = {
     "stopped": "stopped",
@@ -42,6 +43,7 @@ class MessageView(Vertical):
         super().__init__(classes=f"-{role}")
         self.role = role
         self._content = content
+        self._width = 0
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, error)
 
@@ -86,13 +88,21 @@ class MessageView(Vertical):
 
     @property
     def markdown(self) -> Markdown:
-        return self.query_one(Markdown)
+        """The (first) Markdown widget of the body; a long reply streams into several."""
+        return self.query(Markdown).first()
 
     @property
     def text(self) -> str:
         """The message as stored: the typed text, or the reply's Markdown source so far."""
-        return self._content if self.role in ("user", "divider") else self.markdown.source
+        if self.role in ("user", "divider"):
+            return self._content
+        return "".join(chunk.source for chunk in self.query_children(Markdown))
 
-    def stream(self) -> MarkdownStream:
-        """A stream that appends fragments to the body, coalescing when they come fast."""
-        return Markdown.get_stream(self.markdown)
+    def stream(self) -> ReplyStream:
+        """A stream that appends fragments to the body through Markdown.get_stream()."""
+        return ReplyStream(self, self.markdown)
+
+    def on_resize(self, event) -> None:
+        if self._width != event.size.width and len(self.query_children(Markdown)) > 1:
+            unpin_heights(self)
+        self._width = event.size.width

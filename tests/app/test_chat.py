@@ -235,3 +235,28 @@ async def test_a_multi_line_message_is_shown_and_sent_exactly_as_typed(app_for, 
         assert user.text == "line one\nline two"
         assert str(user.query_one(".plain").render()).splitlines() == ["line one", "line two"]
         assert emulator.requests[-1].json["messages"][-1]["content"] == "line one\nline two"
+
+
+async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_for, emulator):
+    from textual.widgets import Markdown
+
+    reply_text = Reply.long_markdown(chunks=400, approx_tokens=3000).text
+    emulator.queue(Reply(text=reply_text, chunks=400))
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "long please")
+        await settle(pilot)
+        reply = views(app)[-1]
+        chunks = list(reply.query_children(Markdown))
+        assert len(chunks) > 2 and reply.text == reply_text
+        whole = Markdown(reply_text)
+        await app.screen.mount(whole)
+        await pilot.pause()
+        streamed = [type(block).__name__ for chunk in chunks for block in chunk.children]
+        assert streamed == [type(block).__name__ for block in whole.children]
+        await whole.remove()
+
+        await pilot.resize_terminal(70, 40)  # pinned heights are measured again
+        await pilot.pause(0.3)
+        for chunk in chunks:
+            assert chunk.virtual_size.height == chunk.size.height  # nothing clipped or padded
