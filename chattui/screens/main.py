@@ -68,22 +68,32 @@ class MainScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
+        await self.reload_conversation()
         log = self.query_one(ChatLog)
-        messages = self.session.messages()
-        results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
-        for message in messages:
-            if message.role != "tool":
-                await log.add(message.role, message.content, message.status, message.error)
-                await self._show_tool_calls(message.tool_calls, results)
         for notice in self.notices:
             await log.add_notice(notice)
         await self._show_request_notice()
-        self._show_figures()
-        self._update_header()
         self._show_personas()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.query_one(Composer).focus()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
+
+    async def reload_conversation(self) -> None:
+        """Show the session's conversation from the store: its latest messages (earlier ones
+        on demand), figures and header."""
+        messages = self.session.messages()
+        results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
+        commands = self.session.persona.tool_commands if self.session.persona else {}
+        pending = {call.id for call in self.session.pending_tool_calls()}
+
+        def build(message):
+            view = MessageView(message.role, message.content, message.status, message.error)
+            return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
+                                          results.get(call.id)) for call in message.tool_calls]
+
+        await self.query_one(ChatLog).show_history([m for m in messages if m.role != "tool"], build)
+        self._show_figures()
+        self._update_header()
 
     def _prepare(self) -> None:
         """Off the UI thread: load the SDK and, if it can be had, the tokenizer file."""
@@ -155,9 +165,7 @@ class MainScreen(Screen):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         self.session.conversation = None
-        await self.query_one(ChatLog).remove_children()
-        self._show_figures()
-        self._update_header()
+        await self.reload_conversation()
 
     @work(group="turn", exit_on_error=False)
     async def run_turn(self, ask: Callable[[OnText], Awaitable[TurnOutcome | None]],
