@@ -41,8 +41,35 @@ class ModeCommands(Provider):
                  "chained": "Responses API: send only the new input plus previous_response_id"}
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+        yield ("Turn details", partial(self.screen.run_action, "show_details"),
+               "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
                "Full mode: a summary you approve; chained: responses.compact")
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._entries():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._entries():
+            if (score := matcher.match(text)) > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+
+
+class AppCommands(Provider):
+    """`Conversations`, `Export conversation`, `Keys`: the app's own screens (the same
+    actions as their keys). Themes are Textual's `Theme` command, which lists chattui's."""
+
+    ENTRIES = (
+        ("Conversations", "show_conversations", "Browse, search, open, rename, branch, delete"),
+        ("Export conversation", "export_conversation", "Markdown, JSON or HTML, API keys masked"),
+        ("Keys", "show_help", "Every key, its id for [keys] in config.toml, and what it does"),
+    )
+
+    def _entries(self) -> Iterator[tuple[str, object, str]]:
+        for text, action, help_text in self.ENTRIES:
+            yield text, partial(self.app.run_action, action), help_text
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries():

@@ -46,21 +46,6 @@ class TurnOutcome:
     """Something the user should know about how the turn went (e.g. a chain fallback)."""
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The conversation so far: every turn's tokens and what the known costs add to."""
-
-    cost_usd: float = 0.0
-    unpriced_turns: int = 0
-    input_total: int = 0
-    cache_read: int = 0
-    turns: int = 0
-
-    @property
-    def hit_ratio(self) -> float | None:
-        return self.cache_read / self.input_total if self.input_total else None
-
-
 @dataclass
 class _Reply:
     """What has arrived so far for the turn in flight."""
@@ -115,18 +100,6 @@ class ChatSession:
 
     def turns(self) -> list[Turn]:
         return self.store.turns(self.conversation.id) if self.conversation else []
-
-    def totals(self) -> Totals:
-        total = Totals()
-        for turn in self.turns():
-            usage = turn.usage
-            total = replace(
-                total, turns=total.turns + 1, input_total=total.input_total + (usage.input_total or 0),
-                cache_read=total.cache_read + (usage.cache_read or 0),
-                cost_usd=total.cost_usd + (turn.cost_usd or 0.0),
-                unpriced_turns=total.unpriced_turns + (turn.cost_usd is None),
-            )
-        return total
 
     def estimate(self, draft: str) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` as the new message."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from chattui.core.chat import Totals
-from chattui.core.pricing import Cost, format_usd
-from chattui.core.tokens import TokenCount
+from chattui.core.pricing import Cost
 from chattui.core.usage import Usage
 
 
@@ -26,18 +24,3 @@ def turn_line(usage: Usage, cost: Cost) -> str:
     parts = [f"prompt {_n(usage.input_total, approx)}", f"cached {cached}",
              f"write {_n(usage.cache_write)}", f"out {out}", ("≈" if approx and cost.known else "") + str(cost)]
     return " · ".join(parts)
-
-
-def totals_line(totals: Totals) -> str:
-    """`session $total · hit x%` with a note for turns nobody could price."""
-    cost = format_usd(totals.cost_usd)
-    if totals.unpriced_turns:
-        cost += f" + {totals.unpriced_turns} unpriced"
-    hit = "?" if totals.hit_ratio is None else f"{totals.hit_ratio:.0%}"
-    turns = f"{totals.turns} turn" + ("" if totals.turns == 1 else "s")
-    return f"session {cost} · {turns} · hit {hit}"
-
-
-def estimate_line(count: TokenCount) -> str:
-    """The composer's pre-send estimate; ≈ marks counts made without the tokenizer file."""
-    return f"{count} tokens to send" + ("" if count.exact else " (estimate)")

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
-from chattui.core import compaction, report, tokens
+from chattui.core import compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, OnText, TurnOutcome
 from chattui.core.models import COMPLETE, STREAMING
@@ -37,6 +37,7 @@ class MainScreen(Screen):
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
         Binding("ctrl+b", "toggle_sidebar", "Personas", id="toggle-sidebar"),
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
+        Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
@@ -51,6 +52,8 @@ class MainScreen(Screen):
         self._persona_files = self._file_stamps()
         self._estimate_timer: Timer | None = None
         self._tool_answers: dict[str, str] = {}
+        self._turns: list = []
+        self._session_line = ""
         for persona in self.library.personas:
             if key := hotkey_binding(persona.hotkey):
                 self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name, show=False)
@@ -75,6 +78,7 @@ class MainScreen(Screen):
         await self._show_request_notice()
         self._show_personas()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
+        self.set_interval(1.0, self._tick)
         self.query_one(Composer).focus()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
@@ -104,20 +108,32 @@ class MainScreen(Screen):
     # figures
 
     def _show_figures(self, outcome: TurnOutcome | None = None) -> None:
+        """The last turn's figures (and any miss cause), the session's, and warm/cold."""
         from chattui.core.pricing import price
-        from chattui.widgets.status_bar import StatusBar
 
-        bar = self.query_one(StatusBar)
-        turns = self.session.turns()
+        bar = self._bar()
+        self._turns = self.session.turns()
+        chat = glance.chat_turns(self._turns)
         if outcome is not None:
-            bar.turn = report.turn_line(outcome.turn.usage, outcome.cost)
-            if outcome.note:
-                bar.warn(f"{outcome.note} · {bar.turn}")
-        elif turns:
-            last = turns[-1]
-            bar.turn = report.turn_line(last.usage, price(last.usage, last.meta.model, last.meta.provider,
-                                                          self.session.prices, self.session.base_url))
-        bar.session = report.totals_line(self.session.totals())
+            line = report.turn_line(outcome.turn.usage, outcome.cost)
+        elif chat:
+            last = chat[-1]
+            line = report.turn_line(last.usage, price(last.usage, last.meta.model, last.meta.provider,
+                                                      self.session.prices, self.session.base_url))
+        else:
+            line = None
+        miss = glance.miss_line(self._turns)
+        if line is not None:
+            bar.turn = f"{line} · {miss}" if miss else line
+        if outcome is not None and outcome.note:
+            bar.warn(f"{outcome.note} · {bar.turn}")
+        self._session_line = glance.session_line(self.session, self._turns)
+        self._tick()
+
+    def _tick(self) -> None:
+        """Once a second: the warm/cold countdown next to the session's figures."""
+        cache = glance.cache_line(self.session, self._turns) if self._turns else "cache: no turns yet"
+        self._bar().session = f"{self._session_line} · {cache}"
 
     def _update_header(self) -> None:
         conversation = self.session.conversation
@@ -133,7 +149,7 @@ class MainScreen(Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
-        composer.border_subtitle = report.estimate_line(self.session.estimate(composer.text))
+        composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns)
 
     # actions
 
@@ -255,6 +271,11 @@ class MainScreen(Screen):
             await old.aclose()
         self._update_header()
         self.notify(f"Mode: {mode}")
+
+    def action_show_details(self) -> None:
+        from chattui.screens.details import DetailsScreen
+
+        self.app.push_screen(DetailsScreen(self.session))
 
     # compaction (only when the user asks)
 

@@ -19,7 +19,7 @@ class StatusBar(Horizontal):
     turn: reactive[str] = reactive("no turns yet")
     """Figures of the last turn (see core.report.turn_line)."""
     session: reactive[str] = reactive("")
-    """Running figures of the conversation (see core.report.totals_line)."""
+    """Running figures of the conversation (see core.glance.session_line)."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.turn, id="turn")

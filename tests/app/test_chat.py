@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chattui.core.pricing import format_usd
 from chattui.emulator import Fault, Reply
 from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
@@ -35,7 +36,8 @@ async def test_reply_streams_as_markdown_and_the_turn_is_stored_with_usage_and_c
         assert turn.cost_usd is not None and turn.cost_usd > 0
         bar = status_bar(app)
         assert bar.turn.startswith(f"prompt {turn.usage.input_total:,} · cached 0 (0%) · write 0 · out {turn.usage.output:,}")
-        assert bar.session.startswith("session $") and "1 turn" in bar.session
+        assert bar.session.startswith(f"session {format_usd(turn.cost_usd)} · 1 turn · hit 0%")
+        assert bar.session.endswith("· never written")  # too short for the cache minimum
 
     reopened = Store(app.session.store.path)
     messages = reopened.messages(turn.conversation_id)
@@ -57,7 +59,8 @@ async def test_second_turn_resends_history_and_shows_cache_hits(app_for, emulato
         assert body["stream_options"] == {"include_usage": True}
         assert second.usage.cache_read and second.usage.cache_read % 128 == 0
         assert f"cached {second.usage.cache_read:,}" in status_bar(app).turn
-        assert app.session.totals().cost_usd == first.cost_usd + second.cost_usd
+        assert status_bar(app).session.startswith(
+            f"session {format_usd(first.cost_usd + second.cost_usd)} · 2 turns · hit ")
 
 
 async def test_escape_stops_the_reply_and_keeps_what_arrived(app_for, emulator):
@@ -120,7 +123,7 @@ async def test_rate_limit_then_retry_key_answers_the_same_question(app_for, emul
         failed_turn, retried_turn = app.session.turns()
         assert (failed_turn.status, retried_turn.status) == ("failed", "complete")
         assert failed_turn.cost_usd == 0 and failed_turn.usage.input_total == 0  # not billed
-        assert app.session.totals().cost_usd == retried_turn.cost_usd
+        assert status_bar(app).session.startswith(f"session {format_usd(retried_turn.cost_usd)} · 2 turns")
 
 
 async def test_server_errors_and_unknown_model_read_clearly(app_for, emulator):
@@ -183,7 +186,8 @@ async def test_composer_shows_a_marked_estimate_before_sending(app_for):
         app.screen.query_one(Composer).text = "How many tokens is this?"
         await pilot.pause(0.4)
         subtitle = app.screen.query_one(Composer).border_subtitle
-        assert subtitle.startswith("≈") and "tokens to send (estimate)" in subtitle
+        assert subtitle.startswith("≈") and subtitle.endswith(" (estimate)")
+        assert "tok · below the 1,024 cache minimum · ≈$" in subtitle
 
 
 async def test_view_follows_a_long_reply_to_its_last_line(app_for, emulator):

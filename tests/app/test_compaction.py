@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chattui.core.pricing import format_usd
 from chattui.emulator import Reply
 from chattui.screens.confirm import Confirm
 from tests.app.pilot import send, settle, status_bar, views
@@ -69,7 +70,8 @@ async def test_a_declined_summary_changes_nothing_but_its_cost_is_counted(app_fo
         roles = [m["role"] for m in emulator.requests[-1].json["messages"]]
         assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
         turns = app.session.turns()
-        assert app.session.totals().cost_usd == sum(t.cost_usd for t in turns)
+        assert status_bar(app).session.startswith(
+            f"session {format_usd(sum(t.cost_usd for t in turns))} · 4 turns")
         assert len(turns) == 4
 
 

@@ -1,0 +1,82 @@
+"""What the status bar and composer say about the cache and the cost, from a session.
+
+Thin glue between ChatSession and core.insight, so the screen only shows strings.
+Turns that stream a reply are "chat turns"; side turns (a summary draft, a compaction)
+count in the totals but not in miss causes or warm/cold.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+from chattui.core import insight, tokens
+from chattui.core.chat import ChatSession
+from chattui.core.models import COMPLETE, Turn
+
+
+def chat_turns(turns: Sequence[Turn]) -> list[Turn]:
+    return [t for t in turns if t.reply_message_id is not None]
+
+
+def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:
+    """`session $0.0123 · 5 turns · hit 62% · saved $0.0040`."""
+    return insight.session_summary(turns, session.prices, session.base_url).text
+
+
+def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = None) -> str:
+    """Warm or cold for the current persona prefix and model: `warm · 4:12 left`."""
+    fingerprint = session.request().fingerprint()
+    state = insight.cache_state(chat_turns(turns), session.provider_name, session.model,
+                                time.time() if now is None else now, fingerprint=fingerprint)
+    return state.text
+
+
+def miss_line(turns: Sequence[Turn]) -> str | None:
+    """Why the last turn read fewer cached tokens than the one before made possible."""
+    done = [t for t in chat_turns(turns) if t.status == COMPLETE]
+    if len(done) < 2:
+        return None
+    cause = insight.miss_cause(done[-2], done[-1])
+    return f"⚠ miss: {cause.text}" if cause else None
+
+
+def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn]) -> str:
+    """The composer's pre-send line: prompt, what the cache should serve, input cost."""
+    persona = session.persona
+    prefix = persona.prefix_tokens() if persona else tokens.TokenCount(0, True)
+    system = tokens.count(persona.system).n if persona else 0
+    count = session.estimate(draft)
+    messages = count.n - system
+    chat = chat_turns(turns)
+    fingerprint = session.request().fingerprint()
+    state = insight.cache_state(chat, session.provider_name, session.model, time.time(),
+                                fingerprint=fingerprint)
+    expected = insight.expected_turn(
+        messages, prefix, chat[-1] if chat else None, state, session.model, session.provider_name,
+        session.prices, session.base_url, fingerprint=fingerprint,
+        cache_ttl=persona.cache_ttl if persona else None)
+    return expected.text + ("" if count.exact and prefix.exact else " (estimate)")
+
+
+def details(session: ChatSession, now: float | None = None) -> list[str]:
+    """The details panel: the last turn's tokens, cost split and cache effect; why it
+    missed; warm or cold; the session's totals and savings."""
+    turns = session.turns()
+    chat = chat_turns(turns)
+    if not chat:
+        return ["No turns yet."]
+    last = chat[-1]
+    lines = [f"Last turn · {last.meta.model} · {last.status}",
+             *insight.breakdown(last, overrides=session.prices).lines()]
+    if miss := miss_line(turns):
+        lines.append(miss)
+    lines += ["", f"Cache for {session.persona.name if session.persona else 'no persona'} on "
+              f"{session.model}: {cache_line(session, turns, now)}",
+              "", session_line(session, turns)]
+    return lines
+
+
+def cost_per_turn(turns: Sequence[Turn]) -> list[float]:
+    """Each turn's known cost in order (unknown as 0), for the chart."""
+    return [t.cost_usd or 0.0 for t in turns]

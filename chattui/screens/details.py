@@ -1,0 +1,50 @@
+"""The details panel: what the last turn cost and why, the cache's state, cost per turn."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Sparkline, Static
+
+from chattui.core import glance
+from chattui.core.pricing import format_usd
+
+
+class DetailsScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    DetailsScreen { align: center middle; }
+    DetailsScreen > Vertical { width: 110; max-width: 95%; height: 90%; border: thick $accent;
+                               background: $surface; padding: 1 2; }
+    DetailsScreen #figures { height: auto; margin-bottom: 1; }
+    DetailsScreen Sparkline { height: 3; margin-bottom: 1; }
+    DetailsScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        turns = self.session.turns()
+        with Vertical():
+            yield Static("\n".join(glance.details(self.session)), id="figures", markup=False)
+            yield Label("Cost per turn")
+            yield Sparkline(glance.cost_per_turn(turns), id="chart")
+            yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
+        for number, turn in enumerate(self.session.turns(), 1):
+            u = turn.usage
+            table.add_row(number, turn.meta.model, turn.meta.persona or "", turn.status,
+                          *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
+                          "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))
+        table.move_cursor(row=table.row_count - 1)
+
+
+def _n(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"

@@ -1,0 +1,97 @@
+"""Cache insight at a glance: warm/cold, miss causes, pre-send estimate, details panel."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import DataTable, Sparkline
+
+from chattui.core.pricing import format_usd
+from chattui.screens.details import DetailsScreen
+from tests.app.pilot import send, settle, status_bar
+
+
+class Clock:
+    """Stands in for `time` in chattui.core.glance, so a test can let a TTL run out."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+
+async def test_warm_then_cold_after_the_ttl_with_the_cause_named(app_for, emulator, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("chattui.core.glance.time", clock)
+    monkeypatch.setattr("chattui.store.db.time", clock)  # turns are stamped on the same clock
+    app = app_for(persona="styleguide")  # a prefix well above OpenAI's 1,024 minimum
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "first")
+        await settle(pilot)
+        await send(pilot, "second")
+        await settle(pilot)
+        second = app.session.turns()[-1]
+        bar = status_bar(app)
+        assert second.usage.cache_read > 1024
+        assert "⚠ miss" not in bar.turn
+        assert " · warm · 9:5" in bar.session or " · warm · 10:00" in bar.session
+
+        clock.offset = 11 * 60  # the idle window (10 min) has passed on our side…
+        emulator.advance(11 * 60)  # …and on the server's
+        await pilot.pause(1.2)
+        assert "· cold (expired 1 min ago)" in bar.session
+        app.screen.query_one("Composer").text = "third"
+        await pilot.pause(0.4)
+        assert "cache cold (≈" in app.screen.query_one("Composer").border_subtitle
+        await send(pilot, "third")
+        await settle(pilot)
+        assert app.session.turns()[-1].usage.cache_read == 0
+        assert "⚠ miss: TTL expired" in bar.turn
+
+
+async def test_switching_persona_names_the_miss(app_for, emulator):
+    app = app_for(persona="styleguide")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "first")
+        await settle(pilot)
+        await pilot.press("f2")  # support
+        await send(pilot, "second")
+        await settle(pilot)
+        assert "⚠ miss: persona changed (styleguide → support)" in status_bar(app).turn
+
+
+async def test_a_persona_below_the_minimum_says_so_before_and_after(app_for, emulator):
+    app = app_for(persona="panda")
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.screen.query_one("Composer").text = "안녕"
+        await pilot.pause(0.4)
+        assert "below the 1,024 cache minimum" in app.screen.query_one("Composer").border_subtitle
+        await send(pilot, "tell me a story about bamboo " * 30)
+        await settle(pilot)
+        await send(pilot, "and another one")
+        await settle(pilot)
+        assert status_bar(app).session.endswith("· never written")
+        assert "⚠ miss: prefix below the model's minimum" in status_bar(app).turn
+
+
+async def test_details_panel_splits_the_cost_and_charts_every_turn(app_for, emulator):
+    app = app_for(persona="styleguide")
+    async with app.run_test(size=(140, 40)) as pilot:
+        for text in ("one", "two", "three"):
+            await send(pilot, text)
+            await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DetailsScreen)
+        figures = str(screen.query_one("#figures").render())
+        last = app.session.turns()[-1]
+        assert f"cost {format_usd(last.cost_usd)} = uncached $" in figures
+        assert "without cache $" in figures and "saved $" in figures
+        assert "Cache for styleguide on gpt-4.1-mini: warm ·" in figures
+        assert screen.query_one(Sparkline).data == [t.cost_usd for t in app.session.turns()]
+        table = screen.query_one(DataTable)
+        assert table.row_count == 3 and table.get_row_at(2)[-1] == format_usd(last.cost_usd)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailsScreen)
