@@ -218,8 +218,7 @@ class ChatSession:
                 if exc.kind != PREVIOUS_RESPONSE_NOT_FOUND or reply.parts:
                     raise
                 request = self.request(until_id=user_message_id, chained=False)
-                note = ("↺ the server no longer has the previous response: "
-                        "resent the full history once, the chain goes on from this turn")
+                note = "↺ chain lost on the server: full history resent once"
                 await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED

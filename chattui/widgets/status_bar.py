@@ -1,4 +1,5 @@
-"""Status bar: the last turn's tokens and cost on the left, the session's on the right."""
+"""Status bar: the last turn's tokens and cost on the left (they win the space), the
+session's figures and the cache's warm/cold countdown on the right."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from textual.widgets import Label
 class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
-    StatusBar > #turn { width: 1fr; }
-    StatusBar > #session { width: auto; color: $text-muted; }
+    StatusBar > #turn { width: auto; max-width: 75%; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar > #session { width: 1fr; min-width: 20; color: $text-muted; text-align: right;
+                           text-wrap: nowrap; text-overflow: ellipsis; }
     StatusBar.-warning > #turn { color: $warning; }
     """
 

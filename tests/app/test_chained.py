@@ -71,7 +71,7 @@ async def test_a_deleted_response_falls_back_to_full_history_once(app_for, emula
         assert [i["content"] for i in resent.json["input"] if i.get("role") == "user"] == [
             "remember the number 7", "and 8", "which numbers?"]
         assert views(app)[-1].status == "complete"
-        assert status_bar(app).turn.startswith("↺ the server no longer has the previous response")
+        assert status_bar(app).turn.startswith("↺ chain lost on the server: full history resent once · prompt ")
         assert "$" in status_bar(app).turn  # and what the resend cost
 
         await send(pilot, "thanks")
