@@ -80,3 +80,18 @@ def details(session: ChatSession, now: float | None = None) -> list[str]:
 def cost_per_turn(turns: Sequence[Turn]) -> list[float]:
     """Each turn's known cost in order (unknown as 0), for the chart."""
     return [t.cost_usd or 0.0 for t in turns]
+
+
+def spend_by(session: ChatSession, by: str) -> list[tuple[str, ...]]:
+    """Rows of spend over every stored conversation grouped `by` day/model/provider/persona:
+    (group, turns, cost, input, cached, hit, output), as the stats command counts them."""
+    from chattui.core.pricing import format_usd
+    from chattui.store.reports import totals_by
+
+    rows = []
+    for group in totals_by(session.store, by):
+        cost = format_usd(group.cost_usd) + (" +?" if group.unpriced_turns else "")
+        hit = "?" if group.hit_ratio is None else f"{group.hit_ratio:.0%}"
+        rows.append((group.key, f"{group.turns:,}", cost, f"{group.input_total:,}",
+                     f"{group.cached:,}", hit, f"{group.output:,}"))
+    return rows

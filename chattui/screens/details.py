@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
@@ -20,6 +20,8 @@ class DetailsScreen(ModalScreen[None]):
     DetailsScreen #figures { height: auto; margin-bottom: 1; }
     DetailsScreen Sparkline { height: 3; margin-bottom: 1; }
     DetailsScreen DataTable { height: 1fr; }
+    DetailsScreen #spend { height: 1fr; }
+    DetailsScreen #spend DataTable { width: 1fr; }
     """
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
@@ -34,6 +36,10 @@ class DetailsScreen(ModalScreen[None]):
             yield Label("Cost per turn")
             yield Sparkline(glance.cost_per_turn(turns), id="chart")
             yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
+            yield Label("All conversations, by day and by model (chattui stats has more)")
+            with Horizontal(id="spend"):
+                yield DataTable(id="by-day", zebra_stripes=True)
+                yield DataTable(id="by-model", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -44,6 +50,10 @@ class DetailsScreen(ModalScreen[None]):
                           *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
                           "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))
         table.move_cursor(row=table.row_count - 1)
+        for by in ("day", "model"):
+            spend = self.query_one(f"#by-{by}", DataTable)
+            spend.add_columns(by, "turns", "cost", "input", "cached", "hit", "out")
+            spend.add_rows(glance.spend_by(self.session, by))
 
 
 def _n(value: int | None) -> str:
