@@ -33,7 +33,7 @@ counts), is done here the same way.
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
@@ -41,8 +41,7 @@ from chattui.core.events import (
     Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
-from chattui.providers.base import ProviderError
-from chattui.providers.errors import from_sdk
+from chattui.providers.sdk import SDKProvider
 
 API_VERSION = "2026-10-21"
 """The `anthropic-version` anthropic 2.x sends."""
@@ -58,37 +57,15 @@ SDK_PARAMS = frozenset({
 _STOP_REASONS = {"tool_use": "tool_calls", "end_turn": "stop"}
 _DELTA_USAGE = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
                 "server_tool_use", "output_tokens_details")
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     """Streams `/v1/messages`; the SDK does its own retries first."""
 
     api = "messages"
 
-    def __init__(
-        self, name: str, api_key: str | None, base_url: str | None = None,
-        max_retries: int = 2, timeout: float = 120.0,
-    ) -> None:
-        self.name = name
-        self._options = dict(api_key=api_key or "not-needed", base_url=base_url,
-                             max_retries=max_retries, timeout=timeout)
-        self._client: Any = None
+    def _new_client(self, **options: Any) -> Any:
+        from anthropic import AsyncAnthropic
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            from anthropic import AsyncAnthropic  # imported late: it costs ~0.85 s of start-up
-
-            self._client = AsyncAnthropic(**self._options)
-        return self._client
-
-    async def aclose(self) -> None:
-        """Close the SDK client's connections (nothing to do if it was never used)."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-
-    def prepare(self) -> None:
-        """Load the SDK ahead of the first send (call from a thread: it takes ~0.85 s)."""
-        _ = self.client
+        return AsyncAnthropic(**options)
 
     @staticmethod
     def dropped_params(request: ChatRequest) -> list[str]:
@@ -126,22 +103,11 @@ class AnthropicProvider:
             body["extra_body"] = extra
         return body
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        started = False
-        try:
-            stream = await self.client.messages.create(**self.body(request), stream=True)
-            started = True
-            state = _StreamState()
-            async for event in stream:
-                for out in state.events(event):
-                    yield out
-            if not state.finished:
-                raise ProviderError("The reply ended before the server finished it; the partial "
-                                    "reply is kept.", None, "connection")
-        except ProviderError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
-            raise from_sdk(exc, request.model, mid_stream=started) from exc
+    async def _open(self, request: ChatRequest) -> Any:
+        return await self.client.messages.create(**self.body(request), stream=True)
+
+    def _new_state(self) -> _StreamState:
+        return _StreamState()
 
 
 def cache_control(ttl: str | None) -> dict[str, str]:

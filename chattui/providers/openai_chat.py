@@ -3,48 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
 from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
-from chattui.providers.errors import from_sdk
+from chattui.providers.sdk import SDKProvider
 
 
-class OpenAIChatProvider:
+class OpenAIChatProvider(SDKProvider):
     """Streams with `stream_options.include_usage`; the SDK does its own retries first."""
 
     api = "chat"
 
-    def __init__(
-        self, name: str, api_key: str | None, base_url: str | None = None,
-        max_retries: int = 2, timeout: float = 120.0,
-    ) -> None:
-        self.name = name
-        self._options = dict(api_key=api_key or "not-needed", base_url=base_url,
-                             max_retries=max_retries, timeout=timeout)
-        self._client: Any = None
+    def _new_client(self, **options: Any) -> Any:
+        from openai import AsyncOpenAI
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            from openai import AsyncOpenAI  # imported late: it costs ~0.4 s of start-up
-
-            self._client = AsyncOpenAI(**self._options)
-        return self._client
-
-    def prepare(self) -> None:
-        """Load the SDK ahead of the first send (call from a thread: it takes ~0.4 s)."""
-        _ = self.client
-
-    def request_notice(self, request: ChatRequest) -> str | None:
-        """Nothing in a request is changed on the way out."""
-        return None
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
+        return AsyncOpenAI(**options)
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The request body: tools and system first, history as stored, the new turn last."""
@@ -57,22 +33,12 @@ class OpenAIChatProvider:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
         return body
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        started = False
-        try:
-            stream = await self.client.chat.completions.create(
-                **self.body(request), stream=True, stream_options={"include_usage": True}
-            )
-            started = True
-            response_id = None
-            async for chunk in stream:
-                if response_id is None and getattr(chunk, "id", None):
-                    response_id = chunk.id
-                    yield ResponseId(response_id)
-                for event in _events(chunk):
-                    yield event
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
-            raise from_sdk(exc, request.model, mid_stream=started) from exc
+    async def _open(self, request: ChatRequest) -> Any:
+        return await self.client.chat.completions.create(
+            **self.body(request), stream=True, stream_options={"include_usage": True})
+
+    def _new_state(self) -> _ChatState:
+        return _ChatState()
 
 
 def chat_message(message: ChatMessage) -> dict[str, Any]:
@@ -89,6 +55,23 @@ def chat_message(message: ChatMessage) -> dict[str, Any]:
             for c in message.tool_calls
         ]
     return out
+
+
+class _ChatState:
+    """Maps chunks: the first id, text and tool-call deltas, finish reasons, the usage chunk."""
+
+    def __init__(self) -> None:
+        self.response_id: str | None = None
+        self.finished = False
+
+    def events(self, chunk: Any) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        if self.response_id is None and getattr(chunk, "id", None):
+            self.response_id = chunk.id
+            events.append(ResponseId(chunk.id))
+        events += _events(chunk)
+        self.finished = self.finished or any(isinstance(e, Finished) for e in events)
+        return events
 
 
 def _events(chunk: Any) -> list[StreamEvent]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
@@ -35,47 +35,26 @@ from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
 from chattui.core.usage import Usage
 from chattui.providers.base import ProviderError
 from chattui.providers.errors import from_sdk
+from chattui.providers.sdk import SDKProvider
 
 _REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
 
 
-class OpenAIResponsesProvider:
+class OpenAIResponsesProvider(SDKProvider):
     """Streams `/v1/responses`; `store` decides whether the server keeps each response
     (needed for chaining with `previous_response_id`)."""
 
     api = "responses"
 
-    def __init__(
-        self, name: str, api_key: str | None, base_url: str | None = None,
-        max_retries: int = 2, timeout: float = 120.0, store: bool = True,
-    ) -> None:
-        self.name = name
+    def __init__(self, name: str, api_key: str | None, base_url: str | None = None,
+                 max_retries: int = 2, timeout: float = 120.0, store: bool = True) -> None:
+        super().__init__(name, api_key, base_url, max_retries, timeout)
         self.store = store
-        self._options = dict(api_key=api_key or "not-needed", base_url=base_url,
-                             max_retries=max_retries, timeout=timeout)
-        self._client: Any = None
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            from openai import AsyncOpenAI  # imported late: it costs ~0.4 s of start-up
+    def _new_client(self, **options: Any) -> Any:
+        from openai import AsyncOpenAI
 
-            self._client = AsyncOpenAI(**self._options)
-        return self._client
-
-    def request_notice(self, request: ChatRequest) -> str | None:
-        """Nothing in a request is changed on the way out."""
-        return None
-
-    async def aclose(self) -> None:
-        """Close the SDK client's connections (nothing to do if it was never used)."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-
-    def prepare(self) -> None:
-        """Load the SDK ahead of the first send (call from a thread: it takes ~0.4 s)."""
-        _ = self.client
+        return AsyncOpenAI(**options)
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The `responses.create` kwargs: instructions every turn, then the input items
@@ -108,22 +87,11 @@ class OpenAIResponsesProvider:
         items = [item.model_dump(mode="json", exclude_none=True, warnings=False) for item in compacted.output]
         return items, usage_mapping.from_openai_responses(compacted.usage)
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        started = False
-        try:
-            stream = await self.client.responses.create(**self.body(request), stream=True)
-            started = True
-            state = _StreamState()
-            async for event in stream:
-                for out in state.events(event):
-                    yield out
-            if not state.finished:
-                raise ProviderError("The reply ended before the server finished it; the partial "
-                                    "reply is kept.", None, "connection")
-        except ProviderError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
-            raise from_sdk(exc, request.model, mid_stream=started) from exc
+    async def _open(self, request: ChatRequest) -> Any:
+        return await self.client.responses.create(**self.body(request), stream=True)
+
+    def _new_state(self) -> _StreamState:
+        return _StreamState()
 
 
 def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[dict[str, Any]]:
