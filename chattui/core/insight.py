@@ -21,18 +21,16 @@ config's `[prices."model"]` override.
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Sequence
 
 from chattui.core.models import FAILED, Turn
 from chattui.core.prefix import cache_minimum
-from chattui.core.pricing import Rates, format_usd, price
+from chattui.core.pricing import Rates, format_usd, genai_calculation, price, rate_values
 from chattui.core.tokens import TokenCount
 from chattui.core.usage import Usage
 
-_GENAI_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "gemini": "google"}
 _PER_MTOK = Decimal(1_000_000)
 _ZERO = Decimal(0)
 
@@ -122,39 +120,15 @@ def rate_card(usage: Usage, model: str, provider: str,
               base_url: str | None = None) -> RateCard | None:
     """The rates `pricing.price` uses for `usage` on `model` (None: nobody prices it)."""
     if overrides and model in overrides:
-        r = overrides[model]
-        read = r.cache_read if r.cache_read is not None else r.input
-        write = r.cache_write if r.cache_write is not None else r.input
-        write_1h = r.cache_write_1h if r.cache_write_1h is not None else write
-        return RateCard(*(Decimal(str(x)) for x in (r.input, read, write, write_1h, r.output)),
-                        source="config")
+        return RateCard(*(Decimal(str(x)) for x in rate_values(overrides[model])), source="config")
     return _genai_card(usage, model, provider, base_url)
 
 
 def _genai_card(usage: Usage, model: str, provider: str, base_url: str | None) -> RateCard | None:
-    from genai_prices import Usage as GenaiUsage, calc_price
     from genai_prices.types import TieredPrices
 
-    # Exactly the usage chattui.core.pricing hands to genai-prices.
-    values = {
-        "input_tokens": usage.input_total or 0,
-        "cache_read_tokens": usage.cache_read,
-        "cache_write_tokens": usage.cache_write,
-        "cache_write_1h_tokens": usage.cache_write_1h or None,
-        "output_tokens": usage.output or 0,
-    }
-    where: dict[str, str] = {}
-    if provider in _GENAI_PROVIDER:
-        where["provider_id"] = _GENAI_PROVIDER[provider]
-    elif base_url:
-        where["provider_api_url"] = base_url
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = calc_price(GenaiUsage(**values), model, **where)
-    except LookupError:
-        if "provider_api_url" in where:
-            return _genai_card(usage, model, "", None)
+    result = genai_calculation(usage, model, provider, base_url)  # what pricing.price used
+    if result is None:
         return None
     prices = result.model_price
     total_input = usage.input_total or 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Any, Mapping, Protocol
 
 from chattui.core.usage import Usage
 
@@ -70,21 +70,27 @@ def price(
     return Cost(usd, "genai-prices" if usd is not None else "unknown")
 
 
+def rate_values(rates: Rates) -> tuple[float, float, float, float, float]:
+    """(input, cache read, 5m write, 1h write, output) per million tokens; an unset cache
+    rate is the input rate, an unset 1h write rate the 5m one."""
+    read = rates.cache_read if rates.cache_read is not None else rates.input
+    write = rates.cache_write if rates.cache_write is not None else rates.input
+    write_1h = rates.cache_write_1h if rates.cache_write_1h is not None else write
+    return rates.input, read, write, write_1h, rates.output
+
+
 def _from_rates(usage: Usage, rates: Rates) -> float:
-    read_rate = rates.cache_read if rates.cache_read is not None else rates.input
-    write_rate = rates.cache_write if rates.cache_write is not None else rates.input
-    write_1h_rate = rates.cache_write_1h if rates.cache_write_1h is not None else write_rate
-    tokens_and_rates = (
-        (usage.uncached_input or 0, rates.input),
-        (usage.cache_read or 0, read_rate),
-        (usage.cache_write_5m or 0, write_rate),
-        (usage.cache_write_1h or 0, write_1h_rate),
-        (usage.output or 0, rates.output),
-    )
-    return sum(tokens * rate for tokens, rate in tokens_and_rates) / _PER_MTOK
+    tokens = (usage.uncached_input or 0, usage.cache_read or 0, usage.cache_write_5m or 0,
+              usage.cache_write_1h or 0, usage.output or 0)
+    return sum(n * rate for n, rate in zip(tokens, rate_values(rates))) / _PER_MTOK
 
 
-def _from_genai_prices(usage: Usage, model: str, provider: str, base_url: str | None) -> float | None:
+def genai_calculation(usage: Usage, model: str, provider: str, base_url: str | None) -> Any:
+    """genai-prices' PriceCalculation for `usage` (None when it knows no price).
+
+    The provider is chattui's name mapped to genai-prices' id; for an OpenAI-compatible
+    server the base URL identifies the gateway, and an unknown gateway may still serve a
+    model genai-prices knows by name."""
     from genai_prices import Usage as GenaiUsage, calc_price
 
     values = {
@@ -102,9 +108,11 @@ def _from_genai_prices(usage: Usage, model: str, provider: str, base_url: str | 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = calc_price(GenaiUsage(**values), model, **where)
+            return calc_price(GenaiUsage(**values), model, **where)
     except LookupError:
-        if "provider_api_url" in where:  # an unknown gateway may still serve a known model
-            return _from_genai_prices(usage, model, "", None)
-        return None
-    return float(result.total_price)
+        return genai_calculation(usage, model, "", None) if "provider_api_url" in where else None
+
+
+def _from_genai_prices(usage: Usage, model: str, provider: str, base_url: str | None) -> float | None:
+    calculation = genai_calculation(usage, model, provider, base_url)
+    return None if calculation is None else float(calculation.total_price)
