@@ -1,0 +1,44 @@
+"""A full disk loses nothing on screen and says so (SQLite's max_page_count gives a real
+"database or disk is full" error)."""
+
+from __future__ import annotations
+
+from chattui.emulator import Reply
+from chattui.widgets.composer import Composer
+from tests.app.pilot import send, settle, views
+
+
+def fill_up(store, spare_pages: int = 0) -> None:
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
+
+
+async def test_a_message_that_cannot_be_stored_is_not_sent_and_stays_in_the_composer(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await settle(pilot)
+        sent_before = len(emulator.requests)
+        fill_up(app.session.store)
+        await send(pilot, "my long second message " * 400)
+        await settle(pilot)
+        assert "full" in views(app)[-1].text and views(app)[-1].role == "notice"
+        assert app.screen.query_one(Composer).text == "my long second message " * 400
+        assert len(emulator.requests) == sent_before  # nothing went out unstored
+
+
+async def test_a_reply_that_cannot_be_stored_stays_on_screen_with_a_warning(app_for, emulator):
+    long_reply = "A paragraph of the reply that will not fit on the disk. " * 300
+    emulator.queue(Reply(text=long_reply, chunks=50))
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        notified = []
+        app.notify = lambda message, **kw: notified.append(message)  # type: ignore[method-assign]
+        pilot.app.screen.query_one(Composer).text = "hi"
+        fill_up(app.session.store, spare_pages=2)  # room for the question, not the reply
+        await pilot.press("enter")
+        await settle(pilot)
+        assert views(app)[-1].text == long_reply  # what arrived is on screen
+        assert any("could not be saved" in message for message in notified)
+        stored = app.session.messages()
+        assert [m.role for m in stored][:1] == ["user"]  # the question was committed first
