@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 from textual.app import App
 from textual.binding import Binding
 
-from chattui.commands import ModeCommands, PersonaCommands
+from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
 from chattui.core.chat import ChatSession
 from chattui.core.personas import PersonaLibrary, load_personas
@@ -17,21 +17,32 @@ from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from chattui.config import Settings
     from chattui.providers.base import Provider
+    from chattui.themes import ThemeSet
 
 
 class ChatApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "chattui"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
-    COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+p", "command_palette", "palette", id="command-palette", show=False, priority=True),
+        Binding("ctrl+g", "show_conversations", "Conversations", id="show-conversations"),
+        Binding("ctrl+s", "export_conversation", "Export", id="export-conversation", show=False),
+        Binding("f12,question_mark", "show_help", "Keys", id="show-help"),
+    ]
+    COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
                  keymap: dict[str, str] | None = None, theme: str | None = None,
                  emulated: bool = False,
-                 provider_for: Callable[[str], Provider | None] = lambda mode: None) -> None:
+                 provider_for: Callable[[str], Provider | None] = lambda mode: None,
+                 themes: ThemeSet | None = None, remember_theme: Callable[[str], None] | None = None,
+                 cwd: Path | None = None) -> None:
         super().__init__()
         self.session = session
         self.provider_for = provider_for
@@ -40,14 +51,110 @@ class ChatApp(App):
         self.load_library = load_library
         if emulated:
             self.title = "chattui · EMULATED (offline trial)"
+        self.cwd = cwd or Path.cwd()
+        """Where exports with a relative file name go."""
         if keymap:
             self.set_keymap(keymap)
+        self.theme_problems = list(themes.problems) if themes else []
+        for registered in (themes.themes.values() if themes else ()):
+            self.register_theme(registered)
         if theme and theme in self.available_themes:
             self.theme = theme
+        elif theme:
+            self.notices.append(f"No theme named '{theme}'; using {self.theme}.")
+        self._remember_theme = remember_theme
+        self._remembered_theme = self.theme
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.session, self.notices, self.load_library))
         self.call_after_refresh(_tune_gc)
+        for problem in self.theme_problems:
+            self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
+                        severity="error", timeout=10)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    # themes, conversations, export, keys
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Remember a theme the user picks, for the next run."""
+        if theme.name == self._remembered_theme or self._remember_theme is None:
+            return
+        try:
+            self._remember_theme(theme.name)
+        except (OSError, ValueError) as exc:
+            self.notify(f"Theme not remembered: {exc}", severity="warning")
+            return
+        self._remembered_theme = theme.name
+
+    def get_system_commands(self, screen):
+        """Textual's own, but "Keys" is chattui's key table (AppCommands), not the help panel."""
+        return (command for command in super().get_system_commands(screen) if command.title != "Keys")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The conversations key is off on the conversations screen (Esc goes back)."""
+        if action == "show_conversations":
+            return type(self.screen).__name__ != "ConversationsScreen"
+        return True
+
+    def action_show_conversations(self) -> None:
+        from chattui.screens.conversations import ConversationsScreen
+
+        if not isinstance(self.screen, ConversationsScreen):
+            self.push_screen(ConversationsScreen(self.session.store, self.session._secrets))
+
+    async def on_conversations_screen_chosen(self, event) -> None:
+        await self.open_conversation(event.conversation_id)
+
+    async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool:
+        """Make a stored conversation (None: a new one) the session's, in its own mode, and
+        re-render the chat screen; with `show`, go back to the chat screen."""
+        session = self.session
+        if session.busy:
+            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
+            return False
+        conversation = session.store.get_conversation(conversation_id) if conversation_id else None
+        if conversation_id and conversation is None:
+            self.notify(f"No conversation '{conversation_id}'.", severity="error")
+            return False
+        mode = conversation.mode if conversation else session.mode
+        if mode == CHAINED and session.provider_name not in CHAINABLE_PROVIDERS:
+            self.notify(f"Chained mode needs the OpenAI Responses API; {session.provider_name} "
+                        "continues this conversation in full mode.", severity="warning")
+            mode = FULL
+        if mode != session.mode:
+            old = session.provider
+            try:
+                provider = old if session.unavailable else self.provider_for(mode)
+            except ValueError as exc:
+                self.notify(f"Cannot open it in {mode} mode: {exc}", severity="error")
+                return False
+            session.mode, session.provider = mode, provider
+            if old is not None and old is not provider:
+                await old.aclose()
+        session.conversation = conversation
+        while show and not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
+            await self.pop_screen()
+        main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        await main.reload_conversation()
+        return True
+
+    def action_export_conversation(self) -> None:
+        from chattui.screens.export import ExportScreen
+
+        target = getattr(self.screen, "export_target", None)
+        conversation_id = target() if target else (
+            self.session.conversation.id if self.session.conversation else None)
+        conversation = self.session.store.get_conversation(conversation_id) if conversation_id else None
+        if conversation is None:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        self.push_screen(ExportScreen(self.session.store, conversation.id, conversation.title,
+                                      self.cwd, self.session._secrets))
+
+    def action_show_help(self) -> None:
+        from chattui.screens.help import HelpScreen, key_rows, screen_places
+
+        self.push_screen(HelpScreen(key_rows(self, screen_places(self))))
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may go now (matters when apps run one after another)
@@ -72,7 +179,11 @@ def _tune_gc() -> None:
 def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
              cwd: Path | None = None) -> ChatApp:
     """Open the store, load the personas, pick the conversation and the provider, build the app."""
+    from functools import partial
+
+    from chattui.config import save_theme
     from chattui.providers.registry import make_provider
+    from chattui.themes import load_themes
 
     store = store or Store(database_path(settings.data_dir))
     notices = [str(problem) for problem in settings.problems]
@@ -116,7 +227,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     )
     session.base_model = settings.model  # personas without a model of their own use this
     return ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
-                   settings.emulator, provider_for)
+                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
+                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd)
 
 
 def _model_for(settings: Settings, persona, notices: list[str]) -> str:

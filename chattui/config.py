@@ -440,3 +440,42 @@ def _base_url(layers: list[_Layer], provider: str) -> str | None:
 def _is_local(url: str | None) -> bool:
     host = (urlsplit(url).hostname or "") if url else ""
     return host in _LOCAL_HOSTS or host.endswith(".localhost")
+
+
+def save_theme(config_file: Path, name: str) -> None:
+    """Set `theme = "<name>"` in config.toml, leaving every other line exactly as it was
+    (the file is created if need be). ValueError, and nothing written, when the file is not
+    valid TOML before or after; OSError when it cannot be written."""
+    from chattui.core.export import write_atomic
+
+    config_file = Path(config_file)
+    text = config_file.read_text(encoding="utf-8") if config_file.is_file() else ""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{config_file} is not valid TOML ({exc}); theme not saved") from None
+    lines = text.splitlines(keepends=True)
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")),
+                       len(lines))
+    setting = f"theme = {_toml_string(name)}\n"
+    found = next((i for i in range(first_table) if re.match(r"\s*theme\s*=", lines[i])), None)
+    if found is not None:
+        lines[found] = setting
+    else:  # after the last top-level key (top-level keys must come before any table)
+        keys = [i for i in range(first_table) if re.match(r"\s*[\w\"'-]+\s*=", lines[i])]
+        at = keys[-1] + 1 if keys else 0
+        if at and not lines[at - 1].endswith("\n"):
+            lines[at - 1] += "\n"
+        lines.insert(at, setting)
+    result = "".join(lines)
+    if tomllib.loads(result).get("theme") != name:  # a file this reading got wrong
+        raise ValueError(f"could not set the theme in {config_file}; nothing written")
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(config_file, result)
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string (JSON's escapes are TOML's)."""
+    import json
+
+    return json.dumps(text)
