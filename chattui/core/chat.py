@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
-from chattui.core import tokens
+from chattui.core import prefix, tokens
 from chattui.core.events import (
     Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
@@ -84,7 +84,7 @@ class ChatSession:
         self.persona = persona
         self.prices = prices or {}
         self.conversation = conversation
-        self.mode = conversation.mode if conversation else mode
+        self.mode = mode
         """full: resend the whole history; chained: previous_response_id + new input."""
         self.unavailable = unavailable
         """Why no request can go out (no API key …); history still browses."""
@@ -171,6 +171,11 @@ class ChatSession:
         self.mode, self.provider = mode, provider
         if self.conversation is not None:
             self.conversation = self.store.set_mode(self.conversation.id, mode)
+
+    def prefix_fingerprint(self) -> str:
+        """The current persona's prefix fingerprint (what the next request's will be)."""
+        return prefix.fingerprint(self.persona.system if self.persona else None,
+                                  self.persona.tools if self.persona else ())
 
     def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
         """The request the next turn sends: the persona's frozen prefix, then history (or,

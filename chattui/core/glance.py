@@ -26,7 +26,7 @@ def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:
 
 def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = None) -> str:
     """Warm or cold for the current persona prefix and model: `warm · 4:12 left`."""
-    fingerprint = session.request().fingerprint()
+    fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(chat_turns(turns), session.provider_name, session.model,
                                 time.time() if now is None else now, fingerprint=fingerprint)
     return state.text
@@ -49,7 +49,7 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn]) -> st
     count = session.estimate(draft)
     messages = count.n - system
     chat = chat_turns(turns)
-    fingerprint = session.request().fingerprint()
+    fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(chat, session.provider_name, session.model, time.time(),
                                 fingerprint=fingerprint)
     expected = insight.expected_turn(

@@ -32,7 +32,7 @@ from chattui.widgets.tool_call import ToolCallCard
 class MainScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
-        Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn"),
+        Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
         Binding("end", "follow", "Follow", id="follow-reply", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
         Binding("ctrl+b", "toggle_sidebar", "Personas", id="toggle-sidebar"),

@@ -2,7 +2,7 @@
 up pauses that, and End (or scrolling back to the bottom) resumes it.
 
 A long history is mounted a page at a time, newest first: opening a conversation of
-thousands of messages mounts only the latest page; reaching the top (or the button there)
+thousands of messages mounts only the latest few; reaching the top (or the button there)
 mounts the page before it, keeping the reading position.
 """
 
@@ -16,7 +16,11 @@ from textual.widgets import Button
 
 from chattui.widgets.message_view import MessageView
 
+FIRST_PAGE = 12
+"""Messages mounted when a conversation opens: enough to fill a tall terminal. Mounting
+a Markdown message costs ~40 ms of layout, so more would delay the first frame."""
 HISTORY_PAGE = 40
+"""Messages mounted each time the user reaches the top."""
 Build = Callable[[object], list[Widget]]
 
 
@@ -35,7 +39,7 @@ class ChatLog(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self.anchor()
 
-    async def show_history(self, items: Sequence, build: Build, page: int = HISTORY_PAGE) -> None:
+    async def show_history(self, items: Sequence, build: Build, page: int = FIRST_PAGE) -> None:
         """Replace the log with `items`, mounting only the latest `page` of them."""
         await self.remove_children()
         self._build = build

@@ -7,7 +7,7 @@ from textual.widgets import Button
 from chattui.core.models import TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store, database_path
-from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
+from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
 from tests.app.pilot import status_bar, views
 
 
@@ -30,18 +30,19 @@ async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(
         await pilot.pause()
         log = app.screen.query_one(ChatLog)
         texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
-        assert len(texts) == HISTORY_PAGE and texts[-1] == "answer **299**"
+        assert len(texts) == FIRST_PAGE and texts[-1] == "answer **299**"
         assert log.scroll_y == log.max_scroll_y  # opened on the latest message
         button = log.query_one("#earlier", Button)
-        assert str(button.label).startswith(f"▲ {600 - HISTORY_PAGE:,} earlier messages")
+        assert str(button.label).startswith(f"▲ {600 - FIRST_PAGE:,} earlier messages")
 
         button.press()
         await pilot.pause(0.3)
         texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
-        assert len(texts) == 2 * HISTORY_PAGE and texts[0] == f"question {300 - HISTORY_PAGE}"
+        shown = FIRST_PAGE + HISTORY_PAGE
+        assert len(texts) == shown and texts[0] == f"question {300 - shown // 2}"
         assert log.scroll_y > 0  # the reading position stayed where it was
 
         log.scroll_home(animate=False)  # reaching the top loads the next page by itself
         await pilot.pause(0.5)
-        assert len([v for v in views(app) if v.role == "user"]) == 3 * HISTORY_PAGE // 2
+        assert len([v for v in views(app) if v.role == "user"]) == (FIRST_PAGE + 2 * HISTORY_PAGE) // 2
         assert " · 300 turns · " in status_bar(app).session  # figures cover the whole conversation
