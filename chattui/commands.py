@@ -8,17 +8,11 @@ from typing import Iterator
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
-class PersonaCommands(Provider):
-    """`Persona: NAME` for every persona that loaded."""
+class _Commands(Provider):
+    """Palette entries from `_entries()`: (text, callback, help), listed and fuzzy-searched."""
 
     def _entries(self) -> Iterator[tuple[str, object, str]]:
-        screen = self.screen
-        library = getattr(screen, "library", None)
-        if library is None:
-            return
-        for persona in library.personas:
-            yield (f"Persona: {persona.name}", partial(screen.run_action, f"switch_persona({persona.name!r})"),
-                   persona.description or "Switch persona for the next turn")
+        raise NotImplementedError
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries():
@@ -31,7 +25,20 @@ class PersonaCommands(Provider):
                 yield Hit(score, matcher.highlight(text), callback, help=help_text)
 
 
-class ModeCommands(Provider):
+class PersonaCommands(_Commands):
+    """`Persona: NAME` for every persona that loaded."""
+
+    def _entries(self) -> Iterator[tuple[str, object, str]]:
+        screen = self.screen
+        library = getattr(screen, "library", None)
+        if library is None:
+            return
+        for persona in library.personas:
+            yield (f"Persona: {persona.name}", partial(screen.run_action, f"switch_persona({persona.name!r})"),
+                   persona.description or "Switch persona for the next turn")
+
+
+class ModeCommands(_Commands):
     """`Mode: full` / `Mode: chained` for the current conversation."""
 
     def _entries(self) -> Iterator[tuple[str, object, str]]:
@@ -46,18 +53,8 @@ class ModeCommands(Provider):
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
                "Full mode: a summary you approve; chained: responses.compact")
 
-    async def discover(self) -> Hits:
-        for text, callback, help_text in self._entries():
-            yield DiscoveryHit(text, callback, help=help_text)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, callback, help_text in self._entries():
-            if (score := matcher.match(text)) > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
-
-
-class AppCommands(Provider):
+class AppCommands(_Commands):
     """`Conversations`, `Export conversation`, `Keys`: the app's own screens (the same
     actions as their keys). Themes are Textual's `Theme` command, which lists chattui's."""
 
@@ -70,13 +67,3 @@ class AppCommands(Provider):
     def _entries(self) -> Iterator[tuple[str, object, str]]:
         for text, action, help_text in self.ENTRIES:
             yield text, partial(self.app.run_action, action), help_text
-
-    async def discover(self) -> Hits:
-        for text, callback, help_text in self._entries():
-            yield DiscoveryHit(text, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for text, callback, help_text in self._entries():
-            if (score := matcher.match(text)) > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
