@@ -129,7 +129,8 @@ class MainScreen(Screen):
             bar.warn(f"{outcome.note} · {bar.turn}")
         self._session_line = glance.session_line(self.session, self._turns)
         self._tick()
-
+        if self.is_mounted:
+            self._show_estimate()  # the history, and so the next request, changed
     def _tick(self) -> None:
         """Once a second: the warm/cold countdown next to the session's figures."""
         cache = glance.cache_line(self.session, self._turns) if self._turns else "cache: no turns yet"

@@ -13,7 +13,7 @@ class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     StatusBar > #turn { width: auto; max-width: 75%; text-wrap: nowrap; text-overflow: ellipsis; }
-    StatusBar > #session { width: 1fr; min-width: 20; color: $text-muted; text-align: right;
+    StatusBar > #session { width: 1fr; min-width: 20; padding-left: 2; color: $text-muted; text-align: right;
                            text-wrap: nowrap; text-overflow: ellipsis; }
     StatusBar.-warning > #turn { color: $warning; }
     """
