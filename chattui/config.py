@@ -61,6 +61,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from chattui.toml_lines import key_lines
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -217,7 +219,7 @@ class _Report:
             pattern = rf"^[ \t]*(?:export[ \t]+)?{re.escape(key[0])}[ \t]*="
             found = re.search(pattern, self.text, re.MULTILINE)
             return self.text.count("\n", 0, found.start()) + 1 if found else None
-        lines = _toml_key_lines(self.text)
+        lines = key_lines(self.text)
         while key and key not in lines:
             key = key[:-1]
         return lines.get(key)
@@ -232,33 +234,6 @@ class _Report:
         except (OSError, UnicodeDecodeError) as exc:
             self.add((), f"cannot read file, ignored: {exc}")
             return False
-
-
-def _toml_key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Map each key path (table headers included) to the first line that defines it."""
-    lines: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("["):
-            if (path := _toml_path(line)) is not None:
-                table = path
-                lines.setdefault(path, number)
-        elif "=" in line and (path := _toml_path(line.split("=", 1)[0] + "= 0")):
-            lines.setdefault(table + path, number)
-    return lines
-
-
-def _toml_path(snippet: str) -> tuple[str, ...] | None:
-    try:
-        node: Any = tomllib.loads(snippet)
-    except tomllib.TOMLDecodeError:
-        return None
-    path: tuple[str, ...] = ()
-    while isinstance(node, dict) and len(node) == 1:
-        ((key, node),) = node.items()
-        path += (key,)
-    return path
 
 
 def _read_toml(path: Path) -> tuple[_Layer, _Report]:

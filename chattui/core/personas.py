@@ -39,6 +39,7 @@ from typing import Any, Iterable, Mapping
 from chattui.config import PROVIDERS
 from chattui.core import prefix, tokens
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
+from chattui.toml_lines import key_lines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -259,39 +260,8 @@ def _front_matter(text: str, report: _Report) -> dict[str, Any] | None:
                          str(exc))
         report.add((), f"invalid TOML front matter: {message}", line + 1)
         return None
-    report.lines = {key: line + 1 for key, line in _key_lines(text).items()}
+    report.lines = {key: line + 1 for key, line in key_lines(text).items()}
     return data
-
-
-def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """First line of each key path; `[[tool]]` tables are numbered: ("tool", 0, "name")."""
-    lines: dict[tuple[Any, ...], int] = {}
-    table: tuple[Any, ...] = ()
-    counts: dict[tuple[Any, ...], int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("[") and (path := _toml_path(line)) is not None:
-            if line.startswith("[["):
-                counts[path] = counts.get(path, -1) + 1
-                lines.setdefault(path, number)
-                path += (counts[path],)
-            table = path
-            lines.setdefault(path, number)
-        elif "=" in line and (path := _toml_path(line.split("=", 1)[0] + "= 0")):
-            lines.setdefault(table + path, number)
-    return lines
-
-
-def _toml_path(snippet: str) -> tuple[str, ...] | None:
-    try:
-        node: Any = tomllib.loads(snippet)
-    except tomllib.TOMLDecodeError:
-        return None
-    path: tuple[str, ...] = ()
-    while isinstance(node, dict) and len(node) == 1:
-        ((key, node),) = node.items()
-        path += (key,)
-    return path
 
 
 def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
