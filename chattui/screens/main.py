@@ -77,6 +77,7 @@ class MainScreen(Screen):
             await log.add_notice(notice)
         await self._show_request_notice()
         self._show_personas()
+        self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(1.0, self._tick)
         self.query_one(Composer).focus()

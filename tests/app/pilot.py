@@ -49,3 +49,16 @@ def raw_field(body: bytes, key: str) -> bytes:
 def extends(later: bytes, earlier: bytes) -> bool:
     """True when JSON array `later` starts with every element of array `earlier`, byte for byte."""
     return later.startswith(earlier[:-1]) and len(later) > len(earlier)
+
+
+async def estimate_for(pilot, text: str) -> str:
+    """Type `text` and return the composer's pre-send line once it has been recomputed
+    (it is debounced: wait for the change, not for a fixed time)."""
+    composer = main_screen(pilot.app).query_one(Composer)
+    before = composer.border_subtitle
+    composer.text = text
+    for _ in range(60):
+        await pilot.pause(0.05)
+        if composer.border_subtitle != before:
+            break
+    return composer.border_subtitle

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Sparkline
 
 from chattui.core.pricing import format_usd
 from chattui.screens.details import DetailsScreen
-from tests.app.pilot import send, settle, status_bar
+from tests.app.pilot import estimate_for, send, settle, status_bar
 
 
 class Clock:
@@ -41,9 +41,7 @@ async def test_warm_then_cold_after_the_ttl_with_the_cause_named(app_for, emulat
         emulator.advance(11 * 60)  # …and on the server's
         await pilot.pause(1.2)
         assert "· cold (expired 1 min ago)" in bar.session
-        app.screen.query_one("Composer").text = "third"
-        await pilot.pause(0.4)
-        assert "cache cold (≈" in app.screen.query_one("Composer").border_subtitle
+        assert "cache cold (≈" in await estimate_for(pilot, "third")
         await send(pilot, "third")
         await settle(pilot)
         assert app.session.turns()[-1].usage.cache_read == 0
@@ -64,9 +62,7 @@ async def test_switching_persona_names_the_miss(app_for, emulator):
 async def test_a_persona_below_the_minimum_says_so_before_and_after(app_for, emulator):
     app = app_for(persona="panda")
     async with app.run_test(size=(140, 40)) as pilot:
-        app.screen.query_one("Composer").text = "안녕"
-        await pilot.pause(0.4)
-        assert "below the 1,024 cache minimum" in app.screen.query_one("Composer").border_subtitle
+        assert "below the 1,024 cache minimum" in await estimate_for(pilot, "안녕")
         await send(pilot, "tell me a story about bamboo " * 30)
         await settle(pilot)
         await send(pilot, "and another one")

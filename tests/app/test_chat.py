@@ -10,7 +10,7 @@ from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 
-from tests.app.pilot import API_KEY, send, settle, status_bar, views
+from tests.app.pilot import API_KEY, estimate_for, send, settle, status_bar, views
 
 MARKDOWN = "# Plan\n\n- step **one**\n- step two\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
 
@@ -183,9 +183,9 @@ async def test_no_api_key_opens_explains_and_keeps_the_draft(app_for):
 async def test_composer_shows_a_marked_estimate_before_sending(app_for):
     app = app_for()
     async with app.run_test() as pilot:
-        app.screen.query_one(Composer).text = "How many tokens is this?"
-        await pilot.pause(0.4)
-        subtitle = app.screen.query_one(Composer).border_subtitle
+        empty = app.screen.query_one(Composer).border_subtitle  # shown from the first frame
+        subtitle = await estimate_for(pilot, "How many tokens is this?")
+        assert empty.startswith("≈") and subtitle != empty
         assert subtitle.startswith("≈") and subtitle.endswith(" (estimate)")
         assert "tok · below the 1,024 cache minimum · ≈$" in subtitle
 
