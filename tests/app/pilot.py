@@ -62,3 +62,18 @@ async def estimate_for(pilot, text: str) -> str:
         if composer.border_subtitle != before:
             break
     return composer.border_subtitle
+
+
+async def wait_until(pilot, predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` while the app runs (machines here are shared: no fixed sleeps)."""
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+def palette_has_results(app) -> bool:
+    from textual.command import CommandList
+
+    return any(results.option_count for results in app.screen.query(CommandList))

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Sparkline
 
 from chattui.core.pricing import format_usd
 from chattui.screens.details import DetailsScreen
-from tests.app.pilot import estimate_for, send, settle, status_bar
+from tests.app.pilot import estimate_for, send, settle, status_bar, wait_until
 
 
 class Clock:
@@ -39,7 +39,7 @@ async def test_warm_then_cold_after_the_ttl_with_the_cause_named(app_for, emulat
 
         clock.offset = 11 * 60  # the idle window (10 min) has passed on our side…
         emulator.advance(11 * 60)  # …and on the server's
-        await pilot.pause(1.2)
+        assert await wait_until(pilot, lambda: "· cold (" in bar.session)
         assert "· cold (expired 1 min ago)" in bar.session
         assert "cache cold (≈" in await estimate_for(pilot, "third")
         await send(pilot, "third")

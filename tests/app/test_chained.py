@@ -6,7 +6,7 @@ import openai
 
 from chattui.emulator import Reply, ToolCall
 from chattui.widgets.tool_call import ToolCallCard
-from tests.app.pilot import API_KEY, send, settle, status_bar, views
+from tests.app.pilot import API_KEY, palette_has_results, send, settle, status_bar, views, wait_until
 
 
 def responses_requests(emulator):
@@ -109,7 +109,7 @@ async def test_mode_switches_from_the_palette(app_for, emulator):
         assert emulator.requests[-1].path == "/v1/chat/completions"
         await pilot.press("ctrl+p")
         await pilot.press(*"Mode: chained")
-        await pilot.pause(0.5)
+        assert await wait_until(pilot, lambda: palette_has_results(app))
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.mode == "chained" and "chained" in app.sub_title

@@ -8,7 +8,7 @@ from chattui.core.models import TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store, database_path
 from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
-from tests.app.pilot import status_bar, views
+from tests.app.pilot import status_bar, views, wait_until
 
 
 def seed(settings, pairs: int) -> str:
@@ -21,6 +21,10 @@ def seed(settings, pairs: int) -> str:
                                            Usage(input_total=10 + n, output=5), 0.0001))
     store.close()
     return conversation.id
+
+
+def chat_views(app):
+    return [v for v in views(app) if v.role in ("user", "assistant")]
 
 
 async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(settings_for, app_for):
@@ -36,13 +40,14 @@ async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(
         assert str(button.label).startswith(f"▲ {600 - FIRST_PAGE:,} earlier messages")
 
         button.press()
-        await pilot.pause(0.3)
-        texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
         shown = FIRST_PAGE + HISTORY_PAGE
+        assert await wait_until(pilot, lambda: len(chat_views(app)) >= shown)
+        await pilot.pause(0.1)  # the scroll position is restored after the next refresh
+        texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
         assert len(texts) == shown and texts[0] == f"question {300 - shown // 2}"
         assert log.scroll_y > 0  # the reading position stayed where it was
 
         log.scroll_home(animate=False)  # reaching the top loads the next page by itself
-        await pilot.pause(0.5)
+        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE + 2 * HISTORY_PAGE)
         assert len([v for v in views(app) if v.role == "user"]) == (FIRST_PAGE + 2 * HISTORY_PAGE) // 2
         assert " · 300 turns · " in status_bar(app).session  # figures cover the whole conversation

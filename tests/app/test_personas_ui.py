@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chattui.widgets.persona_list import PersonaList
-from tests.app.pilot import send, settle, status_bar, views
+from tests.app.pilot import palette_has_results, send, settle, status_bar, views, wait_until
 
 BROKEN = '+++\nname = "oops"\nhotky = "7"\n+++\nhello\n'
 
@@ -68,7 +68,7 @@ async def test_palette_and_sidebar_switch_persona_like_the_hotkey(app_for):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Persona: panda")
-        await pilot.pause(0.5)
+        assert await wait_until(pilot, lambda: palette_has_results(app))
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.persona.name == "panda"
