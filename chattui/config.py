@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from chattui.toml_lines import key_lines
+from chattui.toml_lines import FileProblem, key_lines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -103,15 +103,7 @@ class PriceOverride:
     cache_write_1h: float | None = None
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+ConfigProblem = FileProblem
 
 
 @dataclass(frozen=True, kw_only=True)

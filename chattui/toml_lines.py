@@ -1,14 +1,30 @@
-"""Which line of a TOML text defines a key, so problems can name it ("config.toml:12")."""
+"""Problems in the files chattui reads, and which line of a TOML text defines a key, so a
+problem can name it ("config.toml:12: …")."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Something wrong in a file the app reads (config, persona, theme): never fatal."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
 
 
 def key_lines(text: str) -> dict[tuple[Any, ...], int]:

@@ -39,7 +39,7 @@ from typing import Any, Iterable, Mapping
 from chattui.config import PROVIDERS
 from chattui.core import prefix, tokens
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
-from chattui.toml_lines import key_lines
+from chattui.toml_lines import FileProblem, key_lines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,15 +58,7 @@ _OPEN = re.compile(r"\+\+\+[ \t]*\r?\n")
 _CLOSE = re.compile(r"^\+\+\+[ \t]*(?:\r?\n|\r?\Z)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class PersonaProblem:
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+PersonaProblem = FileProblem
 
 
 @dataclass(frozen=True, kw_only=True)
