@@ -7,6 +7,7 @@ A cost the gateway reported itself (OpenRouter's `usage.cost`) wins over a compu
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
@@ -85,8 +86,10 @@ def _from_rates(usage: Usage, rates: Rates) -> float:
     return sum(n * rate for n, rate in zip(tokens, rate_values(rates))) / _PER_MTOK
 
 
+@functools.lru_cache(maxsize=4096)
 def genai_calculation(usage: Usage, model: str, provider: str, base_url: str | None) -> Any:
-    """genai-prices' PriceCalculation for `usage` (None when it knows no price).
+    """genai-prices' PriceCalculation for `usage` (None when it knows no price). Memoised:
+    the session's savings re-price every stored turn after each reply.
 
     The provider is chattui's name mapped to genai-prices' id; for an OpenAI-compatible
     server the base URL identifies the gateway, and an unknown gateway may still serve a

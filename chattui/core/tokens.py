@@ -9,6 +9,7 @@ is deterministic, so tests and the emulator are reproducible on any machine.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -73,7 +74,13 @@ def approximate(text: str) -> int:
 
 def count(text: str) -> TokenCount:
     """Tokens in `text`: exact with the cached encoding, else the marked estimate."""
-    encoding = _load(allow_download=False)
+    return _count(text, _load(allow_download=False))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _count(text: str, encoding: Any) -> TokenCount:
+    """Memoised per text and encoding: the composer's estimate recounts the whole history
+    after each pause in typing (0.22 s for 5,000 messages without this)."""
     if encoding is None:
         return TokenCount(approximate(text), exact=False)
     return TokenCount(len(encoding.encode(text, disallowed_special=())), exact=True)
