@@ -208,11 +208,35 @@ class ChatSession:
     def _host(self) -> str | None:
         return urlparse(self.base_url).hostname if self.base_url else None
 
+    def _meta(self, request: ChatRequest) -> TurnMeta:
+        return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
+                        request.fingerprint(), getattr(self.provider, "api", None))
+
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         request = self.request(until_id=user_message_id)
-        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint(), getattr(self.provider, "api", None))
-        turn = self.store.start_turn(self.conversation.id, user_message_id, meta)  # type: ignore[union-attr]
+        turn = self.store.start_turn(self.conversation.id, user_message_id, self._meta(request))  # type: ignore[union-attr]
+        _, outcome = await self._drive(
+            turn, request, on_text,
+            full_history=lambda: self.request(until_id=user_message_id, chained=False))
+        return outcome
+
+    async def side_turn(self, request: ChatRequest, on_text: OnText) -> tuple[str, TurnOutcome]:
+        """Stream `request` as a turn that is priced and stored but adds nothing to the
+        history (a summary draft): the user decides what becomes of its text."""
+        self._check_ready()
+        turn = self.store.start_side_turn(self.conversation.id, self._meta(request))  # type: ignore[union-attr]
+        reply, outcome = await self._drive(turn, request, on_text)
+        return reply.text, outcome
+
+    def record_side_usage(self, request: ChatRequest, usage: Usage, status: str = COMPLETE) -> TurnOutcome:
+        """Store and price a call that streamed nothing (a compaction, a cache ping)."""
+        turn = self.store.start_side_turn(self.conversation.id, self._meta(request))  # type: ignore[union-attr]
+        return self._finish(turn, request, _Reply(usage=usage), time.monotonic(), status, None)
+
+    async def _drive(self, turn: Turn, request: ChatRequest, on_text: OnText,
+                     full_history: Callable[[], ChatRequest] | None = None) -> tuple[_Reply, TurnOutcome]:
+        """Stream `turn` and record how it ended: complete, stopped (Esc), failed. With
+        `full_history`, a chain the server lost is resent once as the full history."""
         reply, started, note = _Reply(), time.monotonic(), None
         self._stop_requested = False
         status, error = COMPLETE, None
@@ -220,10 +244,9 @@ class ChatSession:
             try:
                 await self._run(request, turn, reply, on_text)
             except ProviderError as exc:
-                if exc.kind != PREVIOUS_RESPONSE_NOT_FOUND or reply.parts:
+                if full_history is None or exc.kind != PREVIOUS_RESPONSE_NOT_FOUND or reply.parts:
                     raise
-                request = self.request(until_id=user_message_id, chained=False)
-                note = "↺ chain lost on the server: full history resent once"
+                request, note = full_history(), "↺ chain lost on the server: full history resent once"
                 await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED
@@ -232,35 +255,7 @@ class ChatSession:
                 raise
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
-        outcome = self._finish(turn, request, reply, started, status, error)
-        return replace(outcome, note=note)
-
-    async def side_turn(self, request: ChatRequest, on_text: OnText) -> tuple[str, TurnOutcome]:
-        """Stream `request` as a turn that is priced and stored but adds nothing to the
-        history (a summary draft): the user decides what becomes of its text."""
-        self._check_ready()
-        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint(), getattr(self.provider, "api", None))
-        turn = self.store.start_side_turn(self.conversation.id, meta)  # type: ignore[union-attr]
-        reply, started, status, error = _Reply(), time.monotonic(), COMPLETE, None
-        self._stop_requested = False
-        try:
-            await self._run(request, turn, reply, on_text)
-        except asyncio.CancelledError:
-            status = STOPPED
-            if not self._stop_requested:
-                self._finish(turn, request, reply, started, status, error)
-                raise
-        except ProviderError as exc:
-            status, error = FAILED, redact(exc.message, self._secrets)
-        return reply.text, self._finish(turn, request, reply, started, status, error)
-
-    def record_side_usage(self, request: ChatRequest, usage: Usage, status: str = COMPLETE) -> TurnOutcome:
-        """Store and price a call that streamed nothing (a compaction, a cache ping)."""
-        meta = TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint(), getattr(self.provider, "api", None))
-        turn = self.store.start_side_turn(self.conversation.id, meta)  # type: ignore[union-attr]
-        return self._finish(turn, request, _Reply(usage=usage), time.monotonic(), status, None)
+        return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
 
     async def _run(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
         self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
