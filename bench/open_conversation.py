@@ -1,30 +1,42 @@
-"""Benchmark: open a long stored conversation (`chattui --conversation ID`).
+"""Benchmark: open a long stored conversation (`chattui --conversation ID`, or Ctrl+G).
 
 One archive is seeded with `bench/open_conversation_data.py` (the real Store API): a
 5,000-message conversation and, as the baseline measured in the same run, a 50-message one.
-Every measured run is a fresh child process that does what `chattui --conversation ID`
-does, headless: `load_settings` with `conversation=ID`, `make_app`, `app.run_test(size=(120,
-40))`. It reports, for the first frame that shows the conversation's latest message (the
-last MessageView of the chat log holds the last stored message and lies inside the log's
-visible region):
+Every measured run is a fresh child process. A user opens a conversation in one of two
+ways, and each is measured (`via`), up to the first frame that shows the conversation's
+latest message (the last MessageView of the chat log holds the last stored message and
+lies inside the log's visible region):
 
-* `launch_s`: from the parent spawning the child (interpreter start, imports included) to
-  that frame: what a user waits for. Both processes read the same CLOCK_MONOTONIC
-  (`time.perf_counter`), so the child can subtract the parent's spawn time;
-* `open_s`: from the `make_app` call (the imports done) to that frame: the part the
-  conversation's length can change. The < 0.5 s target applies to this figure;
+* `launch`: what `chattui --conversation ID` (or `--continue`) does, headless:
+  `load_settings` with `conversation=ID`, `make_app`, `app.run_test(size=(120, 40))`;
+* `switch`: the app is started on a new conversation and left to settle; Ctrl+G opens
+  the conversations screen, the cursor goes to the conversation's row, and the clock starts
+  when Enter is pressed (what a user picking it does).
+
+It reports:
+
+* `open_s`: `launch`: from the `make_app` call (the imports done) to that frame, the part
+  the conversation's length can change; `switch`: from the Enter press to that frame. The
+  < 0.5 s target applies to this figure (both ways);
+* `launch_s` (`launch` only): from the parent spawning the child (interpreter start,
+  imports included) to that frame: what a user waits for. Both processes read the same
+  CLOCK_MONOTONIC (`time.perf_counter`), so the child can subtract the parent's spawn time;
 * `rss_mb`: the peak resident set size up to that frame (`resource.getrusage`
   `ru_maxrss`), and `rss_settled_mb` one second later (anything mounted after the first
   frame counts there). The < 150 MB target applies to `rss_settled_mb`;
-* `views`: how many MessageViews are mounted (all of them, or only the latest page when
+* `views`: how many MessageViews are mounted one second after that frame (the latest page:
   the log renders lazily).
+
+The message the frame must show is read from the store before the clock starts (reading it
+through the app would add a read of the whole conversation to the measured time).
 
 A frame is one `App._display` call that draws something (as in bench/stream_render.py).
 Bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1 and chattui is installed editable;
 like bench/startup.py, every child gets PYTHONPYCACHEPREFIX=bench/results/pycache and one
 untimed run per conversation fills it. Runs of the two sizes are interleaved.
 
-Usage: /tmp/venv/bin/python bench/open_conversation.py [--repeat 5] [--messages 5000] [--json]
+Usage: /tmp/venv/bin/python bench/open_conversation.py [--repeat 5] [--messages 5000]
+           [--via launch,switch] [--json]
 Always exits 0; prints PASS/MISS per target and writes bench/results/open_conversation.json.
 """
 
@@ -48,18 +60,21 @@ TARGET_OPEN_S = 0.5
 TARGET_RSS_MB = 150.0
 TIMEOUT = 120.0
 PYCACHE = _common.RESULTS_DIR / "pycache"
+VIAS = ("launch", "switch")
 
 
 # --------------------------------------------------------------------------- child side
 
 
-async def child_run(data_dir: Path, conversation_id: str, spawned_at: float) -> dict:
+async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
+                    via: str = "launch") -> dict:
     import asyncio
     import resource
 
     started = time.perf_counter()
     from chattui.app import make_app
     from chattui.config import load_settings
+    from chattui.store import Store, database_path
     from chattui.widgets.chat_log import ChatLog
     from chattui.widgets.message_view import MessageView
     imported = time.perf_counter()
@@ -67,9 +82,13 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float) -> 
     home = data_dir.parent
     env = {"OPENAI_API_KEY": "sk-bench-0000000000000000", "CHATTUI_TOKENIZER": "approx",
            "CHATTUI_CONFIG_DIR": str(home / "config")}
-    flags = {"base_url": "http://127.0.0.1:9/v1", "data_dir": str(data_dir),
-             "conversation": conversation_id}
+    flags = {"base_url": "http://127.0.0.1:9/v1", "data_dir": str(data_dir)}
+    if via == "launch":
+        flags["conversation"] = conversation_id
     seen: dict = {}
+    store = Store(database_path(data_dir))
+    seen["last"] = store.latest_messages(conversation_id, 1)[-1].content
+    store.close()
 
     def latest_visible(app) -> bool:
         screen = app.screen
@@ -84,21 +103,26 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float) -> 
         return (last.text == seen["last"] and last.region.area > 0
                 and last.region.overlaps(log.region))
 
-    t0 = time.perf_counter()
+    t0 = making = time.perf_counter()
     app = make_app(load_settings(flags, environ=env, cwd=home), cwd=home)
     made = time.perf_counter()
-    seen["last"] = app.session.messages()[-1].content
     original = app._display
 
     def display(screen, renderable) -> None:
         original(screen, renderable)
-        if renderable is not None and not app._batch_count and "frame" not in seen:
+        if (renderable is not None and not app._batch_count and "frame" not in seen
+                and seen.get("armed", via == "launch")):
             if latest_visible(app):
                 seen["frame"] = time.perf_counter()
                 seen["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     app._display = display
     async with app.run_test(headless=True, size=SIZE) as pilot:
+        if via == "switch":
+            await pick_in_conversations_screen(app, pilot, conversation_id)
+            t0 = seen["armed_at"] = time.perf_counter()
+            seen["armed"] = True
+            await pilot.press("enter")
         deadline = time.perf_counter() + TIMEOUT
         while ("frame" not in seen and time.perf_counter() < deadline
                and getattr(app, "_exception", None) is None):
@@ -112,20 +136,49 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float) -> 
                    and app.session.conversation.id == conversation_id and "frame" in seen)
     frame = seen.get("frame")
     return {
-        "launch_s": frame - spawned_at if frame else None,
+        "via": via,
+        "launch_s": frame - spawned_at if frame and via == "launch" else None,
         "open_s": frame - t0 if frame else None,
-        "import_s": imported - started, "make_app_s": made - t0,
+        "import_s": imported - started, "make_app_s": made - making,
         "rss_mb": seen.get("rss", 0) / 1024, "rss_settled_mb": settled_rss / 1024,
         "views": views, "stored_messages": stored, "correct": correct,
     }
 
 
-def child_main(data_dir: str, conversation_id: str, spawned_at: float) -> None:
+async def pick_in_conversations_screen(app, pilot, conversation_id: str) -> None:
+    """Started on a new conversation: let it settle, open the conversations screen (Ctrl+G)
+    and put the cursor on the conversation's row, ready for Enter."""
+    import asyncio
+
+    from textual.widgets import DataTable
+
+    from chattui.screens.conversations import ConversationsScreen
+
+    await asyncio.sleep(1.0)
+    await pilot.pause()
+    await pilot.press("ctrl+g")
+    deadline = time.perf_counter() + TIMEOUT
+    while not isinstance(app.screen, ConversationsScreen) or not app.screen.query(DataTable):
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the conversations screen did not open")
+        await asyncio.sleep(0.01)
+    table = app.screen.query_one("#conversations", DataTable)
+    while conversation_id not in [row.value for row in table.rows]:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the conversation is not listed")
+        await asyncio.sleep(0.01)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(conversation_id))
+    await asyncio.sleep(0.5)
+    await pilot.pause()
+
+
+def child_main(data_dir: str, conversation_id: str, spawned_at: float, via: str) -> None:
     import asyncio
     import faulthandler
 
     faulthandler.dump_traceback_later(TIMEOUT + 60, exit=True)
-    result = asyncio.run(child_run(Path(data_dir), conversation_id, spawned_at))
+    result = asyncio.run(child_run(Path(data_dir), conversation_id, spawned_at, via))
     print(json.dumps(result), flush=True)
 
 
@@ -146,13 +199,13 @@ def seed(folder: Path, messages: int) -> dict[str, str]:
     return {f"{messages} messages": long.id, f"{BASELINE_MESSAGES} messages": short.id}
 
 
-def spawn(data_dir: Path, conversation_id: str) -> dict:
+def spawn(data_dir: Path, conversation_id: str, via: str = "launch") -> dict:
     env = {k: v for k, v in os.environ.items()
            if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith(("CHATTUI_", "OPENAI_"))}
     env.update(CHATTUI_TOKENIZER="approx", PYTHONPYCACHEPREFIX=str(PYCACHE))
     spawned_at = time.perf_counter()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(data_dir), conversation_id,
-           repr(spawned_at)]
+           repr(spawned_at), via]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=TIMEOUT + 120)
     except subprocess.TimeoutExpired as exc:
@@ -173,16 +226,19 @@ def summarize(runs: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=5, help="runs per conversation (default 5)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per conversation and way (default 5)")
     ap.add_argument("--messages", type=int, default=5000, help="the long conversation's size")
+    ap.add_argument("--via", default=",".join(VIAS), help="comma-separated subset of launch,switch")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    ap.add_argument("--child", nargs=3, metavar=("DATA_DIR", "ID", "SPAWNED_AT"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=4, metavar=("DATA_DIR", "ID", "SPAWNED_AT", "VIA"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child_main(args.child[0], args.child[1], float(args.child[2]))
+        child_main(args.child[0], args.child[1], float(args.child[2]), args.child[3])
         return 0
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else (
         lambda line: print(line, flush=True))
+    vias = [v for v in args.via.split(",") if v in VIAS]
 
     PYCACHE.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[dict]] = {}
@@ -192,62 +248,73 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         conversations = seed(data_dir, args.messages)
         say(f"seeded {args.messages} + {BASELINE_MESSAGES} messages in {time.perf_counter() - started:.1f}s")
-        runs = {name: [] for name in conversations}
-        for name, conversation_id in conversations.items():  # untimed: fill the bytecode cache
+        keys = [(via, name) for via in vias for name in conversations]
+        runs = {f"{via}: {name}": [] for via, name in keys}
+        for via, name in keys:  # untimed: fill the bytecode cache
             try:
-                spawn(data_dir, conversation_id)
+                spawn(data_dir, conversations[name], via)
             except RuntimeError as exc:
-                errors.append(f"{name} warm-up: {exc}")
+                errors.append(f"{via}: {name} warm-up: {exc}")
         for i in range(args.repeat):
-            for name, conversation_id in conversations.items():
+            for via, name in keys:
+                key = f"{via}: {name}"
                 try:
-                    run = spawn(data_dir, conversation_id)
+                    run = spawn(data_dir, conversations[name], via)
                 except RuntimeError as exc:
-                    errors.append(f"{name} run {i + 1}: {exc}")
-                    say(f"[{i + 1}/{args.repeat}] {name:15s} FAILED: {str(exc).splitlines()[0]}")
+                    errors.append(f"{key} run {i + 1}: {exc}")
+                    say(f"[{i + 1}/{args.repeat}] {key:23s} FAILED: {str(exc).splitlines()[0]}")
                     continue
-                runs[name].append(run)
-                say(f"[{i + 1}/{args.repeat}] {name:15s} open {run['open_s'] or float('nan'):.3f}s "
+                runs[key].append(run)
+                say(f"[{i + 1}/{args.repeat}] {key:23s} open {run['open_s'] or float('nan'):.3f}s "
                     f"launch {run['launch_s'] or float('nan'):.3f}s rss {run['rss_settled_mb']:.0f} MB "
                     f"views {run['views']}")
 
-    summary = {name: summarize(r) for name, r in runs.items()}
-    long_name, base_name = list(summary)
-    long, base = summary[long_name], summary[base_name]
-    shown = bool(long["repeats"] and base["repeats"] and long["correct"] and base["correct"])
+    summary = {key: summarize(r) for key, r in runs.items()}
+    names = list(conversations)
+    long_name, base_name = names
+    ratios, targets = {}, {}
+    for via in vias:
+        long, base = summary[f"{via}: {long_name}"], summary[f"{via}: {base_name}"]
+        for key in ("open_s", "launch_s", "rss_settled_mb", "views"):
+            ratios[f"{via}: {key} long/baseline"] = ratio(long[key], base[key])
+        targets[f"{via}: open_{args.messages}_lt_{TARGET_OPEN_S}s"] = {
+            "value": long["open_s"], "ok": long["open_s"] < TARGET_OPEN_S}
+        targets[f"{via}: rss_{args.messages}_lt_{TARGET_RSS_MB:.0f}MB"] = {
+            "value": long["rss_settled_mb"], "ok": long["rss_settled_mb"] < TARGET_RSS_MB}
+        shown = bool(long["repeats"] and base["repeats"] and long["correct"] and base["correct"])
+        targets[f"{via}: latest_message_shown"] = {"value": shown, "ok": shown}
     result = {
         "benchmark": "open_conversation", "machine": machine(),
         "setup": {"size": list(SIZE), "repeat": args.repeat, "messages": args.messages,
-                  "baseline_messages": BASELINE_MESSAGES},
-        "runs": runs, "errors": errors, "median": summary,
-        "ratios": {f"{key} long/baseline": ratio(long[key], base[key])
-                   for key in ("open_s", "launch_s", "rss_settled_mb", "views")},
-        "targets": {
-            f"open_{args.messages}_le_{TARGET_OPEN_S}s": {"value": long["open_s"],
-                                                          "ok": long["open_s"] < TARGET_OPEN_S},
-            f"rss_{args.messages}_le_{TARGET_RSS_MB:.0f}MB": {"value": long["rss_settled_mb"],
-                                                            "ok": long["rss_settled_mb"] < TARGET_RSS_MB},
-            "latest_message_shown": {"value": shown, "ok": shown},
-        },
+                  "baseline_messages": BASELINE_MESSAGES, "via": vias},
+        "runs": runs, "errors": errors, "median": summary, "ratios": ratios, "targets": targets,
     }
     path = write_results("open_conversation", result)
     if args.json:
         print_json(result)
         return 0
     print()
-    print(f"open_conversation: make_app(conversation=ID) → first frame showing the latest message, "
-          f"{SIZE[0]}x{SIZE[1]} headless, median of {args.repeat}")
-    headers = ["conversation", "open s", "launch s", "make_app s", "import s", "RSS@frame MB",
+    print(f"open_conversation: first frame showing the latest message, {SIZE[0]}x{SIZE[1]} headless, "
+          f"median of {args.repeat}; launch: from make_app (launch s: from the spawn), "
+          f"switch: from Enter on the conversations screen")
+    headers = ["way: conversation", "open s", "launch s", "make_app s", "import s", "RSS@frame MB",
                "RSS+1s MB", "views"]
-    rows = [[name, s["open_s"], s["launch_s"], s["make_app_s"], s["import_s"], s["rss_mb"],
-             s["rss_settled_mb"], s["views"]] for name, s in summary.items()]
-    rows.append(["ratio long/base", ratio(long["open_s"], base["open_s"]),
-                 ratio(long["launch_s"], base["launch_s"]), ratio(long["make_app_s"], base["make_app_s"]),
-                 float("nan"), ratio(long["rss_mb"], base["rss_mb"]),
-                 ratio(long["rss_settled_mb"], base["rss_settled_mb"]), ratio(long["views"], base["views"])])
+    rows = []
+    for via in vias:
+        long, base = summary[f"{via}: {long_name}"], summary[f"{via}: {base_name}"]
+        for key in (f"{via}: {long_name}", f"{via}: {base_name}"):
+            s = summary[key]
+            rows.append([key, s["open_s"], s["launch_s"], s["make_app_s"], s["import_s"], s["rss_mb"],
+                         s["rss_settled_mb"], s["views"]])
+        rows.append([f"{via}: ratio long/base", ratio(long["open_s"], base["open_s"]),
+                     ratio(long["launch_s"], base["launch_s"]),
+                     ratio(long["make_app_s"], base["make_app_s"]), float("nan"),
+                     ratio(long["rss_mb"], base["rss_mb"]),
+                     ratio(long["rss_settled_mb"], base["rss_settled_mb"]),
+                     ratio(long["views"], base["views"])])
     print(table(headers, rows))
     print()
-    for name, target in result["targets"].items():
+    for name, target in targets.items():
         value = target["value"]
         print(f"{verdict(target['ok'])}  {name}: {value:.3f}" if isinstance(value, float)
               else f"{verdict(target['ok'])}  {name}: {value}")

@@ -12,14 +12,17 @@ from textual.binding import Binding
 from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
 from chattui.core.chat import ChatSession
+from chattui.core.keepwarm import Policy
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
+from chattui.widgets.reply_stream import call_when_drawn
 
 if TYPE_CHECKING:
     from textual.theme import Theme
 
     from chattui.config import Settings
+    from chattui.core.gemini_caches import GeminiCaches
     from chattui.providers.base import Provider
     from chattui.themes import ThemeSet
 
@@ -35,6 +38,8 @@ class ChatApp(App):
         Binding("f12,question_mark", "show_help", "Keys", id="show-help"),
     ]
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
+    gemini_caches: GeminiCaches | None = None
+    """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -42,9 +47,11 @@ class ChatApp(App):
                  emulated: bool = False,
                  provider_for: Callable[[str], Provider | None] = lambda mode: None,
                  themes: ThemeSet | None = None, remember_theme: Callable[[str], None] | None = None,
-                 cwd: Path | None = None) -> None:
+                 cwd: Path | None = None, keep_warm: Policy | None = None) -> None:
         super().__init__()
+        gc.set_threshold(*GC_THRESHOLDS)  # no full collection of the imports during start-up
         self.session = session
+        self.keep_warm = keep_warm
         self.provider_for = provider_for
         """The adapter that serves a conversation mode (full: Chat Completions, chained: Responses)."""
         self.notices = notices
@@ -66,8 +73,8 @@ class ChatApp(App):
         self._remembered_theme = self.theme
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.session, self.notices, self.load_library))
-        self.call_after_refresh(_tune_gc)
+        self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
+        call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
         for problem in self.theme_problems:
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
                         severity="error", timeout=10)
@@ -169,11 +176,16 @@ def _tune_gc() -> None:
     threshold (700) collections ran constantly and full ones re-scanned every widget, about
     40% of the time of a long streaming reply (bench/stream_render.py). The objects that
     exist once the first screen is up live as long as the app, so they are frozen out of
-    collection, and the gen-0 threshold is raised.
+    collection (after that first frame: a full collection took 0.1 s), and the thresholds
+    are raised (already when the app is built: during start-up, full collections of the
+    imported modules took 60-80 ms).
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(10_000, 20, 50)
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+GC_THRESHOLDS = (10_000, 20, 50)
 
 
 def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
@@ -182,6 +194,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from functools import partial
 
     from chattui.config import save_theme
+    from chattui.core.gemini_caches import for_settings as gemini_caches_for
     from chattui.providers.registry import make_provider
     from chattui.themes import load_themes
 
@@ -226,9 +239,13 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         mode=mode,
     )
     session.base_model = settings.model  # personas without a model of their own use this
-    return ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
-                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
-                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd)
+    session.image_detail = settings.image_detail
+    app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
+                  settings.emulator, provider_for, themes=load_themes(settings.config_dir),
+                  remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
+                  keep_warm=Policy(**settings.keep_warm))
+    app.gemini_caches = gemini_caches_for(settings, store)
+    return app
 
 
 def _model_for(settings: Settings, persona, notices: list[str]) -> str:

@@ -52,6 +52,10 @@ class ModeCommands(_Commands):
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
                "Full mode: a summary you approve; chained: responses.compact")
+        yield ("Attach image…", partial(self.screen.run_action, "attach_image"),
+               "/image PATH_OR_URL: a PNG, JPEG, GIF or WebP sent with your next message")
+        yield ("Keep cache warm: on/off", partial(self.screen.run_action, "keep_warm"),
+               "Anthropic: re-send the cached prefix before its TTL ends, while it pays")
 
 
 class AppCommands(_Commands):
@@ -67,3 +71,7 @@ class AppCommands(_Commands):
     def _entries(self) -> Iterator[tuple[str, object, str]]:
         for text, action, help_text in self.ENTRIES:
             yield text, partial(self.app.run_action, action), help_text
+        from chattui.screens.gemini_caches import show_gemini_caches
+
+        yield ("Gemini caches", partial(show_gemini_caches, self.app),
+               "Explicit caches: create from the persona, extend, delete, bind this conversation")

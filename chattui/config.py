@@ -15,8 +15,8 @@ platform defaults (on Linux `~/.config/chattui` and `~/.local/share/chattui`). R
 paths are taken from the current directory.
 
 Variables: `CHATTUI_PROVIDER`, `CHATTUI_MODEL`, `CHATTUI_PERSONA`, `CHATTUI_MODE`,
-`CHATTUI_THEME`, `CHATTUI_BASE_URL` (any provider; beats the SDK variables below), and the
-SDKs' own `OPENAI_API_KEY`, `OPENAI_BASE_URL` (openai, openai-compatible),
+`CHATTUI_THEME`, `CHATTUI_IMAGE_DETAIL`, `CHATTUI_BASE_URL` (any provider; beats the SDK
+variables below), and the SDKs' own `OPENAI_API_KEY`, `OPENAI_BASE_URL` (openai, openai-compatible),
 `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL` (anthropic) and `GEMINI_API_KEY`.
 
 `config.toml`:
@@ -28,12 +28,17 @@ base_url = "http://localhost:11434/v1"   # optional
 persona = "assistant"
 mode = "full"                # full | chained
 theme = "textual-dark"
+image_detail = "auto"        # auto | low | high | original: recorded on each image attached
 
 [api_keys]                   # optional; prefer env vars / .env
 openai = "sk-..."            # openai | openai-compatible | anthropic | gemini
 
 [keys]                       # remap bindings by id
 stop-reply = "escape"
+
+[keep_warm]                  # Anthropic: re-send the cached prefix before its TTL ends
+enabled = false              # off by default; also toggled from the palette
+max_pings = 6                # per idle stretch (a new turn starts a new one)
 
 [prices."my-local-model"]    # USD per million tokens
 input = 0.5
@@ -74,15 +79,19 @@ DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "openai-compatible": "gpt-4.1-mini",
                   "anthropic": "claude-sonnet-5", "gemini": "gemini-2.5-flash"}
 KEY_ENV_VARS = {"openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY",
                 "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+IMAGE_DETAILS = ("auto", "low", "high", "original")
+"""`detail` recorded on attached images (chattui.core.attachments.DETAILS)."""
 ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment variable
 
-_ENUMS = {"provider": PROVIDERS, "mode": MODES}
-_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme")
-_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices")
-_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS}
+_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail")
+_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "keep_warm")
+_KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
+_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
 _ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
                "CHATTUI_PERSONA": "persona", "CHATTUI_MODE": "mode", "CHATTUI_THEME": "theme",
                "CHATTUI_BASE_URL": "base_url", "CHATTUI_DATA_DIR": "data_dir",
+               "CHATTUI_IMAGE_DETAIL": "image_detail",
                "OPENAI_BASE_URL": "base_url@openai", "ANTHROPIC_BASE_URL": "base_url@anthropic"}
 _ENV_API_KEYS = {"OPENAI_API_KEY": "openai", "ANTHROPIC_API_KEY": "anthropic",
                  "GEMINI_API_KEY": "gemini"}
@@ -101,6 +110,8 @@ class PriceOverride:
     cache_read: float | None = None
     cache_write: float | None = None
     cache_write_1h: float | None = None
+    cache_storage: float | None = None
+    """Gemini explicit caches: USD per million tokens per hour stored."""
 
 
 ConfigProblem = FileProblem
@@ -114,6 +125,7 @@ class Settings:
     persona: str = "assistant"
     mode: str = "full"
     theme: str = "textual-dark"
+    image_detail: str = "auto"
     data_dir: Path
     config_dir: Path
     config_file: Path
@@ -122,6 +134,8 @@ class Settings:
     emulator: bool = False
     keys: Mapping[str, str] = field(default_factory=dict)
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    keep_warm: Mapping[str, Any] = field(default_factory=dict)
+    """`[keep_warm]` as given: enabled (bool), max_pings (int ≥ 0)."""
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     problems: tuple[ConfigProblem, ...] = ()
 
@@ -131,7 +145,7 @@ class Settings:
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
-        for name in ("keys", "prices", "api_keys"):
+        for name in ("keys", "prices", "keep_warm", "api_keys"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -177,7 +191,8 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         config_dir=config_dir, config_file=config_file,
         conversation=flags.get("conversation"),
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
-        keys=toml_layer.keys, prices=toml_layer.prices, api_keys=api_keys,
+        keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
+        api_keys=api_keys,
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
                        for p in r.problems))
 
@@ -188,6 +203,7 @@ class _Layer:
     api_keys: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     prices: dict[str, PriceOverride] = field(default_factory=dict)
+    keep_warm: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,6 +265,8 @@ def _read_toml(path: Path) -> tuple[_Layer, _Report]:
             setattr(layer, name, _string_table(report, name, value, allowed))
         elif name == "prices":
             layer.prices = _prices(report, value)
+        elif name == "keep_warm":
+            layer.keep_warm = _keep_warm(report, value)
         else:
             report.add((name,), _unknown(name, _TOP_KEYS))
     return layer, report
@@ -295,6 +313,22 @@ def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride
             report.add(where, f"needs {' and '.join(missing)}; override ignored")
         return None
     return PriceOverride(**rates)
+
+
+def _keep_warm(report: _Report, value: Any) -> dict[str, Any]:
+    result = {}
+    for key, item in (_table(report, ("keep_warm",), value) or {}).items():
+        kind = _KEEP_WARM_FIELDS.get(key)
+        if kind is None:
+            report.add(("keep_warm", key), _unknown(key, tuple(_KEEP_WARM_FIELDS)))
+        elif type(item) is not kind:
+            wanted = "true or false" if kind is bool else "a whole number"
+            report.add(("keep_warm", key), f"expected {wanted}, got {_type_name(item)}")
+        elif kind is int and item < 0:
+            report.add(("keep_warm", key), "must be 0 or more")
+        else:
+            result[key] = item
+    return result
 
 
 def _read_dotenv(path: Path, same_as: Path | None = None

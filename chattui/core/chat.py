@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
-from chattui.core import prefix, tokens
+from chattui.core import attachments as images
+from chattui.core import gemini_caches, prefix, tokens
 from chattui.core.events import (
-    Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+    CacheDiagnosed, Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.models import (
     COMPLETE, FAILED, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult,
@@ -29,7 +30,7 @@ from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.usage import Usage
 from chattui.providers.base import Provider, ProviderError
-from chattui.providers.errors import PREVIOUS_RESPONSE_NOT_FOUND
+from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND
 
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
@@ -57,6 +58,7 @@ class _Reply:
     response_id: str | None = None
     finish_reason: str | None = None
     first_token_at: float | None = None
+    diagnosis: CacheDiagnosed | None = None
 
     @property
     def text(self) -> str:
@@ -67,6 +69,9 @@ class _Reply:
 
 
 class ChatSession:
+    image_detail: str = images.DEFAULT_DETAIL
+    """`detail` recorded on images attached from now on (config `image_detail`)."""
+
     def __init__(
         self, store, provider: Provider | None, *, provider_name: str, model: str,
         base_url: str | None = None, persona: Persona | None = None,
@@ -123,14 +128,17 @@ class ChatSession:
         self._task.cancel()  # type: ignore[union-attr]
         return True
 
-    async def send(self, text: str, on_text: OnText) -> TurnOutcome:
-        """Store `text`, stream the reply into `on_text`, store and price the turn."""
+    async def send(self, text: str, on_text: OnText,
+                   attachments: tuple[images.Attachment, ...] = ()) -> TurnOutcome:
+        """Store `text` (and its images), stream the reply into `on_text`, store and price
+        the turn. An image whose file changed since it was attached stops it before storing."""
         self._check_ready()
+        images.check(attachments)
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
                 self.provider_name, self.model, self._persona_name(), self.mode, self._host()
             )
-        user_message = self.store.add_user_message(self.conversation.id, text)
+        user_message = self.store.add_user_message(self.conversation.id, text, attachments)
         self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
         return await self._answer(user_message.id, on_text)
 
@@ -158,9 +166,12 @@ class ChatSession:
         text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
         return self.store.add_divider(self.conversation.id, text)
 
-    def pending_tool_calls(self) -> tuple[ToolCall, ...]:
-        """Calls of the last reply that have no result yet (empty when none)."""
-        messages = self.messages()
+    def pending_tool_calls(self, latest: list[Message] | None = None) -> tuple[ToolCall, ...]:
+        """Calls of the last reply that have no result yet (empty when none). `latest`: the
+        conversation's last messages, when the caller has read them; they are enough when
+        they hold a reply (its results come after it), else the whole history is read."""
+        replies = [m for m in latest or () if m.role == "assistant" and m.status != FAILED]
+        messages = latest if replies else self.messages()
         answered = {m.tool_call_id for m in messages if m.role == "tool"}
         replies = [m for m in messages if m.role == "assistant" and m.status != FAILED]
         calls = replies[-1].tool_calls if replies else ()
@@ -194,7 +205,19 @@ class ChatSession:
             tools=persona.tools if persona else (),
             params=dict(persona.params) if persona else {},
             cache_ttl=persona.cache_ttl if persona else None,
+            cached_content=gemini_caches.cached_content(self),
+            compare_with=_previous_response(self.turns(), until_id),
         )
+
+    def resend_request(self, **params: object) -> ChatRequest | None:
+        """The last answered question's request again, byte for byte up to its end, with
+        `params` on top (a keep-warm ping); None before the first answered turn."""
+        answered = [t.user_message_id for t in self.turns()
+                    if t.kind == "chat" and t.status != FAILED and t.user_message_id]
+        if not answered:
+            return None
+        request = self.request(until_id=answered[-1])
+        return replace(request, params={**request.params, **params})
 
     def _persona_name(self) -> str | None:
         return self.persona.name if self.persona else None
@@ -213,18 +236,21 @@ class ChatSession:
                         request.fingerprint(), getattr(self.provider, "api", None))
 
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
-        request = self.request(until_id=user_message_id)
+        expired = gemini_caches.drop_expired(self)
+        request = images.load(self.request(until_id=user_message_id))
         turn = self.store.start_turn(self.conversation.id, user_message_id, self._meta(request))  # type: ignore[union-attr]
         _, outcome = await self._drive(
             turn, request, on_text,
-            full_history=lambda: self.request(until_id=user_message_id, chained=False))
-        return outcome
+            full_history=lambda: images.load(self.request(until_id=user_message_id, chained=False)))
+        return replace(outcome, note=outcome.note or expired) if expired else outcome
 
-    async def side_turn(self, request: ChatRequest, on_text: OnText) -> tuple[str, TurnOutcome]:
+    async def side_turn(self, request: ChatRequest, on_text: OnText,
+                        kind: str = "side") -> tuple[str, TurnOutcome]:
         """Stream `request` as a turn that is priced and stored but adds nothing to the
-        history (a summary draft): the user decides what becomes of its text."""
+        history (a summary draft; `kind` "ping": a keep-warm ping)."""
         self._check_ready()
-        turn = self.store.start_side_turn(self.conversation.id, self._meta(request))  # type: ignore[union-attr]
+        request = images.load(request)
+        turn = self.store.start_side_turn(self.conversation.id, self._meta(request), kind)  # type: ignore[union-attr]
         reply, outcome = await self._drive(turn, request, on_text)
         return reply.text, outcome
 
@@ -244,9 +270,10 @@ class ChatSession:
             try:
                 await self._run(request, turn, reply, on_text)
             except ProviderError as exc:
-                if full_history is None or exc.kind != PREVIOUS_RESPONSE_NOT_FOUND or reply.parts:
+                note = self._resend_note(exc, request) if full_history and not reply.parts else None
+                if note is None or full_history is None:
                     raise
-                request, note = full_history(), "↺ chain lost on the server: full history resent once"
+                request = full_history()
                 await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED
@@ -256,6 +283,15 @@ class ChatSession:
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
         return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
+
+    def _resend_note(self, exc: ProviderError, request: ChatRequest) -> str | None:
+        """Why a request that failed is sent once more in full (the server lost the chain,
+        or the Gemini cache it named is gone), else None."""
+        if exc.kind == PREVIOUS_RESPONSE_NOT_FOUND:
+            return "↺ chain lost on the server: full history resent once"
+        if exc.kind == CACHED_CONTENT_NOT_FOUND and request.cached_content:
+            return gemini_caches.drop_gone(self, request.cached_content)
+        return None
 
     async def _run(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
         self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
@@ -282,6 +318,8 @@ class ChatSession:
             reply.response_id = event.id
         elif isinstance(event, Finished):
             reply.finish_reason = event.reason
+        elif isinstance(event, CacheDiagnosed):
+            reply.diagnosis = event
         elif isinstance(event, ToolCallDelta):
             call = reply.calls.setdefault(event.index, ["", "", ""])
             call[0] = event.id or call[0]
@@ -306,6 +344,8 @@ class ChatSession:
             response_id=reply.response_id, error=error, finish_reason=reply.finish_reason,
             first_token_ms=(reply.first_token_at - started) * 1000 if reply.first_token_at else None,
             duration_ms=(now - started) * 1000, tool_calls=reply.tool_calls(),
+            cache_diagnosis=reply.diagnosis.code if reply.diagnosis else None,
+            cache_missed_tokens=reply.diagnosis.missed_tokens if reply.diagnosis else None,
         )
         try:
             return TurnOutcome(self.store.finish_turn(turn, result), cost)
@@ -313,6 +353,14 @@ class ChatSession:
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
             return TurnOutcome(unsaved, cost, saved=False)
+
+
+def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:
+    """The id of the last answered chat turn before `until_id`: what a provider's cache
+    diagnostics compare the next request with."""
+    ids = [t.response_id for t in turns if t.kind == "chat" and t.status == COMPLETE
+           and t.response_id and (until_id is None or (t.user_message_id or 0) < until_id)]
+    return ids[-1] if ids else None
 
 
 def _estimated_usage(request: ChatRequest, text: str, status: str) -> Usage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from chattui.core import attachments as images
 from chattui.core import tokens
 from chattui.core.chat import ChatSession, OnText, TurnOutcome
 from chattui.core.request import COMPACTION, SUMMARY, ChatMessage
@@ -55,7 +56,7 @@ def accept_summary(session: ChatSession, text: str, before: int | None) -> Compa
 async def compact_chain(session: ChatSession) -> Compacted:
     """Chained mode: `responses.compact`, stored as a boundary for the next turn."""
     before = tokens_before(session)
-    request = session.request()
+    request = images.load(session.request())
     items, usage = await session.provider.compact(request)  # type: ignore[union-attr]
     outcome = session.record_side_usage(request, usage)
     content = json.dumps(items, ensure_ascii=False)

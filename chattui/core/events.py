@@ -41,4 +41,16 @@ class Finished:
     """The provider's finish/stop reason (`stop`, `length`, `tool_calls`, `end_turn` …)."""
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | UsageReported | ResponseId | Finished
+@dataclass(frozen=True)
+class CacheDiagnosed:
+    """The provider's own verdict on this request's cache reuse, against `compare_with`."""
+
+    code: str
+    """cache_hit, a miss reason in the provider's words (tools_changed, system_changed,
+    model_changed, messages_changed, input_changed …), or previous_not_found."""
+    missed_tokens: int | None = None
+    """Tokens the provider says it could not reuse."""
+
+
+StreamEvent = (TextDelta | ReasoningDelta | ToolCallDelta | UsageReported | ResponseId | Finished
+               | CacheDiagnosed)

@@ -8,9 +8,11 @@ output once more), so an API key, or anything shaped like one, never comes out.
   usage line under each reply, tool calls with their JSON arguments, tool results and
   dividers.
 * JSON: lossless, versioned: `{"format": "chattui.conversation", "version": 1,
-  "conversation": {...}, "messages": [...], "turns": [...]}` with every column of every
-  row, named as in the database (a message's `tool_calls` as a list, a turn's
-  `usage_estimated` as a boolean). `import_json` reads it back, validated.
+  "conversation": {...}, "messages": [...], "attachments": [...], "turns": [...]}` with
+  every column of every row, named as in the database (a message's `tool_calls` as a list,
+  a turn's `usage_estimated` as a boolean; `attachments` may be absent in older files).
+  `import_json` reads it back, validated. Images are referenced by path or URL and
+  sha256, never embedded.
 * HTML: one self-contained file (inline CSS in the theme's colours, no script, no external
   resource, a Content-Security-Policy that forbids both). All text is escaped; Markdown is
   not interpreted beyond code fences (<pre>) and paragraphs (<p>).
@@ -29,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from chattui.core import attachments as images
 from chattui.core.models import COMPLETE, Conversation, Message, Turn
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
@@ -162,12 +165,20 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
         lines = [f"## Assistant{f' ({r(model)})' if model else ''} · {when}", ""]
     if message.content.strip():
         lines += [r(message.content.strip("\n")), ""]
+    if message.attachments:
+        lines += [f"- 🖼 {_code_span(r(a.ref))} ({r(images.describe(a))})" for a in message.attachments] + [""]
     for call in message.tool_calls:
         text, language = _pretty_arguments(r(call.arguments))
         lines += [f"**Tool call** `{r(call.name)}` ({r(call.id)})", "", *_fenced(text, language), ""]
     if turn is not None and (line := usage_line(turn)):
         lines += [f"_{r(line)}_", ""]
     return lines
+
+
+def _code_span(text: str) -> str:
+    """`text` as a Markdown code span (literal: nothing in it is interpreted)."""
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks} {text} {ticks}" if text.startswith("`") or text.endswith("`") else f"{ticks}{text}{ticks}"
 
 
 def _fenced(text: str, language: str = "") -> list[str]:
@@ -199,6 +210,8 @@ def to_document(conversation: Conversation, messages: Sequence[Message], turns: 
             "updated_at": conversation.updated_at,
         },
         "messages": [_message_row(m) for m in messages],
+        "attachments": [{"message_id": m.id, "position": i, **images.as_row(a)}
+                        for m in messages for i, a in enumerate(m.attachments)],
         "turns": [_turn_row(t) for t in turns],
     }
     return _redact_strings(document, _redactor(secrets))
@@ -237,6 +250,8 @@ def _turn_row(turn: Turn) -> dict[str, Any]:
         "error": turn.error, "finish_reason": turn.finish_reason,
         "started_at": turn.started_at, "finished_at": turn.finished_at,
         "first_token_ms": turn.first_token_ms, "duration_ms": turn.duration_ms,
+        "kind": turn.kind, "cache_diagnosis": turn.cache_diagnosis,
+        "cache_missed_tokens": turn.cache_missed_tokens,
     }
 
 
@@ -274,9 +289,10 @@ _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "usage_estimated": (bool,), "cost_usd": (*_NUM, _OPT), "cost_reported": (*_NUM, _OPT),
     "response_id": (str, _OPT), "error": (str, _OPT), "finish_reason": (str, _OPT),
     "started_at": _NUM, "finished_at": (*_NUM, _OPT), "first_token_ms": (*_NUM, _OPT),
-    "duration_ms": (*_NUM, _OPT),
+    "duration_ms": (*_NUM, _OPT), "kind": (str,), "cache_diagnosis": (str, _OPT),
+    "cache_missed_tokens": (int, _OPT),
 }
-_DEFAULTS = {"usage_estimated": False, "tool_calls": None}
+_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": "chat"}
 
 
 def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
@@ -306,6 +322,9 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     conversation = _row(data.get("conversation"), _CONVERSATION_SCHEMA, "conversation")
     messages = [_row(m, _MESSAGE_SCHEMA, f"messages[{i}]") for i, m in enumerate(_list(data, "messages"))]
     turns = [_row(t, _TURN_SCHEMA, f"turns[{i}]") for i, t in enumerate(_list(data, "turns"))]
+    for raw, turn in zip(data["turns"], turns):
+        if "kind" not in raw and turn["reply_message_id"] is None:  # exports before kinds
+            turn["kind"] = "side"
     ids: set[int] = set()
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
@@ -324,7 +343,28 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
             if turn[key] is not None and turn[key] not in ids:
                 raise ValueError(f"turns[{i}]: {key} {turn[key]} is not among the messages")
     return {"format": FORMAT, "version": version, "conversation": conversation,
+            "attachments": _attachments(data, ids),
             "messages": messages, "turns": turns}
+
+
+_ATTACHMENT_SCHEMA: dict[str, tuple[type, ...]] = {
+    "message_id": (int,), "position": (int,), "kind": (str,), "ref": (str,),
+    "sha256": (str, _OPT), "media_type": (str, _OPT), "size": (int, _OPT), "detail": (str,),
+}
+
+
+def _attachments(data: Mapping[str, Any], ids: set[int]) -> list[dict[str, Any]]:
+    """The optional `attachments` rows (exports before images have none), validated."""
+    rows = [_row(a, _ATTACHMENT_SCHEMA, f"attachments[{i}]")
+            for i, a in enumerate(_list(data, "attachments") if "attachments" in data else [])]
+    for i, row in enumerate(rows):
+        if row["message_id"] not in ids:
+            raise ValueError(f"attachments[{i}]: message_id {row['message_id']} is not among the messages")
+        try:
+            images.from_row(row)
+        except ValueError as exc:
+            raise ValueError(f"attachments[{i}]: {exc}") from None
+    return rows
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
@@ -419,6 +459,8 @@ def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None
         who = "Assistant" + (f' <span class="muted">{esc(turn.meta.model)}</span>' if turn else "")
     parts = [f'<section class="message {esc(message.role)}">'
              f'<div class="who">{who} <time>{when}</time></div>', _html_text(message.content, esc)]
+    parts += [f'<div class="attachment">🖼 <code>{esc(a.ref)}</code> <span class="muted">'
+              f'{esc(images.describe(a))}</span></div>' for a in message.attachments]
     for call in message.tool_calls:
         text, _ = _pretty_arguments(call.arguments)
         parts.append(f'<div class="tool-call"><div class="who">Tool call <code>{esc(call.name)}</code>'

@@ -2,7 +2,8 @@
 
 Thin glue between ChatSession and core.insight, so the screen only shows strings.
 Turns that stream a reply are "chat turns"; side turns (a summary draft, a compaction)
-count in the totals but not in miss causes or warm/cold.
+count in the totals but not in miss causes or warm/cold; keep-warm pings count in the
+totals and in warm/cold (they refresh the cache).
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from __future__ import annotations
 import time
 from typing import Sequence
 
-from chattui.core import insight, tokens
+from chattui.core import gemini_caches, insight, tokens
 from chattui.core.chat import ChatSession
 from chattui.core.models import COMPLETE, Turn
 
 
 def chat_turns(turns: Sequence[Turn]) -> list[Turn]:
-    return [t for t in turns if t.reply_message_id is not None]
+    return [t for t in turns if t.kind == "chat"]
+
+
+def cache_turns(turns: Sequence[Turn]) -> list[Turn]:
+    """Turns that reached the cache with the conversation's prefix: chat turns and pings."""
+    return [t for t in turns if t.kind in ("chat", "ping")]
 
 
 def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:
@@ -25,10 +31,14 @@ def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:
 
 
 def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = None) -> str:
-    """Warm or cold for the current persona prefix and model: `warm · 4:12 left`."""
+    """Warm or cold for the current persona prefix and model: `warm · 4:12 left`; with a
+    Gemini explicit cache in use, its own expiry instead."""
+    now = time.time() if now is None else now
+    if binding := gemini_caches.active_binding(session):
+        return gemini_caches.state_text(binding, now)
     fingerprint = session.prefix_fingerprint()
-    state = insight.cache_state(chat_turns(turns), session.provider_name, session.model,
-                                time.time() if now is None else now, fingerprint=fingerprint)
+    state = insight.cache_state(cache_turns(turns), session.provider_name, session.model, now,
+                                fingerprint=fingerprint)
     return state.text
 
 
@@ -50,13 +60,25 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn]) -> st
     messages = count.n - system
     chat = chat_turns(turns)
     fingerprint = session.prefix_fingerprint()
-    state = insight.cache_state(chat, session.provider_name, session.model, time.time(),
-                                fingerprint=fingerprint)
+    state = insight.cache_state(cache_turns(turns), session.provider_name, session.model,
+                                time.time(), fingerprint=fingerprint)
     expected = insight.expected_turn(
         messages, prefix, chat[-1] if chat else None, state, session.model, session.provider_name,
         session.prices, session.base_url, fingerprint=fingerprint,
         cache_ttl=persona.cache_ttl if persona else None)
     return expected.text + ("" if count.exact and prefix.exact else " (estimate)")
+
+
+def diagnosis_line(turn: Turn) -> str | None:
+    """The provider's own cache verdict on `turn`, when it gave one."""
+    if turn.cache_diagnosis is None:
+        return None
+    if turn.cache_diagnosis == "cache_hit":
+        return "Provider's cache diagnosis: hit (the prefix matched the previous request)"
+    if turn.cache_diagnosis == "previous_not_found":
+        return "Provider's cache diagnosis: the previous request is no longer known to it"
+    said = insight.diagnosed(turn)
+    return f"Provider's cache diagnosis: {said[1] if said else turn.cache_diagnosis}"
 
 
 def details(session: ChatSession, now: float | None = None) -> list[str]:
@@ -71,6 +93,8 @@ def details(session: ChatSession, now: float | None = None) -> list[str]:
              *insight.breakdown(last, overrides=session.prices).lines()]
     if miss := miss_line(turns):
         lines.append(miss)
+    if verdict := diagnosis_line(last):
+        lines.append(verdict)
     lines += ["", f"Cache for {session.persona.name if session.persona else 'no persona'} on "
               f"{session.model}: {cache_line(session, turns, now)}",
               "", session_line(session, turns)]

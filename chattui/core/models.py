@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chattui.core.usage import Usage
+
+if TYPE_CHECKING:
+    from chattui.core.attachments import Attachment
 
 STREAMING, COMPLETE, STOPPED, FAILED, INTERRUPTED = (
     "streaming",
@@ -52,6 +56,8 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    """Images sent with a user message, in order (chattui.core.attachments)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,9 @@ class TurnResult:
     first_token_ms: float | None = None
     duration_ms: float | None = None
     tool_calls: tuple[ToolCall, ...] = ()
+    cache_diagnosis: str | None = None
+    """The provider's own cache verdict (core.events.CacheDiagnosed.code), if it gave one."""
+    cache_missed_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,3 +109,9 @@ class Turn:
     first_token_ms: float | None = None
     duration_ms: float | None = None
     finish_reason: str | None = None
+    kind: str = "chat"
+    """chat (it has a reply) | side (a summary draft, a compaction) | ping (keep-warm)."""
+    cache_diagnosis: str | None = None
+    """The provider's own cache verdict: cache_hit, a miss reason, previous_not_found."""
+    cache_missed_tokens: int | None = None
+    """Tokens the provider says its cache could not reuse."""

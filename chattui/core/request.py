@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from chattui.core import prefix
 from chattui.core.models import FAILED, Message, ToolCall
 from chattui.core.tools import Tool
+
+if TYPE_CHECKING:
+    from chattui.core.attachments import Attachment
 
 HISTORY_ROLES = ("user", "assistant", "tool")
 """Roles that are sent; other stored rows (dividers, notices) are for the screen only."""
@@ -36,6 +39,8 @@ class ChatMessage:
     """For a tool result: the call it answers."""
     name: str | None = None
     """For a tool result: the tool's name (Gemini and some gateways want it)."""
+    attachments: tuple[Attachment, ...] = ()
+    """Images of a user message; `attachments.load()` fills in file bytes before sending."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,12 @@ class ChatRequest:
     """Anthropic breakpoint TTL: "5m" or "1h" (None: the provider's default)."""
     previous_response_id: str | None = None
     """Responses API chaining: the server holds everything before `messages`."""
+    cached_content: str | None = None
+    """Gemini explicit cache (`cachedContents/…`) holding `system` and `tools`: the adapter
+    names it instead of sending them (they stay here for fingerprints and estimates)."""
+    compare_with: str | None = None
+    """The previous response's id: adapters whose API diagnoses cache misses against an
+    earlier request (Anthropic `diagnostics`, Responses `prompt_cache_options`) ask it to."""
 
     def fingerprint(self) -> str:
         """Hash of the frozen prefix (tools + system): equal when the cache can hit."""
@@ -77,7 +88,7 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
         ):
             continue
         out.append(ChatMessage(message.role, message.content, message.tool_calls,
-                               message.tool_call_id, message.name))
+                               message.tool_call_id, message.name, message.attachments))
     return tuple(out)
 
 

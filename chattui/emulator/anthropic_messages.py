@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from chattui.emulator import errors
+from chattui.emulator import errors, images
 from chattui.emulator.cache import TTL_SECONDS, Block, CacheUse, make_block
+from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.script import Delivery, default_reply, deliver, split_text
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, sse, text_of
 
@@ -47,6 +48,10 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     message = {"id": new_id("msg_01", 22), "type": "message", "role": "assistant",
                "model": model, "content": _content(sent), "stop_reason": _stop_reason(sent),
                "stop_sequence": None, "usage": usage}
+    snapshot = _snapshot(body, model, blocks)
+    if "diagnostics" in body:
+        message["diagnostics"] = _diagnose(emu, body["diagnostics"], snapshot)
+    emu.snapshots.put(message["id"], snapshot)
     if body.get("stream"):
         return Stream(_frames(message, sent))
     return Json(message)
@@ -91,12 +96,11 @@ def render(body: dict[str, Any], limit: int | None, automatic_counts: bool = Tru
     system = body.get("system") or []
     for part in [{"type": "text", "text": system}] if isinstance(system, str) else system:
         blocks.append(make_block(["system", part], part.get("text", ""), _ttl(part)))
-    for message in body["messages"]:
+    for i, message in enumerate(body["messages"]):
         content = message.get("content")
         parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        for part in parts or []:
-            blocks.append(make_block(["message", message.get("role"), part], _size_text(part),
-                                     _ttl(part)))
+        for j, part in enumerate(parts or []):
+            blocks.append(_part_block(message.get("role"), part, f"messages.{i}.content.{j}"))
     explicit = sum(1 for b in blocks if b.ttl)
     automatic = _ttl(body)
     if automatic and blocks and not blocks[-1].ttl:
@@ -106,6 +110,39 @@ def render(body: dict[str, Any], limit: int | None, automatic_counts: bool = Tru
         raise errors.invalid(f"A maximum of {limit} blocks with cache_control may be "
                              f"provided. Found {explicit}.")
     return blocks
+
+
+def _snapshot(body: dict[str, Any], model: str, blocks: list[Block]) -> Snapshot:
+    """The prompt cut into what `diagnostics` names: tools, system, messages."""
+    tools = len(body.get("tools") or [])
+    system = body.get("system") or []
+    end = tools + (1 if isinstance(system, str) else len(system))
+    return Snapshot(model, (section("tools_changed", blocks[:tools]),
+                            section("system_changed", blocks[tools:end]),
+                            section("messages_changed", blocks[end:])))
+
+
+def _diagnose(emu: Emulator, request: Any, snapshot: Snapshot) -> dict[str, Any] | None:
+    """`diagnostics` for the response: null with nothing to compare or no divergence."""
+    previous = request.get("previous_message_id") if isinstance(request, dict) else None
+    if previous is None:
+        return None
+    before = emu.snapshots.get(previous)
+    if before is None:
+        return {"cache_miss_reason": {"type": "previous_message_not_found"}}
+    found = divergence(before, snapshot)
+    if found is None:
+        return None
+    reason, missed = found
+    return {"cache_miss_reason": {"type": reason, "cache_missed_input_tokens": missed}}
+
+
+def _part_block(role: Any, part: Any, where: str) -> Block:
+    """One content block; an image is validated and costs a fixed count (images.py)."""
+    if not (isinstance(part, dict) and part.get("type") == "image"):
+        return make_block(["message", role, part], _size_text(part), _ttl(part))
+    block = make_block(["message", role, part], "", _ttl(part))
+    return Block(block.hash, images.anthropic_tokens(part, f"{where}.image"), block.ttl)
 
 
 def _ttl(part: Any) -> str | None:

@@ -78,6 +78,8 @@ class GeminiRules:
 
     min_tokens: int = 1024
     ttl: float = 300.0
+    explicit_min_tokens: int = 1024
+    """The smallest explicit cache (`cachedContents`) Gemini creates (2.5 Flash: 1,024)."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chattui.emulator import errors
+from chattui.emulator import errors, gemini_caches, images, openrouter
 from chattui.emulator.cache import Block, make_block
 from chattui.emulator.script import Delivery, ToolCall, default_reply, deliver, split_text
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, now_s, sse, text_of
@@ -23,9 +23,13 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     """POST /v1/chat/completions and /v1beta/openai/chat/completions."""
     body = call.body
     model, messages = _validate(body)
-    blocks = render(body)
+    blocks = render(body, text_only=model in emu.text_only_models)
     prompt = sum(b.tokens for b in blocks)
-    cached, written = _cache(emu, call, model, blocks, prompt)
+    explicit = gemini_caches.tokens_for(emu, call, model) if call.provider == "gemini" else None
+    if explicit is None:
+        cached, written = _cache(emu, call, model, blocks, prompt)
+    else:  # an explicit cache: its tokens are part of the prompt, all of them cached
+        prompt, cached, written = prompt + explicit, explicit, 0
     reply = call.take_reply() or default_reply(
         messages=len(messages), prompt_tokens=prompt, model=model, endpoint=call.path,
         cached=cached)
@@ -49,30 +53,43 @@ def _validate(body: dict[str, Any]) -> tuple[str, list[Any]]:
     return model, messages
 
 
-def render(body: dict[str, Any]) -> list[Block]:
-    """Tools, the response format, then each message: the cacheable prefix order."""
+def render(body: dict[str, Any], text_only: bool = False) -> list[Block]:
+    """Tools, the response format, then each message: the cacheable prefix order.
+    `text_only`: the model takes no images (a 400 for an image part)."""
     blocks = [make_block(["tool", tool]) for tool in body.get("tools") or []]
     if body.get("response_format"):
         blocks.append(make_block(["response_format", body["response_format"]]))
-    return blocks + [message_block(m) for m in body["messages"]]
+    return blocks + [message_block(m, f"messages[{i}]", text_only)
+                     for i, m in enumerate(body["messages"])]
 
 
-def message_block(message: dict[str, Any]) -> Block:
-    """A chat message as one block; its size is its text plus tool-call arguments."""
+def message_block(message: dict[str, Any], where: str = "messages", text_only: bool = False
+                  ) -> Block:
+    """A chat message as one block; its size is its text plus tool-call arguments, plus a
+    fixed count per image (emulator/images.py)."""
     content = message.get("content")
-    plain = isinstance(content, str) or (
-        isinstance(content, list) and all(p.get("type") == "text" for p in content))
+    pictures = images.chat_tokens(content, where, text_only)
+    plain = _plain(content)
     identity = {**message, "content": text_of(content) if plain else content}
+    rest = images.without_images(content)
     calls = " ".join(f"{c.get('function', {}).get('name', '')} "
                      f"{c.get('function', {}).get('arguments', '')}"
                      for c in message.get("tool_calls") or [])
-    text = f"{message.get('role', '')}: {text_of(content) if plain else dumps(content)} {calls}"
-    return make_block(["message", identity], text)
+    text = f"{message.get('role', '')}: {text_of(rest) if _plain(rest) else dumps(rest)} {calls}"
+    block = make_block(["message", identity], text)
+    return Block(block.hash, block.tokens + pictures) if pictures else block
+
+
+def _plain(content: Any) -> bool:
+    return isinstance(content, str) or (
+        isinstance(content, list) and all(p.get("type") == "text" for p in content))
 
 
 def _cache(emu: Emulator, call: Call, model: str, blocks: list[Block], prompt: int
            ) -> tuple[int, int]:
-    """(cached tokens, written tokens) under the provider's automatic caching rules."""
+    """(cached tokens, written tokens) under the provider's caching rules."""
+    if call.provider == "openrouter" and openrouter.is_claude(model):
+        return openrouter.claude_cache(emu, model, call.body, blocks)
     namespace = (call.provider, model, call.body.get("prompt_cache_key"))
     if call.provider == "gemini":
         rules = emu.rules.gemini
@@ -106,6 +123,8 @@ def _usage(provider: str, prompt: int, cached: int, written: int, sent: Delivery
     usage["completion_tokens_details"] = {
         "reasoning_tokens": reasoning, "audio_tokens": 0, "accepted_prediction_tokens": 0,
         "rejected_prediction_tokens": 0}
+    if provider == "openrouter":
+        usage["cost"] = openrouter.cost(prompt, cached, written, out)
     return usage
 
 

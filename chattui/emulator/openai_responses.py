@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chattui.emulator import errors
+from chattui.emulator import errors, images
 from chattui.emulator.cache import Block, make_block
+from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.openai_chat import openai_cache
 from chattui.emulator.responses_stream import output_items, stream_frames
 from chattui.emulator.script import default_reply, deliver
@@ -74,6 +75,11 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     final = {**response, "status": "incomplete" if sent.truncated else "completed",
              "incomplete_details": {"reason": "max_output_tokens"} if sent.truncated else None,
              "service_tier": "default", "output": output, "usage": usage}
+    snapshot = _snapshot(body, model, blocks)
+    comparison = (body.get("prompt_cache_options") or {}).get("comparison_response_id")
+    if comparison:
+        final["prompt_cache_diagnostics"] = _diagnose(emu, comparison, snapshot)
+    emu.snapshots.put(response["id"], snapshot)
     if body.get("store", True) is not False:
         emu.responses.put(response["id"], Stored(final, context + output))
     if body.get("stream"):
@@ -129,16 +135,22 @@ def render(body: dict[str, Any], context: list[dict[str, Any]]) -> list[Block]:
     blocks = [make_block(["tool", tool]) for tool in body.get("tools") or []]
     if body.get("instructions"):
         blocks.append(make_block(["instructions", body["instructions"]], body["instructions"]))
-    return blocks + [item_block(item) for item in context]
+    return blocks + [item_block(item, f"input[{i}]") for i, item in enumerate(context)]
 
 
-def item_block(item: dict[str, Any]) -> Block:
-    """An input/output item; messages are identified by role and text, so a history the
-    client resends itself matches the one the server stored."""
+def item_block(item: dict[str, Any], where: str = "input") -> Block:
+    """An input/output item; messages are identified by role, text and images, so a history
+    the client resends itself matches the one the server stored. An image costs a fixed
+    count (emulator/images.py)."""
     kind = item.get("type", "message")
     if kind == "message":
-        text = text_of(item.get("content"))
-        return make_block(["message", item.get("role"), text], f"{item.get('role')}: {text}")
+        content = item.get("content")
+        text, pictures = text_of(content), images.responses_tokens(content, where)
+        identity = ["message", item.get("role"), text]
+        if pictures:
+            identity.append([p for p in content if p not in images.without_images(content)])
+        block = make_block(identity, f"{item.get('role')}: {text}")
+        return Block(block.hash, block.tokens + pictures) if pictures else block
     identity = {k: v for k, v in item.items() if k not in ("id", "status")}
     if kind == "function_call":
         return make_block(identity, f"{item.get('name')} {item.get('arguments')}")
@@ -150,6 +162,29 @@ def item_block(item: dict[str, Any]) -> Block:
     if kind == "reasoning":
         return make_block(identity, "")
     return make_block(identity)
+
+
+def _snapshot(body: dict[str, Any], model: str, blocks: list[Block]) -> Snapshot:
+    """Tools, then instructions and input (one growing section), plus the settings that
+    split the cache: prompt_cache_key, the text format, the reasoning effort."""
+    tools = len(body.get("tools") or [])
+    keys = (("prompt_cache_key_changed", body.get("prompt_cache_key")),
+            ("text_format_changed", (body.get("text") or {}).get("format")),
+            ("reasoning_effort_changed", (body.get("reasoning") or {}).get("effort")))
+    return Snapshot(model, (section("tools_changed", blocks[:tools]),
+                            section("input_changed", blocks[tools:])), keys)
+
+
+def _diagnose(emu: Emulator, comparison: str, snapshot: Snapshot) -> dict[str, Any]:
+    before = emu.snapshots.get(comparison)
+    if before is None:
+        return {"type": "comparison_response_not_found"}
+    found = divergence(before, snapshot)
+    if found is None:
+        return {"type": "cache_hit"}
+    reason, missed = found
+    return {"type": "cache_miss", "reason": reason, "cache_missed_tokens": missed,
+            "comparison_reusable_tokens": None}
 
 
 def response_object(body: dict[str, Any], model: str, response_id: str) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from chattui.emulator import anthropic_messages, errors, openai_chat, openai_responses
+from chattui.emulator import anthropic_messages, errors, gemini_caches, openai_chat, openai_responses
 from chattui.emulator.cache import BreakpointCache, PrefixCache, Rules
+from chattui.emulator.diagnostics import Snapshots
 from chattui.emulator.openai_responses import ResponseStore
 from chattui.emulator.script import Fault, Reply
 from chattui.emulator.wire import Call, Json, RequestRecord, Stream, corrupt, new_id, redact
@@ -58,6 +59,7 @@ def list_models(emu: Emulator, call: Call) -> Json:
 ROUTES = (
     _route("POST", r"/v1/chat/completions", "openai", openai_chat.create, True),
     _route("POST", r"/v1beta/openai/chat/completions", "gemini", openai_chat.create, True),
+    _route("POST", r"/api/v1/chat/completions", "openrouter", openai_chat.create, True),
     _route("POST", r"/v1/responses", "openai", openai_responses.create, True),
     _route("POST", r"/v1/responses/compact", "openai", openai_responses.compact),
     _route("POST", r"/v1/responses/input_tokens", "openai", openai_responses.input_tokens),
@@ -67,6 +69,11 @@ ROUTES = (
     _route("POST", r"/v1/messages/count_tokens", "anthropic", anthropic_messages.count_tokens),
     _route("GET", r"/v1/models", "auto", list_models),
     _route("GET", r"/v1beta/openai/models", "gemini", list_models),
+    _route("POST", r"/v1beta/cachedContents", "gemini", gemini_caches.create),
+    _route("GET", r"/v1beta/cachedContents", "gemini", gemini_caches.list_),
+    _route("GET", r"/v1beta/cachedContents/(?P<id>[^/]+)", "gemini", gemini_caches.get),
+    _route("PATCH", r"/v1beta/cachedContents/(?P<id>[^/]+)", "gemini", gemini_caches.update),
+    _route("DELETE", r"/v1beta/cachedContents/(?P<id>[^/]+)", "gemini", gemini_caches.delete),
 )
 
 
@@ -90,17 +97,24 @@ class Emulator:
 
     `Emulator(port=0)` picks a free port; `start()` returns at once, `stop()` closes every
     socket. `queue()` scripts replies and faults; `requests` is the request log; `advance()`
-    moves the clock that cache TTLs use. `models` (optional) is an allow-list.
+    moves the clock that cache TTLs use. `models` (optional) is an allow-list;
+    `text_only_models` answer an image part with a 400 (Chat Completions), as a text-only
+    model behind an OpenAI-compatible server does.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
                  models: Iterable[str] | None = None, rules: Rules | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 text_only_models: Iterable[str] = ()) -> None:
         self.models = set(models) if models is not None else None
+        self.text_only_models = set(text_only_models)
         self.rules = rules or Rules()
         self.prefix_cache = PrefixCache()
         self.breakpoint_cache = BreakpointCache()
         self.responses = ResponseStore()
+        self.snapshots = Snapshots()
+        """Each answered request's prompt, for cache diagnostics."""
+        self.cached_contents = gemini_caches.CachedContents()
         self._clock, self._offset = clock, 0.0
         self._queue: deque[list[Any]] = deque()
         self._log: list[RequestRecord] = []
@@ -118,6 +132,10 @@ class Emulator:
     @property
     def openai_base_url(self) -> str:
         return self.base_url + "/v1"
+
+    @property
+    def openrouter_base_url(self) -> str:
+        return self.base_url + "/api/v1"
 
     @property
     def gemini_base_url(self) -> str:
@@ -235,7 +253,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
-    do_POST = do_DELETE = do_GET
+    do_POST = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
         emu = self.server.emulator
@@ -320,6 +338,8 @@ def _answer(emu: Emulator, route: Route | None, call: Call, raw: bytes, request_
                                   code="unknown_url")
         call.json = call.record.json = _parse(raw)
         model = call.body.get("model")
+        if isinstance(model, str):
+            model = model.removeprefix("models/")  # Gemini's native resource names
         if emu.models is not None and isinstance(model, str) and model not in emu.models:
             raise errors.unknown_model(call.provider, model)
         if route.generates:

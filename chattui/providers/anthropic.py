@@ -40,7 +40,9 @@ from chattui.core import usage as usage_mapping
 from chattui.core.events import (
     Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
+from chattui.core.attachments import URL, Attachment
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
+from chattui.providers import diagnostics
 from chattui.providers.sdk import SDKProvider
 
 API_VERSION = "2026-10-21"
@@ -101,6 +103,9 @@ class AnthropicProvider(SDKProvider):
         body.update(params)
         if extra:
             body["extra_body"] = extra
+        if request.compare_with:
+            body["diagnostics"] = {"previous_message_id": request.compare_with}
+            body["extra_headers"] = {"anthropic-beta": diagnostics.ANTHROPIC_BETA}
         return body
 
     async def _open(self, request: ChatRequest) -> Any:
@@ -152,13 +157,23 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
                  "content": message.content}]
     if message.role == COMPACTION:
         return [{"type": "text", "text": compaction_text(message)}]
-    blocks: list[dict[str, Any]] = []
-    if message.content or message.role == "user":
+    blocks: list[dict[str, Any]] = [image_block(a) for a in message.attachments]
+    if message.content or (message.role == "user" and not blocks):
         blocks.append({"type": "text", "text": message.content})
     if message.role == "assistant":
         blocks.extend({"type": "tool_use", "id": call.id, "name": call.name,
                        "input": tool_input(call.arguments)} for call in message.tool_calls)
     return blocks
+
+
+def image_block(attachment: Attachment) -> dict[str, Any]:
+    """An image block, before the text as Anthropic advises: a file's bytes as base64, a
+    URL as a `url` source (this API has no `detail`)."""
+    if attachment.kind == URL:
+        return {"type": "image", "source": {"type": "url", "url": attachment.ref}}
+    attachment.url()  # raises when the bytes were not loaded
+    return {"type": "image", "source": {"type": "base64", "media_type": attachment.media_type,
+                                        "data": attachment.data}}
 
 
 def tool_input(arguments: str) -> dict[str, Any]:
@@ -198,7 +213,8 @@ class _StreamState:
         kind = getattr(event, "type", None)
         if kind == "message_start":
             self.usage = _as_dict(event.message.usage)
-            return [ResponseId(event.message.id)]
+            diagnosed = diagnostics.from_anthropic(getattr(event.message, "diagnostics", None))
+            return [ResponseId(event.message.id), *([diagnosed] if diagnosed else [])]
         if kind == "content_block_start":
             return self._block_start(event.index, event.content_block)
         if kind == "content_block_delta":

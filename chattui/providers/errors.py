@@ -23,6 +23,9 @@ _STREAM_ERROR_KINDS = {"overloaded_error": "server", "api_error": "server",
                        "invalid_request_error": "bad_request"}
 PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
 """ProviderError.kind when a chained request names a response the server no longer has."""
+CACHED_CONTENT_NOT_FOUND = "cached_content_not_found"
+"""ProviderError.kind when a request names a Gemini explicit cache that is gone (Gemini
+answers 403 "CachedContent not found (or permission denied)")."""
 
 
 def _detail(exc: Any) -> str:
@@ -56,6 +59,8 @@ def from_sdk(exc: BaseException, model: str, mid_stream: bool = False) -> Provid
             headline = f"Model '{model}' or endpoint not found (404)"
         if getattr(exc, "code", None) == PREVIOUS_RESPONSE_NOT_FOUND:
             kind = PREVIOUS_RESPONSE_NOT_FOUND
+        elif status in (403, 404) and "cachedcontent" in _detail(exc).lower().replace(" ", ""):
+            kind, headline = CACHED_CONTENT_NOT_FOUND, f"The Gemini cache is gone ({status})"
         retry_after = _retry_after(exc)
         if kind == "rate_limit" and retry_after is not None:
             headline += f", retry after {retry_after:g}s"

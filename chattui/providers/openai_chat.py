@@ -9,6 +9,7 @@ from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
 from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
+from chattui.providers import gateway_cache
 from chattui.providers.sdk import SDKProvider
 
 
@@ -25,12 +26,17 @@ class OpenAIChatProvider(SDKProvider):
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The request body: tools and system first, history as stored, the new turn last."""
         messages: list[dict[str, Any]] = []
-        if request.system:
+        cached = request.cached_content  # Gemini: the cache holds the system prompt and tools
+        if request.system and not cached:
             messages.append({"role": "system", "content": request.system})
         messages.extend(chat_message(m) for m in request.messages)
+        if gateway_cache.wants_markers(request.model):
+            gateway_cache.mark(messages, request.cache_ttl)
         body: dict[str, Any] = {"model": request.model, "messages": messages, **request.params}
-        if request.tools:
+        if request.tools and not cached:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
+        if cached:  # the SDK's extra_body, holding the wire's own `extra_body` (PROVIDERS.md §4)
+            body["extra_body"] = {"extra_body": {"google": {"cached_content": cached}}}
         return body
 
     async def _open(self, request: ChatRequest) -> Any:
@@ -48,6 +54,8 @@ def chat_message(message: ChatMessage) -> dict[str, Any]:
     if message.role == COMPACTION:
         return {"role": "user", "content": compaction_text(message)}
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.attachments:
+        out["content"] = content_parts(message)
     if message.tool_calls:
         out["content"] = message.content or None
         out["tool_calls"] = [
@@ -55,6 +63,14 @@ def chat_message(message: ChatMessage) -> dict[str, Any]:
             for c in message.tool_calls
         ]
     return out
+
+
+def content_parts(message: ChatMessage) -> list[dict[str, Any]]:
+    """A message with images: its text, then an `image_url` part per image (a data URL for
+    a file), each with the `detail` recorded when it was attached."""
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
+    return parts + [{"type": "image_url", "image_url": {"url": a.url(), "detail": a.detail}}
+                    for a in message.attachments]
 
 
 class _ChatState:

@@ -33,6 +33,8 @@ from chattui.core.events import (
 )
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
 from chattui.core.usage import Usage
+from chattui.core.insight.rules import openai_56_or_later
+from chattui.providers import diagnostics
 from chattui.providers.base import ProviderError
 from chattui.providers.errors import from_sdk
 from chattui.providers.sdk import SDKProvider
@@ -67,6 +69,8 @@ class OpenAIResponsesProvider(SDKProvider):
             body["tools"] = tool_formats.to_responses(request.tools)
         if request.previous_response_id:
             body["previous_response_id"] = request.previous_response_id
+        if request.compare_with and openai_56_or_later(request.model):
+            body["prompt_cache_options"] = {"comparison_response_id": request.compare_with}
         body["store"] = self.store
         for key, value in request.params.items():
             body["max_output_tokens" if key == "max_tokens" else key] = value
@@ -105,12 +109,21 @@ def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[d
         if message.role == COMPACTION:  # the compacted items, as responses.compact gave them
             items.extend(json.loads(message.content))
             continue
-        if message.content or not message.tool_calls:
-            items.append({"role": message.role, "content": message.content})
+        if message.content or message.attachments or not message.tool_calls:
+            items.append({"role": message.role, "content": _content(message)})
         for call in message.tool_calls:
             items.append({"type": "function_call", "call_id": call.id, "name": call.name,
                           "arguments": call.arguments})
     return items
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """The text, or with images: an `input_text` part, then an `input_image` per image."""
+    if not message.attachments:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "input_text", "text": message.content}] if message.content else []
+    return parts + [{"type": "input_image", "image_url": a.url(), "detail": a.detail}
+                    for a in message.attachments]
 
 
 @dataclass
@@ -182,6 +195,9 @@ class _StreamState:
         events: list[StreamEvent] = []
         if getattr(response, "usage", None) is not None:
             events.append(UsageReported(usage_mapping.from_openai_responses(response.usage)))
+        diagnosed = diagnostics.from_openai_responses(
+            getattr(response, "prompt_cache_diagnostics", None))
+        events += [diagnosed] if diagnosed else []
         output = getattr(response, "output", None) or ()
         if response.status == "incomplete":
             details = getattr(response, "incomplete_details", None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator
 
+from chattui.core.attachments import explain
 from chattui.core.events import StreamEvent
 from chattui.core.request import ChatRequest
 from chattui.providers.base import ProviderError
@@ -75,4 +76,4 @@ class SDKProvider:
         except ProviderError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
-            raise from_sdk(exc, request.model, mid_stream=started) from exc
+            raise explain(from_sdk(exc, request.model, mid_stream=started), request) from exc

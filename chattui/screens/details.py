@@ -46,7 +46,8 @@ class DetailsScreen(ModalScreen[None]):
         table.add_columns("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
         for number, turn in enumerate(self.session.turns(), 1):
             u = turn.usage
-            table.add_row(number, turn.meta.model, turn.meta.persona or "", turn.status,
+            status = turn.status if turn.kind == "chat" else f"{turn.kind}: {turn.status}"
+            table.add_row(number, turn.meta.model, turn.meta.persona or "", status,
                           *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
                           "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))
         table.move_cursor(row=table.row_count - 1)

@@ -4,6 +4,7 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Awaitable, Callable
 
 from textual import on, work
@@ -14,22 +15,27 @@ from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
+from chattui.core import attachments as images
 from chattui.core import compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.providers.base import ProviderError
 from chattui.screens.confirm import Confirm
-from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
+from chattui.screens.attach import AttachImages
+from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(Screen):
+class MainScreen(AttachImages, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -43,9 +49,12 @@ class MainScreen(Screen):
     PERSONA_POLL_SECONDS = 2.0
 
     def __init__(self, session: ChatSession, notices: list[str],
-                 load_library: Callable[[], PersonaLibrary]) -> None:
+                 load_library: Callable[[], PersonaLibrary],
+                 keep_warm: Policy | None = None) -> None:
         super().__init__()
         self.session = session
+        self.keep_warm = KeepWarm(session, keep_warm or Policy())
+        self._ping_worker = None
         self.notices = notices
         self.load_library = load_library
         self.library = load_library()
@@ -53,6 +62,8 @@ class MainScreen(Screen):
         self._estimate_timer: Timer | None = None
         self._tool_answers: dict[str, str] = {}
         self._turns: list = []
+        self._long_history = False
+        """The conversation has more messages than the page read when it was shown."""
         self._session_line = ""
         for persona in self.library.personas:
             if key := hotkey_binding(persona.hotkey):
@@ -66,6 +77,7 @@ class MainScreen(Screen):
             yield PersonaList(id="personas")
             with Vertical():
                 yield ChatLog()
+                yield AttachmentTray()
                 yield Composer(id="composer")
         yield StatusBar()
         yield Footer()
@@ -75,30 +87,56 @@ class MainScreen(Screen):
         log = self.query_one(ChatLog)
         for notice in self.notices:
             await log.add_notice(notice)
-        await self._show_request_notice()
+        if not self._long_history:
+            await self._show_request_notice()
         self._show_personas()
-        self._show_estimate()
+        if not self._long_history:
+            self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(1.0, self._tick)
         self.query_one(Composer).focus()
+        call_when_drawn(self, self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """What reads a long history whole, or would compete with the first frame for the CPU."""
+        if self._long_history:
+            await self._show_request_notice()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
     async def reload_conversation(self) -> None:
-        """Show the session's conversation from the store: its latest messages (earlier ones
-        on demand), figures and header."""
-        messages = self.session.messages()
-        results = {m.tool_call_id: m.content for m in messages if m.role == "tool"}
+        """Show the session's conversation from the store: only its latest messages are read
+        (earlier ones page by page as the user scrolls up), and the header; the figures and
+        the estimate, which go over the whole history, once that frame is drawn when the
+        history is longer than that page."""
+        conversation, store = self.session.conversation, self.session.store
+        page = store.latest_messages(conversation.id, HISTORY_PAGE) if conversation else []
+        oldest = page[0].id if page else None
+        results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
         commands = self.session.persona.tool_commands if self.session.persona else {}
-        pending = {call.id for call in self.session.pending_tool_calls()}
+        pending = {call.id for call in self.session.pending_tool_calls(page)}
 
         def build(message):
-            view = MessageView(message.role, message.content, message.status, message.error)
+            view = MessageView(message.role, message.content, message.status, message.error,
+                               message.attachments)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
 
-        await self.query_one(ChatLog).show_history([m for m in messages if m.role != "tool"], build)
-        self._show_figures()
+        def load_earlier(count: int) -> list:
+            nonlocal oldest
+            read = store.latest_messages(conversation.id, count, before_id=oldest)
+            oldest = read[0].id if read else oldest
+            results.update({m.tool_call_id: m.content for m in read if m.role == "tool"})
+            return [m for m in read if m.role != "tool"]
+
+        unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if page else 0
+        self._long_history = bool(unloaded)
+        await self.query_one(ChatLog).show_history(
+            [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
+        if self._long_history:  # pricing every turn, counting every message's tokens: 0.5 s
+            call_when_drawn(self, self._show_figures)  # for 5,000 messages, after the first frame
+        else:
+            self._show_figures()
 
     def _prepare(self) -> None:
         """Off the UI thread: load the SDK and, if it can be had, the tokenizer file."""
@@ -133,9 +171,35 @@ class MainScreen(Screen):
         if self.is_mounted:
             self._show_estimate()  # the history, and so the next request, changed
     def _tick(self) -> None:
-        """Once a second: the warm/cold countdown next to the session's figures."""
+        """Once a second: the warm/cold countdown next to the session's figures, and the
+        keep-warm ping when it is due."""
         cache = glance.cache_line(self.session, self._turns) if self._turns else "cache: no turns yet"
-        self._bar().session = f"{self._session_line} · {cache}"
+        plan = self.keep_warm.plan(self._turns)
+        self._bar().session = " · ".join(filter(None, (self._session_line, cache, plan.text())))
+        due = plan.at is not None and plan.at <= time.time()
+        if due and not self.session.busy and self.session.conversation is not None:
+            self._ping_worker = self._keep_warm_ping()
+
+    @work(group="keep-warm", exclusive=True, exit_on_error=False)
+    async def _keep_warm_ping(self) -> None:
+        outcome = await self.keep_warm.ping()
+        if outcome is not None:
+            self._show_figures()
+            self.notify(f"Keep-warm ping {self.keep_warm.pings}/{self.keep_warm.policy.max_pings}:"
+                        f" {outcome.cost}", timeout=4)
+
+    async def _ping_done(self) -> None:
+        """A ping in flight holds the session for a moment: a turn waits for it."""
+        if self._ping_worker is not None:
+            await self._ping_worker.wait()
+            self._ping_worker = None
+
+    def action_keep_warm(self) -> None:
+        """Switch keep-warm on or off for this session."""
+        on = self.keep_warm.toggle()
+        self._tick()
+        self.notify("Keep-warm on: " + (self.keep_warm.plan(self._turns).text() or "idle")
+                    if on else "Keep-warm off")
 
     def _update_header(self) -> None:
         conversation = self.session.conversation
@@ -157,14 +221,22 @@ class MainScreen(Screen):
 
     @on(Composer.Submitted)
     async def _submitted(self, event: Composer.Submitted) -> None:
+        if (ref := images.command_ref(event.text)) is not None:
+            self.attach_image(ref)
+            return
+        if not event.text.strip() and not self.query_one(AttachmentTray).pending:
+            return  # nothing to send
         if self.session.unavailable:
             await self.query_one(ChatLog).add_notice(self.session.unavailable)
             return
+        await self._ping_done()
         if self.session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         event.composer.clear()
-        self.run_turn(lambda on_text: self.session.send(event.text, on_text), event.text)
+        pending = self.query_one(AttachmentTray).take()
+        self.run_turn(lambda on_text: self.session.send(event.text, on_text, pending), event.text,
+                      pending)
 
     def action_stop_reply(self) -> None:
         self.session.stop()
@@ -187,11 +259,12 @@ class MainScreen(Screen):
 
     @work(group="turn", exit_on_error=False)
     async def run_turn(self, ask: Callable[[OnText], Awaitable[TurnOutcome | None]],
-                       text: str | None = None) -> None:
-        """Stream the reply to `ask` (send `text`, retry, or answer tool calls)."""
+                       text: str | None = None, attachments: tuple = ()) -> None:
+        """Stream the reply to `ask` (send `text` with `attachments`, retry, or answer tool calls)."""
+        self.keep_warm.new_stretch()
         log = self.query_one(ChatLog)
         log.follow()
-        user_view = await log.add("user", text) if text is not None else None
+        user_view = await log.add("user", text, attachments=attachments) if text is not None else None
         view = await log.add("assistant", status=STREAMING)
         stream = view.stream()
 
@@ -201,13 +274,17 @@ class MainScreen(Screen):
         try:
             outcome = await ask(on_text)
         except Exception as exc:  # noqa: BLE001 - refused before anything was sent
-            for unsent in (user_view, view):
+            kept = getattr(exc, "kept", False)  # stored, but an image of the history is missing
+            for unsent in (view,) if kept else (user_view, view):
                 if unsent is not None:
                     await unsent.remove()
             reason = str(exc) if isinstance(exc, ProviderError) else f"Not sent: {exc}"
             await log.add_notice(reason)
-            if text is not None:
+            if isinstance(exc, images.AttachmentError):
+                self._bar().warn(f"⚠ {reason}")
+            if text is not None and not kept:
                 self.query_one(Composer).text = text
+                self.query_one(AttachmentTray).restore(attachments)
             return
         finally:
             await stream.stop()
@@ -303,6 +380,10 @@ class MainScreen(Screen):
 
         try:
             text, outcome = await compaction.draft_summary(self.session, on_text)
+        except ProviderError as exc:  # refused before anything was sent (e.g. a missing image)
+            await view.remove()
+            await log.add_notice(f"No summary: {exc}. History unchanged.")
+            return
         finally:
             await stream.stop()
         self._show_figures(outcome)

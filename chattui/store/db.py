@@ -11,7 +11,7 @@ import json
 import sqlite3
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -26,6 +26,8 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.core.usage import Usage
+from chattui.store.gemini_caches import GeminiCacheBindings
+from chattui.store import attachments as image_rows
 from chattui.store.migrations import migrate
 
 _USAGE_COLUMNS = ("input_total", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning")
@@ -36,8 +38,10 @@ _MESSAGE_COLUMNS = ("role", "content", "created_at", "tool_calls", "tool_call_id
 _TURN_COLUMNS = ("provider", "model", "base_url_host", "persona", "prefix_fingerprint", "api",
                  "status", *_USAGE_COLUMNS, "usage_estimated", "cost_usd", "cost_reported",
                  "response_id", "error", "finish_reason", "started_at", "finished_at",
-                 "first_token_ms", "duration_ms")
+                 "first_token_ms", "duration_ms", "kind", "cache_diagnosis",
+                 "cache_missed_tokens")
 """Every column but the ids (and the message ids a turn points at): what a copy keeps."""
+_NO_ID_ABOVE = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class ConversationSummary:
         return self.unpriced_turns > 0
 
 
-class Store:
+class Store(GeminiCacheBindings):
     """One SQLite database file (or ":memory:"). Not shared between threads."""
 
     def __init__(self, path: Path | str) -> None:
@@ -131,8 +135,9 @@ class Store:
 
     # messages and turns
 
-    def add_user_message(self, conversation_id: str, text: str) -> Message:
-        """Commit the user's text before anything is sent; the first one titles the chat."""
+    def add_user_message(self, conversation_id: str, text: str, attachments: tuple = ()) -> Message:
+        """Commit the user's text (and images) before anything is sent; the first one titles
+        the chat."""
         with self.db:
             cursor = self.db.execute(
                 "INSERT INTO messages (conversation_id, role, content, created_at)"
@@ -143,8 +148,9 @@ class Store:
                 "UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL",
                 (_title(text), conversation_id),
             )
+            image_rows.save(self.db, cursor.lastrowid, attachments)
             self._touch(conversation_id)
-        return self._message(cursor.lastrowid)
+        return replace(self._message(cursor.lastrowid), attachments=tuple(attachments))
 
     def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
         """The user's (or a command's) answer to one tool call, committed at once."""
@@ -158,15 +164,16 @@ class Store:
         """A compaction boundary (role summary or compaction), committed at once."""
         return self._add(conversation_id, role, content)
 
-    def start_side_turn(self, conversation_id: str, meta: TurnMeta) -> Turn:
-        """A turn with no messages of its own (a summary draft, a compaction, a cache ping):
-        priced and counted, never part of the history."""
+    def start_side_turn(self, conversation_id: str, meta: TurnMeta, kind: str = "side") -> Turn:
+        """A turn with no messages of its own (`kind` side: a summary draft, a compaction;
+        ping: a keep-warm ping): priced and counted, never part of the history."""
         with self.db:
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, provider, model, base_url_host, persona,"
-                " prefix_fingerprint, api, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prefix_fingerprint, api, status, started_at, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
-                 meta.prefix_fingerprint, meta.api, STREAMING, time.time()),
+                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
             ).lastrowid
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
@@ -216,10 +223,12 @@ class Store:
                 "UPDATE turns SET status = ?, input_total = ?, cache_read = ?, cache_write_5m = ?,"
                 " cache_write_1h = ?, output = ?, reasoning = ?, usage_estimated = ?, cost_usd = ?, cost_reported = ?,"
                 " response_id = ?, error = ?, finish_reason = ?, first_token_ms = ?,"
-                " duration_ms = ?, finished_at = ? WHERE id = ?",
+                " duration_ms = ?, finished_at = ?, cache_diagnosis = ?, cache_missed_tokens = ?"
+                " WHERE id = ?",
                 (result.status, *(getattr(usage, c) for c in _USAGE_COLUMNS), usage.estimated, result.cost_usd,
                  usage.cost_reported, result.response_id, result.error, result.finish_reason,
-                 result.first_token_ms, result.duration_ms, time.time(), turn.id),
+                 result.first_token_ms, result.duration_ms, time.time(), result.cache_diagnosis,
+                 result.cache_missed_tokens, turn.id),
             )
             self._touch(turn.conversation_id)
         return self.get_turn(turn.id)  # type: ignore[return-value]
@@ -242,7 +251,29 @@ class Store:
             " WHERE m.conversation_id = ? ORDER BY m.id",
             (conversation_id,),
         )
-        return [_message(row) for row in rows]
+        return image_rows.with_attachments(self.db, conversation_id, [_message(row) for row in rows])
+
+    def latest_messages(self, conversation_id: str, limit: int,
+                        before_id: int | None = None) -> list[Message]:
+        """A page of `messages()`: the last `limit` messages before message `before_id` (the
+        conversation's very last ones when None), in order. Opening a long conversation
+        reads only this page; earlier ones are read as the user scrolls up."""
+        rows = self.db.execute(
+            "SELECT * FROM (SELECT m.*, t.status, t.error FROM messages m"
+            " LEFT JOIN turns t ON t.reply_message_id = m.id"
+            " WHERE m.conversation_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?) ORDER BY id",
+            (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, limit),
+        )
+        return image_rows.with_attachments(self.db, conversation_id, [_message(row) for row in rows])
+
+    def count_messages(self, conversation_id: str, before_id: int | None = None,
+                       skip_role: str | None = None) -> int:
+        """How many messages (not counting role `skip_role`) come before `before_id`."""
+        return self.db.execute(
+            "SELECT count(*) FROM messages WHERE conversation_id = ? AND id < ?"
+            " AND role IS NOT ?",
+            (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, skip_role),
+        ).fetchone()[0]
 
     # the archive: list, rename, delete, branch, import
 
@@ -355,6 +386,7 @@ class Store:
                     " ORDER BY id", (conversation_id, last, last),
                 ).fetchall(), new_id,
             )
+            image_rows.copy(self.db, image_rows.rows(self.db, conversation_id), mapping)
             self._copy_turns(
                 self.db.execute(
                     "SELECT * FROM turns WHERE conversation_id = ? ORDER BY id", (conversation_id,)
@@ -377,6 +409,7 @@ class Store:
         with self.db:
             new_id = self._insert_conversation(document["conversation"])
             mapping = self._copy_messages(document["messages"], new_id)
+            image_rows.copy(self.db, document["attachments"], mapping)
             turns = [
                 {**turn, "status": INTERRUPTED if turn["status"] == STREAMING else turn["status"]}
                 for turn in document["turns"]
@@ -481,5 +514,6 @@ def _turn(row: sqlite3.Row) -> Turn:
         meta=meta, status=row["status"], usage=usage, cost_usd=row["cost_usd"],
         response_id=row["response_id"], error=row["error"], started_at=row["started_at"],
         finished_at=row["finished_at"], first_token_ms=row["first_token_ms"],
-        duration_ms=row["duration_ms"], finish_reason=row["finish_reason"],
+        duration_ms=row["duration_ms"], finish_reason=row["finish_reason"], kind=row["kind"],
+        cache_diagnosis=row["cache_diagnosis"], cache_missed_tokens=row["cache_missed_tokens"],
     )

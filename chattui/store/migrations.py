@@ -140,9 +140,47 @@ def m006_reply_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX turns_by_reply ON turns(reply_message_id)")
 
 
+def m007_attachments(db: sqlite3.Connection) -> None:
+    """Images attached to a message, in order: a file by path and sha256, or a URL
+    (store/attachments.py). Deleting a message deletes its attachments."""
+    db.execute(
+        "CREATE TABLE attachments ("
+        " message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+        " position INTEGER NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, sha256 TEXT,"
+        " media_type TEXT, size INTEGER, detail TEXT NOT NULL,"
+        " PRIMARY KEY (message_id, position))"
+    )
+
+
+def m008_gemini_caches(db: sqlite3.Connection) -> None:
+    """Gemini explicit caches bound to conversations (store/gemini_caches.py): which cache a
+    conversation names instead of sending its persona, and what chattui knows about it."""
+    db.execute(
+        "CREATE TABLE gemini_caches ("
+        " conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,"
+        " cache_name TEXT NOT NULL, model TEXT NOT NULL, persona TEXT,"
+        " fingerprint TEXT NOT NULL, expires REAL, tokens INTEGER, bound_at REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX gemini_caches_by_name ON gemini_caches(cache_name)")
+
+
+def m009_turn_kind(db: sqlite3.Connection) -> None:
+    """What a turn was: a chat turn (it has a reply), a side turn (a summary draft, a
+    compaction) or a keep-warm ping (it re-sent a cached prefix and counts for warm/cold)."""
+    db.execute("ALTER TABLE turns ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'")
+    db.execute("UPDATE turns SET kind = 'side' WHERE reply_message_id IS NULL")
+
+
+def m010_cache_diagnosis(db: sqlite3.Connection) -> None:
+    """The provider's own cache verdict on a turn (Anthropic / Responses diagnostics)."""
+    db.execute("ALTER TABLE turns ADD COLUMN cache_diagnosis TEXT")
+    db.execute("ALTER TABLE turns ADD COLUMN cache_missed_tokens INTEGER")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
-    m006_reply_index,
+    m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
+    m010_cache_diagnosis,
 ]
 
 

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "import": "import_",
     "stats": "stats",
     "whatif": "whatif",
+    "gemini-cache": "gemini_cache",
 }
 
 

@@ -3,7 +3,10 @@ up pauses that, and End (or scrolling back to the bottom) resumes it.
 
 A long history is mounted a page at a time, newest first: opening a conversation of
 thousands of messages mounts only the latest few; reaching the top (or the button there)
-mounts the page before it, keeping the reading position.
+mounts the page before it, keeping the reading position. The caller may hand over only the
+latest stored messages with a `load_earlier` callback: older ones are then read from the
+store page by page too. Of the first page, only the messages that fill the screen are
+mounted before the first frame; the rest follow right after it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
 
 FIRST_PAGE = 12
 """Messages mounted when a conversation opens: enough to fill a tall terminal. Mounting
 a Markdown message costs ~40 ms of layout, so more would delay the first frame."""
 HISTORY_PAGE = 40
 """Messages mounted each time the user reaches the top."""
+FILL_SCREENS = 2
+"""Before the first frame, mount the latest messages estimated to fill this many screens."""
 Build = Callable[[object], list[Widget]]
+LoadEarlier = Callable[[int], list]
+"""Reads up to n stored messages before the ones handed over so far (oldest first)."""
 
 
 class ChatLog(VerticalScroll, can_focus=True):
@@ -35,23 +43,43 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._earlier: list = []
         """Stored messages not mounted yet (oldest first)."""
         self._build: Build = lambda item: []
+        self._load_earlier: LoadEarlier | None = None
+        self._unloaded = 0
+        """Stored messages before `_earlier` not read from the store yet."""
 
     def on_mount(self) -> None:
         self.anchor()
 
-    async def show_history(self, items: Sequence, build: Build, page: int = FIRST_PAGE) -> None:
-        """Replace the log with `items`, mounting only the latest `page` of them."""
+    async def show_history(self, items: Sequence, build: Build, page: int = FIRST_PAGE,
+                           load_earlier: LoadEarlier | None = None, unloaded: int = 0) -> None:
+        """Replace the log with `items`, mounting only the latest `page` of them: those that
+        fill the screen now, the rest of the page once that frame is drawn. `load_earlier`
+        reads the `unloaded` stored messages before `items` when they are asked for."""
         await self.remove_children()
         self._build = build
+        self._load_earlier, self._unloaded = load_earlier, unloaded if load_earlier else 0
         self._earlier = list(items[:-page]) if len(items) > page else []
-        widgets = [w for item in items[-page:] for w in build(item)]
+        latest = [build(item) for item in items[-page:]]
+        first = _filling(latest, self.app.size.width, FILL_SCREENS * self.app.size.height)
+        self._earlier += list(items[-page:][:len(latest) - first])
         with self.app.batch_update():
-            await self.mount_all(widgets)
+            await self.mount_all([w for widgets in latest[len(latest) - first:] for w in widgets])
             await self._update_earlier_button()
         self.follow()
+        if rest := len(latest) - first:
+            call_when_drawn(self, self._fill_page, rest, self._earlier)
+
+    def _fill_page(self, count: int, earlier: list) -> None:
+        """After the first frame: mount the rest of the first page (unless the log changed)."""
+        if earlier is self._earlier:
+            self.run_worker(self.show_earlier(count), exclusive=True, group="earlier")
 
     async def show_earlier(self, page: int = HISTORY_PAGE) -> int:
         """Mount the page before the first one shown; how many messages it added."""
+        if len(self._earlier) < page and self._unloaded and self._load_earlier is not None:
+            read = self._load_earlier(page - len(self._earlier))
+            self._earlier[:0] = read
+            self._unloaded = max(0, self._unloaded - len(read)) if read else 0
         if not self._earlier:
             return 0
         items, self._earlier = self._earlier[-page:], self._earlier[:-page]
@@ -65,13 +93,20 @@ class ChatLog(VerticalScroll, can_focus=True):
         return len(items)
 
     def _keep_position(self, height_before: int) -> None:
+        if self._anchored and not self._anchor_released:
+            return  # following the end: it stays in view by itself
         self.scroll_to(y=self.scroll_y + self.virtual_size.height - height_before, animate=False)
+
+    @property
+    def earlier_count(self) -> int:
+        """Stored messages before the first one mounted."""
+        return len(self._earlier) + self._unloaded
 
     async def _update_earlier_button(self) -> None:
         for button in self.query("#earlier"):
             await button.remove()
-        if self._earlier:
-            label = f"▲ {len(self._earlier):,} earlier messages (scroll up or press to show)"
+        if self.earlier_count:
+            label = f"▲ {self.earlier_count:,} earlier messages (scroll up or press to show)"
             await self.mount(Button(label, id="earlier"), before=0)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -81,12 +116,13 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if new <= 0 < old and self._earlier:  # reached the top by scrolling
+        unshelve_near(self, new)  # before the frame is drawn: chunks shelved out of sight come back
+        if new <= 0 < old and self.earlier_count:  # reached the top by scrolling
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
 
     async def add(self, role: str, content: str = "", status: str | None = None,
-                  error: str | None = None) -> MessageView:
-        view = MessageView(role, content, status, error)
+                  error: str | None = None, attachments: tuple = ()) -> MessageView:
+        view = MessageView(role, content, status, error, attachments)
         await self.mount(view)
         return view
 
@@ -98,3 +134,14 @@ class ChatLog(VerticalScroll, can_focus=True):
         self.anchor()
         self._anchor_released = False
         self.scroll_end(animate=False, immediate=True)
+
+
+def _filling(messages: list[list[Widget]], width: int, rows: int) -> int:
+    """How many of the latest `messages` (each the widgets built for one) are estimated to
+    fill `rows` rows at `width` columns (all of them when they do not)."""
+    total = 0
+    for count, widgets in enumerate(reversed(messages), 1):
+        total += sum(w.estimated_rows(width) if isinstance(w, MessageView) else 4 for w in widgets)
+        if total >= rows:
+            return count
+    return len(messages)

@@ -18,7 +18,7 @@ class Composer(TextArea):
 
     @dataclass
     class Submitted(Message):
-        """The user pressed Enter on a non-empty draft."""
+        """The user pressed Enter (on any draft: the screen decides whether it sends)."""
 
         composer: Composer
         text: str
@@ -35,8 +35,7 @@ class Composer(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            if self.text.strip():
-                self.post_message(self.Submitted(self, self.text))
+            self.post_message(self.Submitted(self, self.text))  # the screen decides if it sends
             return
         if event.key == "end" and not self.text:  # nothing to edit: End follows the reply
             event.stop()

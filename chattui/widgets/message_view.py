@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
 
+from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
 
 _STATUS_NOTES = {
@@ -27,6 +28,7 @@ class MessageView(Vertical):
     MessageView.-summary, MessageView.-compaction { border-left: thick $accent; }
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .plain { padding: 0; }
+    MessageView > .attachments { color: $text-muted; }
     MessageView > .error { color: $error; }
     MessageView.-divider { margin: 0 0 1 0; }
     MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
@@ -39,10 +41,12 @@ class MessageView(Vertical):
     """Why the turn failed, shown under the text."""
 
     def __init__(self, role: str, content: str = "", status: str | None = None,
-                 error: str | None = None) -> None:
+                 error: str | None = None, attachments: tuple = ()) -> None:
         super().__init__(classes=f"-{role}")
         self.role = role
         self._content = content
+        self.attachments = attachments
+        """The message's images (core.attachments.Attachment), listed under its text."""
         self._width = 0
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, error)
@@ -54,11 +58,14 @@ class MessageView(Vertical):
         yield Label(self._role_line(), classes="role")
         if self.role == "user":  # shown exactly as typed: Markdown would fold its newlines
             yield Static(self._content, markup=False, classes="plain")
+            if self.attachments:
+                yield Static("  ".join(a.label for a in self.attachments), markup=False,
+                             classes="attachments")
         elif self.role == "compaction":  # opaque server items: say what they are
             yield Markdown("History compacted by the server (`responses.compact`): "
                            "the turns above are no longer sent.")
         else:
-            yield Markdown(self._content)
+            yield ChatMarkdown(self._content)
         yield Label(self.error or "", classes="error")
 
     def _role_line(self) -> str:
@@ -85,6 +92,13 @@ class MessageView(Vertical):
     def on_mount(self) -> None:
         for error in self.query(".error"):
             error.display = bool(self.error)
+
+    def estimated_rows(self, width: int) -> int:
+        """Rows this message should take at `width` columns, from its text alone (before any
+        layout): one a source line, wrapped; the role line and the margin."""
+        text_width = max(1, width - 4)
+        lines = sum(len(line) // text_width + 1 for line in self._content.split("\n"))
+        return 2 + lines + bool(self.error)
 
     @property
     def markdown(self) -> Markdown:

@@ -1,120 +1,363 @@
-"""Stream a reply into Markdown widgets through Markdown's own MarkdownStream, a chunk at a time.
+"""Stream a reply into Markdown widgets, a chunk of blocks at a time, a frame at a time.
 
-Textual re-arranges every block of a growing Markdown widget on each layout pass, so a
-long reply gets slower with every block. Once the text streamed into one widget holds
-about `BLOCKS_PER_CHUNK` blocks (blank-line separated), the next fragment that starts at a safe block boundary goes to a
-fresh Markdown widget, and the finished one has its height pinned, so layout no longer
-measures it. The text and its rendering are unchanged; bench/stream_render.py measures it.
+bench/stream_render.py measures all of this (a 6k-token reply, 1,000 fragments, as fast
+as the client reads); the figures are from there.
 
-Textual's MarkdownStream holds a batch update while an append mounts its blocks and starts
-the next append at once, so the screen only redrew between bursts; PacedMarkdownStream
-is the same loop with one frame between appends (worst gap 340 -> 207 ms, wall 1.5 -> 1.3 s).
+* Chunks. Textual re-arranges every block of a growing Markdown widget on each layout
+  pass, so once the text streamed into one widget holds `BLOCKS_PER_CHUNK` blocks, the
+  text goes on in a fresh Markdown widget. It moves on only where a plain paragraph begins
+  (`block_boundary`): a paragraph's top margin is 0, so the chunks' margins add up to what
+  one widget's collapse to, and the reply renders row for row like a single Markdown.
+* Frames. One loop appends what has arrived, at most about `FRAME_CHARS` characters, then
+  waits for the layout pass (and frame) that asked for; a backlog is drawn over several
+  frames instead of one long one. (Textual's MarkdownStream starts the next append at once,
+  holding a batch update, so the screen starved.)
+* Pinned heights. A finished chunk's height is fixed at what its content measured, once a
+  layout pass has measured all of it (two passes: nested blocks are sized a pass later; a
+  height pinned earlier clipped the chunk), so layout no longer measures its blocks.
+* Shelving. The compositor still places every widget of every chunk on each pass, on
+  screen or not (~40 ms a frame by the end of a long reply). A finished chunk well out of
+  sight is hidden (`display: none`) behind a `ChunkStub` of the same height; scrolling near
+  it puts it back before the frame is drawn (ChatLog calls `unshelve_near`).
+* Garbage collection. While a reply streams, only the youngest generation is collected:
+  the older ones' 40-50 ms pauses were the longest frames.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
+from typing import Callable
+from weakref import WeakKeyDictionary
 
 from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownStream
 
-FRAME_SECONDS = 1 / 30
+from chattui.widgets.compact_markdown import ChatMarkdown
 
-BLOCKS_PER_CHUNK = 20
+FRAME_CHARS = 1000
+"""About how much text one frame appends; the rest waits for the next (a backlog appended
+at once made one long frame)."""
+FRAME_TIMEOUT = 0.5
+"""The longest wait for a frame between two appends (a safety net: one always comes)."""
+
+BLOCKS_PER_CHUNK = 10
+"""Blocks (blank-line separated) a chunk holds before the text moves on to a new one."""
+GC_RELEASE_SECONDS = 1.0
+"""How long after a reply ends the older GC generations wait (past its last frames)."""
+_GC_HELD = 1_000_000
+SHELF_MARGIN = 4
+"""Rows a finished chunk must be out of sight by before it is shelved."""
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_PARAGRAPH_START = re.compile(r"[*_+-]+[^\s*_+-]|(?![#>|`~*_+\-=<\[]|\d+[.)](\s|$))\S")
+"""A line that can only begin a paragraph: not indented, no block, list or rule marker
+(`**bold**` or `-5` may start one: a marker needs a space after it, a rule only marks)."""
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)\s*$")
 
 
 def block_boundary(text: str, start: int = 0) -> int | None:
-    """The last index in `text` (at or after `start`) where a new top-level Markdown block
-    may begin without changing how the text renders: after a blank line, outside a code
-    fence, before a line that is neither indented (a continuation) nor a table row."""
-    best, in_fence, offset = None, False, 0
+    """The first index in `text` (at or after `start`) where the text may move on to a new
+    Markdown widget without changing how it renders: after a blank line, outside a code
+    fence, where a plain paragraph begins whose first two lines have arrived.
+
+    Only a paragraph: its top margin is 0, so the gap above it is the previous block's
+    bottom margin whether the two share a widget (where margins collapse) or not (where
+    they add up). A heading, fence or quote has a top margin; a list item or a table row
+    may continue the list or table above; a setext underline makes a heading of the line
+    above; a link definition must stay with the links that use it."""
+    in_fence, offset = False, 0
     lines = text.split("\n")
-    for number, line in enumerate(lines[:-1]):
+    for number, line in enumerate(lines[:-3]):
         if _FENCE.match(line):
             in_fence = not in_fence
         offset += len(line) + 1
-        following = lines[number + 1]
-        if (not in_fence and number and not line.strip() and following
-                and not following[0].isspace() and not following.startswith("|")
-                and offset >= start):
-            best = offset
-    return best
-
-
-class PacedMarkdownStream(MarkdownStream):
-    """Markdown.get_stream()'s MarkdownStream, but a frame is drawn between two appends:
-    each append holds a batch update, and back-to-back appends starved the screen."""
-
-    async def _run(self) -> None:
-        try:
-            while await self._new_markup.wait():
-                new_markdown = "".join(self._pending)
-                self._pending.clear()
-                self._new_markup.clear()
-                await asyncio.shield(self.markdown_widget.append(new_markdown))
-                await asyncio.sleep(FRAME_SECONDS)
-        except asyncio.CancelledError:
-            pass
-        if rest := "".join(self._pending):
-            await self.markdown_widget.append(rest)
-
-
-def _stream_for(markdown: Markdown) -> MarkdownStream:
-    stream = PacedMarkdownStream(markdown)
-    stream.start()
-    return stream
+        if (not in_fence and number and not line.strip() and offset >= start
+                and _PARAGRAPH_START.match(lines[number + 1])
+                and not _SETEXT_UNDERLINE.match(lines[number + 2])):
+            return offset
+    return None
 
 
 class ReplyStream:
-    """`write()` fragments as they arrive, `stop()` at the end (flushes what is pending)."""
+    """`write()` fragments as they arrive, `stop()` at the end (flushes what is pending).
+
+    Like Markdown's own MarkdownStream, fragments that arrive while the widget is busy are
+    appended together; unlike it, one loop serves all the chunks of the reply, and a frame
+    is drawn after every append (Textual's stream holds a batch update while an append
+    mounts its blocks and starts the next one at once, so the screen starved; and a new
+    chunk used to be flushed and started without a frame in between)."""
 
     def __init__(self, container: Widget, first: Markdown, blocks_per_chunk: int = BLOCKS_PER_CHUNK) -> None:
         self.container = container
         self.blocks_per_chunk = blocks_per_chunk
         self.markdown = first
-        self._stream = _stream_for(first)
         self._chunk = ""
-        """The text written to the current Markdown widget (for finding boundaries)."""
+        """The text written to the current chunk, arrived or not (for finding boundaries)."""
+        self._pending = [""]
+        """Text not appended yet: for the current Markdown widget, then one per chunk to come."""
+        self._finished: list[tuple[Markdown, int]] = []
+        """Chunks complete but not measured yet, and the layout passes they have seen."""
+        self._pinned: list[Markdown] = []
+        self._ready = asyncio.Event()
+        self._stopping = False
+        hold_full_collections(container.app)
+        self._task: asyncio.Task | None = asyncio.create_task(self._run())
 
     async def write(self, fragment: str) -> None:
-        start = len(self._chunk)
         self._chunk += fragment
-        cut = None
-        if self._chunk.count("\n\n") >= self.blocks_per_chunk:  # blocks written, not mounted:
-            cut = block_boundary(self._chunk, start)           # the same split at any speed
-        if cut is None:
-            await self._stream.write(fragment)
-            return
-        await self._stream.write(self._chunk[start:cut])
-        await self._next_chunk(self._chunk[cut:])
+        self._pending[-1] += fragment
+        if (full := _after_blocks(self._chunk, self.blocks_per_chunk)) is not None:
+            appended = len(self._chunk) - len(self._pending[-1])
+            cut = block_boundary(self._chunk, max(full, appended))  # in what is not appended yet
+            if cut is not None:
+                self._pending[-1], rest = (self._pending[-1][:cut - appended],
+                                           self._pending[-1][cut - appended:])
+                self._chunk = rest
+                self._pending.append(rest)
+        self._ready.set()
+        await asyncio.sleep(0)
 
-    async def _next_chunk(self, text: str) -> None:
-        await self._stream.stop()
-        finished = self.markdown
-        self.markdown = Markdown()
-        await self.container.mount(self.markdown, after=finished)
-        self.container.call_after_refresh(pin_height, finished)
-        self._stream = _stream_for(self.markdown)
-        self._chunk = text
-        await self._stream.write(text)
+    async def _run(self) -> None:
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while self._pending[0] or len(self._pending) > 1:
+                    await asyncio.shield(self._append())
+                    await self._frame()
+                if self._stopping:
+                    return
+        except asyncio.CancelledError:  # stopped without a flush (the view went away)
+            pass
+
+    async def _frame(self) -> None:
+        """Wait for the layout pass (and the frame drawn with it) that the last append asked
+        for, or for the screen to be idle when it asked for none. Not for the screen to
+        settle: Textual asks for a second pass when it has sized new widgets, which the next
+        append may as well share."""
+        drawn = asyncio.Event()
+        try:
+            signal = self.container.screen.screen_layout_refresh_signal
+            signal.subscribe(self.container, lambda screen: drawn.set(), immediate=True)
+        except Exception:  # noqa: BLE001 - not on a running screen (any more)
+            return
+        try:
+            if self.container.call_after_refresh(drawn.set):
+                await asyncio.wait_for(drawn.wait(), FRAME_TIMEOUT)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            signal.unsubscribe(self.container)
+        if drawn.is_set():
+            self._settle()
+
+    def _settle(self) -> None:
+        """After a layout pass: pin the height of chunks finished two passes ago (blocks
+        nested in a new block, list items and table cells, are measured a pass later),
+        correct a pinned height that no longer fits, shelve chunks far out of sight."""
+        finished, self._finished = self._finished, []
+        for chunk, passes in finished:
+            if passes:
+                pin_height(chunk)
+                self._pinned.append(chunk)
+            else:
+                self._finished.append((chunk, passes + 1))
+        for chunk in self._pinned:
+            if chunk.display and chunk.virtual_size.height != chunk.size.height:
+                pin_height(chunk)
+        shelve_far(self.container)
+
+    async def _append(self) -> None:
+        """Append what is pending, up to about `FRAME_CHARS` for one frame: to the current
+        chunk, then each next chunk's text into a new Markdown widget. Text that arrives
+        meanwhile waits for the next frame."""
+        budget = FRAME_CHARS
+        chunks = len(self._pending)
+        with self.container.app.batch_update():
+            while True:
+                text, self._pending[0] = _take(self._pending[0], budget, budget == FRAME_CHARS)
+                if text:
+                    budget -= len(text)
+                    await self.markdown.append(text)
+                chunks -= 1
+                if self._pending[0] or not chunks or budget <= 0:
+                    return  # what is left does not fit in this frame, or arrived meanwhile
+                self._pending.pop(0)
+                self._finished.append((self.markdown, 0))
+                stub, self.markdown = ChunkStub(), ChatMarkdown()
+                stub.display = False
+                await self.container.mount_all([stub, self.markdown], after=self._finished[-1][0])
 
     async def stop(self) -> None:
-        await self._stream.stop()
+        """Append (and draw) what is still pending, then end the stream."""
+        if self._task is not None:
+            self._stopping = True
+            self._ready.set()
+            await self._task
+            self._task = None
+            release_full_collections(self.container.app)
+
+
+def _after_blocks(text: str, blocks: int) -> int | None:
+    """Where the text has `blocks` blank-line separated blocks behind it (None: not yet)."""
+    at = -2
+    for _ in range(blocks):
+        at = text.find("\n\n", at + 2)
+        if at < 0:
+            return None
+    return at + 2
+
+
+def _take(text: str, budget: int, first: bool) -> tuple[str, str]:
+    """Split off the head of `text` that fits in `budget` characters and the rest: after a
+    blank line if there is one (a block cut in two is built twice), else after a line (the
+    first ones after the budget when this is the frame's `first` take)."""
+    if len(text) <= budget:
+        return text, ""
+    blank = text.rfind("\n\n", 0, budget)
+    cut = blank + 2 if blank >= 0 else text.rfind("\n", 0, budget) + 1
+    if not cut and first:
+        cut = text.find("\n", budget) + 1 or len(text)
+    return text[:cut], text[cut:]
+
+
+class ChunkStub(Widget):
+    """Stands in for a shelved chunk (just after it): the same height, nothing inside."""
+
+    DEFAULT_CSS = "ChunkStub { width: 1fr; height: 1; }"
+
+    def render(self) -> str:
+        return ""
 
 
 def pin_height(widget: Widget) -> None:
-    """Fix a finished chunk's height at what it measures now (undone on resize)."""
-    if widget.is_mounted and widget.outer_size.height:
-        widget.styles.height = widget.outer_size.height
+    """Fix a finished chunk's height at the height of its content in the last layout pass
+    (undone on resize): layout then no longer measures its blocks. Only once that pass has
+    measured everything appended (a stale height clipped the chunk)."""
+    if widget.is_mounted and widget.virtual_size.height:
+        widget.styles.height = widget.virtual_size.height + widget.styles.gutter.height
+
+
+def _stub_of(chunk: Widget) -> ChunkStub | None:
+    """A finished chunk's stub: the widget just after it."""
+    parent = chunk.parent
+    if parent is None:
+        return None
+    nodes = parent._nodes
+    index = nodes.index(chunk) + 1
+    after = nodes[index] if index < len(nodes) else None
+    return after if isinstance(after, ChunkStub) else None
+
+
+def shelve(chunk: Widget) -> bool:
+    """Hide a finished chunk behind its stub, at the height its content was last laid out at."""
+    stub = _stub_of(chunk)
+    height = chunk.virtual_size.height + chunk.styles.gutter.height if chunk.virtual_size.height else 0
+    if stub is None or not chunk.display or not height:
+        return False
+    stub.styles.height = height
+    stub.display = True
+    chunk.display = False
+    return True
+
+
+def unshelve(chunk: Widget) -> None:
+    if stub := _stub_of(chunk):
+        stub.display = False
+    chunk.display = True
+
+
+def shelve_far(container: Widget) -> int:
+    """While the log follows the end of `container` (a message), shelve its finished chunks
+    that lie out of sight above the visible rows, by the heights of the last layout pass
+    (no lookup in the widget map, which is stale while blocks are being mounted)."""
+    log = container.parent
+    if (log is None or not getattr(log, "_anchored", False) or getattr(log, "_anchor_released", True)
+            or log.children[-1] is not container):
+        return 0
+    keep = log.scrollable_content_region.height + SHELF_MARGIN  # out of sight by a margin
+    chunks = list(container.query_children(Markdown))
+    below, shelved = 0, 0
+    for chunk in reversed(chunks):
+        if below > keep and chunk.display and shelve(chunk):
+            shelved += 1
+        if chunk.display:
+            below += chunk.outer_size.height
+        else:
+            stub = _stub_of(chunk)
+            below += stub.outer_size.height if stub is not None else 0
+    return shelved
+
+
+def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
+    """Put back every shelved chunk within a screen of the rows of `log` shown at `scroll_y`
+    (its scroll position, by default): called as it scrolls, before the frame is drawn.
+    Positions are taken in the log's content (the layout's, which does not move with the
+    scroll position that is about to change)."""
+    height = log.scrollable_content_region.height
+    top = log.scroll_y if scroll_y is None else scroll_y
+    near_top, near_bottom = top - height, top + 2 * height
+    count = 0
+    for view in log.children:
+        stubs = [node for node in view._nodes if isinstance(node, ChunkStub) and node.display]
+        if not stubs:
+            continue
+        view_y = view.virtual_region.y
+        for stub in stubs:
+            region = stub.virtual_region
+            if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
+                index = view._nodes.index(stub)
+                unshelve(view._nodes[index - 1])
+                count += 1
+    return count
 
 
 def unpin_heights(container: Widget) -> None:
     """The width changed: let every chunk measure itself again, then pin all but the last."""
     chunks = list(container.query_children(Markdown))
     for chunk in chunks:
+        unshelve(chunk)
         chunk.styles.height = "auto"
     for chunk in chunks[:-1]:
-        container.call_after_refresh(pin_height, chunk)
+        call_when_drawn(container, pin_height, chunk)
+
+
+def call_when_drawn(node: Widget, callback: Callable, *args) -> None:
+    """Call `callback(*args)` once the screen has been drawn. (While a batch update is open,
+    as while a Markdown append mounts blocks, and during all of Textual's start-up,
+    after-refresh callbacks run before the pending layout: a height pinned then was stale,
+    and work meant for after the first frame delayed it.)"""
+    if node.app._batch_count:
+        node.set_timer(0.02, lambda: call_when_drawn(node, callback, *args))
+    else:
+        node.call_after_refresh(callback, *args)
+
+
+_gc_saved: tuple[int, int, int] | None = None
+_gc_holds: WeakKeyDictionary = WeakKeyDictionary()
+"""Replies streaming in each app (an app that ends mid-reply takes its count with it)."""
+
+
+def hold_full_collections(app) -> None:
+    """While a reply streams, collect only the youngest generation."""
+    global _gc_saved
+    _gc_holds[app] = _gc_holds.get(app, 0) + 1
+    young, middle, old = gc.get_threshold()
+    if middle != _GC_HELD:
+        _gc_saved = (young, middle, old)
+    gc.set_threshold(young, _GC_HELD, _GC_HELD)
+
+
+def release_full_collections(app) -> None:
+    """The reply is over: collect as usual again, once its last frames are drawn."""
+    _gc_holds[app] = max(0, _gc_holds.get(app, 0) - 1)
+
+    def release() -> None:
+        if not _gc_holds.get(app) and _gc_saved is not None and gc.get_threshold()[1] == _GC_HELD:
+            gc.set_threshold(*_gc_saved)
+
+    try:
+        app.set_timer(GC_RELEASE_SECONDS, release)
+    except Exception:  # noqa: BLE001 - the app is not running any more: release now
+        release()

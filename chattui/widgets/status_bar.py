@@ -1,20 +1,20 @@
-"""Status bar: the last turn's tokens and cost on the left (they win the space), the
-session's figures and the cache's warm/cold countdown on the right."""
+"""Status bar, two lines: the last turn's tokens, cost and any miss cause; under it the
+session's figures, the cache's warm/cold countdown and keep-warm. Two lines, so that at
+120 columns neither pushes the other out."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
 
-class StatusBar(Horizontal):
+class StatusBar(Vertical):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
-    StatusBar > #turn { width: auto; max-width: 75%; text-wrap: nowrap; text-overflow: ellipsis; }
-    StatusBar > #session { width: 1fr; min-width: 20; padding-left: 2; color: $text-muted; text-align: right;
-                           text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar { height: 2; background: $panel; color: $text; padding: 0 1; }
+    StatusBar > Label { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar > #session { color: $text-muted; }
     StatusBar.-warning > #turn { color: $warning; }
     """
 

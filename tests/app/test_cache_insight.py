@@ -95,3 +95,22 @@ async def test_details_panel_splits_the_cost_and_charts_every_turn(app_for, emul
         assert screen.query_one("#by-day", DataTable).row_count == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)
+
+
+async def test_the_providers_own_diagnosis_is_shown_with_the_miss(app_for, emulator):
+    app = app_for(environ={"ANTHROPIC_API_KEY": "sk-ant-test-000000000000"}, provider="anthropic",
+                  model="claude-sonnet-5", base_url=emulator.base_url, persona="styleguide")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "first")
+        await settle(pilot)
+        await pilot.press("f2")  # support
+        await send(pilot, "second")
+        await settle(pilot)
+        first = app.session.turns()[0]
+        said = f"tools changed ({first.usage.input_total:,} tokens not reused)"  # support has tools
+        assert status_bar(app).turn.endswith(
+            f"⚠ miss: persona changed (styleguide → support); the provider says: {said}")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        figures = str(app.screen.query_one("#figures").render())
+        assert f"Provider's cache diagnosis: {said}" in figures

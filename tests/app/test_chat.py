@@ -24,7 +24,7 @@ async def test_reply_streams_as_markdown_and_the_turn_is_stored_with_usage_and_c
         user, reply = views(app)
         assert user.text == "make a plan"
         assert reply.text == MARKDOWN and reply.status == "complete"
-        blocks = {type(b).__name__ for b in reply.markdown.query("*")}
+        blocks = {cls.__name__ for b in reply.markdown.query("*") for cls in type(b).__mro__}
         assert {"MarkdownH1", "MarkdownBulletList", "MarkdownFence", "MarkdownTable"} <= blocks
 
         turn = app.session.turns()[-1]
@@ -241,8 +241,29 @@ async def test_a_multi_line_message_is_shown_and_sent_exactly_as_typed(app_for, 
         assert emulator.requests[-1].json["messages"][-1]["content"] == "line one\nline two"
 
 
+async def test_scrolling_back_up_a_long_reply_shows_its_beginning(app_for, emulator):
+    from textual.widgets import Markdown
+
+    reply_text = Reply.long_markdown(chunks=400, approx_tokens=3000).text
+    emulator.queue(Reply(text=reply_text, chunks=400))
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "long please")
+        await settle(pilot)
+        log = app.screen.query_one(ChatLog)
+        first = views(app)[-1].query_children(Markdown).first()
+        assert not first.display  # out of sight while the reply streamed on: shelved
+        log.scroll_home(animate=False)
+        await pilot.pause(0.2)
+        assert first.display and first.region.overlaps(log.region)
+        assert first.children[0].render().plain == "A long emulated answer"  # its heading, on screen
+        assert first.size.height == first.virtual_size.height  # as tall as its content
+
+
 async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_for, emulator):
     from textual.widgets import Markdown
+
+    from chattui.widgets.reply_stream import unshelve
 
     reply_text = Reply.long_markdown(chunks=400, approx_tokens=3000).text
     emulator.queue(Reply(text=reply_text, chunks=400))
@@ -253,11 +274,21 @@ async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_
         reply = views(app)[-1]
         chunks = list(reply.query_children(Markdown))
         assert len(chunks) > 2 and reply.text == reply_text
-        whole = Markdown(reply_text)
-        await app.screen.mount(whole)
+        whole = Markdown(reply_text)  # Textual's own, one widget, as wide as the chunks
+        await reply.mount(whole)
         await pilot.pause()
-        streamed = [type(block).__name__ for chunk in chunks for block in chunk.children]
-        assert streamed == [type(block).__name__ for block in whole.children]
+        for chunk in chunks:  # chunks far out of sight were shelved: show them all
+            unshelve(chunk)
+        await pilot.pause(0.3)
+
+        def textual_block(block) -> str:  # a compact list is still Textual's list
+            return next(cls.__name__ for cls in type(block).__mro__ if cls.__module__.startswith("textual"))
+
+        streamed = [textual_block(block) for chunk in chunks for block in chunk.children]
+        assert streamed == [textual_block(block) for block in whole.children]
+        # the same rows: a chunk starts where a block's top margin is 0, so the margins
+        # between two chunks add up to what they collapse to in one widget
+        assert sum(chunk.outer_size.height for chunk in chunks) == whole.outer_size.height
         await whole.remove()
 
         await pilot.resize_terminal(70, 40)  # pinned heights are measured again

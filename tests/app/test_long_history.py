@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from textual.widgets import Button
 
-from chattui.core.models import TurnMeta, TurnResult
+from chattui.core.models import ToolCall, TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store, database_path
 from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
+from chattui.widgets.tool_call import ToolCallCard
 from tests.app.pilot import status_bar, views, wait_until
 
 
-def seed(settings, pairs: int) -> str:
+def seed(settings, pairs: int, lines: int = 1) -> str:
     store = Store(database_path(settings.data_dir))
     conversation = store.create_conversation("openai", "gpt-4.1-mini", "assistant")
     for n in range(pairs):
         user = store.add_user_message(conversation.id, f"question {n}")
         turn = store.start_turn(conversation.id, user.id, TurnMeta("openai", "gpt-4.1-mini"))
-        store.finish_turn(turn, TurnResult("complete", f"answer **{n}**",
+        answer = "\n\n".join([f"answer **{n}**"] + [f"line {i}" for i in range(1, lines)])
+        store.finish_turn(turn, TurnResult("complete", answer,
                                            Usage(input_total=10 + n, output=5), 0.0001))
     store.close()
     return conversation.id
@@ -31,6 +33,8 @@ async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(
     seed(settings_for(), 300)  # 600 messages
     app = app_for(continue_last=True)
     async with app.run_test(size=(100, 30)) as pilot:
+        # what fills the screen comes first, the rest of the first page right after
+        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
         await pilot.pause()
         log = app.screen.query_one(ChatLog)
         texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
@@ -51,3 +55,59 @@ async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(
         assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE + 2 * HISTORY_PAGE)
         assert len([v for v in views(app) if v.role == "user"]) == (FIRST_PAGE + 2 * HISTORY_PAGE) // 2
         assert " · 300 turns · " in status_bar(app).session  # figures cover the whole conversation
+
+
+async def test_the_first_frame_shows_the_latest_messages_and_the_page_fills_in_above(settings_for, app_for):
+    seed(settings_for(), 30, lines=6)  # answers of 11 rows: a few fill the screen
+    app = app_for(continue_last=True)
+    first_frame: list[list[str]] = []
+    original = app._display
+
+    def display(screen, update) -> None:  # what the first frame that draws the log shows
+        original(screen, update)
+        if update is not None and not app._batch_count and not first_frame and chat_views(app):
+            log = app.screen.query_one(ChatLog)
+            filled = log.virtual_size.height >= log.scrollable_content_region.height
+            first_frame.append(([v.text for v in chat_views(app)], filled))
+
+    app._display = display
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
+        log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
+    texts, filled = first_frame[0]
+    shown = [text.split("\n")[0] for text in texts]
+    assert filled and 2 <= len(shown) < FIRST_PAGE and shown[-1] == "answer **29**"  # enough to fill it
+    assert shown == [v for pair in zip([f"question {n}" for n in range(30)],
+                                       [f"answer **{n}**" for n in range(30)]) for v in pair][-len(shown):]
+
+
+async def test_scrolling_up_reads_every_earlier_page_from_the_store_in_order(settings_for, app_for):
+    settings = settings_for()
+    store = Store(database_path(settings.data_dir))
+    conversation = store.create_conversation("openai", "gpt-4.1-mini", "assistant")
+    expected = []
+    for n in range(40):
+        user = store.add_user_message(conversation.id, f"question {n}")
+        turn = store.start_turn(conversation.id, user.id, TurnMeta("openai", "gpt-4.1-mini"))
+        calls = (ToolCall(f"call-{n}", "lookup", "{}"),) if n == 3 else ()
+        store.finish_turn(turn, TurnResult("complete", f"answer **{n}**",
+                                           Usage(input_total=10 + n, output=5), 0.0001, tool_calls=calls))
+        expected += [f"question {n}", f"answer **{n}**"]
+        if calls:  # answered: the card shows its result, on whatever page it is read
+            store.add_tool_result(conversation.id, calls[0], "looked up")
+    store.close()
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
+        while log.earlier_count:
+            shown = len(chat_views(app))
+            log.scroll_home(animate=False)
+            assert await wait_until(pilot, lambda: len(chat_views(app)) > shown, timeout=15)
+            await pilot.pause(0.1)
+        assert [v.text for v in chat_views(app)] == expected
+        card = log.query_one(ToolCallCard)
+        assert card.call.id == "call-3" and card.result == "looked up"
+        assert not log.query("#earlier")
+

@@ -92,3 +92,20 @@ def test_conversation_found_by_id_prefix(tmp_path):
     conversation = store.create_conversation("openai", "m")
     assert store.get_conversation(conversation.id[:5]).id == conversation.id
     assert store.get_conversation("nope") is None
+
+
+def test_latest_messages_reads_a_page_before_a_message_and_counts_the_rest(tmp_path):
+    store = Store(tmp_path / "c.db")
+    conversation = store.create_conversation("openai", "gpt-4.1-mini")
+    for n in range(5):
+        user = store.add_user_message(conversation.id, f"q{n}")
+        turn = store.start_turn(conversation.id, user.id, META)
+        store.finish_turn(turn, TurnResult(COMPLETE, f"a{n}", Usage(input_total=1, output=1), 0.0))
+    everything = store.messages(conversation.id)
+    assert store.latest_messages(conversation.id, 4) == everything[-4:]  # with status and error
+    assert store.latest_messages(conversation.id, 4, before_id=everything[-4].id) == everything[2:6]
+    assert store.latest_messages(conversation.id, 4, before_id=everything[1].id) == everything[:1]
+    assert store.latest_messages(conversation.id, 4, before_id=everything[0].id) == []
+    assert store.count_messages(conversation.id) == 10
+    assert store.count_messages(conversation.id, before_id=everything[-4].id) == 6
+    assert store.count_messages(conversation.id, skip_role="user") == 5

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from chattui.core.insight.cache import (
     COLD, HISTORY_REWRITTEN, MODEL_CHANGED, NEVER, PERSONA_CHANGED, PREFIX_CHANGED, TTL_EXPIRED,
-    BELOW_MINIMUM, UNKNOWN, UNKNOWN_CAUSE, WARM, CacheState, MissCause, cache_state, miss_cause,
-    miss_causes,
+    BELOW_MINIMUM, UNKNOWN, UNKNOWN_CAUSE, WARM, CacheState, MissCause, cache_state, diagnosed,
+    miss_cause, miss_causes,
 )
 from chattui.core.insight.costs import (
     Breakdown, RateCard, SessionSummary, breakdown, rate_card, session_summary,
@@ -49,6 +49,7 @@ __all__ = [
     "CacheState",
     "MissCause",
     "cache_state",
+    "diagnosed",
     "miss_cause",
     "miss_causes",
     "Breakdown",

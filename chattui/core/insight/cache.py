@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from chattui.core.insight.fmt import ago as _ago, clock as _clock
@@ -123,10 +123,52 @@ class MissCause:
     """Cached tokens the turn got."""
 
 
+_DIAGNOSED: Mapping[str, tuple[str, str]] = {
+    "model_changed": (MODEL_CHANGED, "model changed"),
+    "system_changed": (PREFIX_CHANGED, "system prompt changed"),
+    "tools_changed": (PREFIX_CHANGED, "tools changed"),
+    "messages_changed": (HISTORY_REWRITTEN, "earlier messages changed"),
+    "input_changed": (HISTORY_REWRITTEN, "input changed"),
+    "context_compacted": (HISTORY_REWRITTEN, "context compacted"),
+    "prompt_cache_key_changed": (UNKNOWN_CAUSE, "prompt_cache_key changed"),
+    "text_format_changed": (UNKNOWN_CAUSE, "text format changed"),
+    "reasoning_effort_changed": (UNKNOWN_CAUSE, "reasoning effort changed"),
+    "verbosity_changed": (UNKNOWN_CAUSE, "verbosity changed"),
+    "service_tier_changed": (UNKNOWN_CAUSE, "service tier changed"),
+}
+"""Provider diagnosis reasons → (chattui's cause code, words for the user)."""
+
+
+def diagnosed(turn: Turn) -> tuple[str, str] | None:
+    """(cause code, text) from the provider's own cache diagnosis of `turn`, if it named
+    a miss reason."""
+    code = turn.cache_diagnosis
+    if code is None or code in ("cache_hit", "previous_not_found"):
+        return None
+    cause, words = _DIAGNOSED.get(code, (UNKNOWN_CAUSE, code.replace("_", " ")))
+    missed = turn.cache_missed_tokens
+    return cause, f"{words} ({missed:,} tokens not reused)" if missed else words
+
+
 def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = None, *,
                ttl_overrides: Mapping[str, float] | None = None) -> MissCause | None:
     """Why `turn` read fewer cached tokens than `previous_turn` made possible; None when
-    there is nothing to explain (no previous turn, unknown counters, or a hit).
+    there is nothing to explain. chattui's own reasoning (below) names the cause; when the
+    provider diagnosed the miss itself, its words replace "unknown" or are added."""
+    found = _own_cause(previous_turn, turn, minimum, ttl_overrides)
+    said = diagnosed(turn)
+    if found is None or said is None:
+        return found
+    if found.code == UNKNOWN_CAUSE:
+        return replace(found, code=said[0], text=f"{said[1]} (the provider's diagnosis)")
+    return replace(found, text=f"{found.text}; the provider says: {said[1]}")
+
+
+def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
+               ttl_overrides: Mapping[str, float] | None) -> MissCause | None:
+    """Why `turn` read fewer cached tokens than `previous_turn` made possible, from the
+    stored turns alone; None when there is nothing to explain (no previous turn, unknown
+    counters, or a hit).
 
     What is possible: the whole previous prompt (it is an exact prefix of this one when
     nothing changed), rounded to the provider's step. The causes, checked in this order:

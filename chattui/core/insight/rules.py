@@ -46,8 +46,11 @@ def reports_writes(provider: str, model: str) -> bool:
     always; OpenAI from the GPT-5.6 families on (1.25×, §1.4); Gemini implicit never."""
     if provider == "anthropic":
         return True
-    if provider not in ("openai", "openai-compatible"):
-        return False
+    return provider in ("openai", "openai-compatible") and openai_56_or_later(model)
+
+
+def openai_56_or_later(model: str) -> bool:
+    """GPT-5.6 and later: explicit cache options, billed writes, cache diagnostics."""
     match = re.search(r"gpt-(\d+)(?:\.(\d+))?", model.lower())
     return bool(match) and (int(match[1]), int(match[2] or 0)) >= (5, 6)
 

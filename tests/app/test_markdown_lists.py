@@ -1,0 +1,90 @@
+"""ChatMarkdown (one widget per simple list item) draws exactly what Textual's Markdown draws."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown
+
+from chattui.widgets.compact_markdown import ChatMarkdown, CompactListItem
+
+TEXT = """Intro with **bold** and `code`.
+
+- first point
+- second point, with `inline code` and a tail long enough to wrap at the edge of a narrow terminal
+- third point and a [link](https://example.invalid/x)
+
+1. one
+2. two with *emphasis*
+3. three
+4. four
+5. five
+6. six
+7. seven
+8. eight
+9. nine
+10. ten, one column wider
+
+- outer
+  - nested one
+  - nested two
+- item with two paragraphs
+
+  its second paragraph
+- item with code:
+
+  ```python
+  x = 1
+  ```
+
+Tail paragraph.
+"""
+
+
+class OneMarkdown(App):
+    def __init__(self, widget: type[Markdown], theme: str) -> None:
+        super().__init__()
+        self.widget, self.start_theme = widget, theme
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield self.widget(TEXT)
+
+    def on_mount(self) -> None:
+        self.theme = self.start_theme
+
+
+async def screen_of(widget: type[Markdown], theme: str, size: tuple[int, int], switch_to: str | None):
+    app = OneMarkdown(widget, theme)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.1)
+        if switch_to:
+            app.theme = switch_to
+            await pilot.pause(0.2)
+        svg = app.export_screenshot(title="lists")
+        widgets = len(app.screen.query("*"))
+    return re.sub(r"terminal-\d+", "terminal", svg), widgets
+
+
+@pytest.mark.parametrize("theme, size, switch_to", [
+    ("textual-dark", (100, 60), None),
+    ("textual-light", (44, 80), None),
+    ("textual-dark", (70, 70), "textual-light"),
+])
+async def test_compact_list_items_draw_every_cell_like_textual_markdown(theme, size, switch_to):
+    textual, textual_widgets = await screen_of(Markdown, theme, size, switch_to)
+    compact, compact_widgets = await screen_of(ChatMarkdown, theme, size, switch_to)
+    assert compact == textual  # characters, colours and styles of every cell
+    assert compact_widgets < textual_widgets * 0.6
+
+
+async def test_only_items_that_are_one_paragraph_are_compact():
+    app = OneMarkdown(ChatMarkdown, "textual-dark")
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.pause()
+        compact = [item.symbol for item in app.screen.query(CompactListItem)]
+        assert compact[:3] == ["• ", "• ", "• "] and compact[3:5] == ["  1. ", "  2. "]
+        assert len(compact) == 3 + 10 + 2  # the nested items, not the ones holding more blocks
