@@ -11,6 +11,7 @@ import re
 import pytest
 
 from chattui.core import export
+from chattui.core.export import files as export_files
 from chattui.core.export import import_json, to_document, to_html, to_json, to_markdown, write_atomic
 from chattui.core.models import COMPLETE, FAILED, STOPPED, ToolCall, TurnMeta, TurnResult
 from chattui.core.usage import Usage
@@ -305,7 +306,7 @@ def test_write_atomic_failure_keeps_the_old_file_and_no_temp_file(tmp_path, monk
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", broken_replace)
+    monkeypatch.setattr(export_files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_atomic(target, "new")
     assert target.read_text() == "old"
