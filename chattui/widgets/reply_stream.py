@@ -36,13 +36,13 @@ from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 
-FRAME_CHARS = 1000
+FRAME_CHARS = 1100
 """About how much text one frame appends; the rest waits for the next (a backlog appended
 at once made one long frame)."""
 FRAME_TIMEOUT = 0.5
 """The longest wait for a frame between two appends (a safety net: one always comes)."""
 
-BLOCKS_PER_CHUNK = 10
+BLOCKS_PER_CHUNK = 20
 """Blocks (blank-line separated) a chunk holds before the text moves on to a new one."""
 GC_RELEASE_SECONDS = 1.0
 """How long after a reply ends the older GC generations wait (past its last frames)."""
