@@ -65,9 +65,10 @@ class MainScreen(AttachImages, Screen):
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
         self._session_line = ""
-        for persona in self.library.personas:
+        for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
-                self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name, show=False)
+                self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name,
+                                    show=False, priority=True)
 
     def compose(self) -> ComposeResult:
         from chattui.widgets.status_bar import StatusBar

@@ -152,3 +152,21 @@ async def test_a_persona_model_applies_when_it_is_picked(app_for, emulator, tmp_
         await pilot.pause()
         assert started.session.model == "gpt-4.1-mini"
         assert any("made for anthropic" in v.text for v in views(started) if v.role == "notice")
+
+
+async def test_every_hotkey_works_while_the_composer_has_the_focus(app_for, tmp_path):
+    """The composer binds F6 and F7 itself (select line, select all): persona keys win."""
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    for n in range(7, 10):
+        (folder / f"p{n}.md").write_text(f'+++\nname = "p{n}"\nhotkey = "{n}"\n+++\nPersona {n}.\n')
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        switched = []
+        for n in range(1, 10):
+            assert app.screen.focused is app.screen.query_one("#composer")
+            await pilot.press(f"f{n}")
+            await pilot.pause()
+            switched.append(app.session.persona.name)
+        assert switched == ["assistant", "support", "chef", "trainer", "panda", "styleguide",
+                            "p7", "p8", "p9"]
