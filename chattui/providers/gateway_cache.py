@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chattui.core.insight.rules import is_claude
 from chattui.providers.anthropic import cache_control
 
 
 def wants_markers(model: str) -> bool:
     """Claude models are the ones whose gateway routes honour `cache_control`."""
-    return "claude" in model.lower()
+    return is_claude(model)
 
 
 def mark(messages: list[dict[str, Any]], ttl: str | None) -> None:

@@ -40,6 +40,8 @@ async def test_claude_via_openrouter_caches_and_shows_the_gateways_cost(app_for,
                 turn.usage.output)
             assert turn.cost_usd == reported
         assert status_bar(app).turn.endswith(format_usd(turns[-1].cost_usd))
+        session = status_bar(app).session  # Anthropic's 5-minute TTL, not OpenAI's 10
+        assert "· warm · 4:5" in session or "· warm · 5:00 left" in session
         await pilot.press("ctrl+t")
         await pilot.pause()
         figures = str(app.screen.query_one("#figures").render())

@@ -30,11 +30,12 @@ from chattui.core.insight.costs import (
 )
 from chattui.core.insight.expected import Expected, expected_turn
 from chattui.core.insight.rules import (
-    AUTOMATIC, DEFAULT_TTLS, OPENAI_STEP, cacheable, reports_writes, simulated_writes, step,
+    AUTOMATIC, DEFAULT_TTLS, OPENAI_STEP, cache_family, cacheable, reports_writes, simulated_writes, step,
     ttl_seconds,
 )
 
 __all__ = [
+    "cache_family",
     "COLD",
     "HISTORY_REWRITTEN",
     "MODEL_CHANGED",

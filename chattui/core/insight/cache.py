@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from chattui.core.insight.fmt import ago as _ago, clock as _clock
-from chattui.core.insight.rules import step, ttl_seconds
+from chattui.core.insight.rules import cache_family, step, ttl_seconds
 from chattui.core.models import FAILED, Turn
 from chattui.core.prefix import cache_minimum
 
@@ -78,8 +78,9 @@ def cache_state(turns: Sequence[Turn], provider: str, model: str, now: float,
     if last_at is None:
         known = seen_counters or provider in ("openai", "gemini", "anthropic")
         return CacheState(NEVER if known or not matching else UNKNOWN)
-    kind = (kind or "5m") if provider == "anthropic" else None
-    ttl = ttl_seconds(provider, kind, ttl_overrides)
+    family = cache_family(provider, model)
+    kind = (kind or "5m") if family == "anthropic" else None
+    ttl = ttl_seconds(family, kind, ttl_overrides)
     left = last_at + ttl - now
     return CacheState(WARM if left > 0 else COLD, last_at, ttl, kind, left)
 

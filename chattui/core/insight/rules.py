@@ -20,6 +20,16 @@ AUTOMATIC = ("openai", "openai-compatible", "gemini")
 """Providers that cache every long-enough prefix on their own (no breakpoints)."""
 
 
+def cache_family(provider: str, model: str) -> str:
+    """Whose cache rules apply: Anthropic's for a Claude model behind an OpenAI-compatible
+    gateway (its breakpoints pass through), else the provider's own."""
+    return "anthropic" if provider == "openai-compatible" and is_claude(model) else provider
+
+
+def is_claude(model: str) -> bool:
+    return "claude" in model.lower()
+
+
 def ttl_seconds(provider: str, kind: str | None = None,
                 overrides: Mapping[str, float] | None = None) -> float:
     """The TTL of `provider`'s cache entries; `kind` "1h" for Anthropic 1-hour writes."""
