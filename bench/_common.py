@@ -41,6 +41,23 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def shown(value: Any) -> str:
+    """A target's measured value as the PASS/MISS lines show it."""
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def target_line(name: str, target: dict[str, Any], suffix: str = "") -> str:
+    """`PASS  open_5000_lt_0.5s: 0.235`."""
+    return f"{verdict(target['ok'])}  {name}: {shown(target['value'])}{suffix}"
+
+
+def print_errors_and_path(errors: Sequence[str], path: Path) -> None:
+    """The last lines of every benchmark: its failed runs, then where the figures went."""
+    for error in errors:
+        print(f"ERROR  {error.splitlines()[0]}")
+    print(f"\nwrote {path}")
+
+
 def git_state() -> dict[str, Any]:
     """The commit measured, and whether chattui/ had uncommitted changes."""
     def git(*args: str) -> str:

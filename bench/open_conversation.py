@@ -52,7 +52,9 @@ import time
 from pathlib import Path
 
 import _common
-from _common import machine, median, print_json, ratio, table, verdict, write_results
+from _common import (
+    machine, median, print_errors_and_path, print_json, ratio, table, target_line, write_results,
+)
 
 SIZE = (120, 40)
 BASELINE_MESSAGES = 50
@@ -315,12 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(headers, rows))
     print()
     for name, target in targets.items():
-        value = target["value"]
-        print(f"{verdict(target['ok'])}  {name}: {value:.3f}" if isinstance(value, float)
-              else f"{verdict(target['ok'])}  {name}: {value}")
-    for error in errors:
-        print(f"ERROR  {error.splitlines()[0]}")
-    print(f"\nwrote {path}")
+        print(target_line(name, target))
+    print_errors_and_path(errors, path)
     return 0
 
 

@@ -49,7 +49,9 @@ import time
 from pathlib import Path
 
 import _common
-from _common import machine, median, print_json, ratio, table, verdict, write_results
+from _common import (
+    machine, median, print_errors_and_path, print_json, ratio, table, target_line, write_results,
+)
 
 COLUMNS, ROWS = 120, 40
 TIMEOUT = 30.0
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(["command", "n", "median s", "min s", "max s", "x minimal", "x python"], rows))
     print()
     for name, t in result["targets"].items():
-        print(f"{verdict(t['ok'])}  {name}: {t['value']:.3f}")
+        print(target_line(name, t))
     if "imports" in result:
         imports = result["imports"]
         print(f"\nimports up to the first frame (one -X importtime launch; {imports['modules']} modules, "
@@ -229,9 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(table(["module (by self time)", "self ms", "cumulative ms"],
                     [[r["module"], r["self_us"] / 1000, r["cumulative_us"] / 1000] for r in imports["by_self"]]))
-    for error in errors:
-        print(f"ERROR  {error.splitlines()[0]}")
-    print(f"\nwrote {path}")
+    print_errors_and_path(errors, path)
     return 0
 
 

@@ -56,7 +56,10 @@ import time
 from pathlib import Path
 
 import _common  # noqa: F401  (sets CHATTUI_TOKENIZER=approx and sys.path before chattui loads)
-from _common import machine, median, print_json, ratio, table, verdict, write_results
+from _common import (
+    machine, median, print_errors_and_path, print_json, ratio, shown, table, target_line,
+    write_results,
+)
 
 SIZE = (120, 40)
 CHUNKS = 1000
@@ -483,15 +486,12 @@ def main(argv: list[str] | None = None) -> int:
                  "1st frame ms", "frames", "reflow s", "render s", "gc s", "correct"], rows))
     print()
     for name, t in result["targets"].items():
-        value = t["value"]
-        shown = f"{value:.3f}" if isinstance(value, float) else value
         if t.get("lower_bound") and not t["ok"]:  # a capped naive run cannot fail the target
-            print(f"????  {name}: >= {shown} (lower bound from a capped naive run: rerun without --naive-cap)")
+            print(f"????  {name}: >= {shown(t['value'])} (lower bound from a capped naive run: "
+                  "rerun without --naive-cap)")
             continue
-        print(f"{verdict(t['ok'])}  {name}: {shown}{' (lower bound)' if t.get('lower_bound') else ''}")
-    for error in errors:
-        print(f"ERROR  {error.splitlines()[0]}")
-    print(f"\nwrote {path}")
+        print(target_line(name, t, " (lower bound)" if t.get("lower_bound") else ""))
+    print_errors_and_path(errors, path)
     return 0
 
 
