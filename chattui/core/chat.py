@@ -21,7 +21,8 @@ from chattui.core.events import (
     CacheDiagnosed, Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.models import (
-    COMPLETE, FAILED, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult,
+    CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
+    TurnResult,
 )
 from chattui.core.chaining import CHAINED, FULL, chain_point
 from chattui.core.personas import Persona
@@ -191,11 +192,11 @@ class ChatSession:
     def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
         chained, only what came after the last stored response)."""
-        persona, messages = self.persona, self.messages()
+        persona, messages, turns = self.persona, self.messages(), self.turns()
         chaining = self.mode == CHAINED if chained is None else chained
         boundary = max((m.id for m in messages if m.role in BOUNDARIES
                         and (until_id is None or m.id <= until_id)), default=0)
-        point = chain_point(self.turns(), until_id, after_id=boundary) if chaining else None
+        point = chain_point(turns, until_id, after_id=boundary) if chaining else None
         if point is not None:
             messages = [m for m in messages if m.id > point.reply_message_id]
         return ChatRequest(
@@ -206,14 +207,14 @@ class ChatSession:
             params=dict(persona.params) if persona else {},
             cache_ttl=persona.cache_ttl if persona else None,
             cached_content=gemini_caches.cached_content(self),
-            compare_with=_previous_response(self.turns(), until_id),
+            compare_with=_previous_response(turns, until_id),
         )
 
     def resend_request(self, **params: object) -> ChatRequest | None:
         """The last answered question's request again, byte for byte up to its end, with
         `params` on top (a keep-warm ping); None before the first answered turn."""
         answered = [t.user_message_id for t in self.turns()
-                    if t.kind == "chat" and t.status != FAILED and t.user_message_id]
+                    if t.kind == CHAT and t.status != FAILED and t.user_message_id]
         if not answered:
             return None
         request = self.request(until_id=answered[-1])
@@ -245,9 +246,9 @@ class ChatSession:
         return replace(outcome, note=outcome.note or expired) if expired else outcome
 
     async def side_turn(self, request: ChatRequest, on_text: OnText,
-                        kind: str = "side") -> tuple[str, TurnOutcome]:
+                        kind: str = SIDE) -> tuple[str, TurnOutcome]:
         """Stream `request` as a turn that is priced and stored but adds nothing to the
-        history (a summary draft; `kind` "ping": a keep-warm ping)."""
+        history (a summary draft; `kind` PING: a keep-warm ping)."""
         self._check_ready()
         request = images.load(request)
         turn = self.store.start_side_turn(self.conversation.id, self._meta(request), kind)  # type: ignore[union-attr]
@@ -358,7 +359,7 @@ class ChatSession:
 def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:
     """The id of the last answered chat turn before `until_id`: what a provider's cache
     diagnostics compare the next request with."""
-    ids = [t.response_id for t in turns if t.kind == "chat" and t.status == COMPLETE
+    ids = [t.response_id for t in turns if t.kind == CHAT and t.status == COMPLETE
            and t.response_id and (until_id is None or (t.user_message_id or 0) < until_id)]
     return ids[-1] if ids else None
 

@@ -13,16 +13,16 @@ from typing import Sequence
 
 from chattui.core import gemini_caches, insight, tokens
 from chattui.core.chat import ChatSession
-from chattui.core.models import COMPLETE, Turn
+from chattui.core.models import CHAT, COMPLETE, PING, Turn
 
 
 def chat_turns(turns: Sequence[Turn]) -> list[Turn]:
-    return [t for t in turns if t.kind == "chat"]
+    return [t for t in turns if t.kind == CHAT]
 
 
 def cache_turns(turns: Sequence[Turn]) -> list[Turn]:
     """Turns that reached the cache with the conversation's prefix: chat turns and pings."""
-    return [t for t in turns if t.kind in ("chat", "ping")]
+    return [t for t in turns if t.kind in (CHAT, PING)]
 
 
 def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from chattui.core import insight
 from chattui.core.chaining import FULL
+from chattui.core.glance import cache_turns
 from chattui.core.insight.fmt import clock
-from chattui.core.models import COMPLETE, Turn
+from chattui.core.models import CHAT, COMPLETE, PING, Turn
 from chattui.core.prefix import cache_minimum
 from chattui.core.pricing import Rates, format_usd, price
 from chattui.core.usage import Usage
@@ -112,7 +113,7 @@ def plan(policy: Policy, turns: Sequence[Turn], pings: int, provider: str, model
     if pings >= policy.max_pings:
         return idle(f"keep-warm stopped: {pings}/{policy.max_pings} pings used")
     state = insight.cache_state(turns, provider, model, now, fingerprint=fingerprint)
-    chat = [t for t in turns if t.kind == "chat" and t.usage.input_total]
+    chat = [t for t in turns if t.kind == CHAT and t.usage.input_total]
     if not state.warm or not chat:
         return idle("keep-warm: cache cold, nothing to keep")
     e = economics(chat[-1], provider, model, state.ttl_kind, prices, base_url)
@@ -150,8 +151,8 @@ class KeepWarm:
         s = self.session
         if not self.policy.enabled:
             return Plan(None, "", self.pings, self.policy.max_pings)
-        turns = [t for t in (s.turns() if turns is None else turns) if t.kind in ("chat", "ping")]
-        spent = sum(t.cost_usd or 0.0 for t in turns if t.kind == "ping")
+        turns = cache_turns(s.turns() if turns is None else turns)
+        spent = sum(t.cost_usd or 0.0 for t in turns if t.kind == PING)
         if self.failure:
             found = Plan(None, f"keep-warm stopped: {self.failure}", self.pings, self.policy.max_pings)
         elif s.mode != FULL:
@@ -171,7 +172,7 @@ class KeepWarm:
         if request is None or s.busy or s.unavailable:
             return None
         self.pings += 1
-        _, outcome = await s.side_turn(request, _discard, kind="ping")
+        _, outcome = await s.side_turn(request, _discard, kind=PING)
         if outcome.turn.status != COMPLETE:
             self.failure = f"a ping failed ({outcome.turn.error or outcome.turn.status})"
         return outcome

@@ -19,6 +19,9 @@ STREAMING, COMPLETE, STOPPED, FAILED, INTERRUPTED = (
 )
 """Turn statuses. `streaming` only lives while a reply arrives; a crash leaves it behind,
 and the store turns it into `interrupted` when it next opens."""
+CHAT, SIDE, PING = "chat", "side", "ping"
+"""Turn kinds: a chat turn has a reply; a side turn (a summary draft, a compaction) and a
+keep-warm ping are priced and counted but add nothing to the history."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,8 @@ class Turn:
     first_token_ms: float | None = None
     duration_ms: float | None = None
     finish_reason: str | None = None
-    kind: str = "chat"
-    """chat (it has a reply) | side (a summary draft, a compaction) | ping (keep-warm)."""
+    kind: str = CHAT
+    """CHAT, SIDE or PING."""
     cache_diagnosis: str | None = None
     """The provider's own cache verdict: cache_hit, a miss reason, previous_not_found."""
     cache_missed_tokens: int | None = None

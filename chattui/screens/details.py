@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from chattui.core import glance
+from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
 
 
@@ -46,7 +47,7 @@ class DetailsScreen(ModalScreen[None]):
         table.add_columns("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
         for number, turn in enumerate(self.session.turns(), 1):
             u = turn.usage
-            status = turn.status if turn.kind == "chat" else f"{turn.kind}: {turn.status}"
+            status = turn.status if turn.kind == CHAT else f"{turn.kind}: {turn.status}"
             table.add_row(number, turn.meta.model, turn.meta.persona or "", status,
                           *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
                           "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))

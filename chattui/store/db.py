@@ -15,6 +15,7 @@ from pathlib import Path
 
 from chattui.core.models import (
     INTERRUPTED,
+    SIDE,
     STREAMING,
     Conversation,
     Message,
@@ -128,7 +129,7 @@ class Store(Archive, GeminiCacheBindings):
         """A compaction boundary (role summary or compaction), committed at once."""
         return self._add(conversation_id, role, content)
 
-    def start_side_turn(self, conversation_id: str, meta: TurnMeta, kind: str = "side") -> Turn:
+    def start_side_turn(self, conversation_id: str, meta: TurnMeta, kind: str = SIDE) -> Turn:
         """A turn with no messages of its own (`kind` side: a summary draft, a compaction;
         ping: a keep-warm ping): priced and counted, never part of the history."""
         with self.db:

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from chattui.core import attachments as images
 from chattui.core.export.common import FORMAT, ROLES, VERSION, Secrets, _redactor
-from chattui.core.models import Conversation, Message, Turn
+from chattui.core.models import CHAT, SIDE, Conversation, Message, Turn
 
 
 def to_document(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
@@ -106,7 +106,7 @@ _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "duration_ms": (*_NUM, _OPT), "kind": (str,), "cache_diagnosis": (str, _OPT),
     "cache_missed_tokens": (int, _OPT),
 }
-_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": "chat"}
+_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT}
 
 
 def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     turns = [_row(t, _TURN_SCHEMA, f"turns[{i}]") for i, t in enumerate(_list(data, "turns"))]
     for raw, turn in zip(data["turns"], turns):
         if "kind" not in raw and turn["reply_message_id"] is None:  # exports before kinds
-            turn["kind"] = "side"
+            turn["kind"] = SIDE
     ids: set[int] = set()
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
