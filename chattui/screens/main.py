@@ -4,7 +4,6 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Awaitable, Callable
 
 from textual import on, work
@@ -27,6 +26,7 @@ from chattui.providers.base import ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
+from chattui.screens.keep_warm import KeepWarmControls
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -35,7 +35,7 @@ from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_ro
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(AttachImages, Screen):
+class MainScreen(AttachImages, KeepWarmControls, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -54,7 +54,6 @@ class MainScreen(AttachImages, Screen):
         super().__init__()
         self.session = session
         self.keep_warm = KeepWarm(session, keep_warm or Policy())
-        self._ping_worker = None
         self.notices = notices
         self.load_library = load_library
         self.library = load_library()
@@ -171,36 +170,13 @@ class MainScreen(AttachImages, Screen):
         self._tick()
         if self.is_mounted:
             self._show_estimate()  # the history, and so the next request, changed
+
     def _tick(self) -> None:
         """Once a second: the warm/cold countdown next to the session's figures, and the
         keep-warm ping when it is due."""
         cache = glance.cache_line(self.session, self._turns) if self._turns else "cache: no turns yet"
-        plan = self.keep_warm.plan(self._turns)
-        self._bar().session = " · ".join(filter(None, (self._session_line, cache, plan.text())))
-        due = plan.at is not None and plan.at <= time.time()
-        if due and not self.session.busy and self.session.conversation is not None:
-            self._ping_worker = self._keep_warm_ping()
-
-    @work(group="keep-warm", exclusive=True, exit_on_error=False)
-    async def _keep_warm_ping(self) -> None:
-        outcome = await self.keep_warm.ping()
-        if outcome is not None:
-            self._show_figures()
-            self.notify(f"Keep-warm ping {self.keep_warm.pings}/{self.keep_warm.policy.max_pings}:"
-                        f" {outcome.cost}", timeout=4)
-
-    async def _ping_done(self) -> None:
-        """A ping in flight holds the session for a moment: a turn waits for it."""
-        if self._ping_worker is not None:
-            await self._ping_worker.wait()
-            self._ping_worker = None
-
-    def action_keep_warm(self) -> None:
-        """Switch keep-warm on or off for this session."""
-        on = self.keep_warm.toggle()
-        self._tick()
-        self.notify("Keep-warm on: " + (self.keep_warm.plan(self._turns).text() or "idle")
-                    if on else "Keep-warm off")
+        keep_warm = self._keep_warm_plan().text()
+        self._bar().session = " · ".join(filter(None, (self._session_line, cache, keep_warm)))
 
     def _update_header(self) -> None:
         conversation = self.session.conversation
