@@ -20,6 +20,7 @@ from chattui.emulator.cache import strip_markers
 from chattui.providers.anthropic import AnthropicProvider, breakpoints
 from chattui.providers.base import ProviderError
 from chattui.providers.registry import make_provider
+from tests.stream_events import calls_of, collect, text_of, usage_of, user
 
 MODEL = "claude-sonnet-5"  # the emulator's minimum cacheable prefix: 1,024 tokens
 LONG_SYSTEM = "ctx " * 1500
@@ -33,33 +34,6 @@ async def provider(emulator):
     adapter = AnthropicProvider("anthropic", "sk-ant-test", emulator.base_url, max_retries=0)
     yield adapter
     await adapter.aclose()
-
-
-async def collect(provider, request: ChatRequest) -> list:
-    return [event async for event in provider.stream(request)]
-
-
-def text_of(events) -> str:
-    return "".join(e.text for e in events if isinstance(e, TextDelta))
-
-
-def usage_of(events):
-    (usage,) = [e.usage for e in events if isinstance(e, UsageReported)]
-    return usage
-
-
-def calls_of(events) -> dict[int, list[str]]:
-    calls: dict[int, list[str]] = {}
-    for e in events:
-        if isinstance(e, ToolCallDelta):
-            call = calls.setdefault(e.index, ["", "", ""])
-            call[0], call[1] = e.id or call[0], e.name or call[1]
-            call[2] += e.arguments
-    return calls
-
-
-def user(text: str) -> ChatMessage:
-    return ChatMessage("user", text)
 
 
 def marked(body: dict) -> list[str]:

@@ -19,6 +19,7 @@ from chattui.emulator import Fault, Reply, ToolCall
 from chattui.providers.base import ProviderError
 from chattui.providers.openai_responses import OpenAIResponsesProvider
 from chattui.providers.registry import make_provider
+from tests.stream_events import calls_of, collect, text_of, usage_of, user
 
 MODEL = "gpt-4.1-mini"
 LONG_SYSTEM = "ctx " * 1500  # ≈1,500 tokens: above OpenAI's 1,024-token caching minimum
@@ -32,34 +33,6 @@ async def provider(emulator):
                                       max_retries=0)
     yield adapter
     await adapter.aclose()
-
-
-async def collect(provider, request: ChatRequest) -> list:
-    return [event async for event in provider.stream(request)]
-
-
-def text_of(events) -> str:
-    return "".join(e.text for e in events if isinstance(e, TextDelta))
-
-
-def usage_of(events):
-    (usage,) = [e.usage for e in events if isinstance(e, UsageReported)]
-    return usage
-
-
-def calls_of(events) -> dict[int, list[str]]:
-    """ToolCallDeltas folded the way the session folds them: index → [id, name, args]."""
-    calls: dict[int, list[str]] = {}
-    for e in events:
-        if isinstance(e, ToolCallDelta):
-            call = calls.setdefault(e.index, ["", "", ""])
-            call[0], call[1] = e.id or call[0], e.name or call[1]
-            call[2] += e.arguments
-    return calls
-
-
-def user(text: str) -> ChatMessage:
-    return ChatMessage("user", text)
 
 
 async def test_text_stream_usage_and_cached_tokens_on_the_second_turn(provider, emulator):
