@@ -137,8 +137,7 @@ def short_name(name: str) -> str:
 def _binding(session: Any) -> CacheBinding | None:
     if session.provider_name != GEMINI or session.conversation is None:
         return None
-    lookup = getattr(session.store, "gemini_cache_binding", None)
-    return lookup(session.conversation.id) if lookup else None
+    return session.store.gemini_cache_binding(session.conversation.id)
 
 
 def active_binding(session: Any) -> CacheBinding | None:
