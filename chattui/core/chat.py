@@ -337,8 +337,7 @@ class ChatSession:
         self, turn: Turn, request: ChatRequest, reply: _Reply, started: float, status: str,
         error: str | None,
     ) -> TurnOutcome:
-        usage = reply.usage or _estimated_usage(request, reply.text, status)
-        cost = price(usage, self.model, self.provider_name, self.prices, self.base_url)
+        usage, cost = self._priced(request, reply, status)
         now = time.monotonic()
         result = TurnResult(
             status=status, text=reply.text, usage=usage, cost_usd=cost.usd,
@@ -354,6 +353,17 @@ class ChatSession:
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
             return TurnOutcome(unsaved, cost, saved=False)
+
+
+    def _priced(self, request: ChatRequest, reply: _Reply, status: str) -> tuple[Usage, Cost]:
+        """The turn's usage (reported, else counted) and its cost. Nothing here may keep
+        a turn from being finalised: any failure leaves the usage as reported and the
+        cost unknown."""
+        try:
+            usage = reply.usage or _estimated_usage(request, reply.text, status)
+        except Exception:  # noqa: BLE001 - e.g. a tokenizer that cannot load
+            usage = Usage()
+        return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)
 
 
 def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:

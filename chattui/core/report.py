@@ -13,7 +13,8 @@ def _n(value: int | None, approx: bool = False) -> str:
 
 
 def turn_line(usage: Usage, cost: Cost) -> str:
-    """`prompt N · cached N (x%) · write N · out N (+reasoning N) · $cost` for one turn."""
+    """`prompt N · cached N (x%) · write N · out N (+reasoning N) · $cost · price: source`
+    for one turn; contradictory usage is flagged first."""
     approx = usage.estimated
     cached = _n(usage.cache_read)
     if usage.hit_ratio is not None:
@@ -22,5 +23,8 @@ def turn_line(usage: Usage, cost: Cost) -> str:
     if usage.reasoning:
         out += f" (+reasoning {usage.reasoning:,})"
     parts = [f"prompt {_n(usage.input_total, approx)}", f"cached {cached}",
-             f"write {_n(usage.cache_write)}", f"out {out}", ("≈" if approx and cost.known else "") + str(cost)]
+             f"write {_n(usage.cache_write)}", f"out {out}", ("≈" if approx and cost.known else "") + str(cost),
+             cost.origin]
+    if usage.inconsistency:
+        parts.insert(0, f"⚠ {usage.inconsistency}")
     return " · ".join(parts)

@@ -41,6 +41,20 @@ class Usage:
         return self.input_total - (self.cache_read or 0) - (self.cache_write or 0)
 
     @property
+    def inconsistency(self) -> str | None:
+        """`usage inconsistent: cached 1,200 > prompt 1,000` when the counters contradict
+        each other (more cached and written tokens than the prompt holds), else None."""
+        if self.input_total is None:
+            return None
+        cached, written = self.cache_read or 0, self.cache_write or 0
+        if cached + written <= self.input_total and min(cached, written, self.input_total) >= 0:
+            return None
+        if written:
+            return (f"usage inconsistent: cached {cached:,} + written {written:,} > "
+                    f"prompt {self.input_total:,}")
+        return f"usage inconsistent: cached {cached:,} > prompt {self.input_total:,}"
+
+    @property
     def hit_ratio(self) -> float | None:
         """Share of the prompt served from the cache (None when unknown)."""
         if not self.input_total or self.cache_read is None:
@@ -65,16 +79,62 @@ def _int(value: Any) -> int | None:
 
 
 def from_openai_chat(usage: Any) -> Usage:
-    """Chat Completions `usage` (also Gemini's and OpenRouter's compatible endpoints)."""
-    cost = _get(usage, "cost")
+    """Chat Completions `usage` (also Gemini's and OpenRouter's compatible endpoints).
+
+    Gemini's compatible endpoint leaves thinking tokens out of `completion_tokens`; they
+    show only in `total_tokens` (openai/openai-python#2544). When the numbers say so
+    (`total > prompt + completion`), the difference is reasoning: added to the output (it
+    is billed as output) and shown as reasoning. OpenRouter: `usage.cost` is what the
+    gateway charged; for a BYOK request that is only its fee, and the provider's own bill
+    is `cost_details.upstream_inference_cost`: both are added."""
+    prompt = _int(_get(usage, "prompt_tokens"))
+    completion = _int(_get(usage, "completion_tokens"))
+    total = _int(_get(usage, "total_tokens"))
+    reasoning = _int(_get(usage, "completion_tokens_details", "reasoning_tokens"))
+    hidden = _hidden_reasoning(prompt, completion, total)
+    if hidden:
+        completion = (completion or 0) + hidden
+        reasoning = max(reasoning or 0, hidden)
     return Usage(
-        input_total=_int(_get(usage, "prompt_tokens")),
+        input_total=prompt,
         cache_read=_int(_get(usage, "prompt_tokens_details", "cached_tokens")),
         cache_write_5m=_int(_get(usage, "prompt_tokens_details", "cache_write_tokens")),
-        output=_int(_get(usage, "completion_tokens")),
-        reasoning=_int(_get(usage, "completion_tokens_details", "reasoning_tokens")),
-        cost_reported=float(cost) if isinstance(cost, (int, float)) else None,
+        output=completion,
+        reasoning=reasoning,
+        cost_reported=_gateway_cost(usage),
     )
+
+
+def _hidden_reasoning(prompt: int | None, completion: int | None, total: int | None) -> int:
+    """Tokens `total_tokens` counts beyond prompt and completion (Gemini's thinking)."""
+    if prompt is None or total is None:
+        return 0
+    return max(0, total - prompt - (completion or 0))
+
+
+def _money(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _gateway_cost(usage: Any) -> float | None:
+    """OpenRouter's `cost`, plus `cost_details.upstream_inference_cost` for a BYOK request
+    (what the provider billed on the user's own key; `cost` is then only the gateway's
+    fee). BYOK is `is_byok: true`; without that flag, an upstream cost larger than `cost`
+    can only be BYOK's (the fee is a few percent of it), while one no larger is taken as
+    the breakdown of `cost` itself and not added."""
+    cost = _money(_get(usage, "cost"))
+    upstream = _money(_get(usage, "cost_details", "upstream_inference_cost"))
+    byok = _get(usage, "is_byok")
+    if upstream is None or byok is False:
+        return cost
+    if byok is not True and cost is not None and upstream <= cost:
+        return cost
+    return (cost or 0.0) + upstream
 
 
 def from_openai_responses(usage: Any) -> Usage:

@@ -34,7 +34,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
         messages=len(messages), prompt_tokens=prompt, model=model, endpoint=call.path,
         cached=cached)
     sent = deliver(reply, body.get("max_completion_tokens") or body.get("max_tokens"))
-    usage = _usage(call.provider, prompt, cached, written, sent)
+    usage = _usage(call.provider, prompt, cached, written, sent, byok=emu.openrouter_byok)
     call.record.usage = usage
     head = {"id": new_id("chatcmpl-", 29), "created": now_s(), "model": model,
             "system_fingerprint": "fp_emulator"}
@@ -109,14 +109,16 @@ def openai_cache(emu: Emulator, namespace: Any, model: str, blocks: list[Block],
     return cached, max(0, prompt // rules.step * rules.step - cached)
 
 
-def _usage(provider: str, prompt: int, cached: int, written: int, sent: Delivery
-           ) -> dict[str, Any]:
+def _usage(provider: str, prompt: int, cached: int, written: int, sent: Delivery,
+           byok: bool = False) -> dict[str, Any]:
     out, reasoning = sent.output_tokens, sent.reasoning_tokens
     usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": out,
                              "total_tokens": prompt + out}
     if provider == "gemini":
+        # Gemini's compatible endpoint leaves thinking out of completion_tokens: it shows
+        # only in total_tokens, and no completion_tokens_details come (openai-python#2544)
+        usage["completion_tokens"] = out - reasoning
         usage["prompt_tokens_details"] = {"cached_tokens": cached}
-        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
         return usage
     usage["prompt_tokens_details"] = {"cached_tokens": cached, "cache_write_tokens": written,
                                       "audio_tokens": 0}
@@ -124,7 +126,7 @@ def _usage(provider: str, prompt: int, cached: int, written: int, sent: Delivery
         "reasoning_tokens": reasoning, "audio_tokens": 0, "accepted_prediction_tokens": 0,
         "rejected_prediction_tokens": 0}
     if provider == "openrouter":
-        usage["cost"] = openrouter.cost(prompt, cached, written, out)
+        usage.update(openrouter.cost_fields(prompt, cached, written, out, byok))
     return usage
 
 

@@ -49,6 +49,21 @@ def cost(prompt: int, cached: int, written: int, output: int) -> float:
                   + written * RATES["cache_write"] + output * RATES["output"]) / 1e6, 10)
 
 
+BYOK_FEE = 0.05
+"""OpenRouter's fee on a bring-your-own-key request, as a share of the provider's bill."""
+
+
+def cost_fields(prompt: int, cached: int, written: int, output: int, byok: bool
+                ) -> dict[str, Any]:
+    """`cost`, `is_byok` and `cost_details` as OpenRouter reports them: with BYOK, `cost`
+    is only the gateway's fee and the provider's bill is `upstream_inference_cost`."""
+    bill = cost(prompt, cached, written, output)
+    if byok:
+        return {"cost": round(bill * BYOK_FEE, 12), "is_byok": True,
+                "cost_details": {"upstream_inference_cost": bill}}
+    return {"cost": bill, "is_byok": False, "cost_details": {"upstream_inference_cost": None}}
+
+
 def _ttl(content: Any) -> str | None:
     parts = content if isinstance(content, list) else []
     marks = [p["cache_control"] for p in parts if isinstance(p, dict) and p.get("cache_control")]

@@ -99,14 +99,17 @@ class Emulator:
     socket. `queue()` scripts replies and faults; `requests` is the request log; `advance()`
     moves the clock that cache TTLs use. `models` (optional) is an allow-list;
     `text_only_models` answer an image part with a 400 (Chat Completions), as a text-only
-    model behind an OpenAI-compatible server does.
+    model behind an OpenAI-compatible server does. `openrouter_byok`: the OpenRouter
+    endpoint answers as for a bring-your-own-key request (`usage.cost` is only the
+    gateway's fee, the provider's bill is `cost_details.upstream_inference_cost`).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
                  models: Iterable[str] | None = None, rules: Rules | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 text_only_models: Iterable[str] = ()) -> None:
+                 text_only_models: Iterable[str] = (), openrouter_byok: bool = False) -> None:
         self.models = set(models) if models is not None else None
+        self.openrouter_byok = openrouter_byok
         self.text_only_models = set(text_only_models)
         self.rules = rules or Rules()
         self.prefix_cache = PrefixCache()

@@ -176,10 +176,11 @@ def test_openrouter_reported_cost_wins_over_every_computation():
     usage = mapping.from_openai_chat(response["usage"])
     computed = extract_usage(response, provider_id="openrouter", api_flavor="chat").calc_price()
     cost = price(usage, response["model"], "openai-compatible", base_url="https://openrouter.ai/api/v1")
-    assert (cost.usd, cost.source) == (0.95, "reported")
+    # the docs' example is a BYOK one: `cost` is the gateway's fee, upstream the provider's bill
+    assert (cost.usd, cost.source) == (0.95 + 19, "reported")
     assert computed.total_price != Decimal("0.95")  # what a rate card would have said
     split = breakdown(usage, response["model"], "openai-compatible",
                       base_url="https://openrouter.ai/api/v1")
-    assert (split.cost, split.source) == (0.95, "reported")
+    assert (split.cost, split.source) == (0.95 + 19, "reported")
     assert set(split.parts.values()) == {None}  # the gateway gave no split: none invented
     assert split.saved is None

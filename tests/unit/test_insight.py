@@ -65,7 +65,8 @@ def test_figures_of_a_cached_openai_turn():
     assert b.saved == pytest.approx(1920 * 0.30 / 1e6, abs=1e-15)
     assert b.lines() == [
         "prompt 2,006 · cached 1,920 (96%) · write 0 · uncached 86 · out 300 (+reasoning 64)",
-        "cost $0.000706 = uncached $0.000034 + reads $0.000192 + writes $0 + output $0.000480",
+        "cost $0.000706 = uncached $0.000034 + reads $0.000192 + writes $0 + output $0.000480"
+        " · price: genai-prices",
         "without cache $0.001282 · saved $0.000576",
     ]
 
@@ -94,9 +95,13 @@ def test_config_override_rates_split_the_same_way():
     assert b.cache_write_usd == pytest.approx((2000 * 1.25 + 1000 * 2.0) / 1e6)
     assert parts_sum(b) == pytest.approx(b.cost, abs=1e-15)
     assert b.saved == pytest.approx((6000 * 0.9 - 2000 * 0.25 - 1000 * 1.0) / 1e6)
-    # no cache rates configured: cache tokens cost the input rate, so the cache saves nothing
+    # no cache rates configured and no provider ratio known for the model: refused, never
+    # silently the input rate
     plain = {"my-model": PriceOverride(input=1.0, output=2.0)}
-    assert breakdown(usage, "my-model", "openai-compatible", plain).saved == pytest.approx(0, abs=1e-15)
+    refused = breakdown(usage, "my-model", "openai-compatible", plain)
+    assert refused.cost is None and refused.saved is None
+    assert refused.lines()[1] == ("⚠ config has no cache_read rate and no provider ratio is known "
+                                  "for my-model: add cache_read to it")
 
 
 def test_unknown_fields_stay_unknown():
@@ -114,7 +119,8 @@ def test_an_unpriced_model_has_no_cost_never_zero():
                   "openai-compatible", base_url="http://localhost:11434/v1")
     assert b.cost is None and b.source == "unknown"
     assert set(b.parts.values()) == {None} and b.no_cache_cost is None and b.saved is None
-    assert b.lines()[1] == "cost ? (no price known for this model)"
+    assert b.lines()[1] == ("cost ? (no price known for this model here: set [prices] or "
+                            "[endpoints] in config.toml)")
 
 
 def test_breakdown_of_a_stored_turn_uses_its_model_and_provider():

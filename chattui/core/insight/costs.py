@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 from chattui.core.insight.fmt import n as _n, n_approx as _n_approx, usd as _usd
 from chattui.core.models import Turn
-from chattui.core.pricing import Rates, format_usd, genai_calculation, price, rate_values
+from chattui.core.pricing import Rates, format_usd, genai_calculation, price, resolved_override
 from chattui.core.usage import Usage
 
 _PER_MTOK = Decimal(1_000_000)
@@ -27,7 +27,7 @@ class RateCard:
     cache_write_1h: Decimal
     output: Decimal
     source: str
-    """"genai-prices" or "config"."""
+    """"genai-prices", "config" or "endpoint"."""
     total: Decimal | None = None
     """genai-prices' own total for the usage the card was resolved for."""
 
@@ -35,9 +35,11 @@ class RateCard:
 def rate_card(usage: Usage, model: str, provider: str,
               overrides: Mapping[str, Rates] | None = None,
               base_url: str | None = None) -> RateCard | None:
-    """The rates `pricing.price` uses for `usage` on `model` (None: nobody prices it)."""
-    if overrides and model in overrides:
-        return RateCard(*(Decimal(str(x)) for x in rate_values(overrides[model])), source="config")
+    """The rates `pricing.price` uses for `usage` on `model` (None: nobody prices it).
+    An override's missing cache rate (which `price` refuses when needed) reads as 0."""
+    if (rates := resolved_override(model, provider, overrides, base_url)) is not None:
+        values = [0.0 if x != x else x for x in rates.values()]  # NaN: unknown, unused
+        return RateCard(*(Decimal(str(x)) for x in values), source=rates.source)
     return _genai_card(usage, model, provider, base_url)
 
 
@@ -99,6 +101,10 @@ class Breakdown:
     output_usd: float | None = None
     no_cache_cost: float | None = None
     """The same turn with no cache: all input at the uncached rate, the same output."""
+    origin: str = ""
+    """Where the price came from (`price: genai-prices`, Cost.origin)."""
+    note: str | None = None
+    """Contradictory usage, or why there is no price."""
 
     @property
     def cache_write(self) -> int | None:
@@ -136,16 +142,19 @@ class Breakdown:
         out = n(self.output) + (f" (+reasoning {self.reasoning:,})" if self.reasoning else "")
         lines = [f"prompt {n(self.prompt)} · cached {cached} · write {write} · "
                  f"uncached {n(self.uncached)} · out {out}"]
+        if self.note:
+            lines.append(f"⚠ {self.note}")
         if self.cost is None:
-            lines.append("cost ? (no price known for this model)")
+            lines.append("cost ? (no price known for this model here: set [prices] or "
+                         "[endpoints] in config.toml)")
             return lines
         total = ("≈" if self.estimated else "") + format_usd(self.cost)
         if self.source == "reported":
-            lines.append(f"cost {total} (reported by the gateway; no split)")
+            lines.append(f"cost {total} (reported by the gateway; no split) · {self.origin}")
         else:
             lines.append(f"cost {total} = uncached {_usd(self.uncached_usd)} + reads "
                          f"{_usd(self.cache_read_usd)} + writes {_usd(self.cache_write_usd)}"
-                         f" + output {_usd(self.output_usd)}")
+                         f" + output {_usd(self.output_usd)} · {self.origin}")
         if self.saved is not None:
             verb = "saved" if self.saved >= 0 else "cache cost extra"
             without = format_usd(self.no_cache_cost)  # type: ignore[arg-type]
@@ -170,11 +179,15 @@ def breakdown(turn_or_usage: Turn | Usage, model: str | None = None,
     if model is None or provider is None:
         raise ValueError("breakdown of bare usage needs a model and a provider")
     cost = price(usage, model, provider, overrides, base_url)
+    stored = usage
+    usage = cost.billed or usage  # contradictory usage: the reading that was priced
     tokens = dict(
         prompt=usage.input_total, cached=usage.cache_read, write_5m=usage.cache_write_5m,
         write_1h=usage.cache_write_1h, uncached=usage.uncached_input, output=usage.output,
-        reasoning=usage.reasoning, estimated=usage.estimated,
+        reasoning=usage.reasoning, estimated=usage.estimated, origin=cost.origin,
+        note=cost.note or stored.inconsistency,
     )
+    tokens.update(prompt=stored.input_total, cached=stored.cache_read)
     if cost.usd is None or cost.source == "reported":
         return Breakdown(**tokens, cost=cost.usd, source=cost.source)
     card = rate_card(usage, model, provider, overrides, base_url)
