@@ -44,7 +44,20 @@ max_pings = 6                # per idle stretch (a new turn starts a new one)
 input = 0.5
 output = 1.5
 cache_read = 0.05            # optional, also cache_write and cache_write_1h
+
+[prices."gpt-oss-*"]         # a shell-style pattern (* ? [abc]); the longest match wins,
+input = 0.1                  # an exact name beats any pattern
+output = 0.5
+
+[endpoints."localhost:11434"]  # every model served there ("host:port", or "host")
+price = 0                      # free; or input/output/cache_* rates as under [prices]
 ```
+
+Cache rates an override leaves out are derived from the provider's published ratios
+(chattui.core.price_rules.derived_rates); with no ratio known for the model, a turn that
+used the cache is `cost ?` with the reason, never charged at the input rate. On a host
+other than the provider's own, a model genai-prices does not list exactly is `cost ?`
+until priced here.
 
 A mistake in a file never stops the app: a TOML syntax error drops that whole file, a bad
 key or value drops just that key, and each is reported in `Settings.problems` with its
@@ -85,7 +98,7 @@ ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment 
 
 _ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS}
 _STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail")
-_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "keep_warm")
+_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm")
 _KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
 _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
 _ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
@@ -264,7 +277,9 @@ def _read_toml(path: Path) -> tuple[_Layer, _Report]:
             allowed = PROVIDERS if name == "api_keys" else None
             setattr(layer, name, _string_table(report, name, value, allowed))
         elif name == "prices":
-            layer.prices = _prices(report, value)
+            layer.prices = {**layer.prices, **_prices(report, value)}
+        elif name == "endpoints":
+            layer.prices = {**layer.prices, **_endpoints(report, value)}
         elif name == "keep_warm":
             layer.keep_warm = _keep_warm(report, value)
         else:
@@ -295,6 +310,29 @@ def _prices(report: _Report, value: Any) -> dict[str, PriceOverride]:
     tables = _table(report, ("prices",), value) or {}
     return {model: price for model, table in tables.items()
             if (price := _price(report, ("prices", model), table))}
+
+
+def _endpoints(report: _Report, value: Any) -> dict[str, PriceOverride]:
+    """`[endpoints."host:port"]`: `price = 0` (free) or rates; kept in the price mapping
+    under `endpoint:host:port` (chattui.core.price_rules)."""
+    from chattui.core.price_rules import ENDPOINT_PREFIX
+
+    result = {}
+    for host, table in (_table(report, ("endpoints",), value) or {}).items():
+        where = ("endpoints", host)
+        if not isinstance(table, dict):
+            report.add(where, f"expected a table, got {_type_name(table)}")
+            continue
+        if "price" in table:
+            flat = table["price"]
+            if set(table) != {"price"} or isinstance(flat, bool) or flat != 0:
+                report.add(where + ("price",), "only `price = 0` (free) is allowed here; "
+                           "give rates as input/output/cache_* instead")
+                continue
+            result[ENDPOINT_PREFIX + host.lower()] = PriceOverride(0.0, 0.0, 0.0, 0.0, 0.0)
+        elif rates := _price(report, where, table):
+            result[ENDPOINT_PREFIX + host.lower()] = rates
+    return result
 
 
 def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride | None:
