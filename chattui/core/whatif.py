@@ -17,7 +17,9 @@ For each target the conversation is replayed against that provider's caching rul
   Gemini bill no writes;
 * output tokens as stored; priced with `chattui.core.pricing` (genai-prices).
 
-A side turn (a summary draft, a cache ping: no user message of its own) keeps its stored
+Keep-warm pings are left out: they only exist to keep the source provider's cache warm,
+and are not what the conversation would have cost elsewhere.
+A side turn (a summary draft: no user message of its own) keeps its stored
 prompt size (≈ across families) and reads the history as it stood when it started, but
 stores no entry (its prompt is not the conversation's prefix).
 """
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from chattui.core import insight, tokens
-from chattui.core.models import Message, Turn
+from chattui.core.models import PING, Message, Turn
 from chattui.core.prefix import cache_minimum
 from chattui.core.pricing import Rates, format_usd, price
 from chattui.core.request import ChatMessage, history
@@ -220,7 +222,7 @@ def what_if(turns: Sequence[Turn], messages: Sequence[Message], targets: Sequenc
     `prefix_tokens` gives a prefix fingerprint's tokens (system prompt + tools) when the
     persona is still known; otherwise the prefix is estimated from the first turn with
     that fingerprint: its stored prompt minus its re-counted history."""
-    ordered = sorted(turns, key=lambda t: t.id)
+    ordered = sorted((t for t in turns if t.kind != PING), key=lambda t: t.id)  # real turns only
     return [_simulate(ordered, list(messages), target, prefix_tokens, overrides, ttl_overrides)
             for target in targets]
 

@@ -63,6 +63,8 @@ class TurnUsage:
     base_url_host: str | None
     usage: Usage
     cost_usd: float | None
+    kind: str = "chat"
+    """chat, side or ping (a keep-warm ping: its cost is not a saving)."""
 
 
 _SUMS = (
@@ -132,7 +134,7 @@ def turn_usage(source: Any, since: float | None = None) -> list[TurnUsage]:
                 output=row["output"], reasoning=row["reasoning"],
                 cost_reported=row["cost_reported"], estimated=bool(row["usage_estimated"]),
             ),
-            cost_usd=row["cost_usd"],
+            cost_usd=row["cost_usd"], kind=row["kind"] or "chat",
         )
         for row in rows
     ]

@@ -44,11 +44,17 @@ def collect(store, groupings, since: float | None, prices) -> dict:
 
     savings: dict[tuple[str, str], list[float]] = {}
     unknown: dict[tuple[str, str], int] = {}
+    pings: dict[tuple[str, str], list[float]] = {}
     for row in reports.turn_usage(store, since):
         base_url = f"https://{row.base_url_host}" if row.base_url_host else None
-        saved = breakdown(row.usage, row.model, row.provider, prices, base_url).saved
+        if row.kind == "ping":  # keep-warm: what it cost comes off the savings
+            saved = -(row.cost_usd or 0.0)
+        else:
+            saved = breakdown(row.usage, row.model, row.provider, prices, base_url).saved
         for name in (*groupings, "total"):
             key = (name, "total" if name == "total" else row.keys[name])
+            if row.kind == "ping":
+                pings.setdefault(key, []).append(row.cost_usd or 0.0)
             if saved is None:
                 unknown[key] = unknown.get(key, 0) + 1
             else:
@@ -65,6 +71,8 @@ def collect(store, groupings, since: float | None, prices) -> dict:
             "saved_usd": round(sum(known), 12) if known else None,
             "savings_unknown_turns": unknown.get(key, 0),
             "estimated_turns": totals.estimated_turns,
+            "pings": len(pings.get(key, ())),
+            "ping_cost_usd": round(sum(pings.get(key, ())), 12),
         }
 
     return {
@@ -104,6 +112,8 @@ def render(data: dict) -> str:
 
     def cells(e: dict) -> list[str]:
         cost = format_usd(e["cost_usd"]) if e["turns"] > e["unpriced_turns"] else "?"
+        if e["estimated_turns"] and cost != "?":
+            cost = "≈" + cost
         if e["unpriced_turns"] and e["turns"] > e["unpriced_turns"]:
             cost += f" +{e['unpriced_turns']}?"
         hit = "?" if e["hit_ratio"] is None else f"{e['hit_ratio']:.0%}"
@@ -135,6 +145,12 @@ def render(data: dict) -> str:
     if total["unpriced_turns"]:
         notes.append(f"{total['unpriced_turns']} turn(s) could not be priced (cost ?): "
                      "not in the sums")
+    if total["estimated_turns"]:
+        notes.append(f"≈: {total['estimated_turns']} turn(s) were stopped or cut short and "
+                     "priced from chattui's own token count")
+    if total["pings"]:
+        notes.append(f"keep-warm pings: {total['pings']}, {format_usd(total['ping_cost_usd'])} "
+                     "(in cost; subtracted from saved, they are not savings)")
     if total["savings_unknown_turns"]:
         notes.append("saved: what the cache saved vs the same turns with no cache; +? = some "
                      "turns unknown (no cache counters, no price, or a gateway-reported cost)")

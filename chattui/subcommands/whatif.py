@@ -56,8 +56,10 @@ def run(args, settings) -> int:
 
     models = sorted({f"{t.meta.provider}:{t.meta.model}" for t in turns}) or [
         f"{conversation.provider}:{conversation.model}"]
+    pings = sum(t.kind == "ping" for t in turns)
     out = [f"{conversation.id} · {conversation.title or '(untitled)'}",
-           f"ran {len(turns)} turn(s) on {', '.join(models)} · actual {format_usd(actual)}", ""]
+           f"ran {len(turns) - pings} turn(s) on {', '.join(models)} · actual {format_usd(actual)}"
+           + (f" · {pings} keep-warm ping(s) left out" if pings else ""), ""]
     for result in results:
         head = f"on {result.target}"
         if result.cost is None:

@@ -235,3 +235,36 @@ def test_openai_override_derives_the_family_read_ratio():
     rates = {"gpt-4o": PriceOverride(input=2.5, output=10.0)}
     cost = price(Usage(input_total=2000, cache_read=1024, output=0), "gpt-4o", "openai", rates)
     assert cost.usd == pytest.approx((976 * 2.5 + 1024 * 1.25) / 1e6)  # gpt-4o reads at 0.5x
+
+
+# -- savings net of keep-warm pings; ≈ in the session total ------------------------------
+
+
+def _turn(n, usage, cost, kind="chat"):
+    from chattui.core.models import Turn, TurnMeta
+
+    return Turn(id=n, conversation_id="c", user_message_id=None, reply_message_id=None,
+                meta=TurnMeta("anthropic", "claude-sonnet-4-5"), status=COMPLETE, usage=usage,
+                cost_usd=cost, response_id=None, error=None, started_at=1000.0 + n,
+                finished_at=1001.0 + n, kind=kind)
+
+
+def test_session_savings_are_net_of_pings_which_get_their_own_figure():
+    from chattui.core.insight import session_summary
+
+    real = Usage(input_total=3100, cache_read=3000, cache_write_5m=88, cache_write_1h=0, output=20)
+    ping = Usage(input_total=3100, cache_read=3100, cache_write_5m=0, cache_write_1h=0, output=0)
+    real_cost, ping_cost = price(real, "claude-sonnet-4-5", "anthropic").usd, 3100 * 0.3 / 1e6
+    summary = session_summary([_turn(1, real, real_cost), _turn(2, ping, ping_cost, "ping")])
+    assert summary.turns == 1 and summary.pings == 1
+    # real turn saved 3,000 x (3 - 0.30) - 88 x 0.75 = 8,034e-6; the ping cost 930e-6
+    assert summary.saved_usd == pytest.approx(8034e-6 - 930e-6)
+    assert summary.text == "session $0.002496 · 1 turn · hit 97% · saved $0.007104 · pings 1 $0.000930"
+
+
+def test_session_total_is_marked_approximate_when_a_turn_was_counted():
+    from chattui.core.insight import session_summary
+
+    counted = Usage(input_total=100, output=10, estimated=True)
+    summary = session_summary([_turn(1, counted, price(counted, "claude-sonnet-4-5", "anthropic").usd)])
+    assert summary.text.startswith("session ≈$0.000450 · 1 turn")

@@ -295,3 +295,30 @@ async def test_whatif_on_five_turns_run_through_the_emulator(emulator, tmp_path,
     assert [t["cached"] for t in gemini["per_turn"]] == [0, *prompts[:-1]]
     assert [t["cache_write_5m"] for t in gpt56["per_turn"]][0] == turns[0].usage.input_total // 128 * 128
     assert all(t["cost_usd"] is not None for target in data["targets"] for t in target["per_turn"])
+
+
+def seed_ping(store: Store, clock: Clock, conversation, usage: Usage, at: str):
+    clock.now = local(at)
+    meta = TurnMeta(conversation.provider, conversation.model, None, "chef", "c1", "messages")
+    turn = store.start_side_turn(conversation.id, meta, "ping")
+    cost = price(usage, meta.model, meta.provider).usd
+    return store.finish_turn(turn, TurnResult("complete", "", usage, cost))
+
+
+def test_a_keep_warm_ping_is_not_a_saving_and_whatif_leaves_it_out(seeded, clock, capsys):
+    store = Store(seeded["dir"] / "chattui.db")
+    ping = seed_ping(store, clock, seeded["b"], Usage(3100, 3100, 0, 0, 0, None), "2026-11-02 09:01")
+    store.close()
+    assert ping.cost_usd == pytest.approx(3100 * 0.30 / 1e6)  # $0.000930
+    code, out, _ = run(capsys, "stats", "--by", "model", "--data-dir", str(seeded["dir"]))
+    table = rows(out)
+    # saved: 5,784e-6 on the real turns minus the ping's 930e-6 (its cache read is no saving)
+    assert table["claude-sonnet-4-5"][-1] == "$0.004854"
+    assert "keep-warm pings: 1, $0.000930 (in cost; subtracted from saved, they are not savings)" in out
+    data = json.loads(run(capsys, "stats", "--json", "--by", "model", "--data-dir",
+                          str(seeded["dir"]))[1])
+    assert (data["total"]["pings"], data["total"]["ping_cost_usd"]) == (1, 0.00093)
+    code, out, _ = run(capsys, "whatif", seeded["b"].id, "--on", "anthropic:claude-sonnet-4-5",
+                       "--data-dir", str(seeded["dir"]))
+    assert "ran 2 turn(s)" in out and "1 keep-warm ping(s) left out" in out
+    assert "actual $0.0130" in out  # the two real turns only

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Mapping, Sequence
 
 from chattui.core.insight.fmt import n as _n, n_approx as _n_approx, usd as _usd
-from chattui.core.models import Turn
+from chattui.core.models import PING, Turn
 from chattui.core.pricing import Rates, format_usd, genai_calculation, price, resolved_override
 from chattui.core.usage import Usage
 
@@ -220,8 +220,9 @@ def breakdown(turn_or_usage: Turn | Usage, model: str | None = None,
 @dataclass(frozen=True)
 class SessionSummary:
     turns: int = 0
+    """Real turns (chat and side turns); keep-warm pings are counted in `pings`."""
     cost_usd: float = 0.0
-    """Sum of the stored costs that are known."""
+    """Sum of the stored costs that are known (pings included: they were billed)."""
     unpriced_turns: int = 0
     input_total: int = 0
     cached: int = 0
@@ -231,19 +232,33 @@ class SessionSummary:
     input_with_known_cache: int = 0
     """Prompt tokens of the turns that reported their cache reads (the hit ratio's base)."""
     saved_usd: float | None = None
-    """What the cache saved over the turns where that is known (None: nowhere)."""
+    """What the cache saved on real turns minus what the keep-warm pings cost (None:
+    nothing known). A ping's own cache read is not a saving: it only keeps the cache warm."""
     unknown_savings: int = 0
     """Turns whose savings are unknown (no cache counters, no price, gateway cost)."""
     estimated_turns: int = 0
+    pings: int = 0
+    ping_cost_usd: float = 0.0
 
     @property
     def hit_ratio(self) -> float | None:
         return self.cached / self.input_with_known_cache if self.input_with_known_cache else None
 
     @property
+    def approx(self) -> str:
+        """"≈" when the total includes a turn chattui had to count itself."""
+        return "≈" if self.estimated_turns else ""
+
+    @property
+    def ping_text(self) -> str | None:
+        """`pings 2 $0.0012` (None without pings)."""
+        return f"pings {self.pings} {format_usd(self.ping_cost_usd)}" if self.pings else None
+
+    @property
     def text(self) -> str:
-        """`session $0.0123 · 5 turns · hit 62% · saved $0.0040` (+ unpriced turns)."""
-        cost = format_usd(self.cost_usd)
+        """`session $0.0123 · 5 turns · hit 62% · saved $0.0040 · pings 2 $0.0010`
+        (+ unpriced turns; ≈ when estimated turns are in it)."""
+        cost = self.approx + format_usd(self.cost_usd)
         if self.unpriced_turns:
             cost += f" + {self.unpriced_turns} unpriced"
         hit = "?" if self.hit_ratio is None else f"{self.hit_ratio:.0%}"
@@ -252,26 +267,34 @@ class SessionSummary:
         if self.saved_usd is not None:
             parts.append(("saved " if self.saved_usd >= 0 else "cache cost extra ")
                          + format_usd(abs(self.saved_usd)))
+        if self.ping_text:
+            parts.append(self.ping_text)
         return " · ".join(parts)
 
 
 def session_summary(turns: Sequence[Turn], overrides: Mapping[str, Rates] | None = None,
                     base_url: str | None = None) -> SessionSummary:
-    """Totals over `turns`: stored costs, tokens, hit ratio and cache savings."""
+    """Totals over `turns`: stored costs, tokens, hit ratio and cache savings net of pings."""
     s = dict(turns=0, cost_usd=0.0, unpriced_turns=0, input_total=0, cached=0, cache_write=0,
-             output=0, reasoning=0, input_with_known_cache=0, unknown_savings=0, estimated_turns=0)
+             output=0, reasoning=0, input_with_known_cache=0, unknown_savings=0, estimated_turns=0,
+             pings=0, ping_cost_usd=0.0)
     saved: float | None = None
     for turn in turns:
         u = turn.usage
-        s["turns"] += 1
         s["cost_usd"] += turn.cost_usd or 0.0
         s["unpriced_turns"] += turn.cost_usd is None
+        s["estimated_turns"] += u.estimated
+        if turn.kind == PING:
+            s["pings"] += 1
+            s["ping_cost_usd"] += turn.cost_usd or 0.0
+            saved = (saved or 0.0) - (turn.cost_usd or 0.0)
+            continue
+        s["turns"] += 1
         s["input_total"] += u.input_total or 0
         s["cached"] += u.cache_read or 0
         s["cache_write"] += u.cache_write or 0
         s["output"] += u.output or 0
         s["reasoning"] += u.reasoning or 0
-        s["estimated_turns"] += u.estimated
         if u.cache_read is not None and u.input_total:
             s["input_with_known_cache"] += u.input_total
         turn_saved = breakdown(turn, overrides=overrides, base_url=base_url).saved
