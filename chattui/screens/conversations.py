@@ -333,7 +333,9 @@ class ConversationsScreen(Screen):
             return
         title = redact(summary.title or "(untitled)", self.secrets)
         question = (f"Delete “{title}” ({summary.messages} messages, {summary.turns} turns)? "
-                    "It cannot be undone." + (" It is the one open in the chat." if is_open else ""))
+                    "It cannot be undone." + (" It is the one open in the chat." if is_open else "")
+                    + " Its usage and cost stay in `chattui stats`; `chattui rm --forget ID` "
+                    "erases them too.")
         if not await self.app.push_screen_wait(Confirm(question, yes="Delete", no="Keep")):
             return
         response_ids = self.store.delete_conversation(summary.id)

@@ -12,6 +12,17 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from chattui.core.models import INTERRUPTED, STREAMING, Conversation
 from chattui.store import attachments as image_rows
+
+_LEDGER_COLUMNS = ("started_at, provider, model, base_url_host, kind, status, input_total,"
+                   " cache_read, cache_write_5m, cache_write_1h, output, reasoning,"
+                   " usage_estimated, cost_usd, cost_reported, response_id")
+_TO_LEDGER = (
+    f"INSERT INTO spend_ledger (conversation_id, turn_id, persona, deleted_at, {_LEDGER_COLUMNS})"
+    " SELECT t.conversation_id, t.id, COALESCE(t.persona, c.persona), ?, "
+    + ", ".join(f"t.{c.strip()}" for c in _LEDGER_COLUMNS.split(","))
+    + " FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE t.conversation_id = ?"
+)
+"""Copies a conversation's turns (usage and cost, no text) into the spend ledger."""
 from chattui.store.migrations import migrate
 from chattui.store.rows import CONVERSATION_COLUMNS, MESSAGE_COLUMNS, TURN_COLUMNS
 
@@ -101,8 +112,10 @@ class Archive:
             raise KeyError(conversation_id)
         return self.get_conversation(conversation_id)  # type: ignore[return-value]
 
-    def delete_conversation(self, conversation_id: str) -> list[str]:
+    def delete_conversation(self, conversation_id: str, forget: bool = False) -> list[str]:
         """Delete a conversation with its messages and turns (exact id; KeyError if unknown).
+        Its turns' usage and cost stay in the spend ledger for `chattui stats` (money spent
+        stays spent) unless `forget`, which erases them too.
 
         Returns the Responses API ids of its turns (api == "responses") that no other
         conversation still uses (a branch shares its origin's ids), so the caller can offer
@@ -120,11 +133,22 @@ class Archive:
                 " AND o.conversation_id != t.conversation_id) ORDER BY t.id",
                 (conversation_id,),
             )]
+            if forget:
+                self.db.execute("DELETE FROM spend_ledger WHERE conversation_id = ?",
+                                (conversation_id,))
+            else:
+                self.db.execute(_TO_LEDGER, (time.time(), conversation_id))
             # turns first: they point at messages
             self.db.execute("DELETE FROM turns WHERE conversation_id = ?", (conversation_id,))
             self.db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         return response_ids
+
+    def forget_spend(self, conversation_id: str) -> int:
+        """Erase the ledger rows a deleted conversation left (rows erased)."""
+        with self.db:
+            return self.db.execute("DELETE FROM spend_ledger WHERE conversation_id = ?",
+                                   (conversation_id,)).rowcount
 
     def duplicate_conversation(
         self, conversation_id: str, upto_message_id: int | None = None

@@ -177,10 +177,27 @@ def m010_cache_diagnosis(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN cache_missed_tokens INTEGER")
 
 
+def m0xx_spend_ledger(db: sqlite3.Connection) -> None:
+    """Spend that outlives a deleted conversation: deleting one copies its turns' usage and
+    cost here, so `chattui stats` still counts money spent (`chattui rm --forget` erases
+    both). Rows carry no text, only what stats reads."""
+    db.execute(
+        "CREATE TABLE spend_ledger ("
+        " id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, turn_id INTEGER,"
+        " started_at REAL NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,"
+        " base_url_host TEXT, persona TEXT, kind TEXT NOT NULL DEFAULT 'chat', status TEXT,"
+        " input_total INTEGER, cache_read INTEGER, cache_write_5m INTEGER,"
+        " cache_write_1h INTEGER, output INTEGER, reasoning INTEGER,"
+        " usage_estimated INTEGER NOT NULL DEFAULT 0, cost_usd REAL, cost_reported REAL,"
+        " response_id TEXT, deleted_at REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX spend_ledger_by_conversation ON spend_ledger(conversation_id)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis,
+    m010_cache_diagnosis, m0xx_spend_ledger,
 ]
 
 

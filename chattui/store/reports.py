@@ -1,7 +1,8 @@
 """Read-only SQL over the existing tables for `chattui stats`: spend and tokens grouped by
 day, model, provider or persona.
 
-Every query reads distinct turns only: a branch or an import copies turns with their usage
+Deleted conversations leave their turns' usage and cost in the spend ledger, and every
+query reads those too (money spent stays spent). Every query reads distinct turns only: a branch or an import copies turns with their usage
 and cost (same start time, model, response id and counts), and money spent once must be
 counted once. Days are local dates of the turn's start. A turn's persona is the one
 stored with it, else its conversation's. Nothing here writes.
@@ -20,15 +21,29 @@ _KEYS = {
     "day": "date(t.started_at, 'unixepoch', 'localtime')",
     "model": "t.model",
     "provider": "t.provider",
-    "persona": "COALESCE(t.persona, c.persona, '(none)')",
+    "persona": "COALESCE(t.persona, '(none)')",
 }
 NO_PERSONA = "(none)"
 
+_COLUMNS = ("started_at, provider, model, base_url_host, kind, input_total, cache_read,"
+            " cache_write_5m, cache_write_1h, output, reasoning, usage_estimated, cost_usd,"
+            " cost_reported, response_id")
+_SPEND = (
+    "WITH spend AS ("
+    f" SELECT t.id, COALESCE(t.persona, c.persona) AS persona, "
+    + ", ".join(f"t.{c.strip()}" for c in _COLUMNS.split(","))
+    + " FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+    f" UNION ALL SELECT -l.id, l.persona, "
+    + ", ".join(f"l.{c.strip()}" for c in _COLUMNS.split(","))
+    + " FROM spend_ledger l) "
+)
+"""Every turn ever priced: the stored ones, and those of deleted conversations kept in the
+spend ledger (negative ids)."""
 _DISTINCT = (
-    "t.id IN (SELECT min(id) FROM turns GROUP BY started_at, provider, model,"
+    "t.id IN (SELECT min(id) FROM spend GROUP BY started_at, provider, model,"
     " COALESCE(response_id, ''), COALESCE(input_total, -1), COALESCE(output, -1))"
 )
-_FROM = " FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE " + _DISTINCT
+_FROM = " FROM spend t WHERE " + _DISTINCT
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,8 @@ def totals_by(source: Any, by: str, since: float | None = None) -> list[GroupTot
     order = "key" if by == "day" else "cost_usd DESC, turns DESC, key"
     db = _db(source)
     rows = db.execute(
-        f"SELECT {_KEYS[by]} AS key, {_SUMS}{_FROM}{where} GROUP BY key ORDER BY {order}", params
+        f"{_SPEND}SELECT {_KEYS[by]} AS key, {_SUMS}{_FROM}{where} GROUP BY key ORDER BY {order}",
+        params
     ).fetchall()
     return [_totals(str(row["key"]), row) for row in rows]
 
@@ -113,7 +129,7 @@ def totals_by(source: Any, by: str, since: float | None = None) -> list[GroupTot
 def overall(source: Any, since: float | None = None) -> GroupTotals:
     """Totals over every distinct turn (since `since`)."""
     where, params = _since(since)
-    row = _db(source).execute(f"SELECT {_SUMS}{_FROM}{where}", params).fetchone()
+    row = _db(source).execute(f"{_SPEND}SELECT {_SUMS}{_FROM}{where}", params).fetchone()
     return _totals("total", row)
 
 
@@ -122,7 +138,7 @@ def turn_usage(source: Any, since: float | None = None) -> list[TurnUsage]:
     where, params = _since(since)
     keys = ", ".join(f"{sql} AS key_{name}" for name, sql in _KEYS.items())
     rows = _db(source).execute(
-        f"SELECT t.*, {keys}{_FROM}{where} ORDER BY t.started_at, t.id", params
+        f"{_SPEND}SELECT t.*, {keys}{_FROM}{where} ORDER BY t.started_at, t.id", params
     ).fetchall()
     return [
         TurnUsage(

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "import": "import_",
     "stats": "stats",
     "whatif": "whatif",
+    "rm": "rm",
     "gemini-cache": "gemini_cache",
 }
 

@@ -322,3 +322,26 @@ def test_a_keep_warm_ping_is_not_a_saving_and_whatif_leaves_it_out(seeded, clock
                        "--data-dir", str(seeded["dir"]))
     assert "ran 2 turn(s)" in out and "1 keep-warm ping(s) left out" in out
     assert "actual $0.0130" in out  # the two real turns only
+
+
+def test_deleted_conversations_keep_their_spend_until_forgotten(seeded, capsys):
+    before = json.loads(run(capsys, "stats", "--json", "--by", "model", "--data-dir",
+                            str(seeded["dir"]))[1])["total"]
+    code, out, _ = run(capsys, "rm", seeded["a"].id, "--data-dir", str(seeded["dir"]))
+    assert code == 0 and "its spend stays in `chattui stats` (--forget erases it)" in out
+    assert seeded["a"].id not in run(capsys, "ls", "--data-dir", str(seeded["dir"]))[1]
+    after = json.loads(run(capsys, "stats", "--json", "--by", "model", "--data-dir",
+                           str(seeded["dir"]))[1])
+    assert (after["total"]["turns"], after["total"]["cost_usd"]) == (before["turns"], before["cost_usd"])
+    assert after["total"]["saved_usd"] == before["saved_usd"]
+    gpt = {e["key"]: e for e in after["groups"]["model"]}["gpt-4.1-mini"]
+    assert (gpt["turns"], gpt["cost_usd"]) == (2, pytest.approx(0.0024416))
+    # --forget on the deleted id erases the ledger rows as well
+    code, out, _ = run(capsys, "rm", seeded["a"].id, "--forget", "--data-dir", str(seeded["dir"]))
+    assert code == 0 and "forgot the spend of deleted conversation" in out
+    gone = json.loads(run(capsys, "stats", "--json", "--data-dir", str(seeded["dir"]))[1])["total"]
+    assert gone["turns"] == before["turns"] - 2
+    code, out, _ = run(capsys, "rm", seeded["b"].id[:6], "--forget", "--data-dir", str(seeded["dir"]))
+    assert "its usage and cost were erased too" in out
+    assert json.loads(run(capsys, "stats", "--json", "--data-dir", str(seeded["dir"]))[1])[
+        "total"]["turns"] == 1
