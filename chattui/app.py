@@ -12,6 +12,7 @@ from textual.binding import Binding
 from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
 from chattui.core.chat import ChatSession
+from chattui.core.estimates import price_interrupted
 from chattui.core.keepwarm import Policy
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
@@ -231,7 +232,9 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         notices.append(f"{unavailable}. You can still read your conversations.")
     if store.recovered:
         notices.append(f"{store.recovered} reply(s) were cut short when chattui last closed: "
-                       "they are marked interrupted; ctrl+r asks again.")
+                       "they are marked interrupted and priced from chattui's own count (≈); "
+                       "ctrl+r asks again.")
+    price_interrupted(store, settings.prices)
     session = ChatSession(
         store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,

@@ -24,6 +24,7 @@ from chattui.core.models import (
     TurnMeta,
     TurnResult,
 )
+from chattui.core.usage import Usage
 from chattui.store import attachments as image_rows
 from chattui.store.archive import Archive
 from chattui.store.gemini_caches import GeminiCacheBindings
@@ -201,6 +202,20 @@ class Store(Archive, GeminiCacheBindings):
     def get_turn(self, turn_id: int) -> Turn | None:
         row = self.db.execute("SELECT * FROM turns WHERE id = ?", (turn_id,)).fetchone()
         return turn_from(row) if row else None
+
+    def unpriced_interrupted(self) -> list[Turn]:
+        """Turns a crash cut short that have no usage yet (to be priced from an estimate)."""
+        rows = self.db.execute("SELECT * FROM turns WHERE status = ? AND input_total IS NULL"
+                               " AND output IS NULL ORDER BY id", (INTERRUPTED,))
+        return [turn_from(row) for row in rows]
+
+    def set_estimated_usage(self, turn_id: int, usage: Usage, cost_usd: float | None) -> None:
+        """Store counted usage (marked estimated) and its cost on a turn that has none."""
+        with self.db:
+            self.db.execute(
+                "UPDATE turns SET input_total = ?, output = ?, usage_estimated = 1, cost_usd = ?"
+                " WHERE id = ? AND input_total IS NULL", (usage.input_total, usage.output,
+                                                         cost_usd, turn_id))
 
     def turns(self, conversation_id: str) -> list[Turn]:
         rows = self.db.execute(

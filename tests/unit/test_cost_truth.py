@@ -268,3 +268,31 @@ def test_session_total_is_marked_approximate_when_a_turn_was_counted():
     counted = Usage(input_total=100, output=10, estimated=True)
     summary = session_summary([_turn(1, counted, price(counted, "claude-sonnet-4-5", "anthropic").usd)])
     assert summary.text.startswith("session ≈$0.000450 · 1 turn")
+
+
+# -- turns a crash cut short are priced from chattui's count ------------------------------
+
+
+def test_an_interrupted_turn_is_priced_from_an_estimate_and_marked(tmp_path):
+    from chattui.core import tokens
+    from chattui.core.estimates import price_interrupted
+    from chattui.core.models import INTERRUPTED, TurnMeta
+
+    store = Store(tmp_path / "c.db")
+    conversation = store.create_conversation("openai", "gpt-4.1-mini")
+    user = store.add_user_message(conversation.id, "long question " * 50)
+    turn = store.start_turn(conversation.id, user.id, TurnMeta("openai", "gpt-4.1-mini"))
+    store.save_partial(turn, "half an answer " * 20)
+    store.close()  # as if the process died here
+
+    reopened = Store(tmp_path / "c.db")
+    assert price_interrupted(reopened) == 1
+    (turn,) = reopened.turns(conversation.id)
+    expected_in = tokens.count("long question " * 50).n + 4
+    expected_out = tokens.count("half an answer " * 20).n
+    assert turn.status == INTERRUPTED and turn.usage.estimated
+    assert (turn.usage.input_total, turn.usage.output) == (expected_in, expected_out)
+    assert turn.cost_usd == pytest.approx((expected_in * 0.40 + expected_out * 1.60) / 1e6)
+    assert report.turn_line(turn.usage, price(turn.usage, "gpt-4.1-mini", "openai")).startswith(
+        f"prompt ≈{expected_in:,}")
+    assert price_interrupted(reopened) == 0  # once
