@@ -101,21 +101,32 @@ def details(session: ChatSession, now: float | None = None) -> list[str]:
     return lines
 
 
-def cost_per_turn(turns: Sequence[Turn]) -> list[float]:
-    """Each turn's known cost in order (unknown as 0), for the chart."""
-    return [t.cost_usd or 0.0 for t in turns]
+def turn_points(turns: Sequence[Turn], prices=None) -> list[tuple[str, float, float]]:
+    """(turn number, cost, what the cache saved; a ping's saving is minus its cost) for
+    the per-turn chart."""
+    out = []
+    for number, turn in enumerate(turns, 1):
+        if turn.kind == PING:
+            saved = -(turn.cost_usd or 0.0)
+        else:
+            saved = insight.breakdown(turn, overrides=prices).saved or 0.0
+        out.append((f"#{number}", turn.cost_usd or 0.0, saved))
+    return out
 
 
-def spend_by(session: ChatSession, by: str) -> list[tuple[str, ...]]:
-    """Rows of spend over every stored conversation grouped `by` day/model/provider/persona:
-    (group, turns, cost, input, cached, hit, output), as the stats command counts them."""
+def spend_rows(entries: list[dict]) -> list[dict[str, str]]:
+    """`chattui stats` entries (chattui.store.spend.collect) as table cells: turns, cost (≈ when estimated, +? when unpriced),
+    input, cached, hit, out, saved."""
     from chattui.core.pricing import format_usd
-    from chattui.store.reports import totals_by
 
     rows = []
-    for group in totals_by(session.store, by):
-        cost = format_usd(group.cost_usd) + (" +?" if group.unpriced_turns else "")
-        hit = "?" if group.hit_ratio is None else f"{group.hit_ratio:.0%}"
-        rows.append((group.key, f"{group.turns:,}", cost, f"{group.input_total:,}",
-                     f"{group.cached:,}", hit, f"{group.output:,}"))
+    for e in entries:
+        cost = ("≈" if e["estimated_turns"] else "") + format_usd(e["cost_usd"])
+        cost += " +?" if e["unpriced_turns"] else ""
+        hit = "?" if e["hit_ratio"] is None else f"{e['hit_ratio']:.0%}"
+        saved = "?" if e["saved_usd"] is None else (
+            ("-" if e["saved_usd"] < 0 else "") + format_usd(abs(e["saved_usd"])))
+        rows.append({"key": e["key"], "turns": f"{e['turns']:,}", "cost": cost,
+                     "input": f"{e['input']:,}", "cached": f"{e['cached']:,}", "hit": hit,
+                     "out": f"{e['output']:,}", "saved": saved})
     return rows

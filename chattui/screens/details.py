@@ -1,61 +1,110 @@
-"""The details panel: what the last turn cost and why, the cache's state, cost per turn."""
+"""The details panel: what the last turn cost and why, the cache's state, cost per turn,
+and spend with cache savings per day and per model (charts and tables).
+
+Everything scrolls in one column and every table chooses its columns by the width it has,
+so nothing is cut off at 80×24 or wider; the charts are redrawn to the width on resize."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Sparkline, Static
+from textual.widgets import DataTable, Label, Static
 
-from chattui.core import glance
+from chattui.core import charts, glance
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
+from chattui.store.spend import collect
+
+_TURN_COLUMNS = ("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
+_NARROW_TURN = ("#", "model", "status", "prompt", "cached", "out", "cost")
+_SPEND_COLUMNS = ("turns", "cost", "input", "cached", "hit", "out")
+_NARROW_SPEND = ("turns", "cost", "cached", "hit", "out")
+_WIDE = 96
+"""Inner width from which the tables show every column."""
 
 
 class DetailsScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     DetailsScreen { align: center middle; }
-    DetailsScreen > Vertical { width: 110; max-width: 95%; height: 90%; border: thick $accent;
-                               background: $surface; padding: 1 2; }
+    DetailsScreen > VerticalScroll { width: 110; max-width: 100%; height: 100%;
+                                     max-height: 100%; border: thick $accent;
+                                     background: $surface; padding: 0 1; }
     DetailsScreen #figures { height: auto; margin-bottom: 1; }
-    DetailsScreen Sparkline { height: 3; margin-bottom: 1; }
-    DetailsScreen DataTable { height: 1fr; }
-    DetailsScreen #spend { height: 1fr; }
-    DetailsScreen #spend DataTable { width: 1fr; }
+    DetailsScreen .chart { height: auto; margin-bottom: 1; }
+    DetailsScreen DataTable { height: auto; max-height: 14; margin-bottom: 1; }
+    DetailsScreen Label { text-style: bold; }
     """
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
     def __init__(self, session) -> None:
         super().__init__()
         self.session = session
+        self._width = 0
 
     def compose(self) -> ComposeResult:
-        turns = self.session.turns()
-        with Vertical():
+        with VerticalScroll():
             yield Static("\n".join(glance.details(self.session)), id="figures", markup=False)
             yield Label("Cost per turn")
-            yield Sparkline(glance.cost_per_turn(turns), id="chart")
+            yield Static("", id="chart", classes="chart", markup=False)
             yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
-            yield Label("All conversations, by day and by model (chattui stats has more)")
-            with Horizontal(id="spend"):
-                yield DataTable(id="by-day", zebra_stripes=True)
-                yield DataTable(id="by-model", zebra_stripes=True)
+            yield Label("All conversations (chattui stats has more)")
+            yield Static("", id="chart-day", classes="chart", markup=False)
+            yield DataTable(id="by-day", zebra_stripes=True)
+            yield Static("", id="chart-model", classes="chart", markup=False)
+            yield DataTable(id="by-model", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
-        for number, turn in enumerate(self.session.turns(), 1):
+        data = collect(self.session.store, ("day", "model"), None, self.session.prices)
+        self._spend = data["groups"]
+        self._fill(self._inner_width())
+
+    def on_resize(self) -> None:
+        width = self._inner_width()
+        if width != self._width:
+            self._fill(width)
+
+    def _inner_width(self) -> int:
+        return max(30, min(110, self.app.size.width) - 6)
+
+    def _fill(self, width: int) -> None:
+        """Tables with the columns that fit `width`, charts drawn to it."""
+        self._width = width
+        turns = self.session.turns()
+        self._turn_table(turns, width)
+        per_turn = glance.turn_points(turns, self.session.prices)
+        self.query_one("#chart", Static).update(Text(charts.render(per_turn, "turn", width, 12)))
+        for by in ("day", "model"):
+            entries = self._spend[by]
+            chart = charts.render(charts.points(entries, by), by, width, 14)
+            self.query_one(f"#chart-{by}", Static).update(Text(chart))
+            self._spend_table(by, entries, width)
+
+    def _turn_table(self, turns, width: int) -> None:
+        table = self.query_one("#turns", DataTable)
+        table.clear(columns=True)
+        columns = _TURN_COLUMNS if width >= _WIDE else _NARROW_TURN
+        table.add_columns(*columns)
+        for number, turn in enumerate(turns, 1):
             u = turn.usage
             status = turn.status if turn.kind == CHAT else f"{turn.kind}: {turn.status}"
-            table.add_row(number, turn.meta.model, turn.meta.persona or "", status,
-                          *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
-                          "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))
+            approx = "≈" if u.estimated and turn.cost_usd is not None else ""
+            cells = {"#": number, "model": turn.meta.model, "persona": turn.meta.persona or "",
+                     "status": status, "prompt": _n(u.input_total), "cached": _n(u.cache_read),
+                     "write": _n(u.cache_write), "out": _n(u.output),
+                     "cost": "cost ?" if turn.cost_usd is None else approx + format_usd(turn.cost_usd)}
+            table.add_row(*(cells[c] for c in columns))
         table.move_cursor(row=table.row_count - 1)
-        for by in ("day", "model"):
-            spend = self.query_one(f"#by-{by}", DataTable)
-            spend.add_columns(by, "turns", "cost", "input", "cached", "hit", "out")
-            spend.add_rows(glance.spend_by(self.session, by))
+
+    def _spend_table(self, by: str, entries, width: int) -> None:
+        table = self.query_one(f"#by-{by}", DataTable)
+        table.clear(columns=True)
+        columns = _SPEND_COLUMNS if width >= _WIDE else _NARROW_SPEND
+        table.add_columns(by, *columns, "saved")
+        for row in glance.spend_rows(entries):
+            table.add_row(row["key"], *(row[c] for c in columns), row["saved"])
 
 
 def _n(value: int | None) -> str:

@@ -17,6 +17,9 @@ def add_arguments(parser) -> None:
 
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--by", choices=GROUPINGS, help="one grouping only (default: all four)")
+    parser.add_argument("--chart", action="store_true",
+                        help="bar charts of spend and cache savings per day and per model "
+                             "(or per --by grouping) instead of tables")
     parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
                         help="only turns started on or after this local date")
 
@@ -37,56 +40,11 @@ def open_store(settings):
     return open_existing(settings.data_dir)
 
 
-def collect(store, groupings, since: float | None, prices) -> dict:
-    """Every figure `stats` prints, as plain data (also the --json document)."""
-    from chattui.core.insight import breakdown
-    from chattui.store import reports
-
-    savings: dict[tuple[str, str], list[float]] = {}
-    unknown: dict[tuple[str, str], int] = {}
-    pings: dict[tuple[str, str], list[float]] = {}
-    for row in reports.turn_usage(store, since):
-        base_url = f"https://{row.base_url_host}" if row.base_url_host else None
-        if row.kind == "ping":  # keep-warm: what it cost comes off the savings
-            saved = -(row.cost_usd or 0.0)
-        else:
-            saved = breakdown(row.usage, row.model, row.provider, prices, base_url).saved
-        for name in (*groupings, "total"):
-            key = (name, "total" if name == "total" else row.keys[name])
-            if row.kind == "ping":
-                pings.setdefault(key, []).append(row.cost_usd or 0.0)
-            if saved is None:
-                unknown[key] = unknown.get(key, 0) + 1
-            else:
-                savings.setdefault(key, []).append(saved)
-
-    def entry(name: str, totals) -> dict:
-        key = (name, totals.key)
-        known = savings.get(key)
-        return {
-            "key": totals.key, "turns": totals.turns, "cost_usd": round(totals.cost_usd, 12),
-            "unpriced_turns": totals.unpriced_turns, "input": totals.input_total,
-            "cached": totals.cached, "cache_write": totals.cache_write, "output": totals.output,
-            "reasoning": totals.reasoning, "hit_ratio": totals.hit_ratio,
-            "saved_usd": round(sum(known), 12) if known else None,
-            "savings_unknown_turns": unknown.get(key, 0),
-            "estimated_turns": totals.estimated_turns,
-            "pings": len(pings.get(key, ())),
-            "ping_cost_usd": round(sum(pings.get(key, ())), 12),
-        }
-
-    return {
-        "since": datetime.fromtimestamp(since).strftime("%Y-%m-%d") if since is not None else None,
-        "groups": {name: [entry(name, t) for t in reports.totals_by(store, name, since)]
-                   for name in groupings},
-        "total": entry("total", reports.overall(store, since)),
-    }
-
-
 def run(args, settings) -> int:
+    from chattui.store.spend import collect
     from chattui.store.reports import GROUPINGS
 
-    groupings = (args.by,) if args.by else GROUPINGS
+    groupings = (args.by,) if args.by else (("day", "model") if args.chart else GROUPINGS)
     store = open_store(settings)
     if store is None:
         data = {"since": None, "groups": {name: [] for name in groupings}, "total": None}
@@ -102,8 +60,29 @@ def run(args, settings) -> int:
         print("chattui stats: no turns" + (" since " + data["since"] if data["since"] else "")
               + " yet", file=sys.stderr)
         return 1
-    sys.stdout.write(render(data))
+    sys.stdout.write(render_charts(data) if args.chart else render(data))
     return 0
+
+
+def render_charts(data: dict) -> str:
+    """A bar chart per grouping, as wide as the terminal (up to 100 columns)."""
+    import shutil
+
+    from chattui.core import charts
+    from chattui.core.pricing import format_usd
+
+    width = min(100, shutil.get_terminal_size((80, 24)).columns) - 2
+    out = [f"since {data['since']}\n\n"] if data["since"] else []
+    for name, entries in data["groups"].items():
+        out.append(charts.render(charts.points(entries, name), name, width, 16) + "\n")
+    total = data["total"]
+    saved = "?" if total["saved_usd"] is None else format_usd(total["saved_usd"])
+    pings = (f" · keep-warm pings {total['pings']} {format_usd(total['ping_cost_usd'])}"
+             if total["pings"] else "")
+    approx = "≈" if total["estimated_turns"] else ""
+    out.append(f"total {approx}{format_usd(total['cost_usd'])} over {total['turns']} turn(s)"
+               f" · saved {saved}{pings}\n")
+    return "".join(out)
 
 
 def render(data: dict) -> str:

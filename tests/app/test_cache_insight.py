@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from textual.widgets import DataTable, Sparkline
+import pytest
+
+from textual.widgets import DataTable
 
 from chattui.core.pricing import format_usd
 from chattui.screens.details import DetailsScreen
@@ -86,13 +88,17 @@ async def test_details_panel_splits_the_cost_and_charts_every_turn(app_for, emul
         assert f"cost {format_usd(last.cost_usd)} = uncached $" in figures
         assert "without cache $" in figures and "saved $" in figures
         assert "Cache for styleguide on gpt-4.1-mini: warm ·" in figures
-        assert screen.query_one(Sparkline).data == [t.cost_usd for t in app.session.turns()]
-        table = screen.query_one(DataTable)
+        chart = str(screen.query_one("#chart").render())
+        assert "Spend █ and cache savings ▒ per turn" in chart
+        assert all(f"#{n}" in chart for n in (1, 2, 3)) and "USD" in chart and "turn number" in chart
+        table = screen.query_one("#turns", DataTable)
         assert table.row_count == 3 and table.get_row_at(2)[-1] == format_usd(last.cost_usd)
         total = sum(t.cost_usd for t in app.session.turns())
         by_model = screen.query_one("#by-model", DataTable)
         assert by_model.get_row_at(0)[:3] == ["gpt-4.1-mini", "3", format_usd(total)]
         assert screen.query_one("#by-day", DataTable).row_count == 1
+        day_chart = str(screen.query_one("#chart-day").render())
+        assert "per day" in day_chart and "USD" in day_chart
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)
 
@@ -114,3 +120,21 @@ async def test_the_providers_own_diagnosis_is_shown_with_the_miss(app_for, emula
         await pilot.pause()
         figures = str(app.screen.query_one("#figures").render())
         assert f"Provider's cache diagnosis: {said}" in figures
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (140, 40)])
+async def test_details_tables_and_charts_fit_the_terminal(app_for, emulator, size):
+    app = app_for(persona="styleguide")
+    async with app.run_test(size=size) as pilot:
+        for text in ("one", "two"):
+            await send(pilot, text)
+            await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DetailsScreen)
+        for table in screen.query(DataTable):
+            assert table.virtual_size.width <= table.content_region.width, table.id
+        for chart in screen.query(".chart"):
+            lines = str(chart.render()).splitlines()
+            assert lines and max(len(line) for line in lines) <= chart.content_region.width

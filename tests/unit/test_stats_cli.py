@@ -345,3 +345,16 @@ def test_deleted_conversations_keep_their_spend_until_forgotten(seeded, capsys):
     assert "its usage and cost were erased too" in out
     assert json.loads(run(capsys, "stats", "--json", "--data-dir", str(seeded["dir"]))[1])[
         "total"]["turns"] == 1
+
+
+def test_stats_chart_draws_spend_and_savings_per_day_and_model(seeded, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    code, out, _ = run(capsys, "stats", "--chart", "--data-dir", str(seeded["dir"]))
+    assert code == 0
+    assert "Spend █ and cache savings ▒ per day" in out and "Spend █ and cache savings ▒ per model" in out
+    assert "11-01" in out and "11-02" in out and "claude-sonn" in out  # labelled axes
+    assert "$0.013" in out and "$0.0058" in out  # values on the bars (spend and savings)
+    assert out.count("USD") == 2
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert out.rstrip().splitlines()[-1] == "total $0.0154 over 5 turn(s) · saved $0.006974"
