@@ -25,6 +25,6 @@ def turn_line(usage: Usage, cost: Cost) -> str:
     parts = [f"prompt {_n(usage.input_total, approx)}", f"cached {cached}",
              f"write {_n(usage.cache_write)}", f"out {out}", ("≈" if approx and cost.known else "") + str(cost),
              cost.origin]
-    if usage.inconsistency:
-        parts.insert(0, f"⚠ {usage.inconsistency}")
+    if usage.inconsistency:  # the flag names prompt and cached itself
+        parts[:2] = [f"⚠ {usage.inconsistency}"]
     return " · ".join(parts)

@@ -56,8 +56,8 @@ class Usage:
 
     @property
     def hit_ratio(self) -> float | None:
-        """Share of the prompt served from the cache (None when unknown)."""
-        if not self.input_total or self.cache_read is None:
+        """Share of the prompt served from the cache (None when unknown or contradictory)."""
+        if not self.input_total or self.cache_read is None or self.inconsistency:
             return None
         return self.cache_read / self.input_total
 

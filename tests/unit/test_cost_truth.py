@@ -45,8 +45,8 @@ def test_contradictory_usage_is_kept_flagged_and_priced_by_the_conservative_rule
     # ($0.000400) or 1,200 cached ($0.000120): the larger one is billed
     assert cost.usd == pytest.approx((1000 * 0.40 + 50 * 1.60) / 1e6)
     line = report.turn_line(usage, cost)
-    assert line.startswith("⚠ usage inconsistent: cached 1,200 > prompt 1,000 · prompt 1,000")
-    assert line.endswith("$0.000480 · price: genai-prices")
+    assert line == ("⚠ usage inconsistent: cached 1,200 > prompt 1,000 · write ? · out 50 · "
+                    "$0.000480 · price: genai-prices")
 
 
 def test_contradictory_writes_take_the_dearer_reading():

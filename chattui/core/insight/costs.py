@@ -114,7 +114,7 @@ class Breakdown:
 
     @property
     def hit_ratio(self) -> float | None:
-        if not self.prompt or self.cached is None:
+        if not self.prompt or self.cached is None or self.cached > self.prompt:
             return None
         return self.cached / self.prompt
 
@@ -295,8 +295,10 @@ def session_summary(turns: Sequence[Turn], overrides: Mapping[str, Rates] | None
         s["cache_write"] += u.cache_write or 0
         s["output"] += u.output or 0
         s["reasoning"] += u.reasoning or 0
-        if u.cache_read is not None and u.input_total:
+        if u.cache_read is not None and u.input_total and not u.inconsistency:
             s["input_with_known_cache"] += u.input_total
+        elif u.inconsistency:
+            s["cached"] -= u.cache_read or 0  # contradictory counters stay out of the hit ratio
         turn_saved = breakdown(turn, overrides=overrides, base_url=base_url).saved
         if turn_saved is None:
             s["unknown_savings"] += 1
