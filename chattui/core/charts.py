@@ -42,6 +42,10 @@ def render(data: Sequence[tuple[str, float, float]], by: str, width: int = 76,
     saved = [s for _, _, s in data]
     labels = [[_money(v) for v in spend], [_money(v) for v in saved]]
     fig.draw(fig.bar(keys, [spend, saved], labeled=labels, marker=[SPEND, SAVED]))
+    low, high = min(0.0, *spend, *saved), max(0.0, *spend, *saved)
+    if high > low:  # dollar ticks instead of plotext's 8.0e-4
+        ticks = [low + (high - low) * i / 4 for i in range(5)]
+        fig.ruler("y").ticks(ticks, [_money(t) for t in ticks])
     fig.title(f"Spend {SPEND} and cache savings {SAVED} per {by}")
     fig.label("USD", "y")
     fig.label(_AXIS.get(by, by), "x")
