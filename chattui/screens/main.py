@@ -164,6 +164,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         miss = glance.miss_line(self._turns)
         if line is not None:
             bar.turn = f"{line} · {miss}" if miss else line
+        if outcome is not None and outcome.cost.note:  # why there is no price
+            bar.warn(f"{bar.turn} · {outcome.cost.note}")
+        elif outcome is not None and outcome.turn.usage.inconsistency:
+            bar.warn(bar.turn)
         if outcome is not None and outcome.note:
             bar.warn(f"{outcome.note} · {bar.turn}")
         self._session_line = glance.session_line(self.session, self._turns)
