@@ -97,12 +97,27 @@ def from_openai_chat(usage: Any) -> Usage:
         reasoning = max(reasoning or 0, hidden)
     return Usage(
         input_total=prompt,
-        cache_read=_int(_get(usage, "prompt_tokens_details", "cached_tokens")),
-        cache_write_5m=_int(_get(usage, "prompt_tokens_details", "cache_write_tokens")),
+        cache_read=_first(usage, ("prompt_tokens_details", "cached_tokens"),
+                          ("prompt_cache_hit_tokens",), ("cached_tokens",),
+                          ("cache_read_input_tokens",)),
+        cache_write_5m=_first(usage, ("prompt_tokens_details", "cache_write_tokens"),
+                              ("cache_creation_input_tokens",)),
         output=completion,
         reasoning=reasoning,
         cost_reported=_gateway_cost(usage),
     )
+
+
+def _first(usage: Any, *paths: tuple[str, ...]) -> int | None:
+    """The first of these counters the server sent. Besides OpenAI's own fields, servers
+    that speak its dialect report cache reads as DeepSeek's `prompt_cache_hit_tokens`,
+    Moonshot's top-level `cached_tokens`, or (gateways in front of Claude, e.g. LiteLLM)
+    `cache_read_input_tokens` / `cache_creation_input_tokens`; all are parts of
+    `prompt_tokens` there too."""
+    for path in paths:
+        if (value := _int(_get(usage, *path))) is not None:
+            return value
+    return None
 
 
 def _hidden_reasoning(prompt: int | None, completion: int | None, total: int | None) -> int:

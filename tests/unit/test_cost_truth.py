@@ -296,3 +296,16 @@ def test_an_interrupted_turn_is_priced_from_an_estimate_and_marked(tmp_path):
     assert report.turn_line(turn.usage, price(turn.usage, "gpt-4.1-mini", "openai")).startswith(
         f"prompt ≈{expected_in:,}")
     assert price_interrupted(reopened) == 0  # once
+
+
+@pytest.mark.parametrize("payload, read, write", [
+    ({"prompt_tokens": 2000, "completion_tokens": 10, "total_tokens": 2010,
+      "prompt_cache_hit_tokens": 1536, "prompt_cache_miss_tokens": 464}, 1536, None),  # DeepSeek
+    ({"prompt_tokens": 2000, "completion_tokens": 10, "total_tokens": 2010,
+      "cached_tokens": 1024}, 1024, None),  # Moonshot
+    ({"prompt_tokens": 2000, "completion_tokens": 10, "total_tokens": 2010,
+      "cache_read_input_tokens": 1500, "cache_creation_input_tokens": 400}, 1500, 400),  # LiteLLM
+])
+def test_cache_counters_other_openai_compatible_servers_send(payload, read, write):
+    usage = sdk_usage(payload)
+    assert (usage.input_total, usage.cache_read, usage.cache_write_5m) == (2000, read, write)
