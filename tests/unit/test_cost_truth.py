@@ -309,3 +309,12 @@ def test_an_interrupted_turn_is_priced_from_an_estimate_and_marked(tmp_path):
 def test_cache_counters_other_openai_compatible_servers_send(payload, read, write):
     usage = sdk_usage(payload)
     assert (usage.input_total, usage.cache_read, usage.cache_write_5m) == (2000, read, write)
+
+
+def test_an_endpoint_price_other_than_zero_is_reported_not_guessed(tmp_path):
+    (tmp_path / "config.toml").write_text('[endpoints."localhost:11434"]\nprice = 2\n')
+    settings = load_settings({}, environ={"CHATTUI_CONFIG_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert [str(p).split(": ", 1)[1] for p in settings.problems] == [
+        'endpoints."localhost:11434".price: only `price = 0` (free) is allowed here; give rates '
+        'as input/output/cache_* instead']
+    assert not settings.prices
