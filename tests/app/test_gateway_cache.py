@@ -39,7 +39,7 @@ async def test_claude_via_openrouter_caches_and_shows_the_gateways_cost(app_for,
                 turn.usage.input_total, turn.usage.cache_read, turn.usage.cache_write,
                 turn.usage.output)
             assert turn.cost_usd == reported
-        assert status_bar(app).turn.endswith(format_usd(turns[-1].cost_usd))
+        assert status_bar(app).turn.endswith(f"{format_usd(turns[-1].cost_usd)} · price: gateway")
         session = status_bar(app).session  # Anthropic's 5-minute TTL, not OpenAI's 10
         assert "· warm · 4:5" in session or "· warm · 5:00 left" in session
         await pilot.press("ctrl+t")
