@@ -22,6 +22,7 @@ _TURN_COLUMNS = ("#", "model", "persona", "status", "prompt", "cached", "write",
 _NARROW_TURN = ("#", "model", "status", "prompt", "cached", "out", "cost")
 _SPEND_COLUMNS = ("turns", "cost", "input", "cached", "hit", "out")
 _NARROW_SPEND = ("turns", "cost", "cached", "hit", "out")
+_CHART_TURNS = 20
 _WIDE = 96
 """Inner width from which the tables show every column."""
 
@@ -47,7 +48,7 @@ class DetailsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("\n".join(glance.details(self.session)), id="figures", markup=False)
-            yield Label("Cost per turn")
+            yield Label(f"Cost per turn (the last {_CHART_TURNS} at most)")
             yield Static("", id="chart", classes="chart", markup=False)
             yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
             yield Label("All conversations (chattui stats has more)")
@@ -74,7 +75,7 @@ class DetailsScreen(ModalScreen[None]):
         self._width = width
         turns = self.session.turns()
         self._turn_table(turns, width)
-        per_turn = glance.turn_points(turns, self.session.prices)
+        per_turn = glance.turn_points(turns, self.session.prices)[-_CHART_TURNS:]
         self.query_one("#chart", Static).update(Text(charts.render(per_turn, "turn", width, 12)))
         for by in ("day", "model"):
             entries = self._spend[by]
