@@ -80,8 +80,9 @@ def render_charts(data: dict) -> str:
     pings = (f" · keep-warm pings {total['pings']} {format_usd(total['ping_cost_usd'])}"
              if total["pings"] else "")
     approx = "≈" if total["estimated_turns"] else ""
-    out.append(f"total {approx}{format_usd(total['cost_usd'])} over {total['turns']} turn(s)"
-               f" · saved {saved}{pings}\n")
+    unpriced = f" (+{total['unpriced_turns']} unpriced)" if total["unpriced_turns"] else ""
+    out.append(f"total {approx}{format_usd(total['cost_usd'])}{unpriced} over {total['turns']} "
+               f"turn(s) · saved {saved}{pings}\n")
     return "".join(out)
 
 

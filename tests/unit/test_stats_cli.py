@@ -357,4 +357,4 @@ def test_stats_chart_draws_spend_and_savings_per_day_and_model(seeded, capsys, m
     assert "$0.013" in out and "$0.0058" in out  # values on the bars (spend and savings)
     assert out.count("USD") == 2
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert out.rstrip().splitlines()[-1] == "total $0.0154 over 5 turn(s) · saved $0.006974"
+    assert out.rstrip().splitlines()[-1] == "total $0.0154 (+1 unpriced) over 5 turn(s) · saved $0.006974"
