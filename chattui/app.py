@@ -198,12 +198,18 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from chattui.providers.registry import make_provider
     from chattui.themes import load_themes
 
+    from chattui.trust import untrusted_notice
+
     store = store or Store(database_path(settings.data_dir))
     notices = [str(problem) for problem in settings.problems]
     cwd = cwd or Path.cwd()
+    if notice := untrusted_notice(settings, cwd):
+        notices.append(notice)
 
     def load_library() -> PersonaLibrary:
-        return load_personas(Path(settings.config_dir), cwd)
+        """A directory trusted at start stays trusted for this run (persona edits are picked
+        up live); the next start checks its contents again."""
+        return load_personas(Path(settings.config_dir), cwd, local=settings.local_trusted)
 
     library = load_library()
     notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
@@ -235,7 +241,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     session = ChatSession(
         store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
-        secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
+        secrets=settings.known_secrets(), conversation=conversation, unavailable=unavailable,
         mode=mode,
     )
     session.base_model = settings.model  # personas without a model of their own use this

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from chattui import __version__
@@ -58,6 +59,11 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
         settings = load_settings({"data_dir": args.data_dir, "config": args.config})
     except ValueError as exc:
         p.error(str(exc))
+    if name != "trust":
+        from chattui.trust import untrusted_notice
+
+        if notice := untrusted_notice(settings, Path.cwd()):
+            print(f"chattui: {notice}", file=sys.stderr)
     return load(name).run(args, settings)
 
 

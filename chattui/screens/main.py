@@ -30,6 +30,7 @@ from chattui.screens.keep_warm import KeepWarmControls
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.trust import endpoint_host
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
@@ -182,7 +183,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
         persona = self.session.persona.name if self.session.persona else "no persona"
-        self.app.sub_title = f"{self.session.model} · {persona} · {self.session.mode} · {title}"
+        host = endpoint_host(self.session.provider_name, self.session.base_url)
+        where = f" → {host}" if host else ""
+        self.app.sub_title = (f"{self.session.model}{where} · {persona} · {self.session.mode}"
+                              f" · {title}")
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "stats": "stats",
     "whatif": "whatif",
     "gemini-cache": "gemini_cache",
+    "trust": "trust",
 }
 
 
