@@ -44,6 +44,14 @@ class ConversationSummary:
         return self.unpriced_turns > 0
 
 
+class AlreadyImported(ValueError):
+    """This store already holds an import of the same export (Store.import_conversation)."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"already imported as {conversation_id}")
+        self.conversation_id = conversation_id
+
+
 class Archive:
     """Mixed into Store: operations on whole conversations."""
 
@@ -164,20 +172,30 @@ class Archive:
             )
         return self.get_conversation(new_id)  # type: ignore[return-value]
 
-    def import_conversation(self, document: Mapping[str, Any]) -> Conversation:
+    def import_conversation(self, document: Mapping[str, Any], force: bool = False) -> Conversation:
         """Recreate an exported conversation (chattui.core.export.to_json / import_json).
 
         It always gets a fresh conversation id and fresh message and turn ids (the turns'
         message references are mapped), so importing never touches an existing
-        conversation, and importing the same file twice gives two copies. Every other
-        field is kept as it was, updated_at included; a turn exported while it streamed is
-        stored as interrupted. ValueError when the document does not validate.
+        conversation. Importing the same document again raises AlreadyImported (naming the
+        copy) unless `force`. Every other field is kept as it was, updated_at included; a
+        turn exported while it streamed is stored as interrupted. ValueError when the
+        document does not validate (nothing is written then).
         """
+        import hashlib
+
         from chattui.core.export import import_json
 
         document = import_json(document)
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        earlier = self.db.execute("SELECT conversation_id FROM imports WHERE digest = ?",
+                                  (digest,)).fetchone()
+        if earlier and not force:
+            raise AlreadyImported(earlier[0])
         with self.db:
             new_id = self._insert_conversation(document["conversation"])
+            self.db.execute("INSERT OR REPLACE INTO imports (digest, conversation_id) VALUES (?, ?)",
+                            (digest, new_id))
             mapping = self._copy_messages(document["messages"], new_id)
             image_rows.copy(self.db, document["attachments"], mapping)
             turns = [

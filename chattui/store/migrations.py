@@ -177,10 +177,19 @@ def m010_cache_diagnosis(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN cache_missed_tokens INTEGER")
 
 
+def m011_import_digests(db: sqlite3.Connection) -> None:
+    """Which export each imported conversation came from (a hash of the validated document),
+    so importing the same file again says where the first copy is."""
+    db.execute(
+        "CREATE TABLE imports (digest TEXT PRIMARY KEY,"
+        " conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis,
+    m010_cache_diagnosis, m011_import_digests,
 ]
 
 

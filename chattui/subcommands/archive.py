@@ -4,7 +4,6 @@ conversation references, times. No Textual here: these commands start fast."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from chattui.core.models import Conversation
@@ -72,4 +71,6 @@ def positive_int(text: str) -> int:
 
 
 def local_time(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    from chattui.core.when import format_time
+
+    return format_time(timestamp)

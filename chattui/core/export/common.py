@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 
 from chattui.core.models import COMPLETE, Turn
@@ -25,10 +24,9 @@ def _one_line(text: str) -> str:
 
 def iso_utc(timestamp: float | None) -> str | None:
     """`2025-01-02T03:04:05Z` (ISO 8601, UTC, whole seconds); None stays None."""
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")
+    from chattui.core.when import iso_utc as defensive
+
+    return defensive(timestamp)
 
 
 def totals(turns: Sequence[Turn]) -> dict[str, Any]:
