@@ -64,7 +64,23 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
 
         if notice := untrusted_notice(settings, Path.cwd()):
             print(f"chattui: {notice}", file=sys.stderr)
-    return load(name).run(args, settings)
+    return _guarded(f"chattui {name}", lambda: load(name).run(args, settings))
+
+
+def _guarded(command: str, run) -> int:
+    """`run()`, with a database that cannot be used reported in one line (exit 1)."""
+    import sqlite3
+
+    from chattui.store import StoreError
+
+    try:
+        return run()
+    except StoreError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+    except sqlite3.DatabaseError as exc:
+        print(f"{command}: the database failed ({exc}); if it is damaged, move it aside and "
+              "start again, or restore a backup", file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,14 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = None
     if settings.emulator:
         settings, emulator = _with_emulator(settings)
-    from chattui.app import make_app
+    from chattui import app as app_module
+
+    def run() -> int:
+        app = app_module.make_app(settings)
+        app.run()
+        return app.return_code or 0  # an exception in the app is 1, never 0
 
     try:
-        make_app(settings).run()
+        return _guarded("chattui", run)
     finally:
         if emulator is not None:
             emulator.stop()
-    return 0
 
 
 def _with_emulator(settings):

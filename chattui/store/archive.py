@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from chattui.core.models import INTERRUPTED, STREAMING, Conversation
 from chattui.store import attachments as image_rows
-from chattui.store.migrations import migrate
 from chattui.store.rows import CONVERSATION_COLUMNS, MESSAGE_COLUMNS, TURN_COLUMNS
 
 if TYPE_CHECKING:
@@ -60,16 +58,13 @@ class Archive:
         """Open a database that must already exist, for the command line: migrations run,
         but a turn marked streaming is left alone (a chattui window may be streaming it
         right now), so `recovered` is 0. FileNotFoundError when there is no database."""
+        from chattui.store.db import open_database
+
         if not Path(path).is_file():
             raise FileNotFoundError(str(path))
         store = cls.__new__(cls)
         store.path = path
-        store.db = sqlite3.connect(path, timeout=5.0)
-        store.db.row_factory = sqlite3.Row
-        store.db.execute("PRAGMA journal_mode=WAL")
-        store.db.execute("PRAGMA synchronous=NORMAL")
-        store.db.execute("PRAGMA foreign_keys=ON")
-        migrate(store.db)
+        store.db = open_database(path, create=False)
         store.recovered = 0
         return store
 

@@ -7,6 +7,7 @@ when the store next opens was cut short by a crash: it becomes `interrupted`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import uuid
@@ -34,19 +35,62 @@ from chattui.store.rows import (
 
 _NO_ID_ABOVE = 2**63 - 1
 
+class StoreError(Exception):
+    """The database cannot be used: one line naming the path and what to do."""
+
+
+def open_database(path: Path | str, create: bool = True) -> sqlite3.Connection:
+    """Connect (WAL, foreign keys on) and migrate. A new data dir is made 0700 and the
+    database 0600 (SQLite gives its -wal and -shm files the database's mode). StoreError
+    for a data dir that cannot be written or a file that is not a chattui database."""
+    if path == ":memory:":
+        return _connect(path)
+    path = Path(path)
+    try:
+        if create and not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)  # made by an older chattui, world-readable
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot write the database {path} ({exc.strerror or exc}): fix the "
+                         "data directory's permissions or free space, or choose another one "
+                         "with --data-dir or CHATTUI_DATA_DIR") from None
+    try:
+        return _connect(path)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StoreError(f"{path} is not a chattui database ({exc}): move it aside "
+                             f"(mv {path} {path}.broken) to start with an empty one, or "
+                             "restore it from a backup") from None
+        raise StoreError(f"cannot use the database {path} ({exc}): check the data "
+                         "directory's permissions and free space, or choose another one with "
+                         "--data-dir or CHATTUI_DATA_DIR") from None
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=5.0)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 class Store(Archive, GeminiCacheBindings):
     """One SQLite database file (or ":memory:"). Not shared between threads."""
 
     def __init__(self, path: Path | str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=5.0)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        migrate(self.db)
+        self.db = open_database(path)
         self.recovered = self._mark_interrupted()
 
     def close(self) -> None:
