@@ -10,6 +10,7 @@ before the request goes out, the reply's text is saved while it streams (every
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Iterable, Mapping
@@ -67,6 +68,14 @@ class _Reply:
 
     def tool_calls(self) -> tuple[ToolCall, ...]:
         return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
+
+
+class ConversationGone(ProviderError):
+    """The open conversation was deleted in another window (nothing was written)."""
+
+    def __init__(self) -> None:
+        super().__init__("This conversation was deleted in another window; nothing was sent and "
+                         "your draft is kept. Sending again starts a new conversation.", kind="gone")
 
 
 class ChatSession:
@@ -139,7 +148,11 @@ class ChatSession:
             self.conversation = self.store.create_conversation(
                 self.provider_name, self.model, self._persona_name(), self.mode, self._host()
             )
-        user_message = self.store.add_user_message(self.conversation.id, text, attachments)
+        try:
+            user_message = self.store.add_user_message(self.conversation.id, text, attachments)
+        except sqlite3.IntegrityError:  # deleted elsewhere since the check
+            self.conversation = None
+            raise ConversationGone() from None
         self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
         return await self._answer(user_message.id, on_text)
 
@@ -165,7 +178,13 @@ class ChatSession:
         if self.conversation is None:
             return None
         text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
-        return self.store.add_divider(self.conversation.id, text)
+        try:
+            if not self.store.conversation_exists(self.conversation.id):
+                raise sqlite3.IntegrityError("deleted")
+            return self.store.add_divider(self.conversation.id, text)
+        except sqlite3.IntegrityError:  # the persona is switched; there is no conversation to mark
+            self.conversation = None
+            raise ConversationGone() from None
 
     def pending_tool_calls(self, latest: list[Message] | None = None) -> tuple[ToolCall, ...]:
         """Calls of the last reply that have no result yet (empty when none). `latest`: the
@@ -228,6 +247,20 @@ class ChatSession:
             raise ProviderError(self.unavailable or "No provider is configured.", kind="config")
         if self.busy:
             raise ProviderError("A reply is still streaming; press Esc to stop it first.", kind="busy")
+        self._check_conversation()
+
+    def _check_conversation(self) -> None:
+        """Refuse to write into a conversation another window deleted, or is answering in
+        (asking again there would send, and bill, the question twice)."""
+        if self.conversation is None:
+            return
+        if not self.store.conversation_exists(self.conversation.id):
+            self.conversation = None
+            raise ConversationGone()
+        if elsewhere := self.store.streaming_elsewhere(self.conversation.id):
+            raise ProviderError(f"A reply is streaming in this conversation in another chattui "
+                                f"window ({elsewhere[0][1]}); wait for it to finish, then reopen "
+                                "the conversation (ctrl+g) to see it.", kind="elsewhere")
 
     def _host(self) -> str | None:
         return urlparse(self.base_url).hostname if self.base_url else None

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input, TextArea
 from chattui.core import attachments as images
 from chattui.core import compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
-from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
@@ -110,6 +110,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         the estimate, which go over the whole history, once that frame is drawn when the
         history is longer than that page."""
         conversation, store = self.session.conversation, self.session.store
+        if conversation is not None and not self.session.busy:
+            store.mark_interrupted()  # a window that streamed here may have closed since
+        elsewhere = {turn.reply_message_id: who for turn, who in
+                     store.streaming_elsewhere(conversation.id)} if conversation else {}
         page = store.latest_messages(conversation.id, HISTORY_PAGE) if conversation else []
         oldest = page[0].id if page else None
         results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
@@ -117,7 +121,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         pending = {call.id for call in self.session.pending_tool_calls(page)}
 
         def build(message):
-            view = MessageView(message.role, message.content, message.status, message.error,
+            status = message.status
+            if status == STREAMING and message.id in elsewhere:
+                status = f"streaming in another window ({elsewhere[message.id]}); ctrl+g reopens"
+            view = MessageView(message.role, message.content, status, message.error,
                                message.attachments)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
@@ -260,6 +267,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
                 if unsent is not None:
                     await unsent.remove()
             reason = str(exc) if isinstance(exc, ProviderError) else f"Not sent: {exc}"
+            if isinstance(exc, ConversationGone):
+                await self.reload_conversation()  # an empty log: the next message starts anew
             await log.add_notice(reason)
             if isinstance(exc, images.AttachmentError):
                 self._bar().warn(f"⚠ {reason}")
@@ -424,7 +433,12 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         before = self.session.persona
         if before is not None and before.name == name:
             return
-        divider = self.session.switch_persona(persona)
+        try:
+            divider = self.session.switch_persona(persona)
+        except ConversationGone as gone:
+            divider = None
+            await self.reload_conversation()
+            await self.query_one(ChatLog).add_notice(str(gone))
         if divider is not None:  # only a conversation under way gets (and stores) a divider
             await self.query_one(ChatLog).add("divider", divider.content)
         self._show_personas()

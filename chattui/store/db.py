@@ -2,7 +2,9 @@
 
 Crash safety: the user's message is committed before the request goes out, the reply's
 text is written while it streams (`save_partial`), and a turn still marked `streaming`
-when the store next opens was cut short by a crash: it becomes `interrupted`.
+when the store next opens was cut short by a crash: it becomes `interrupted`, but only
+once the process that streamed it is gone (store/owners.py): a second window on the same
+data dir leaves the first window's live reply alone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.store import attachments as image_rows
+from chattui.store import owners
 from chattui.store.archive import Archive
 from chattui.store.gemini_caches import GeminiCacheBindings
 from chattui.store.migrations import migrate
@@ -88,20 +91,41 @@ def _connect(path: Path | str) -> sqlite3.Connection:
 class Store(Archive, GeminiCacheBindings):
     """One SQLite database file (or ":memory:"). Not shared between threads."""
 
+    owner: str | None = None
+    """Recorded on the turns this Store streams (store/owners.py)."""
+
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self.db = open_database(path)
-        self.recovered = self._mark_interrupted()
+        self.owner = owners.new_owner()
+        self.recovered = self.mark_interrupted()
 
     def close(self) -> None:
+        if self.owner:
+            owners.release(self.owner)
         self.db.close()
 
-    def _mark_interrupted(self) -> int:
+    def mark_interrupted(self) -> int:
+        """Mark the streaming turns whose process is gone interrupted; how many there were."""
+        rows = self.db.execute(
+            "SELECT id, owner, heartbeat FROM turns WHERE status = ?", (STREAMING,)).fetchall()
+        dead = [(INTERRUPTED, row["id"]) for row in rows
+                if row["owner"] != self.owner and not owners.alive(row["owner"], row["heartbeat"])]
         with self.db:
-            cursor = self.db.execute(
-                "UPDATE turns SET status = ? WHERE status = ?", (INTERRUPTED, STREAMING)
-            )
-        return cursor.rowcount
+            self.db.executemany("UPDATE turns SET status = ? WHERE id = ?", dead)
+        return len(dead)
+
+    def streaming_elsewhere(self, conversation_id: str) -> list[tuple[Turn, str]]:
+        """This conversation's turns streaming in another live window, with who streams them."""
+        rows = self.db.execute(
+            "SELECT * FROM turns WHERE conversation_id = ? AND status = ? AND owner IS NOT ?",
+            (conversation_id, STREAMING, self.owner)).fetchall()
+        return [(turn_from(row), owners.describe(row["owner"])) for row in rows
+                if owners.alive(row["owner"], row["heartbeat"])]
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
 
     # conversations
 
@@ -179,10 +203,11 @@ class Store(Archive, GeminiCacheBindings):
         with self.db:
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, provider, model, base_url_host, persona,"
-                " prefix_fingerprint, api, status, started_at, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prefix_fingerprint, api, status, started_at, kind, owner, heartbeat)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
-                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
+                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind, self.owner,
+                 time.time()),
             ).lastrowid
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
@@ -207,10 +232,11 @@ class Store(Archive, GeminiCacheBindings):
             ).lastrowid
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, user_message_id, reply_message_id, provider,"
-                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at,"
+                " owner, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
-                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
+                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now,
+                 self.owner, now),
             ).lastrowid
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
@@ -220,6 +246,7 @@ class Store(Archive, GeminiCacheBindings):
             self.db.execute(
                 "UPDATE messages SET content = ? WHERE id = ?", (text, turn.reply_message_id)
             )
+            self.db.execute("UPDATE turns SET heartbeat = ? WHERE id = ?", (time.time(), turn.id))
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> Turn:
         usage = result.usage
