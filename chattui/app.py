@@ -165,6 +165,7 @@ class ChatApp(App):
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may go now (matters when apps run one after another)
+        self.session.save_unsaved()  # a last try for replies a full disk kept in memory
         if self.session.provider is not None:
             await self.session.provider.aclose()
 

@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def run() -> int:
         app = app_module.make_app(settings)
         app.run()
+        _print_unsaved(getattr(app, "session", None))
         return app.return_code or 0  # an exception in the app is 1, never 0
 
     try:
@@ -111,6 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _print_unsaved(session) -> None:
+    """Replies a full disk kept from the database: printed, so the terminal keeps them."""
+    for turn, result in getattr(session, "unsaved", ()):
+        print(f"chattui: this reply (conversation {turn.conversation_id}) could not be saved; "
+              "the disk is still full. Its text follows.", file=sys.stderr)
+        print(result.text)
 
 
 def _with_emulator(settings):

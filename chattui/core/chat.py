@@ -4,7 +4,9 @@ The order of writes is what makes a crash lose nothing: the user's message is co
 before the request goes out, the reply's text is saved while it streams (every
 `flush_interval` seconds), and the turn is finalised when the stream ends, however it ends
 (complete, stopped by the user, failed). A turn left `streaming` by a crash is marked
-`interrupted` by the store when it next opens, and nothing re-sends it on its own.
+`interrupted` by the store when it next opens, and nothing re-sends it on its own. A turn
+that cannot be finalised (a full disk) is kept in memory (`unsaved`) and written by
+`save_unsaved()`: before the next write, and whenever the UI retries.
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ class ChatSession:
         self._secrets = tuple(s for s in secrets if s)
         self._task: asyncio.Task | None = None
         self._stop_requested = False
+        self.unsaved: list[tuple[Turn, TurnResult]] = []
+        """Finished turns the store could not write yet (a full disk), oldest first."""
+        self.unsaved_retry_seconds = 3.0
+        """How often the UI tries `save_unsaved()` while something is unsaved."""
 
     # reading
 
@@ -144,6 +150,7 @@ class ChatSession:
         the turn. An image whose file changed since it was attached stops it before storing."""
         self._check_ready()
         images.check(attachments)
+        self.save_unsaved()
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
                 self.provider_name, self.model, self._persona_name(), self.mode, self._host()
@@ -360,6 +367,22 @@ class ChatSession:
             call[1] = event.name or call[1]
             call[2] += event.arguments
 
+    def save_unsaved(self) -> int:
+        """Write the turns a full disk kept in memory, oldest first, until one fails;
+        returns how many were written now."""
+        written = 0
+        while self.unsaved:
+            turn, result = self.unsaved[0]
+            try:
+                self.store.finish_turn(turn, result)
+            except sqlite3.IntegrityError:  # its conversation was deleted meanwhile
+                pass
+            except Exception:  # noqa: BLE001 - still no room
+                return written
+            self.unsaved.pop(0)
+            written += 1
+        return written
+
     def _save_partial(self, turn: Turn, text: str) -> None:
         try:
             self.store.save_partial(turn, text)
@@ -382,10 +405,13 @@ class ChatSession:
             cache_missed_tokens=reply.diagnosis.missed_tokens if reply.diagnosis else None,
         )
         try:
+            if self.unsaved:
+                raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
             return TurnOutcome(self.store.finish_turn(turn, result), cost)
         except Exception as exc:  # noqa: BLE001 - e.g. "database or disk is full"
+            self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
-                              error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
+                              error=f"Not saved yet: {exc}" + (f"; {error}" if error else ""))
             return TurnOutcome(unsaved, cost, saved=False)
 
 

@@ -287,11 +287,24 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         view.status = turn.status
         view.error = (turn.error + " · ctrl+r retries") if turn.error else None
         if not outcome.saved:
-            self.notify("This turn could not be saved; it stays on screen.", severity="error")
+            self.notify("This reply could not be saved (is the disk full?). It is kept in memory "
+                        "and saved as soon as there is room; don't quit until then.",
+                        severity="error", timeout=15)
+            self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)
         self._update_header()
         if turn.status == COMPLETE:
             await self._show_tool_calls(self.session.pending_tool_calls())
+
+    def _save_unsaved(self) -> None:
+        """Retry writing the replies a full disk kept in memory, until they are written."""
+        if not self.session.unsaved:
+            return
+        if self.session.save_unsaved():
+            self.notify("The reply that did not fit on the disk is now saved."
+                        if not self.session.unsaved else "Some of the unsaved replies are now saved.")
+        if self.session.unsaved:
+            self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
 
     # tool calls
 
