@@ -76,8 +76,8 @@ class ConversationGone(ProviderError):
     """The open conversation was deleted in another window (nothing was written)."""
 
     def __init__(self) -> None:
-        super().__init__("This conversation was deleted in another window; nothing was sent and "
-                         "your draft is kept. Sending again starts a new conversation.", kind="gone")
+        super().__init__("This conversation was deleted in another window. Your draft is kept; "
+                         "sending it starts a new conversation.", kind="gone")
 
 
 class ChatSession:

@@ -123,7 +123,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         def build(message):
             status = message.status
             if status == STREAMING and message.id in elsewhere:
-                status = f"streaming in another window ({elsewhere[message.id]}); ctrl+g reopens"
+                status = f"streaming in another window ({elsewhere[message.id]})"
             view = MessageView(message.role, message.content, status, message.error,
                                message.attachments)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
