@@ -66,6 +66,14 @@ def is_allowed(local: LocalFiles, store: Path) -> bool:
     return isinstance(entry, dict) and entry.get("sha256") == local.digest
 
 
+def prompt_text(notice: str) -> str:
+    """The start-up question, from the notice (`untrusted_notice`)."""
+    return (notice.replace("Ignoring", "chattui is ignoring", 1)
+            .replace(" To use them, run `chattui trust` there and restart.", "")
+            + "\n\nTrust this directory only if you know where its files come from. "
+            "(Later: `chattui trust` there, and `chattui trust --revoke` to undo.)")
+
+
 def allow(local: LocalFiles, store: Path) -> None:
     """Record the allowance for this directory with exactly these contents."""
     entries = _read(store)
@@ -73,6 +81,21 @@ def allow(local: LocalFiles, store: Path) -> None:
                                      "files": [str(p.relative_to(local.directory))
                                                for p in local.files]}
     _write(store, entries)
+
+
+def ignore(local: LocalFiles, store: Path) -> None:
+    """The user said "not now" to these contents: do not ask again at start-up until they
+    change (the start-up notice still says they are ignored)."""
+    entries = _read(store)
+    entry = entries.get(str(local.directory))
+    entries[str(local.directory)] = {**(entry if isinstance(entry, dict) else {}),
+                                     "ignored_sha256": local.digest}
+    _write(store, entries)
+
+
+def was_asked(local: LocalFiles, store: Path) -> bool:
+    entry = _read(store).get(str(local.directory))
+    return isinstance(entry, dict) and entry.get("ignored_sha256") == local.digest
 
 
 def revoke(directory: Path, store: Path) -> bool:
@@ -106,8 +129,9 @@ def untrusted_notice(settings, cwd: Path) -> str | None:
     changes = list(settings.local_changes) + local_overrides(settings.config_dir, cwd)
     if not changes:
         return None
-    again = "changed since you trusted it" if _read(settings.trust_store).get(
-        str(local.directory)) else "not trusted"
+    entry = _read(settings.trust_store).get(str(local.directory))
+    again = ("changed since you trusted it" if isinstance(entry, dict) and "sha256" in entry
+             else "not trusted")
     return (f"Ignoring {local.names()} in {local.directory} ({again}). They would set: "
             f"{', '.join(changes)}. To use them, run `chattui trust` there and restart.")
 

@@ -34,3 +34,42 @@ async def test_header_names_an_endpoint_that_is_not_the_providers(app_for):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert "→ 127.0.0.1" in app.sub_title
+
+
+async def test_start_up_asks_and_typing_never_trusts_by_accident(app_for, settings_for, tmp_path):
+    from chattui import trust
+    from chattui.screens.trust_prompt import TrustPrompt
+
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://other-host/v1\n")
+    app = app_for(trusted=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TrustPrompt)
+        shown = str(app.screen.query_one("Label").render())
+        assert "OPENAI_BASE_URL → other-host" in shown and "chattui trust" in shown
+        await pilot.press("y", "e", "s", "enter")  # typed right away: lands on "Not now"
+        await settle(pilot)
+        assert not isinstance(app.screen, TrustPrompt)
+    local = trust.local_files(tmp_path)
+    store = tmp_path / "config" / trust.TRUST_FILE
+    assert not trust.is_allowed(local, store) and trust.was_asked(local, store)
+    app = app_for(trusted=False)  # the same contents: not asked again, still ignored
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not isinstance(app.screen, TrustPrompt)
+    assert settings_for(trusted=False, base_url=None).base_url is None  # still ignored
+
+
+async def test_trusting_from_the_prompt_records_the_allowance(app_for, tmp_path):
+    from chattui import trust
+    from chattui.screens.trust_prompt import TrustPrompt
+
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://other-host/v1\n")
+    app = app_for(trusted=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TrustPrompt)
+        await pilot.click("#trust")
+        await settle(pilot)
+        assert not isinstance(app.screen, TrustPrompt)
+    assert trust.is_allowed(trust.local_files(tmp_path), tmp_path / "config" / trust.TRUST_FILE)
