@@ -12,9 +12,9 @@ once a second).
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import time
-import uuid
 
 STALE_AFTER = 120.0
 _open_tokens: set[str] = set()
@@ -35,7 +35,7 @@ _HOST = socket.gethostname().replace("|", "_")
 
 def new_owner() -> str:
     """An owner for one open Store; `release` it when the Store closes."""
-    token = uuid.uuid4().hex[:12]
+    token = secrets.token_hex(6)  # not uuid4: tests pin uuid4 to make conversation ids
     _open_tokens.add(token)
     return f"{_HOST}|{os.getpid()}|{_process_start(os.getpid())}|{token}"
 
