@@ -189,8 +189,9 @@ def load_settings(flags: Mapping[str, Any] | None = None,
     local, trusted, trust_store = _local_trust(environ, cwd)
     cwd_env, cwd_report = _read_dotenv(cwd / ".env")
     local_changes = _local_changes(cwd_env, environ) if local else ()
+    secrets: list[str] = []  # every key value seen, used or not: what to redact
     if not trusted:
-        untrusted_keys = [v for var in _ENV_API_KEYS if (v := (cwd_env.get(var) or "").strip())]
+        secrets = [v for var in _ENV_API_KEYS if (v := (cwd_env.get(var) or "").strip())]
         cwd_env, cwd_report = {}, _Report(cwd / ".env")
     config_dir = _dir(environ.get("CHATTUI_CONFIG_DIR") or cwd_env.get("CHATTUI_CONFIG_DIR"),
                       cwd, "config")
@@ -200,7 +201,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
     env_report = _Report(ENVIRONMENT)
     layers = [toml_layer, _env_layer(dir_env, dir_report), _env_layer(cwd_env, cwd_report),
               _env_layer(environ, env_report), flag_layer]
-    merged, api_keys, secrets = {}, {}, [] if trusted else untrusted_keys
+    merged, api_keys = {}, {}
     for layer in layers:
         merged.update(layer.fields)
         api_keys.update(layer.api_keys)
@@ -239,7 +240,7 @@ def _local_changes(values: Mapping[str, str | None], environ: Mapping[str, str])
         if not (value := (raw or "").strip()):
             continue
         if var in _ENV_API_KEYS:
-            changes.append(f"{var} (replaces yours)" if environ.get(var) else f"{var} (a key)")
+            changes.append(f"{var} (replaces yours)" if environ.get(var) else f"{var} (its own key)")
         elif var.endswith("BASE_URL"):
             if var in _ENV_FIELDS:
                 changes.append(f"{var} → {urlsplit(value).hostname or value}")

@@ -285,10 +285,12 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             return
         turn = outcome.turn
         view.status = turn.status
-        view.error = (turn.error + " · ctrl+r retries") if turn.error else None
-        if not outcome.saved:
+        if outcome.saved:  # an unsaved reply is whole: asking again would only bill it twice
+            view.error = (turn.error + " · ctrl+r retries") if turn.error else None
+        else:
             self.notify("This reply could not be saved (is the disk full?). It is kept in memory "
-                        "and saved as soon as there is room; don't quit until then.",
+                        "and saved as soon as there is room (quit before that, and its text is "
+                        "printed to the terminal).",
                         severity="error", timeout=15)
             self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)

@@ -108,20 +108,30 @@ class Store(Archive, GeminiCacheBindings):
     def mark_interrupted(self) -> int:
         """Mark the streaming turns whose process is gone interrupted; how many there were."""
         rows = self.db.execute(
-            "SELECT id, owner, heartbeat FROM turns WHERE status = ?", (STREAMING,)).fetchall()
-        dead = [(INTERRUPTED, row["id"]) for row in rows
+            "SELECT t.id, o.owner, o.heartbeat FROM turns t"
+            " LEFT JOIN streaming_owners o ON o.turn_id = t.id WHERE t.status = ?",
+            (STREAMING,)).fetchall()
+        dead = [(row["id"],) for row in rows
                 if row["owner"] != self.owner and not owners.alive(row["owner"], row["heartbeat"])]
         with self.db:
-            self.db.executemany("UPDATE turns SET status = ? WHERE id = ?", dead)
+            self.db.executemany(f"UPDATE turns SET status = '{INTERRUPTED}' WHERE id = ?", dead)
+            self.db.executemany("DELETE FROM streaming_owners WHERE turn_id = ?", dead)
         return len(dead)
 
     def streaming_elsewhere(self, conversation_id: str) -> list[tuple[Turn, str]]:
         """This conversation's turns streaming in another live window, with who streams them."""
         rows = self.db.execute(
-            "SELECT * FROM turns WHERE conversation_id = ? AND status = ? AND owner IS NOT ?",
-            (conversation_id, STREAMING, self.owner)).fetchall()
-        return [(turn_from(row), owners.describe(row["owner"])) for row in rows
-                if owners.alive(row["owner"], row["heartbeat"])]
+            "SELECT t.*, o.owner AS streaming_owner, o.heartbeat AS streaming_heartbeat"
+            " FROM turns t JOIN streaming_owners o ON o.turn_id = t.id"
+            " WHERE t.conversation_id = ? AND t.status = ? AND o.owner != ?",
+            (conversation_id, STREAMING, self.owner or "")).fetchall()
+        return [(turn_from(row), owners.describe(row["streaming_owner"])) for row in rows
+                if owners.alive(row["streaming_owner"], row["streaming_heartbeat"])]
+
+    def _own(self, turn_id: int) -> None:
+        """Record this Store as the one streaming `turn_id` (inside the caller's transaction)."""
+        self.db.execute("INSERT OR REPLACE INTO streaming_owners VALUES (?, ?, ?)",
+                        (turn_id, self.owner, time.time()))
 
     def conversation_exists(self, conversation_id: str) -> bool:
         return self.db.execute(
@@ -203,12 +213,12 @@ class Store(Archive, GeminiCacheBindings):
         with self.db:
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, provider, model, base_url_host, persona,"
-                " prefix_fingerprint, api, status, started_at, kind, owner, heartbeat)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prefix_fingerprint, api, status, started_at, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
-                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind, self.owner,
-                 time.time()),
+                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
             ).lastrowid
+            self._own(turn_id)
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
     def _add(self, conversation_id: str, role: str, content: str, **extra: str) -> Message:
@@ -232,12 +242,12 @@ class Store(Archive, GeminiCacheBindings):
             ).lastrowid
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, user_message_id, reply_message_id, provider,"
-                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at,"
-                " owner, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
-                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now,
-                 self.owner, now),
+                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
             ).lastrowid
+            self._own(turn_id)
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
     def save_partial(self, turn: Turn, text: str) -> None:
@@ -246,7 +256,8 @@ class Store(Archive, GeminiCacheBindings):
             self.db.execute(
                 "UPDATE messages SET content = ? WHERE id = ?", (text, turn.reply_message_id)
             )
-            self.db.execute("UPDATE turns SET heartbeat = ? WHERE id = ?", (time.time(), turn.id))
+            self.db.execute("UPDATE streaming_owners SET heartbeat = ? WHERE turn_id = ?",
+                            (time.time(), turn.id))
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> Turn:
         usage = result.usage
@@ -266,6 +277,7 @@ class Store(Archive, GeminiCacheBindings):
                  result.first_token_ms, result.duration_ms, time.time(), result.cache_diagnosis,
                  result.cache_missed_tokens, turn.id),
             )
+            self.db.execute("DELETE FROM streaming_owners WHERE turn_id = ?", (turn.id,))
             self._touch(turn.conversation_id)
         return self.get_turn(turn.id)  # type: ignore[return-value]
 

@@ -186,17 +186,21 @@ def m011_import_digests(db: sqlite3.Connection) -> None:
     )
 
 
-def m012_turn_owner(db: sqlite3.Connection) -> None:
+def m012_streaming_owners(db: sqlite3.Connection) -> None:
     """Who streams a turn and when it last wrote (store/owners.py): a turn is marked
-    interrupted only once that process is gone, not when a second window opens."""
-    db.execute("ALTER TABLE turns ADD COLUMN owner TEXT")
-    db.execute("ALTER TABLE turns ADD COLUMN heartbeat REAL")
+    interrupted only once that process is gone, not when a second window opens. A table of
+    its own: process bookkeeping, never part of a conversation (nor of an export)."""
+    db.execute(
+        "CREATE TABLE streaming_owners ("
+        " turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,"
+        " owner TEXT NOT NULL, heartbeat REAL NOT NULL)"
+    )
 
 
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis, m011_import_digests, m012_turn_owner,
+    m010_cache_diagnosis, m011_import_digests, m012_streaming_owners,
 ]
 
 
