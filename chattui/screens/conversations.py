@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
 from chattui.screens.confirm import Confirm
+from chattui.widgets.plain import plain, visible
 
 HIT_STYLE = "bold reverse"
 """How a matched word stands out in a search hit."""
@@ -47,9 +48,9 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
     """A search hit as two lines: where it is, then the passage with each match styled."""
     title = redact(" ".join((hit.conversation_title or "Untitled").split()), secrets)
     when = datetime.fromtimestamp(hit.created_at).strftime("%Y-%m-%d %H:%M")
-    text = Text.assemble((title, "bold"), (f"  · {hit.role} · {when}\n", "dim"))
+    text = Text.assemble((visible(title), "bold"), (f"  · {visible(hit.role)} · {when}\n", "dim"))
     start = len(text)
-    text.append("  " + hit.snippet)
+    text.append("  " + visible(hit.snippet))  # one character for one: the spans still fit
     for begin, end in hit.spans:
         text.stylize(HIT_STYLE, start + 2 + begin, start + 2 + end)
     return text
@@ -187,7 +188,7 @@ class ConversationsScreen(Screen):
         for header, width in zip(headers, widths):
             table.add_column(header, key=header.split()[-1].lower(), width=width)
         for key, cells in rows:
-            table.add_row(*(Text(cell, overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
+            table.add_row(*(Text(visible(cell), overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
         if keep in self._summaries:
             table.move_cursor(row=table.get_row_index(keep))
 

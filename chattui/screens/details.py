@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from chattui.core import glance
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
+from chattui.widgets.plain import plain, plain_text
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -33,7 +34,7 @@ class DetailsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         turns = self.session.turns()
         with Vertical():
-            yield Static("\n".join(glance.details(self.session)), id="figures", markup=False)
+            yield Static(plain("\n".join(glance.details(self.session))), id="figures")
             yield Label("Cost per turn")
             yield Sparkline(glance.cost_per_turn(turns), id="chart")
             yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
@@ -48,14 +49,15 @@ class DetailsScreen(ModalScreen[None]):
         for number, turn in enumerate(self.session.turns(), 1):
             u = turn.usage
             status = turn.status if turn.kind == CHAT else f"{turn.kind}: {turn.status}"
-            table.add_row(number, turn.meta.model, turn.meta.persona or "", status,
+            table.add_row(number, plain_text(turn.meta.model), plain_text(turn.meta.persona), plain_text(status),
                           *(_n(v) for v in (u.input_total, u.cache_read, u.cache_write, u.output)),
                           "cost ?" if turn.cost_usd is None else format_usd(turn.cost_usd))
         table.move_cursor(row=table.row_count - 1)
         for by in ("day", "model"):
             spend = self.query_one(f"#by-{by}", DataTable)
             spend.add_columns(by, "turns", "cost", "input", "cached", "hit", "out")
-            spend.add_rows(glance.spend_by(self.session, by))
+            spend.add_rows([[plain_text(cell) if isinstance(cell, str) else cell for cell in row]
+                            for row in glance.spend_by(self.session, by)])
 
 
 def _n(value: int | None) -> str:

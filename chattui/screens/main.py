@@ -30,6 +30,7 @@ from chattui.screens.keep_warm import KeepWarmControls
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
@@ -182,7 +183,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
         persona = self.session.persona.name if self.session.persona else "no persona"
-        self.app.sub_title = f"{self.session.model} · {persona} · {self.session.mode} · {title}"
+        self.app.sub_title = visible(f"{self.session.model} · {persona} · {self.session.mode} · {title}")
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -192,7 +193,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
-        composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns)
+        composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns))
 
     # actions
 

@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from chattui.widgets.plain import visible
+
 
 @dataclass(frozen=True)
 class PersonaRow:
@@ -58,11 +60,11 @@ class PersonaList(OptionList):
 def _render(row: PersonaRow, current: bool) -> Text:
     text = Text()
     text.append("● " if current else "  ", style="bold")
-    text.append(row.name, style="bold" if not row.broken else "bold red")
+    text.append(visible(row.name), style="bold" if not row.broken else "bold red")
     if row.key:
-        text.append(f"  {row.key}", style="dim")
+        text.append(f"  {visible(row.key)}", style="dim")
     detail_style = "red" if row.broken else ("green" if row.cacheable else "yellow")
-    text.append(f"\n  {row.detail}", style=detail_style)
+    text.append(f"\n  {visible(row.detail)}", style=detail_style)
     if row.fingerprint:
         text.append(f"\n  #{row.fingerprint}", style="dim")
     return text

@@ -1,0 +1,50 @@
+"""Data is text, never markup: the one way chattui turns text it did not write (messages,
+replies, server errors, file names, titles, persona and theme files) into what it shows.
+
+`plain()` makes a Textual `Content` (never parsed as markup, so `[/]` or
+`[@click=app.quit]x[/]` show as typed and never act) and `plain_text()` a Rich `Text` for
+widgets that take Rich renderables (DataTable cells, OptionList prompts). Both go through
+`visible()` first: a control character (ESC, BEL, a C1 code) would reach the terminal as
+is (Textual strips only a few), so an ANSI or OSC sequence in a reply could recolour the
+screen or set the clipboard; it is shown as a visible symbol instead (ESC as ␛), one
+cell for one character, so offsets into the text (search-hit spans) stay right.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.content import Content
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters except tab and newline."""
+
+
+def _symbol(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␀ … ␛ …
+    return "␡" if code == 0x7F else "\ufffd"
+
+
+def visible(text: object) -> str:
+    """`text` as a string with every control character (but tab and newline) replaced by a
+    visible symbol of one character."""
+    return _CONTROL.sub(_symbol, "" if text is None else str(text))
+
+
+def plain(text: object) -> Content:
+    """Data as Textual content: shown exactly, never parsed as markup."""
+    return Content(visible(text))
+
+
+def plain_text(text: object, style: str = "") -> Text:
+    """Data as a Rich Text (for DataTable cells and OptionList prompts): never markup."""
+    return Text(visible(text), style=style)
+
+
+def quoted(command: str) -> str:
+    """A command as it will run, quoted so that nothing can hide: leading or trailing
+    spaces show inside the quotes, control and invisible characters as escapes."""
+    return repr(command)
