@@ -9,6 +9,7 @@ from typing import Awaitable, Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
@@ -33,7 +34,7 @@ from chattui.widgets.message_view import MessageView
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
-from chattui.widgets.tool_call import ToolCallCard
+from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
 class MainScreen(AttachImages, KeepWarmControls, Screen):
@@ -114,13 +115,14 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         oldest = page[0].id if page else None
         results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
         commands = self.session.persona.tool_commands if self.session.persona else {}
+        source = self.session.persona.source if self.session.persona else None
         pending = {call.id for call in self.session.pending_tool_calls(page)}
 
         def build(message):
             view = MessageView(message.role, message.content, message.status, message.error,
                                message.attachments)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
-                                          results.get(call.id)) for call in message.tool_calls]
+                                          results.get(call.id), source) for call in message.tool_calls]
 
         def load_earlier(count: int) -> list:
             nonlocal oldest
@@ -287,7 +289,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         """A card per call; pending ones take the focus so the user can answer."""
         log = self.query_one(ChatLog)
         commands = self.session.persona.tool_commands if self.session.persona else {}
-        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id))
+        source = self.session.persona.source if self.session.persona else None
+        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id), source)
                  for call in calls]
         if cards:
             await log.mount_all(cards)
@@ -307,7 +310,14 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             self.run_turn(lambda on_text: self.session.answer_tools(results, on_text))
 
     @on(ToolCallCard.RunRequested)
+    @work(group="tool-command", exclusive=True)
     async def _tool_run(self, event: ToolCallCard.RunRequested) -> None:
+        """Run the persona's command only once the user confirms that exact text."""
+        question = Content.assemble(
+            plain(f"Run this command for tool call {event.call.name}?\n\n"),
+            command_text(event.command, event.card.source))
+        if not await self.app.push_screen_wait(Confirm(question, yes="Run it", no="Don't run")):
+            return
         event.card.propose("(running…)")
         event.card.propose(await run_tool_command(event.command, event.call))
 
