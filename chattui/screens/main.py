@@ -411,7 +411,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
-        rows = persona_rows(self.library, self.session.provider_name, self.session.model)
+        rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd)
         self.query_one(PersonaList).show(rows, current)
 
     def action_toggle_sidebar(self) -> None:
