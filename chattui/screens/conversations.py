@@ -222,8 +222,8 @@ class ConversationsScreen(Screen):
             info.update("No conversations yet." if not self._summaries else "")
             return
         opened = " · open now" if summary.id == self._open_id() else ""
-        info.update(f"{len(self._summaries)} conversations · id {summary.id} · {summary.mode} · "
-                    f"{summary.messages} messages{opened} · {self._export_key()} exports")
+        info.update(plain(f"{len(self._summaries)} conversations · id {summary.id} · {summary.mode} · "
+                          f"{summary.messages} messages{opened} · {self._export_key()} exports"))
 
     def _export_key(self) -> str:
         from chattui.screens.help import current_keys
@@ -258,8 +258,8 @@ class ConversationsScreen(Screen):
         total = "?" if results.total is None else f"{results.total:,}"
         notes = [" · only the newest matches ranked" if results.capped else "",
                  " · plain scan (this SQLite has no full-text index)" if results.fallback else ""]
-        self.query_one("#info", Label).update(
-            f"{total} matching messages, {len(results)} shown · Enter opens the conversation{''.join(notes)}")
+        self.query_one("#info", Label).update(plain(
+            f"{total} matching messages, {len(results)} shown · Enter opens the conversation{''.join(notes)}"))
 
     # opening
 
