@@ -88,10 +88,10 @@ async def test_details_panel_splits_the_cost_and_charts_every_turn(app_for, emul
         assert "Cache for styleguide on gpt-4.1-mini: warm ·" in figures
         assert screen.query_one(Sparkline).data == [t.cost_usd for t in app.session.turns()]
         table = screen.query_one(DataTable)
-        assert table.row_count == 3 and table.get_row_at(2)[-1] == format_usd(last.cost_usd)
+        assert table.row_count == 3 and str(table.get_row_at(2)[-1]) == format_usd(last.cost_usd)
         total = sum(t.cost_usd for t in app.session.turns())
         by_model = screen.query_one("#by-model", DataTable)
-        assert by_model.get_row_at(0)[:3] == ["gpt-4.1-mini", "3", format_usd(total)]
+        assert [str(c) for c in by_model.get_row_at(0)[:3]] == ["gpt-4.1-mini", "3", format_usd(total)]
         assert screen.query_one("#by-day", DataTable).row_count == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)

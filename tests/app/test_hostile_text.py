@@ -295,6 +295,11 @@ async def test_hostile_text_is_shown_literally_on_every_surface(app_for, emulato
         assert await wait_until(pilot, lambda: len(palette_prompts(app)) > len(HOSTILE))
         for text in HOSTILE:
             assert any(visible(f"Persona: {text}") in p for p in palette_prompts(app))
+        await pilot.press(*"persona")  # the search hits, highlighted, are plain text too
+        assert await wait_until(pilot, lambda: sum(p.startswith("Persona: ") for p in palette_prompts(app))
+                                >= len(HOSTILE) + 6)
+        for text in HOSTILE:
+            assert any(p.startswith(visible(f"Persona: {text}")) for p in palette_prompts(app))
         await pilot.press("escape")
         await pilot.pause()
 
