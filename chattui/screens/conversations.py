@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
 from chattui.screens.confirm import Confirm
-from chattui.widgets.plain import plain, visible
+from chattui.widgets.plain import PlainInput, plain, visible
 
 HIT_STYLE = "bold reverse"
 """How a matched word stands out in a search hit."""
@@ -90,7 +90,7 @@ class RenameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Rename conversation")
-            yield Input(self.current, id="title")
+            yield PlainInput(self.current, id="title")
             yield Label("Enter saves · Esc cancels", classes="hint")
 
     @on(Input.Submitted)

@@ -30,7 +30,7 @@ class MessageView(Vertical):
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .plain { padding: 0; }
     MessageView > .attachments { color: $text-muted; }
-    MessageView > .error { color: $error; }
+    MessageView > .error { color: $error; width: 1fr; }
     MessageView.-divider { margin: 0 0 1 0; }
     MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
     MessageView.-streaming > .role { text-style: bold italic; }

@@ -16,6 +16,7 @@ import re
 
 from rich.text import Text
 from textual.content import Content
+from textual.widgets import Input
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Control characters except tab and newline."""
@@ -44,7 +45,26 @@ def plain_text(text: object, style: str = "") -> Text:
     return Text(visible(text), style=style)
 
 
+SPACE = "␣"
+"""Stands for each space of a run of spaces in a quoted command (wrapping hides runs)."""
+
+
 def quoted(command: str) -> str:
     """A command as it will run, quoted so that nothing can hide: leading or trailing
-    spaces show inside the quotes, control and invisible characters as escapes."""
-    return repr(command)
+    spaces show inside the quotes, control and invisible characters as escapes (Python's
+    repr), and each space of a run of two or more as ␣ (a wrapped line swallows them)."""
+    return re.sub(" {2,}", lambda run: SPACE * len(run.group()), repr(command))
+
+
+class PlainInput(Input):
+    """A one-line Input that may hold data (a command's output, a stored title): line breaks
+    show as ␤ and control characters as their symbols, one for one so the cursor stays
+    right; the value itself is kept exactly. (Input draws a line break as is: the rest of
+    the text spilled over the rows below.)"""
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        text = Text(visible(self.value).replace("\n", "␤"), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, Static
 
 from chattui.core.models import ToolCall
-from chattui.widgets.plain import plain, quoted
+from chattui.widgets.plain import SPACE, PlainInput, plain, quoted
 
 
 def pretty_arguments(arguments: str) -> str:
@@ -84,7 +84,7 @@ class ToolCallCard(Vertical):
             yield Static(command_text(self.command, self.source), classes="command")
         yield Static(plain(self._result_text()), classes="result")
         with Horizontal():
-            yield Input(placeholder="Type the result and press Enter", id="answer")
+            yield PlainInput(placeholder="Type the result and press Enter", id="answer")
             if self.command:
                 yield Button("Run the command…", id="run", variant="warning")
 
@@ -119,6 +119,8 @@ class ToolCallCard(Vertical):
 def command_text(command: str, source: object) -> Content:
     """The command exactly as it runs, quoted (padding, control characters and markup all
     show), and the persona file it comes from."""
+    shown = quoted(command)
+    note = f" ({SPACE} is a space)" if SPACE in shown else ""
     return Content.assemble(
-        plain(f"Command from {source or 'the persona'} (gets the arguments on stdin):\n"),
-        (quoted(command), "bold"))
+        plain(f"Command from {source or 'the persona'} (gets the arguments on stdin){note}:\n"),
+        (shown, "bold"))

@@ -12,7 +12,7 @@ from chattui.emulator import Fault, Reply, ToolCall
 from chattui.screens.confirm import Confirm
 from chattui.screens.conversations import ConversationsScreen
 from chattui.screens.main import MainScreen
-from chattui.widgets.plain import visible
+from chattui.widgets.plain import quoted, visible
 from tests.app.pilot import main_screen, send, settle, status_bar, views, wait_until
 
 RICH_QUESTION = "How do I close a tag with [/] in Rich?"
@@ -188,7 +188,7 @@ async def check_chat_surfaces(pilot, text: str, emulator) -> None:
     arguments = pretty_arguments(cards[0].call.arguments)  # JSON: ESC is \u001b there
     assert json.loads(cards[0].call.arguments) == {"q": text}
     assert shown(cards[0].query_one(".arguments")) == visible(arguments)
-    assert repr("echo " + text) in shown(cards[0].query_one(".command"))
+    assert quoted("echo " + text) in shown(cards[0].query_one(".command"))
     assert shown(cards[1].query_one(".name")) == f"tool call · {literal}"
     for card in cards:
         card.query_one(Input).value = text
