@@ -17,7 +17,7 @@ class Confirm(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    Confirm > Vertical { width: 70; height: auto; max-height: 100%; overflow-y: auto; border: thick $warning; background: $surface; padding: 1 2; }
     Confirm Label { width: 1fr; }
     Confirm Horizontal { height: auto; margin-top: 1; align: right middle; }
     Confirm Button { margin-left: 2; }

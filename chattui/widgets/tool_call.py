@@ -13,11 +13,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.reactive import reactive
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
 
 from chattui.core.models import ToolCall
+from chattui.core.personas import BUILTIN
 from chattui.widgets.plain import SPACE, PlainInput, plain, quoted
 
 
@@ -121,6 +122,7 @@ def command_text(command: str, source: object) -> Content:
     show), and the persona file it comes from."""
     shown = quoted(command)
     note = f" ({SPACE} is a space)" if SPACE in shown else ""
+    origin = "a built-in persona" if source in (None, BUILTIN) else source
     return Content.assemble(
-        plain(f"Command from {source or 'the persona'} (gets the arguments on stdin){note}:\n"),
+        plain(f"Command from {origin} (gets the arguments on stdin){note}:\n"),
         (shown, "bold"))
