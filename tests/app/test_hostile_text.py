@@ -76,6 +76,7 @@ async def test_a_server_error_with_markup_is_shown_and_the_conversation_reopens(
         reply = views(app)[-1]
         assert reply.status == "failed" and body in reply.error
         assert body in rendered(reply.query_one(".error"))
+        assert rendered(status_bar(app).query_one("#turn")).startswith("prompt 0")  # not frozen
         await send(pilot, "again")
         await settle(pilot)
         assert views(app)[-1].status == "complete"  # the status bar and the app go on
@@ -277,6 +278,7 @@ async def test_hostile_text_is_shown_literally_on_every_surface(app_for, emulato
             assert visible(repr(text)) in notices  # the broken persona's error, quoted
             assert any(repr(text) in toast for toast in toasts)  # the broken theme's
             assert any(row.startswith(f"  {visible(text)}  F") for row in rows)
+            assert any(row.startswith("  broken") and visible(repr(text)) in row for row in rows)
         assert len(toasts) == len(HOSTILE)
 
         await pilot.press("f12")
