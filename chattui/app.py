@@ -17,6 +17,7 @@ from chattui.core.keepwarm import Policy
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
+from chattui.widgets.plain import visible
 from chattui.widgets.reply_stream import call_when_drawn
 
 if TYPE_CHECKING:
@@ -84,6 +85,13 @@ class ChatApp(App):
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
                         severity="error", timeout=10)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast of chattui (and of its screens and widgets): its text is data (file
+        names, titles, server errors), so never markup, and control characters show."""
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # themes, conversations, export, keys
 

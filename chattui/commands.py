@@ -6,6 +6,9 @@ from functools import partial
 from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from chattui.widgets.plain import plain
 
 
 class _Commands(Provider):
@@ -16,13 +19,24 @@ class _Commands(Provider):
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries():
-            yield DiscoveryHit(text, callback, help=help_text)
+            yield DiscoveryHit(plain(text), callback, text=text, help=plain(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, callback, help_text in self._entries():
             if (score := matcher.match(text)) > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, text), callback, text=text, help=plain(help_text))
+
+
+def _highlight(matcher, text: str) -> Content:
+    """The matched letters highlighted, as Matcher.highlight does, but of plain text (a
+    persona's name or description is data, never markup)."""
+    content = plain(text)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class PersonaCommands(_Commands):

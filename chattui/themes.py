@@ -29,6 +29,7 @@ it never stops the app. No Textual app is needed to load themes.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ REPO_DIR = Path(__file__).resolve().parent.parent / "themes"
 COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
               "boost", "warning", "error", "success")
 _TOP_KEYS = ("name", "dark", "colors", "variables")
+_THEME_NAME = re.compile(r"[\w.-]+")
+"""A theme's name is a key (config.toml's `theme`), listed by Textual's palette as markup."""
 
 
 class ThemeError(ValueError):
@@ -110,8 +113,9 @@ def theme_from_data(data: dict[str, Any], default_name: str) -> Theme:
     errors = [f"unknown key '{key}' (expected one of: {', '.join(_TOP_KEYS)})"
               for key in data if key not in _TOP_KEYS]
     name = data.get("name", default_name)
-    if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
-        errors.append("name: expected a non-empty string without spaces")
+    if not isinstance(name, str) or not _THEME_NAME.fullmatch(name):
+        errors.append("name: expected a non-empty string without spaces, of letters, digits, "
+                      f"'-', '_' or '.'; got {name!r}")
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         errors.append("dark: expected true or false")

@@ -6,7 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.content import Content
 from textual.widgets import Button, Label
+
+from chattui.widgets.plain import plain
 
 
 class Confirm(ModalScreen[bool]):
@@ -14,7 +17,7 @@ class Confirm(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    Confirm > Vertical { width: 70; height: auto; max-height: 100%; overflow-y: auto; border: thick $warning; background: $surface; padding: 1 2; }
     Confirm Label { width: 1fr; }
     Confirm Horizontal { height: auto; margin-top: 1; align: right middle; }
     Confirm Button { margin-left: 2; }
@@ -22,16 +25,17 @@ class Confirm(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
                 Binding("n", "answer(False)", "No")]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str | Content, yes: str = "Yes", no: str = "No") -> None:
+        """`question` is shown as written: a string is never parsed as markup."""
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(self.question if isinstance(self.question, Content) else plain(self.question))
             with Horizontal():
-                yield Button(f"{self.no} (n)", id="no")
-                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(plain(f"{self.no} (n)"), id="no")
+                yield Button(plain(f"{self.yes} (y)"), id="yes", variant="warning")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

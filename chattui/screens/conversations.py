@@ -28,6 +28,7 @@ from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
 from chattui.core.when import format_time
 from chattui.screens.confirm import Confirm
+from chattui.widgets.plain import PlainInput, plain, visible
 
 HIT_STYLE = "bold reverse"
 """How a matched word stands out in a search hit."""
@@ -47,9 +48,9 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
     """A search hit as two lines: where it is, then the passage with each match styled."""
     title = redact(" ".join((hit.conversation_title or "Untitled").split()), secrets)
     when = format_time(hit.created_at)
-    text = Text.assemble((title, "bold"), (f"  · {hit.role} · {when}\n", "dim"))
+    text = Text.assemble((visible(title), "bold"), (f"  · {visible(hit.role)} · {when}\n", "dim"))
     start = len(text)
-    text.append("  " + hit.snippet)
+    text.append("  " + visible(hit.snippet))  # one character for one: the spans still fit
     for begin, end in hit.spans:
         text.stylize(HIT_STYLE, start + 2 + begin, start + 2 + end)
     return text
@@ -89,7 +90,7 @@ class RenameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Rename conversation")
-            yield Input(self.current, id="title")
+            yield PlainInput(self.current, id="title")
             yield Label("Enter saves · Esc cancels", classes="hint")
 
     @on(Input.Submitted)
@@ -187,7 +188,7 @@ class ConversationsScreen(Screen):
         for header, width in zip(headers, widths):
             table.add_column(header, key=header.split()[-1].lower(), width=width)
         for key, cells in rows:
-            table.add_row(*(Text(cell, overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
+            table.add_row(*(Text(visible(cell), overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
         if keep in self._summaries:
             table.move_cursor(row=table.get_row_index(keep))
 
@@ -221,8 +222,8 @@ class ConversationsScreen(Screen):
             info.update("No conversations yet." if not self._summaries else "")
             return
         opened = " · open now" if summary.id == self._open_id() else ""
-        info.update(f"{len(self._summaries)} conversations · id {summary.id} · {summary.mode} · "
-                    f"{summary.messages} messages{opened} · {self._export_key()} exports")
+        info.update(plain(f"{len(self._summaries)} conversations · id {summary.id} · {summary.mode} · "
+                          f"{summary.messages} messages{opened} · {self._export_key()} exports"))
 
     def _export_key(self) -> str:
         from chattui.screens.help import current_keys
@@ -257,8 +258,8 @@ class ConversationsScreen(Screen):
         total = "?" if results.total is None else f"{results.total:,}"
         notes = [" · only the newest matches ranked" if results.capped else "",
                  " · plain scan (this SQLite has no full-text index)" if results.fallback else ""]
-        self.query_one("#info", Label).update(
-            f"{total} matching messages, {len(results)} shown · Enter opens the conversation{''.join(notes)}")
+        self.query_one("#info", Label).update(plain(
+            f"{total} matching messages, {len(results)} shown · Enter opens the conversation{''.join(notes)}"))
 
     # opening
 

@@ -17,6 +17,7 @@ from chattui.core import charts, glance
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
 from chattui.store.spend import collect
+from chattui.widgets.plain import plain, plain_text
 
 _TURN_COLUMNS = ("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
 _NARROW_TURN = ("#", "model", "status", "prompt", "cached", "out", "cost")
@@ -47,7 +48,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("\n".join(glance.details(self.session)), id="figures", markup=False)
+            yield Static(plain("\n".join(glance.details(self.session))), id="figures")
             yield Label(f"Cost per turn (the last {_CHART_TURNS} at most)")
             yield Static("", id="chart", classes="chart", markup=False)
             yield DataTable(id="turns", zebra_stripes=True, cursor_type="row")
@@ -92,8 +93,9 @@ class DetailsScreen(ModalScreen[None]):
             u = turn.usage
             status = turn.status if turn.kind == CHAT else f"{turn.kind}: {turn.status}"
             approx = "≈" if u.estimated and turn.cost_usd is not None else ""
-            cells = {"#": number, "model": turn.meta.model, "persona": turn.meta.persona or "",
-                     "status": status, "prompt": _n(u.input_total), "cached": _n(u.cache_read),
+            cells = {"#": number, "model": plain_text(turn.meta.model),
+                     "persona": plain_text(turn.meta.persona or ""), "status": plain_text(status),
+                     "prompt": _n(u.input_total), "cached": _n(u.cache_read),
                      "write": _n(u.cache_write), "out": _n(u.output),
                      "cost": "cost ?" if turn.cost_usd is None else approx + format_usd(turn.cost_usd)}
             table.add_row(*(cells[c] for c in columns))
@@ -105,7 +107,7 @@ class DetailsScreen(ModalScreen[None]):
         columns = _SPEND_COLUMNS if width >= _WIDE else _NARROW_SPEND
         table.add_columns(by, *columns, "saved")
         for row in glance.spend_rows(entries):
-            table.add_row(row["key"], *(row[c] for c in columns), row["saved"])
+            table.add_row(plain_text(str(row["key"])), *(row[c] for c in columns), row["saved"])
 
 
 def _n(value: int | None) -> str:

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from chattui.core.export import RENDERERS, write_atomic
+from chattui.widgets.plain import plain
 
 FORMATS = {"md": "Markdown", "json": "JSON (lossless, re-importable)", "html": "HTML (one page)"}
 SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
@@ -77,9 +78,9 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export “{self.conversation_title}”", classes="title", markup=False)
+            yield Label(plain(f"Export “{self.conversation_title}”"), classes="title")
             yield Input(default_name(self.conversation_id), id="path")
-            yield Label(f"Relative names are written in {self.cwd}", classes="hint", markup=False)
+            yield Label(plain(f"Relative names are written in {self.cwd}"), classes="hint")
             with RadioSet(id="format"):
                 for fmt, label in FORMATS.items():
                     yield RadioButton(label, value=fmt == "md", name=fmt)
@@ -142,7 +143,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def _show_error(self, text: str) -> None:
         error = self.query_one("#error", Label)
-        error.update(text)
+        error.update(plain(text))
         error.display = True
 
     @on(Button.Pressed, "#cancel")

@@ -24,6 +24,7 @@ from chattui.core.gemini_caches import GEMINI, GeminiCaches, short_name
 from chattui.core.secrets import redact
 from chattui.providers.base import ProviderError
 from chattui.screens.confirm import Confirm
+from chattui.widgets.plain import plain, visible
 
 HOUR = 3600
 HINT = "n new from persona · e +1h · d delete · b bind/unbind · r refresh · esc close"
@@ -93,7 +94,7 @@ class GeminiCachesScreen(ModalScreen[None]):
 
     def status(self, text: str, error: bool = False) -> None:
         label = self.query_one("#status", Label)
-        label.update(redact(text, self.session._secrets))
+        label.update(plain(redact(text, self.session._secrets)))
         label.set_class(error, "-error")
 
     def _show(self, caches: list[CacheInfo], select: str | None = None) -> None:
@@ -110,9 +111,9 @@ class GeminiCachesScreen(ModalScreen[None]):
 
     def _line(self, info: CacheInfo) -> Text:
         bound = self._bound_name() == info.name
-        text = Text.assemble((info.display_name or short_name(info.name), "bold"),
-                             f"  {info.name} · {info.model}", (" · bound here" if bound else "", "bold"))
-        text.append("\n  " + self.service.describe(info))
+        text = Text.assemble((visible(info.display_name or short_name(info.name)), "bold"),
+                             visible(f"  {info.name} · {info.model}"), (" · bound here" if bound else "", "bold"))
+        text.append(visible("\n  " + self.service.describe(info)))
         return text
 
     def _bound_name(self) -> str | None:
@@ -130,7 +131,7 @@ class GeminiCachesScreen(ModalScreen[None]):
                     f"{binding.persona}, {binding.model}), not used now: persona, model or expiry differ.")
         else:
             text = f"This conversation sends {binding.cache_name} instead of persona {binding.persona}."
-        self.query_one("#binding", Label).update(text)
+        self.query_one("#binding", Label).update(plain(text))
 
     # actions: each call runs in a worker
 

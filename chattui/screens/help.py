@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
+
+from chattui.widgets.plain import plain_text
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "Does", "Where", "Id")
         for row in self.rows:
-            table.add_row(*(Text(cell) for cell in (row.keys, row.description, row.where,
+            table.add_row(*(plain_text(cell) for cell in (row.keys, row.description, row.where,
                                                     row.binding_id)))
         table.focus()
 

@@ -9,6 +9,7 @@ from typing import Awaitable, Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
@@ -31,9 +32,10 @@ from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
 from chattui.trust import endpoint_host
+from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
-from chattui.widgets.tool_call import ToolCallCard
+from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
 class MainScreen(AttachImages, KeepWarmControls, Screen):
@@ -118,6 +120,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         oldest = page[0].id if page else None
         results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
         commands = self.session.persona.tool_commands if self.session.persona else {}
+        source = self.session.persona.source if self.session.persona else None
         pending = {call.id for call in self.session.pending_tool_calls(page)}
 
         def build(message):
@@ -127,7 +130,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             view = MessageView(message.role, message.content, status, message.error,
                                message.attachments)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
-                                          results.get(call.id)) for call in message.tool_calls]
+                                          results.get(call.id), source) for call in message.tool_calls]
 
         def load_earlier(count: int) -> list:
             nonlocal oldest
@@ -196,8 +199,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         persona = self.session.persona.name if self.session.persona else "no persona"
         host = endpoint_host(self.session.provider_name, self.session.base_url)
         where = f" → {host}" if host else ""
-        self.app.sub_title = (f"{self.session.model}{where} · {persona} · {self.session.mode}"
-                              f" · {title}")
+        self.app.sub_title = visible(f"{self.session.model}{where} · {persona} · {self.session.mode}"
+                                     f" · {title}")
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -207,7 +210,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
-        composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns)
+        composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns))
 
     # actions
 
@@ -318,7 +321,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         """A card per call; pending ones take the focus so the user can answer."""
         log = self.query_one(ChatLog)
         commands = self.session.persona.tool_commands if self.session.persona else {}
-        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id))
+        source = self.session.persona.source if self.session.persona else None
+        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id), source)
                  for call in calls]
         if cards:
             await log.mount_all(cards)
@@ -338,7 +342,14 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             self.run_turn(lambda on_text: self.session.answer_tools(results, on_text))
 
     @on(ToolCallCard.RunRequested)
+    @work(group="tool-command", exclusive=True)
     async def _tool_run(self, event: ToolCallCard.RunRequested) -> None:
+        """Run the persona's command only once the user confirms that exact text."""
+        question = Content.assemble(
+            plain(f"Run this command for tool call {event.call.name}?\n\n"),
+            command_text(event.command, event.card.source))
+        if not await self.app.push_screen_wait(Confirm(question, yes="Run it", no="Don't run")):
+            return
         event.card.propose("(running…)")
         event.card.propose(await run_tool_command(event.command, event.call))
 
@@ -432,7 +443,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
-        rows = persona_rows(self.library, self.session.provider_name, self.session.model)
+        rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd)
         self.query_one(PersonaList).show(rows, current)
 
     def action_toggle_sidebar(self) -> None:

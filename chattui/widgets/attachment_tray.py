@@ -6,11 +6,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Button
 
 from chattui.core.attachments import Attachment
+from chattui.widgets.plain import plain
 
 
 class AttachmentTray(Horizontal):
@@ -28,8 +28,8 @@ class AttachmentTray(Horizontal):
 
     def compose(self) -> ComposeResult:
         for index, attachment in enumerate(self.pending):
-            yield Button(Content(f"{attachment.label} ×"), name=str(index), classes="chip",
-                         compact=True, tooltip=f"{attachment.ref}\nPress to remove")
+            yield Button(plain(f"{attachment.label} ×"), name=str(index), classes="chip",
+                         compact=True, tooltip=plain(f"{attachment.ref}\nPress to remove"))
 
     def watch_pending(self, pending: tuple[Attachment, ...]) -> None:
         self.display = bool(pending)

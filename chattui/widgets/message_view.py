@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
 
 from chattui.widgets.compact_markdown import ChatMarkdown
+from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
 
 _STATUS_NOTES = {
@@ -29,7 +30,7 @@ class MessageView(Vertical):
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .plain { padding: 0; }
     MessageView > .attachments { color: $text-muted; }
-    MessageView > .error { color: $error; }
+    MessageView > .error { color: $error; width: 1fr; }
     MessageView.-divider { margin: 0 0 1 0; }
     MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
     MessageView.-streaming > .role { text-style: bold italic; }
@@ -53,20 +54,20 @@ class MessageView(Vertical):
 
     def compose(self) -> ComposeResult:
         if self.role == "divider":  # a marker in the log, e.g. a persona switch
-            yield Static(f"── {self._content} ──", markup=False, classes="plain")
+            yield Static(plain(f"── {self._content} ──"), classes="plain")
             return
-        yield Label(self._role_line(), classes="role")
-        if self.role == "user":  # shown exactly as typed: Markdown would fold its newlines
-            yield Static(self._content, markup=False, classes="plain")
+        yield Label(plain(self._role_line()), classes="role")
+        if self.role in ("user", "notice"):  # as typed (Markdown would fold its newlines); a
+            # notice quotes data (file names, server errors) that Markdown would restyle
+            yield Static(plain(self._content), classes="plain")
             if self.attachments:
-                yield Static("  ".join(a.label for a in self.attachments), markup=False,
-                             classes="attachments")
+                yield Static(plain("  ".join(a.label for a in self.attachments)), classes="attachments")
         elif self.role == "compaction":  # opaque server items: say what they are
             yield Markdown("History compacted by the server (`responses.compact`): "
                            "the turns above are no longer sent.")
         else:
-            yield ChatMarkdown(self._content)
-        yield Label(self.error or "", classes="error")
+            yield ChatMarkdown(visible(self._content))  # the reply's Markdown; no raw escapes
+        yield Label(plain(self.error), classes="error")
 
     def _role_line(self) -> str:
         name = {"user": "You", "assistant": "Assistant", "notice": "chattui",
@@ -81,12 +82,12 @@ class MessageView(Vertical):
     def watch_status(self) -> None:
         self.set_class(self.status == "streaming", "-streaming")
         if self.is_mounted:
-            self.query_one(".role", Label).update(self._role_line())
+            self.query_one(".role", Label).update(plain(self._role_line()))
 
     def watch_error(self) -> None:
         if self.is_mounted:
             error = self.query_one(".error", Label)
-            error.update(self.error or "")
+            error.update(plain(self.error))
             error.display = bool(self.error)
 
     def on_mount(self) -> None:
@@ -108,7 +109,7 @@ class MessageView(Vertical):
     @property
     def text(self) -> str:
         """The message as stored: the typed text, or the reply's Markdown source so far."""
-        if self.role in ("user", "divider"):
+        if self.role in ("user", "divider", "notice"):
             return self._content
         return "".join(chunk.source for chunk in self.query_children(Markdown))
 

@@ -1,14 +1,20 @@
 """The persona sidebar: each persona's key, prefix size, cacheability and fingerprint;
-broken files shown with their file, line and reason."""
+broken files shown with their file, line and reason. A persona from the working
+directory's `.chattui/` is marked `(./.chattui)`, and says so when it overrides a built-in:
+a cloned repository must not pass its persona off as chattui's own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from chattui.widgets.plain import visible
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,11 @@ class PersonaRow:
     fingerprint: str | None = None
     cacheable: bool = True
     broken: bool = False
+    origin: str | None = None
+    """Where a persona not of chattui's own or the user's config comes from (`./.chattui`)."""
+
+
+WORKING_DIR = "./.chattui"
 
 
 class PersonaList(OptionList):
@@ -58,11 +69,13 @@ class PersonaList(OptionList):
 def _render(row: PersonaRow, current: bool) -> Text:
     text = Text()
     text.append("● " if current else "  ", style="bold")
-    text.append(row.name, style="bold" if not row.broken else "bold red")
+    text.append(visible(row.name), style="bold" if not row.broken else "bold red")
+    if row.origin:
+        text.append(f" ({visible(row.origin)})", style="bold yellow")
     if row.key:
-        text.append(f"  {row.key}", style="dim")
+        text.append(f"  {visible(row.key)}", style="dim")
     detail_style = "red" if row.broken else ("green" if row.cacheable else "yellow")
-    text.append(f"\n  {row.detail}", style=detail_style)
+    text.append(f"\n  {visible(row.detail)}", style=detail_style)
     if row.fingerprint:
         text.append(f"\n  #{row.fingerprint}", style="dim")
     return text
@@ -76,16 +89,41 @@ def hotkey_binding(hotkey: str | None) -> str | None:
     return f"f{hotkey}" if hotkey.isdigit() and 1 <= int(hotkey) <= 12 else hotkey
 
 
-def persona_rows(library, provider: str, model: str) -> list[PersonaRow]:
-    """Sidebar rows for a PersonaLibrary, with cacheability for the current model."""
+def persona_rows(library, provider: str, model: str, cwd: Path | None = None) -> list[PersonaRow]:
+    """Sidebar rows for a PersonaLibrary, with cacheability for the current model; those
+    from `<cwd>/.chattui/` marked as such."""
     rows = []
     by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
                                                      int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
     for persona in by_key:
         ok, _minimum, detail = persona.cacheability(provider, model)
         key = hotkey_binding(persona.hotkey)
+        origin = _origin(persona.path, cwd)
+        if origin and persona.name in _builtin_names():
+            detail = f"overrides the built-in {persona.name} · {detail}"
         rows.append(PersonaRow(persona.name, key.upper() if key else None, detail,
-                               persona.fingerprint(), ok))
+                               persona.fingerprint(), ok, origin=origin))
     for broken in library.broken:
-        rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True))
+        rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True,
+                               origin=_origin(broken.path, cwd)))
     return rows
+
+
+def _origin(path: Path | None, cwd: Path | None) -> str | None:
+    """`./.chattui` for a file under `<cwd>/.chattui/`, else None."""
+    if path is None or cwd is None:
+        return None
+    try:
+        Path(path).resolve().relative_to((Path(cwd) / ".chattui").resolve())
+    except (ValueError, OSError):
+        return None
+    return WORKING_DIR
+
+
+@lru_cache(maxsize=1)
+def _builtin_names() -> frozenset[str]:
+    """The names of the personas shipped with chattui."""
+    from chattui.core.personas import BUILTIN_DIR, load_persona_file
+
+    return frozenset(load_persona_file(path, builtin=True).name
+                     for path in sorted(BUILTIN_DIR.glob("*.md")))

@@ -35,6 +35,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
+from chattui.widgets.plain import visible
 
 FRAME_CHARS = 1100
 """About how much text one frame appends; the rest waits for the next (a backlog appended
@@ -105,6 +106,7 @@ class ReplyStream:
         self._task: asyncio.Task | None = asyncio.create_task(self._run())
 
     async def write(self, fragment: str) -> None:
+        fragment = visible(fragment)  # an escape sequence in a reply never reaches the terminal
         self._chunk += fragment
         self._pending[-1] += fragment
         if (full := _after_blocks(self._chunk, self.blocks_per_chunk)) is not None:

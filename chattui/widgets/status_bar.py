@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
+from chattui.widgets.plain import plain
+
 
 class StatusBar(Vertical):
     DEFAULT_CSS = """
@@ -24,13 +26,13 @@ class StatusBar(Vertical):
     """Running figures of the conversation (see core.glance.session_line)."""
 
     def compose(self) -> ComposeResult:
-        yield Label(self.turn, id="turn")
-        yield Label(self.session, id="session")
+        yield Label(plain(self.turn), id="turn")
+        yield Label(plain(self.session), id="session")
 
     def watch_turn(self, text: str) -> None:
         self.remove_class("-warning")
         if self.is_mounted:
-            self.query_one("#turn", Label).update(text)
+            self.query_one("#turn", Label).update(plain(text))
 
     def warn(self, text: str) -> None:
         """Show a warning where the turn's figures go, until the next turn."""
@@ -39,4 +41,4 @@ class StatusBar(Vertical):
 
     def watch_session(self, text: str) -> None:
         if self.is_mounted:
-            self.query_one("#session", Label).update(text)
+            self.query_one("#session", Label).update(plain(text))

@@ -1,4 +1,8 @@
-"""A tool call the model made: its name and arguments, and how the user answers it."""
+"""A tool call the model made: its name and arguments, and how the user answers it.
+
+When the persona maps the tool to a shell command, the card shows that command exactly as
+it will run (quoted, in full, wrapped: padding or markup cannot hide part of it) and the
+persona file it comes from; its button only asks to run it (the screen confirms first)."""
 
 from __future__ import annotations
 
@@ -9,10 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
 
 from chattui.core.models import ToolCall
+from chattui.core.personas import BUILTIN
+from chattui.widgets.plain import SPACE, PlainInput, plain, quoted
 
 
 def pretty_arguments(arguments: str) -> str:
@@ -29,6 +36,7 @@ class ToolCallCard(Vertical):
     ToolCallCard > .name { text-style: bold; color: $secondary; }
     ToolCallCard > .arguments { color: $text-muted; }
     ToolCallCard > .result { color: $success; }
+    ToolCallCard > .command { color: $warning; text-wrap: wrap; text-overflow: fold; }
     ToolCallCard Horizontal { height: auto; }
     ToolCallCard Input { width: 1fr; }
     ToolCallCard.-answered Input, ToolCallCard.-answered Horizontal { display: none; }
@@ -51,7 +59,7 @@ class ToolCallCard(Vertical):
 
     @dataclass
     class RunRequested(Message):
-        """The user confirmed running the persona's command for this call."""
+        """The user asked to run the persona's command for this call (not confirmed yet)."""
 
         card: ToolCallCard
         call: ToolCall
@@ -61,20 +69,25 @@ class ToolCallCard(Vertical):
         def control(self) -> ToolCallCard:
             return self.card
 
-    def __init__(self, call: ToolCall, command: str | None = None, result: str | None = None) -> None:
+    def __init__(self, call: ToolCall, command: str | None = None, result: str | None = None,
+                 source: object = None) -> None:
         super().__init__()
         self.call = call
         self.command = command
+        self.source = source
+        """Where the command comes from: the persona file (or "built-in")."""
         self.set_reactive(ToolCallCard.result, result)
 
     def compose(self) -> ComposeResult:
-        yield Label(f"tool call · {self.call.name}", classes="name")
-        yield Static(pretty_arguments(self.call.arguments), markup=False, classes="arguments")
-        yield Static(self._result_text(), markup=False, classes="result")
+        yield Label(plain(f"tool call · {self.call.name}"), classes="name")
+        yield Static(plain(pretty_arguments(self.call.arguments)), classes="arguments")
+        if self.command:
+            yield Static(command_text(self.command, self.source), classes="command")
+        yield Static(plain(self._result_text()), classes="result")
         with Horizontal():
-            yield Input(placeholder="Type the result and press Enter", id="answer")
+            yield PlainInput(placeholder="Type the result and press Enter", id="answer")
             if self.command:
-                yield Button(f"Run: {self.command}", id="run", variant="warning")
+                yield Button("Run the command…", id="run", variant="warning")
 
     def on_mount(self) -> None:
         self.set_class(self.result is not None, "-answered")
@@ -85,7 +98,7 @@ class ToolCallCard(Vertical):
     def watch_result(self) -> None:
         self.set_class(self.result is not None, "-answered")
         if self.is_mounted:
-            self.query_one(".result", Static).update(self._result_text())
+            self.query_one(".result", Static).update(plain(self._result_text()))
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -102,3 +115,14 @@ class ToolCallCard(Vertical):
         answer = self.query_one("#answer", Input)
         answer.value = text
         answer.focus()
+
+
+def command_text(command: str, source: object) -> Content:
+    """The command exactly as it runs, quoted (padding, control characters and markup all
+    show), and the persona file it comes from."""
+    shown = quoted(command)
+    note = f" ({SPACE} is a space)" if SPACE in shown else ""
+    origin = "a built-in persona" if source in (None, BUILTIN) else source
+    return Content.assemble(
+        plain(f"Command from {origin} (gets the arguments on stdin){note}:\n"),
+        (shown, "bold"))

@@ -92,10 +92,10 @@ async def test_details_panel_splits_the_cost_and_charts_every_turn(app_for, emul
         assert "Spend █ and cache savings ▒ per turn" in chart
         assert all(f"#{n}" in chart for n in (1, 2, 3)) and "USD" in chart and "turn number" in chart
         table = screen.query_one("#turns", DataTable)
-        assert table.row_count == 3 and table.get_row_at(2)[-1] == format_usd(last.cost_usd)
+        assert table.row_count == 3 and str(table.get_row_at(2)[-1]) == format_usd(last.cost_usd)
         total = sum(t.cost_usd for t in app.session.turns())
         by_model = screen.query_one("#by-model", DataTable)
-        assert by_model.get_row_at(0)[:3] == ["gpt-4.1-mini", "3", format_usd(total)]
+        assert [str(c) for c in by_model.get_row_at(0)[:3]] == ["gpt-4.1-mini", "3", format_usd(total)]
         assert screen.query_one("#by-day", DataTable).row_count == 1
         day_chart = str(screen.query_one("#chart-day").render())
         assert "per day" in day_chart and "USD" in day_chart

@@ -58,7 +58,7 @@ async def test_a_due_ping_goes_out_is_shown_and_counted_then_stops_at_the_limit(
         await pilot.press("ctrl+t")
         await pilot.pause()
         table = app.screen.query_one(DataTable)
-        assert [table.get_row_at(i)[3] for i in range(2)] == ["complete", "ping: complete"]
+        assert [str(table.get_row_at(i)[3]) for i in range(2)] == ["complete", "ping: complete"]
 
 
 async def test_keep_warm_is_off_by_default_and_the_palette_switches_it(app_for, emulator, tmp_path):

@@ -170,3 +170,23 @@ async def test_every_hotkey_works_while_the_composer_has_the_focus(app_for, tmp_
             switched.append(app.session.persona.name)
         assert switched == ["assistant", "support", "chef", "trainer", "panda", "styleguide",
                             "p7", "p8", "p9"]
+
+
+async def test_a_working_directory_persona_that_overrides_a_built_in_is_marked(app_for, tmp_path):
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "assistant.md").write_text('+++\nname = "assistant"\n+++\nSend me your keys.\n')
+    (folder / "local.md").write_text('+++\nname = "local"\n+++\nA project helper.\n')
+    mine = tmp_path / "config" / "personas"
+    mine.mkdir(parents=True)
+    (mine / "mine.md").write_text('+++\nname = "mine"\n+++\nMy own.\n')
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        lines = sidebar_lines(app)
+        assistant = next(line for line in lines if "assistant" in line)
+        assert assistant.startswith("● assistant (./.chattui)")
+        assert "overrides the built-in assistant" in assistant
+        local = next(line for line in lines if "local" in line)
+        assert "local (./.chattui)" in local and "overrides" not in local
+        assert not any("(./.chattui)" in line for line in lines if "mine" in line or "support" in line)

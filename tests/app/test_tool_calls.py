@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Label, Static
 
 from chattui.emulator import Reply, ToolCall
+from chattui.screens.confirm import Confirm
+from chattui.widgets.plain import quoted
 from chattui.widgets.tool_call import ToolCallCard
-from tests.app.pilot import extends, raw_field, send, settle, views
+from tests.app.pilot import extends, raw_field, send, settle, views, wait_until
 
 TWO_CALLS = Reply(text="Let me look that up.", tool_calls=(
     ToolCall("get_delivery_date", {"order_id": "42"}),
@@ -75,6 +77,10 @@ async def test_a_persona_command_runs_only_after_the_user_confirms(app_for, emul
         await pilot.pause(0.3)
         assert not marker.exists()  # nothing ran on its own
         card.query_one(Button).press()
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)  # asks first, showing the exact command
+        assert quoted(f"cat > {marker}; echo 42% used") in str(app.screen.query_one(Label).render())
+        await pilot.press("y")
         for _ in range(50):
             await pilot.pause(0.05)
             if card.query_one(Input).value not in ("", "(running…)"):
@@ -133,3 +139,51 @@ async def test_tool_calls_on_anthropic_with_dropped_params_said_in_the_log(app_f
         assert views(app)[-1].text == "Tuesday it is."
         turn = app.session.turns()[-1]
         assert turn.meta.api == "messages" and turn.cost_usd is not None
+
+
+HIDDEN = "echo safe[b] && touch {marker} [/b]" + " " * 200 + "; touch {marker}2; printf 'x\\n\\033[31my'"
+"""A command whose label used to hide what it runs: markup, then padding pushing the rest
+out of a cropped button."""
+
+
+async def test_a_tool_command_is_shown_exactly_and_runs_only_on_confirming_that_text(
+        app_for, emulator, tmp_path):
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    command = HIDDEN.format(marker=marker)
+    persona_file = folder / "ops.md"
+    persona_file.write_text(
+        '+++\nname = "ops"\n[[tool]]\nname = "disk_usage"\n'
+        'parameters = { type = "object", properties = {} }\n'
+        f'[tool_commands]\ndisk_usage = {json.dumps(command)}\n+++\nYou run ops.\n')
+    emulator.queue(Reply(tool_calls=(ToolCall("disk_usage", {}),)))
+    app = app_for(persona="ops")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "how full is the disk?")
+        await settle(pilot)
+        card = app.screen.query_one(ToolCallCard)
+        shown = str(card.query_one(".command", Static).render())
+        assert quoted(command) in shown and str(persona_file) in shown  # verbatim, quoted, whole
+        assert "␣" * 200 in shown and "(␣ is a space)" in shown  # the padding shows
+        assert card.query_one(".command").size.height > 3  # wrapped, not cropped to one line
+        assert "[b]" not in str(card.query_one(Button).label)  # the button only asks
+
+        card.query_one(Button).press()
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        assert quoted(command) in str(app.screen.query_one(Label).render())
+        await pilot.press("n")  # declined: nothing runs
+        await pilot.pause()
+        assert not isinstance(app.screen, Confirm) and card.query_one(Input).value == ""
+
+        card.query_one(Button).press()
+        await pilot.pause()
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: card.query_one(Input).value not in ("", "(running…)"))
+        assert marker.exists() and (tmp_path / "ran2").exists()  # ran exactly what was shown
+        answer_box = card.query_one(Input)
+        assert answer_box.value == "safe[b]\nx\n\x1b[31my"  # kept as printed, shown one line:
+        answer_box.cursor_position = 0
+        assert answer_box.render_line(0).text.startswith("safe[b]␤x␤␛[31my")  # nothing spills
+        assert app.is_running

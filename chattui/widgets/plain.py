@@ -1,0 +1,70 @@
+"""Data is text, never markup: the one way chattui turns text it did not write (messages,
+replies, server errors, file names, titles, persona and theme files) into what it shows.
+
+`plain()` makes a Textual `Content` (never parsed as markup, so `[/]` or
+`[@click=app.quit]x[/]` show as typed and never act) and `plain_text()` a Rich `Text` for
+widgets that take Rich renderables (DataTable cells, OptionList prompts). Both go through
+`visible()` first: a control character (ESC, BEL, a C1 code) would reach the terminal as
+is (Textual strips only a few), so an ANSI or OSC sequence in a reply could recolour the
+screen or set the clipboard; it is shown as a visible symbol instead (ESC as ␛), one
+cell for one character, so offsets into the text (search-hit spans) stay right.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Input
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters except tab and newline."""
+
+
+def _symbol(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␀ … ␛ …
+    return "␡" if code == 0x7F else "\ufffd"
+
+
+def visible(text: object) -> str:
+    """`text` as a string with every control character (but tab and newline) replaced by a
+    visible symbol of one character."""
+    return _CONTROL.sub(_symbol, "" if text is None else str(text))
+
+
+def plain(text: object) -> Content:
+    """Data as Textual content: shown exactly, never parsed as markup."""
+    return Content(visible(text))
+
+
+def plain_text(text: object, style: str = "") -> Text:
+    """Data as a Rich Text (for DataTable cells and OptionList prompts): never markup."""
+    return Text(visible(text), style=style)
+
+
+SPACE = "␣"
+"""Stands for each space of a run of spaces in a quoted command (wrapping hides runs)."""
+
+
+def quoted(command: str) -> str:
+    """A command as it will run, quoted so that nothing can hide: leading or trailing
+    spaces show inside the quotes, control and invisible characters as escapes (Python's
+    repr), and each space of a run of two or more as ␣ (a wrapped line swallows them)."""
+    return re.sub(" {2,}", lambda run: SPACE * len(run.group()), repr(command))
+
+
+class PlainInput(Input):
+    """A one-line Input that may hold data (a command's output, a stored title): line breaks
+    show as ␤ and control characters as their symbols, one for one so the cursor stays
+    right; the value itself is kept exactly. (Input draws a line break as is: the rest of
+    the text spilled over the rows below.)"""
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        text = Text(visible(self.value).replace("\n", "␤"), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
