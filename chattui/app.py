@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from chattui.config import Settings
     from chattui.core.gemini_caches import GeminiCaches
-    from chattui.providers.base import Provider
+    from chattui.core.provider import Provider
     from chattui.themes import ThemeSet
 
 
@@ -194,8 +194,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from functools import partial
 
     from chattui.config import save_theme
-    from chattui.core.gemini_caches import for_settings as gemini_caches_for
-    from chattui.providers.registry import make_provider
+    from chattui.providers.registry import gemini_caches_for, make_provider
     from chattui.themes import load_themes
 
     store = store or Store(database_path(settings.data_dir))

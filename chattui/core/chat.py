@@ -29,9 +29,11 @@ from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
+from chattui.core.storage import Store
 from chattui.core.usage import Usage
-from chattui.providers.base import Provider, ProviderError
-from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND
+from chattui.core.provider import (
+    CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND, Provider, ProviderError,
+)
 
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
@@ -74,7 +76,7 @@ class ChatSession:
     """`detail` recorded on images attached from now on (config `image_detail`)."""
 
     def __init__(
-        self, store, provider: Provider | None, *, provider_name: str, model: str,
+        self, store: Store, provider: Provider | None, *, provider_name: str, model: str,
         base_url: str | None = None, persona: Persona | None = None,
         prices: Mapping[str, Rates] | None = None, secrets: Iterable[str | None] = (),
         conversation: Conversation | None = None, unavailable: str | None = None,

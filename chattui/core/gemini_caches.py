@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from chattui.core.explicit_cache import CacheBinding, CacheInfo, clock, describe, storage_rate
 from chattui.core.personas import Persona
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 
 GEMINI = "gemini"
 
@@ -101,16 +101,6 @@ class GeminiCaches:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def for_settings(settings: Any, store: Any = None) -> GeminiCaches:
-    """The service as the app and the CLI configure it: GEMINI_API_KEY, and the base URL
-    when Gemini is the provider (another provider's URL is not Gemini's)."""
-    from chattui.providers.gemini_cache import GeminiCacheClient
-
-    key = settings.api_keys.get(GEMINI) or ("emulator" if settings.emulator else None)
-    url = settings.base_url if settings.provider == GEMINI else None
-    return GeminiCaches(GeminiCacheClient(key, url), store, settings.prices)
 
 
 def file_text(path: Path) -> str:

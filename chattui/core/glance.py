@@ -9,7 +9,7 @@ totals and in warm/cold (they refresh the cache).
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 from chattui.core import gemini_caches, insight, tokens
 from chattui.core.chat import ChatSession
@@ -106,14 +106,14 @@ def cost_per_turn(turns: Sequence[Turn]) -> list[float]:
     return [t.cost_usd or 0.0 for t in turns]
 
 
-def spend_by(session: ChatSession, by: str) -> list[tuple[str, ...]]:
-    """Rows of spend over every stored conversation grouped `by` day/model/provider/persona:
-    (group, turns, cost, input, cached, hit, output), as the stats command counts them."""
+def spend_rows(groups: Iterable[Any]) -> list[tuple[str, ...]]:
+    """Rows of spend from the store's totals grouped by day/model/provider/persona (what
+    `totals_by` returns): (group, turns, cost, input, cached, hit, output), as the stats
+    command counts them."""
     from chattui.core.pricing import format_usd
-    from chattui.store.reports import totals_by
 
     rows = []
-    for group in totals_by(session.store, by):
+    for group in groups:
         cost = format_usd(group.cost_usd) + (" +?" if group.unpriced_turns else "")
         hit = "?" if group.hit_ratio is None else f"{group.hit_ratio:.0%}"
         rows.append((group.key, f"{group.turns:,}", cost, f"{group.input_total:,}",

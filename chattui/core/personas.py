@@ -36,8 +36,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from chattui.config import PROVIDERS
 from chattui.core import prefix, tokens
+from chattui.core.provider import PROVIDERS
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
 from chattui.toml_lines import FileProblem, key_lines
 

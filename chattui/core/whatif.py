@@ -32,11 +32,11 @@ from chattui.core import insight, tokens
 from chattui.core.models import Message, Turn
 from chattui.core.prefix import cache_minimum
 from chattui.core.pricing import Rates, format_usd, price
+from chattui.core.provider import PROVIDERS
 from chattui.core.request import ChatMessage, history
 from chattui.core.usage import Usage
 
 PROVIDER_ALIASES = {"google": "gemini", "claude": "anthropic"}
-PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
 MESSAGE_OVERHEAD = 4
 """Tokens a message costs beyond its text (as chattui.core.chat estimates)."""
 

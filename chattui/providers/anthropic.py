@@ -63,6 +63,7 @@ class AnthropicProvider(SDKProvider):
     """Streams `/v1/messages`; the SDK does its own retries first."""
 
     api = "messages"
+    cache_diagnostics = True
 
     def _new_client(self, **options: Any) -> Any:
         from anthropic import AsyncAnthropic

@@ -55,23 +55,6 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
     return text
 
 
-async def delete_stored_responses(client, response_ids: list[str]) -> tuple[int, list[str]]:
-    """Delete stored responses on the server: (how many are gone, the reasons of failures).
-    One already gone (404) counts as deleted."""
-    gone, failures = 0, []
-    for response_id in response_ids:
-        try:
-            await client.responses.delete(response_id)
-        except Exception as exc:  # noqa: BLE001 - the SDK's errors, network errors
-            if getattr(exc, "status_code", None) == 404:
-                gone += 1
-            else:
-                failures.append(f"{response_id}: {exc}")
-        else:
-            gone += 1
-    return gone, failures
-
-
 class RenameScreen(ModalScreen[str | None]):
     """Ask for a new title; dismisses with it (None when cancelled)."""
 
@@ -351,7 +334,7 @@ class ConversationsScreen(Screen):
 
         n = len(response_ids)
         session = self.app.session
-        usable = getattr(session.provider, "api", None) == "responses"
+        usable = session.provider is not None and session.provider.supports_chaining
         if not usable and (session.unavailable or session.provider_name not in CHAINABLE_PROVIDERS):
             self.notify(f"Its {n} stored response(s) stay on the server: chattui has no OpenAI "
                         "Responses API access here to delete them.", severity="warning", timeout=8)
@@ -367,7 +350,7 @@ class ConversationsScreen(Screen):
             self.notify(f"{n} stored response(s) stay on the server: {exc}", severity="error")
             return
         try:
-            gone, failures = await delete_stored_responses(provider.client, response_ids)
+            gone, failures = await provider.delete_stored(response_ids)
         finally:
             if provider is not session.provider:
                 await provider.aclose()

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from chattui.core import glance
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
+from chattui.store.reports import totals_by
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -55,7 +56,7 @@ class DetailsScreen(ModalScreen[None]):
         for by in ("day", "model"):
             spend = self.query_one(f"#by-{by}", DataTable)
             spend.add_columns(by, "turns", "cost", "input", "cached", "hit", "out")
-            spend.add_rows(glance.spend_by(self.session, by))
+            spend.add_rows(glance.spend_rows(totals_by(self.session.store, by)))
 
 
 def _n(value: int | None) -> str:

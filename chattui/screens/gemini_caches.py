@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from chattui.core.explicit_cache import CacheInfo
 from chattui.core.gemini_caches import GEMINI, GeminiCaches, short_name
 from chattui.core.secrets import redact
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
 
 HOUR = 3600

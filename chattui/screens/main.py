@@ -22,7 +22,7 @@ from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages

@@ -35,7 +35,11 @@ from chattui.store.rows import (
 _NO_ID_ABOVE = 2**63 - 1
 
 class Store(Archive, GeminiCacheBindings):
-    """One SQLite database file (or ":memory:"). Not shared between threads."""
+    """One SQLite database file (or ":memory:"). Not shared between threads. Implements
+    chattui.core.storage.Store."""
+
+    errors: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+    """What a write raises when the disk or the database refuses it."""
 
     def __init__(self, path: Path | str) -> None:
         if path != ":memory:":
