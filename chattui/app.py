@@ -40,6 +40,8 @@ class ChatApp(App):
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
+    keymap: dict[str, str] = {}
+    """The `[keys]` remaps in effect, as given (Textual keeps its own copy private)."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -71,6 +73,14 @@ class ChatApp(App):
             self.notices.append(f"No theme named '{theme}'; using {self.theme}.")
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
+
+    def set_keymap(self, keymap: dict[str, str]) -> None:
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: dict[str, str]) -> None:
+        self.keymap = {**self.keymap, **keymap}
+        super().update_keymap(keymap)
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))

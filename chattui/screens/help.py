@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from chattui.widgets.textual_compat import bindings_of
+
 
 @dataclass(frozen=True)
 class KeyRow:
@@ -27,8 +29,8 @@ def key_rows(app, places: Iterable[tuple[str, BindingsMap]]) -> list[KeyRow]:
     rows = []
     for where, bindings in places:
         bindings = bindings.copy()
-        if app._keymap:
-            bindings.apply_keymap(app._keymap)
+        if app.keymap:
+            bindings.apply_keymap(app.keymap)
         grouped: dict[tuple[str, str], list[Binding]] = {}
         for _key, binding in bindings:
             if binding.system:
@@ -43,7 +45,7 @@ def key_rows(app, places: Iterable[tuple[str, BindingsMap]]) -> list[KeyRow]:
 
 def current_keys(app, binding_id: str) -> str | None:
     """The key(s) that run app binding `binding_id` now, as the footer shows them."""
-    rows = key_rows(app, [("everywhere", app._bindings)])
+    rows = key_rows(app, [("everywhere", bindings_of(app))])
     return next((row.keys for row in rows if row.binding_id == binding_id), None)
 
 
@@ -54,8 +56,8 @@ def screen_places(app) -> list[tuple[str, BindingsMap]]:
     from chattui.screens.main import MainScreen
 
     main = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
-    places = [("everywhere", app._bindings),
-              ("chat", main._bindings if main else BindingsMap(MainScreen.BINDINGS)),
+    places = [("everywhere", bindings_of(app)),
+              ("chat", bindings_of(main) if main else BindingsMap(MainScreen.BINDINGS)),
               ("conversations", BindingsMap(ConversationsScreen.BINDINGS))]
     return places
 

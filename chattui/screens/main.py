@@ -32,6 +32,7 @@ from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
+from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard
 
 
@@ -66,8 +67,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         self._session_line = ""
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
-                self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name,
-                                    show=False, priority=True)
+                add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
+                            show=False, priority=True)
 
     def compose(self) -> ComposeResult:
         from chattui.widgets.status_bar import StatusBar
