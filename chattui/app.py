@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from textual.app import App
 from textual.binding import Binding
@@ -74,11 +74,11 @@ class ChatApp(App):
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
 
-    def set_keymap(self, keymap: dict[str, str]) -> None:
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
         self.keymap = dict(keymap)
         super().set_keymap(keymap)
 
-    def update_keymap(self, keymap: dict[str, str]) -> None:
+    def update_keymap(self, keymap: Mapping[str, str]) -> None:
         self.keymap = {**self.keymap, **keymap}
         super().update_keymap(keymap)
 
@@ -117,7 +117,7 @@ class ChatApp(App):
         from chattui.screens.conversations import ConversationsScreen
 
         if not isinstance(self.screen, ConversationsScreen):
-            self.push_screen(ConversationsScreen(self.session.store, self.session._secrets))
+            self.push_screen(ConversationsScreen(self.session.store, self.session.secrets))
 
     async def on_conversations_screen_chosen(self, event) -> None:
         await self.open_conversation(event.conversation_id)
@@ -145,10 +145,11 @@ class ChatApp(App):
             except ValueError as exc:
                 self.notify(f"Cannot open it in {mode} mode: {exc}", severity="error")
                 return False
-            session.mode, session.provider = mode, provider
+            session.open(conversation, mode, provider)
             if old is not None and old is not provider:
                 await old.aclose()
-        session.conversation = conversation
+        else:
+            session.open(conversation)
         while show and not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
             await self.pop_screen()
         main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
@@ -166,7 +167,7 @@ class ChatApp(App):
             self.notify("Nothing to export yet.", severity="warning")
             return
         self.push_screen(ExportScreen(self.session.store, conversation.id, conversation.title,
-                                      self.cwd, self.session._secrets))
+                                      self.cwd, self.session.secrets))
 
     def action_show_help(self) -> None:
         from chattui.screens.help import HelpScreen, key_rows, screen_places
@@ -245,10 +246,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
-        mode=mode,
+        mode=mode, base_model=settings.model, image_detail=settings.image_detail,
     )
-    session.base_model = settings.model  # personas without a model of their own use this
-    session.image_detail = settings.image_detail
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,

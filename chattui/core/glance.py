@@ -112,7 +112,7 @@ def spend_rows(groups: Iterable[Any]) -> list[tuple[str, ...]]:
     command counts them."""
     from chattui.core.pricing import format_usd
 
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for group in groups:
         cost = format_usd(group.cost_usd) + (" +?" if group.unpriced_turns else "")
         hit = "?" if group.hit_ratio is None else f"{group.hit_ratio:.0%}"

@@ -111,7 +111,7 @@ def genai_calculation(usage: Usage, model: str, provider: str, base_url: str | N
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return calc_price(GenaiUsage(**values), model, **where)
+            return calc_price(GenaiUsage(**values), model, **where)  # type: ignore[call-overload]  # one of the two keywords
     except LookupError:
         return genai_calculation(usage, model, "", None) if "provider_api_url" in where else None
 

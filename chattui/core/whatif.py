@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from chattui.core import insight, tokens
 from chattui.core.models import Message, Turn
@@ -169,7 +169,7 @@ class WhatIf:
         ratio = f" ({sign}{abs(delta) / self.actual:.0%})" if self.actual else ""
         return f"{sign}{format_usd(abs(delta))}{ratio}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "target": str(self.target), "provider": self.target.provider,
             "model": self.target.model, "approx": self.approx, "reason": self.reason,

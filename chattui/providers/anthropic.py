@@ -261,4 +261,5 @@ def _as_dict(usage: Any) -> dict[str, Any]:
         return {}
     if isinstance(usage, dict):
         return dict(usage)
-    return usage.to_dict(exclude_unset=False)
+    as_dict: dict[str, Any] = usage.to_dict(exclude_unset=False)
+    return as_dict

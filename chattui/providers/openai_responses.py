@@ -81,7 +81,7 @@ class OpenAIResponsesProvider(SDKProvider):
     async def compact(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Usage]:
         """`responses.compact` on the chain (or the full input): the compacted items to send
         instead of the history from now on, and what compacting cost."""
-        body = {"model": request.model, "instructions": request.system}
+        body: dict[str, Any] = {"model": request.model, "instructions": request.system}
         if request.previous_response_id:
             body["previous_response_id"] = request.previous_response_id
         if request.messages:

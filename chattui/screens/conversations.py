@@ -364,7 +364,7 @@ class ConversationsScreen(Screen):
         """Refresh what shows a changed conversation: the list, the hits, the open chat's title."""
         if conversation_id == self._open_id():
             if self.app.session.busy:  # the header catches up after the reply
-                self.app.session.conversation = self.store.get_conversation(conversation_id)
+                self.app.session.refresh_conversation()
             else:
                 await self.app.open_conversation(conversation_id, show=False)
         if self.query_one("#search", Input).value.strip():

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from chattui.core import glance
+from chattui.core.chat import ChatSession
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
 from chattui.store.reports import totals_by
@@ -27,7 +28,7 @@ class DetailsScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
-    def __init__(self, session) -> None:
+    def __init__(self, session: ChatSession) -> None:
         super().__init__()
         self.session = session
 

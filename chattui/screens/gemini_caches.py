@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from chattui.core.chat import ChatSession
 from chattui.core.explicit_cache import CacheInfo
 from chattui.core.gemini_caches import GEMINI, GeminiCaches, short_name
 from chattui.core.secrets import redact
@@ -60,7 +61,7 @@ class GeminiCachesScreen(ModalScreen[None]):
         Binding("r", "refresh", "Refresh", id="refresh-gemini-caches"),
     ]
 
-    def __init__(self, session, service: GeminiCaches) -> None:
+    def __init__(self, session: ChatSession, service: GeminiCaches) -> None:
         super().__init__()
         self.session = session
         self.service = service
@@ -93,7 +94,7 @@ class GeminiCachesScreen(ModalScreen[None]):
 
     def status(self, text: str, error: bool = False) -> None:
         label = self.query_one("#status", Label)
-        label.update(redact(text, self.session._secrets))
+        label.update(redact(text, self.session.secrets))
         label.set_class(error, "-error")
 
     def _show(self, caches: list[CacheInfo], select: str | None = None) -> None:

@@ -232,7 +232,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         if self.session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
-        self.session.conversation = None
+        self.session.open(None)
         await self.reload_conversation()
 
     @work(group="turn", exit_on_error=False)
@@ -450,7 +450,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         current = self.session.persona
         fresh = self.library.get(current.name) if current else None
         if current is not None and fresh is not None and fresh != current:
-            self.session.persona = fresh
+            self.session.refresh_persona(fresh)
             self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
         for broken in self.library.broken:
             self.notify(str(broken.problem), title="Persona file not loaded", severity="error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from chattui.core.insight.fmt import n as _n, n_approx as _n_approx, usd as _usd
 from chattui.core.models import Turn
@@ -37,7 +37,8 @@ def rate_card(usage: Usage, model: str, provider: str,
               base_url: str | None = None) -> RateCard | None:
     """The rates `pricing.price` uses for `usage` on `model` (None: nobody prices it)."""
     if overrides and model in overrides:
-        return RateCard(*(Decimal(str(x)) for x in rate_values(overrides[model])), source="config")
+        rates, read, write, write_1h, output = (Decimal(str(x)) for x in rate_values(overrides[model]))
+        return RateCard(rates, read, write, write_1h, output, source="config")
     return _genai_card(usage, model, provider, base_url)
 
 
@@ -170,7 +171,7 @@ def breakdown(turn_or_usage: Turn | Usage, model: str | None = None,
     if model is None or provider is None:
         raise ValueError("breakdown of bare usage needs a model and a provider")
     cost = price(usage, model, provider, overrides, base_url)
-    tokens = dict(
+    tokens: dict[str, Any] = dict(
         prompt=usage.input_total, cached=usage.cache_read, write_5m=usage.cache_write_5m,
         write_1h=usage.cache_write_1h, uncached=usage.uncached_input, output=usage.output,
         reasoning=usage.reasoning, estimated=usage.estimated,
@@ -245,7 +246,7 @@ class SessionSummary:
 def session_summary(turns: Sequence[Turn], overrides: Mapping[str, Rates] | None = None,
                     base_url: str | None = None) -> SessionSummary:
     """Totals over `turns`: stored costs, tokens, hit ratio and cache savings."""
-    s = dict(turns=0, cost_usd=0.0, unpriced_turns=0, input_total=0, cached=0, cache_write=0,
+    s: dict[str, Any] = dict(turns=0, cost_usd=0.0, unpriced_turns=0, input_total=0, cached=0, cache_write=0,
              output=0, reasoning=0, input_with_known_cache=0, unknown_savings=0, estimated_turns=0)
     saved: float | None = None
     for turn in turns:
