@@ -16,10 +16,13 @@ from chattui.core.keepwarm import Policy
 from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
+from chattui.failures import log_path, reason, record
 from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.textual_compat import CrashReportingApp
 
 if TYPE_CHECKING:
     from textual.theme import Theme
+    from textual.worker import Worker
 
     from chattui.config import Settings
     from chattui.core.gemini_caches import GeminiCaches
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from chattui.themes import ThemeSet
 
 
-class ChatApp(App):
+class ChatApp(CrashReportingApp):
     CSS_PATH = "app.tcss"
     TITLE = "chattui"
     BINDINGS = [
@@ -49,8 +52,11 @@ class ChatApp(App):
                  emulated: bool = False,
                  provider_for: Callable[[str], Provider | None] = lambda mode: None,
                  themes: ThemeSet | None = None, remember_theme: Callable[[str], None] | None = None,
-                 cwd: Path | None = None, keep_warm: Policy | None = None) -> None:
+                 cwd: Path | None = None, keep_warm: Policy | None = None,
+                 log_file: Path | None = None) -> None:
         super().__init__()
+        self.log_file = log_file or log_path(Path.cwd())
+        """Where failures nobody expected are written (chattui.log in the data dir)."""
         gc.set_threshold(*GC_THRESHOLDS)  # no full collection of the imports during start-up
         self.session = session
         self.keep_warm = keep_warm
@@ -73,6 +79,18 @@ class ChatApp(App):
             self.notices.append(f"No theme named '{theme}'; using {self.theme}.")
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
+
+    def crashed(self, error: Exception) -> str:
+        record(self.log_file, error, "chattui", self.session.secrets)
+        return f"chattui crashed ({reason(error, self.session.secrets)}); the traceback is in {self.log_file}"
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        """The one handler of a worker that failed: the traceback to the log, a toast."""
+        error = worker.error if isinstance(worker.error, BaseException) else RuntimeError(worker.error)
+        what = worker.name or worker.group
+        record(self.log_file, error, what, self.session.secrets)
+        self.notify(f"{what} failed: {reason(error, self.session.secrets)}\nDetails: {self.log_file}",
+                    title="Something went wrong", severity="error", timeout=12, markup=False)
 
     def set_keymap(self, keymap: Mapping[str, str]) -> None:
         self.keymap = dict(keymap)
@@ -251,7 +269,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
-                  keep_warm=Policy(**settings.keep_warm))
+                  keep_warm=Policy(**settings.keep_warm), log_file=log_path(settings.data_dir))
     app.gemini_caches = gemini_caches_for(settings, store)
     return app
 

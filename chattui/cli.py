@@ -77,14 +77,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = None
     if settings.emulator:
         settings, emulator = _with_emulator(settings)
-    from chattui.app import make_app
-
     try:
-        make_app(settings).run()
+        return _run_app(settings)
     finally:
         if emulator is not None:
             emulator.stop()
-    return 0
+
+
+def _run_app(settings, **run_options) -> int:
+    """Run the app; a crash (in it or while building it) exits 1 with one line that names
+    the log file holding the traceback (API keys masked)."""
+    from chattui.failures import log_path, reason, record
+
+    try:
+        from chattui.app import make_app
+
+        app = make_app(settings)
+    except Exception as exc:  # noqa: BLE001 - the top level: every crash is logged, then reported
+        log, secrets = log_path(settings.data_dir), tuple(settings.api_keys.values())
+        record(log, exc, "chattui start-up", secrets)
+        print(f"chattui crashed ({reason(exc, secrets)}); the traceback is in {log}", file=sys.stderr)
+        return 1
+    app.run(**run_options)
+    if app.return_code:
+        print(app.crash_line, file=sys.stderr)
+    return app.return_code or 0
 
 
 def _with_emulator(settings):

@@ -371,7 +371,7 @@ class ChatSession:
     def _save_partial(self, turn: Turn, text: str) -> None:
         try:
             self.store.save_partial(turn, text)
-        except Exception:  # a full disk must not kill the stream; _finish reports it
+        except self.store.errors:  # a full disk must not kill the stream; _finish reports it
             pass
 
     def _finish(
@@ -391,7 +391,7 @@ class ChatSession:
         )
         try:
             return TurnOutcome(self.store.finish_turn(turn, result), cost)
-        except Exception as exc:  # noqa: BLE001 - e.g. "database or disk is full"
+        except self.store.errors as exc:  # e.g. "database or disk is full"
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
             return TurnOutcome(unsaved, cost, saved=False)

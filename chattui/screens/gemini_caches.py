@@ -25,6 +25,7 @@ from chattui.core.gemini_caches import GEMINI, GeminiCaches, short_name
 from chattui.core.secrets import redact
 from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
+from chattui.screens.worker_failures import ReportsFailedWorkers
 
 HOUR = 3600
 HINT = "n new from persona · e +1h · d delete · b bind/unbind · r refresh · esc close"
@@ -39,7 +40,7 @@ def show_gemini_caches(app) -> None:
     app.push_screen(GeminiCachesScreen(app.session, service))
 
 
-class GeminiCachesScreen(ModalScreen[None]):
+class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     """The caches this Gemini API key has, and this conversation's binding."""
 
     DEFAULT_CSS = """

@@ -27,6 +27,7 @@ from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
+from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -36,7 +37,7 @@ from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(AttachImages, KeepWarmControls, Screen):
+class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -249,9 +250,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         async def on_text(fragment: str) -> None:
             await stream.write(fragment)
 
+        refused: tuple[type[Exception], ...] = (ProviderError, *self.session.store.errors)  # else: a bug
         try:
             outcome = await ask(on_text)
-        except Exception as exc:  # noqa: BLE001 - refused before anything was sent
+        except refused as exc:  # refused before anything was sent
             kept = getattr(exc, "kept", False)  # stored, but an image of the history is missing
             for unsent in (view,) if kept else (user_view, view):
                 if unsent is not None:

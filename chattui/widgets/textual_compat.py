@@ -33,7 +33,7 @@ from textual.widgets._markdown import (
 
 __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
-    "MarkdownOrderedListItem", "MarkdownParagraph", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
+    "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
     "adopt_paragraph", "anchor_released", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "paragraph_source",
 ]
@@ -51,6 +51,9 @@ PRIVATE_NAMES = (
     "Widget._on_mount",
     "TextArea._on_key",
     "Widget._anchor_released",
+    "App._handle_exception",
+    "App._fatal_error",
+    "App._close_messages_no_wait",
     "App._batch_count",
     "DOMNode._bindings",
 )
@@ -135,3 +138,23 @@ def add_binding(node: DOMNode, keys: str, action: str, description: str = "", *,
                 show: bool = True, priority: bool = False) -> None:
     """Bind `keys` on this node only (App.bind has no `priority` and is app-wide)."""
     node._bindings.bind(keys, action, description, show=show, priority=priority)
+
+
+class CrashReportingApp(App[Any]):
+    """An app that, on an unhandled exception, exits non-zero (as Textual does) without
+    Textual's traceback, which shows local variables (an API key among them): `crashed`
+    records the error and says what to print instead (`crash_line`, once `run` returns)."""
+
+    crash_line = "crashed"
+
+    def crashed(self, error: Exception) -> str:
+        """Record `error` somewhere; the line to print on exit."""
+        return f"crashed: {type(error).__name__}"
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.crash_line = self.crashed(error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._close_messages_no_wait()

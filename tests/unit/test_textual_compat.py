@@ -5,7 +5,6 @@ version and the name, before any screen misbehaves."""
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 from importlib.metadata import version
 from pathlib import Path
@@ -34,7 +33,7 @@ def _paragraph() -> Any:
 
 
 def _method(owner: type, name: str) -> Callable[[], bool]:
-    return lambda: inspect.iscoroutinefunction(owner.__dict__.get(name)) or callable(owner.__dict__.get(name))
+    return lambda: callable(getattr(owner, name, None))
 
 
 CANARIES: dict[str, Callable[[], bool]] = {
@@ -54,6 +53,9 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "TextArea._on_key": _method(TextArea, "_on_key"),
     "Widget._anchor_released": lambda: Widget()._anchor_released is False,
     "App._batch_count": lambda: App()._batch_count == 0,
+    "App._handle_exception": _method(App, "_handle_exception"),
+    "App._fatal_error": _method(App, "_fatal_error"),
+    "App._close_messages_no_wait": _method(App, "_close_messages_no_wait"),
     "DOMNode._bindings": lambda: isinstance(App()._bindings, BindingsMap)
     and isinstance(Screen()._bindings, BindingsMap),
 }
