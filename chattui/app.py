@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 class ChatApp(CrashReportingApp):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "chat.tcss", "screens.tcss"]
     TITLE = "chattui"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),

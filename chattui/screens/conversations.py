@@ -58,11 +58,6 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
 class RenameScreen(ModalScreen[str | None]):
     """Ask for a new title; dismisses with it (None when cancelled)."""
 
-    DEFAULT_CSS = """
-    RenameScreen { align: center middle; }
-    RenameScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    RenameScreen .hint { color: $text-muted; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-rename")]
 
     def __init__(self, title: str) -> None:
@@ -87,13 +82,6 @@ class RenameScreen(ModalScreen[str | None]):
 
 
 class ConversationsScreen(Screen):
-    DEFAULT_CSS = """
-    ConversationsScreen #search { border: tall $primary 50%; }
-    ConversationsScreen #search:focus { border: tall $primary; }
-    ConversationsScreen #conversations, ConversationsScreen #hits { height: 1fr; }
-    ConversationsScreen #hits { border: none; padding: 0 1; }
-    ConversationsScreen #info { height: 1; width: 1fr; color: $text-muted; padding: 0 1; background: $panel; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back", id="close-conversations"),
         Binding("f2", "rename", "Rename", id="rename-conversation"),

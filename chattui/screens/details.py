@@ -16,16 +16,6 @@ from chattui.store.reports import totals_by
 
 
 class DetailsScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    DetailsScreen { align: center middle; }
-    DetailsScreen > Vertical { width: 110; max-width: 95%; height: 90%; border: thick $accent;
-                               background: $surface; padding: 1 2; }
-    DetailsScreen #figures { height: auto; margin-bottom: 1; }
-    DetailsScreen Sparkline { height: 3; margin-bottom: 1; }
-    DetailsScreen DataTable { height: 1fr; }
-    DetailsScreen #spend { height: 1fr; }
-    DetailsScreen #spend DataTable { width: 1fr; }
-    """
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
     def __init__(self, session: ChatSession) -> None:

@@ -43,16 +43,6 @@ def show_gemini_caches(app) -> None:
 class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     """The caches this Gemini API key has, and this conversation's binding."""
 
-    DEFAULT_CSS = """
-    GeminiCachesScreen { align: center middle; }
-    GeminiCachesScreen > Vertical { width: 110; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
-    GeminiCachesScreen .title { text-style: bold; }
-    GeminiCachesScreen .hint { color: $text-muted; margin-bottom: 1; }
-    GeminiCachesScreen OptionList { height: auto; max-height: 20; }
-    GeminiCachesScreen #file { margin-top: 1; }
-    GeminiCachesScreen #status { color: $text-muted; margin-top: 1; }
-    GeminiCachesScreen #status.-error { color: $error; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Close", id="close-gemini-caches"),
         Binding("n", "new_cache", "New", id="new-gemini-cache"),

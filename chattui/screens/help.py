@@ -65,13 +65,6 @@ def screen_places(app) -> list[tuple[str, BindingsMap]]:
 class HelpScreen(ModalScreen[None]):
     """The key table; Esc (or the help key again) closes it."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 96; max-width: 100%; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
-    HelpScreen .title { text-style: bold; padding: 0 1; }
-    HelpScreen .hint { width: 1fr; color: $text-muted; padding: 0 1; }
-    HelpScreen DataTable { height: 1fr; }
-    """
     BINDINGS = [Binding("escape,q,f12,question_mark", "close", "Close", id="close-help")]
 
     def __init__(self, rows: list[KeyRow]) -> None:

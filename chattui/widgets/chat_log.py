@@ -34,11 +34,6 @@ LoadEarlier = Callable[[int], list]
 
 
 class ChatLog(VerticalScroll, can_focus=True):
-    DEFAULT_CSS = """
-    ChatLog { height: 1fr; padding: 1 1 0 1; scrollbar-size-vertical: 1; }
-    ChatLog > #earlier { width: 1fr; margin: 0 0 1 0; }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._earlier: list = []

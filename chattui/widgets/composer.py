@@ -12,11 +12,6 @@ from chattui.widgets.textual_compat import KeysFirstTextArea
 
 
 class Composer(KeysFirstTextArea):
-    DEFAULT_CSS = """
-    Composer { height: auto; min-height: 3; max-height: 12; border: tall $primary 50%; }
-    Composer:focus { border: tall $primary; }
-    """
-
     @dataclass
     class Submitted(Message):
         """The user pressed Enter (on any draft: the screen decides whether it sends)."""
