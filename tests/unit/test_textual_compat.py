@@ -61,17 +61,30 @@ CANARIES: dict[str, Callable[[], bool]] = {
 }
 
 
+def canary_failure(name: str) -> str | None:
+    """Why the canary of `name` fails (None: Textual still has it)."""
+    try:
+        kept, why = CANARIES[name](), ""
+    except (AttributeError, ImportError, TypeError) as exc:
+        kept, why = False, f" ({type(exc).__name__}: {exc})"
+    if kept:
+        return None
+    return (f"Textual {TEXTUAL} no longer has {name}{why}: "
+            "chattui/widgets/textual_compat.py needs another way to do what it did")
+
+
 @pytest.mark.parametrize("name", PRIVATE_NAMES)
 def test_textual_still_has(name: str) -> None:
     assert name in CANARIES, f"{name} is used by textual_compat but has no canary here"
-    try:
-        kept = CANARIES[name]()
-    except (AttributeError, ImportError, TypeError) as exc:
-        kept, why = False, f" ({type(exc).__name__}: {exc})"
-    else:
-        why = ""
-    assert kept, (f"Textual {TEXTUAL} no longer has {name}{why}: "
-                  "chattui/widgets/textual_compat.py needs another way to do what it did")
+    failure = canary_failure(name)
+    assert failure is None, failure
+
+
+def test_a_canary_names_the_version_and_the_name_when_it_dies(monkeypatch) -> None:
+    monkeypatch.delattr(App, "_fatal_error")
+    assert canary_failure("App._fatal_error") == (
+        f"Textual {TEXTUAL} no longer has App._fatal_error: "
+        "chattui/widgets/textual_compat.py needs another way to do what it did")
 
 
 def test_every_canary_is_for_a_name_in_use() -> None:
