@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from textual.app import App
 from textual.binding import Binding
@@ -18,19 +18,22 @@ from chattui.core.personas import PersonaLibrary, load_personas
 from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
 from chattui.widgets.plain import visible
+from chattui.failures import log_path, reason, record
 from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.textual_compat import CrashReportingApp
 
 if TYPE_CHECKING:
     from textual.theme import Theme
+    from textual.worker import Worker
 
     from chattui.config import Settings
     from chattui.core.gemini_caches import GeminiCaches
-    from chattui.providers.base import Provider
+    from chattui.core.provider import Provider
     from chattui.themes import ThemeSet
 
 
-class ChatApp(App):
-    CSS_PATH = "app.tcss"
+class ChatApp(CrashReportingApp):
+    CSS_PATH = ["app.tcss", "chat.tcss", "screens.tcss"]
     TITLE = "chattui"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -44,6 +47,8 @@ class ChatApp(App):
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
     trust_prompt: Callable[[], object] | None = None
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
+    keymap: dict[str, str] = {}
+    """The `[keys]` remaps in effect, as given (Textual keeps its own copy private)."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -51,8 +56,11 @@ class ChatApp(App):
                  emulated: bool = False,
                  provider_for: Callable[[str], Provider | None] = lambda mode: None,
                  themes: ThemeSet | None = None, remember_theme: Callable[[str], None] | None = None,
-                 cwd: Path | None = None, keep_warm: Policy | None = None) -> None:
+                 cwd: Path | None = None, keep_warm: Policy | None = None,
+                 log_file: Path | None = None) -> None:
         super().__init__()
+        self.log_file = log_file or log_path(Path.cwd())
+        """Where failures nobody expected are written (chattui.log in the data dir)."""
         gc.set_threshold(*GC_THRESHOLDS)  # no full collection of the imports during start-up
         self.session = session
         self.keep_warm = keep_warm
@@ -75,6 +83,26 @@ class ChatApp(App):
             self.notices.append(f"No theme named '{theme}'; using {self.theme}.")
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
+
+    def crashed(self, error: Exception) -> str:
+        record(self.log_file, error, "chattui", self.session.secrets)
+        return f"chattui crashed ({reason(error, self.session.secrets)}); the traceback is in {self.log_file}"
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        """The one handler of a worker that failed: the traceback to the log, a toast."""
+        error = worker.error if isinstance(worker.error, BaseException) else RuntimeError(worker.error)
+        what = worker.name or worker.group
+        record(self.log_file, error, what, self.session.secrets)
+        self.notify(f"{what} failed: {reason(error, self.session.secrets)}\nDetails: {self.log_file}",
+                    title="Something went wrong", severity="error", timeout=12, markup=False)
+
+    def set_keymap(self, keymap: Mapping[str, str]) -> None:
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Mapping[str, str]) -> None:
+        self.keymap = {**self.keymap, **keymap}
+        super().update_keymap(keymap)
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
@@ -120,7 +148,7 @@ class ChatApp(App):
         from chattui.screens.conversations import ConversationsScreen
 
         if not isinstance(self.screen, ConversationsScreen):
-            self.push_screen(ConversationsScreen(self.session.store, self.session._secrets))
+            self.push_screen(ConversationsScreen(self.session.store, self.session.secrets))
 
     async def on_conversations_screen_chosen(self, event) -> None:
         await self.open_conversation(event.conversation_id)
@@ -148,10 +176,11 @@ class ChatApp(App):
             except ValueError as exc:
                 self.notify(f"Cannot open it in {mode} mode: {exc}", severity="error")
                 return False
-            session.mode, session.provider = mode, provider
+            session.open(conversation, mode, provider)
             if old is not None and old is not provider:
                 await old.aclose()
-        session.conversation = conversation
+        else:
+            session.open(conversation)
         while show and not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
             await self.pop_screen()
         main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
@@ -169,7 +198,7 @@ class ChatApp(App):
             self.notify("Nothing to export yet.", severity="warning")
             return
         self.push_screen(ExportScreen(self.session.store, conversation.id, conversation.title,
-                                      self.cwd, self.session._secrets))
+                                      self.cwd, self.session.secrets))
 
     def action_show_help(self) -> None:
         from chattui.screens.help import HelpScreen, key_rows, screen_places
@@ -208,8 +237,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from functools import partial
 
     from chattui.config import save_theme
-    from chattui.core.gemini_caches import for_settings as gemini_caches_for
-    from chattui.providers.registry import make_provider
+    from chattui.providers.registry import gemini_caches_for, make_provider
     from chattui.themes import load_themes
 
     from chattui.trust import untrusted_notice, was_asked
@@ -258,14 +286,12 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
         secrets=settings.known_secrets(), conversation=conversation, unavailable=unavailable,
-        mode=mode,
+        mode=mode, base_model=settings.model, image_detail=settings.image_detail,
     )
-    session.base_model = settings.model  # personas without a model of their own use this
-    session.image_detail = settings.image_detail
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
-                  keep_warm=Policy(**settings.keep_warm))
+                  keep_warm=Policy(**settings.keep_warm), log_file=log_path(settings.data_dir))
     app.gemini_caches = gemini_caches_for(settings, store)
     if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
         app.trust_prompt = partial(_trust_prompt, settings, notice)

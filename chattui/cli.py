@@ -99,16 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = None
     if settings.emulator:
         settings, emulator = _with_emulator(settings)
-    from chattui import app as app_module
-
-    def run() -> int:
-        app = app_module.make_app(settings)
-        app.run()
-        _print_unsaved(getattr(app, "session", None))
-        return app.return_code or 0  # an exception in the app is 1, never 0
-
     try:
-        return _guarded("chattui", run)
+        return _guarded("chattui", lambda: _run_app(settings))
     finally:
         if emulator is not None:
             emulator.stop()
@@ -120,6 +112,33 @@ def _print_unsaved(session) -> None:
         print(f"chattui: this reply (conversation {turn.conversation_id}) could not be saved; "
               "the disk is still full. Its text follows.", file=sys.stderr)
         print(result.text)
+
+
+def _run_app(settings, **run_options) -> int:
+    """Run the app; a crash (in it or while building it) exits 1 with one line that names
+    the log file holding the traceback (API keys masked). A database that cannot be used
+    is left to `_guarded`, which says what to do about it."""
+    import sqlite3
+
+    from chattui.failures import log_path, reason, record
+    from chattui.store import StoreError
+
+    try:
+        from chattui.app import make_app
+
+        app = make_app(settings)
+    except (StoreError, sqlite3.DatabaseError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the top level: every crash is logged, then reported
+        log, secrets = log_path(settings.data_dir), tuple(settings.known_secrets())
+        record(log, exc, "chattui start-up", secrets)
+        print(f"chattui crashed ({reason(exc, secrets)}); the traceback is in {log}", file=sys.stderr)
+        return 1
+    app.run(**run_options)
+    _print_unsaved(app.session)
+    if app.return_code:
+        print(app.crash_line, file=sys.stderr)
+    return app.return_code or 0
 
 
 def _with_emulator(settings):

@@ -81,6 +81,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from chattui.core.provider import PROVIDERS
 from chattui.toml_lines import FileProblem, key_lines
 
 if sys.version_info >= (3, 11):
@@ -88,7 +89,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
 MODES = ("full", "chained")
 DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "openai-compatible": "gpt-4.1-mini",
                   "anthropic": "claude-sonnet-5", "gemini": "gemini-2.5-flash"}

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from chattui.core.request import ChatRequest
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 
 PATH, URL = "path", "url"
 KINDS = (PATH, URL)

@@ -32,9 +32,11 @@ from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
+from chattui.core.storage import Store
 from chattui.core.usage import Usage
-from chattui.providers.base import Provider, ProviderError
-from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND
+from chattui.core.provider import (
+    CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND, Provider, ProviderError,
+)
 
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
@@ -85,18 +87,20 @@ class ChatSession:
     """`detail` recorded on images attached from now on (config `image_detail`)."""
 
     def __init__(
-        self, store, provider: Provider | None, *, provider_name: str, model: str,
+        self, store: Store, provider: Provider | None, *, provider_name: str, model: str,
         base_url: str | None = None, persona: Persona | None = None,
         prices: Mapping[str, Rates] | None = None, secrets: Iterable[str | None] = (),
         conversation: Conversation | None = None, unavailable: str | None = None,
-        mode: str = FULL, flush_interval: float = 0.5,
+        mode: str = FULL, flush_interval: float = 0.5, base_model: str | None = None,
+        image_detail: str = images.DEFAULT_DETAIL,
     ) -> None:
         self.store = store
         self.provider = provider
         self.provider_name = provider_name
         self.model = model
-        self.base_model = model
+        self.base_model = base_model or model
         """The model of personas that name none (the one chattui was started with)."""
+        self.image_detail = image_detail
         self.base_url = base_url
         self.persona = persona
         self.prices = prices or {}
@@ -107,7 +111,7 @@ class ChatSession:
         """Why no request can go out (no API key …); history still browses."""
         self.flush_interval = flush_interval
         self._secrets = tuple(s for s in secrets if s)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stop_requested = False
         self.unsaved: list[tuple[Turn, TurnResult]] = []
         """Finished turns the store could not write yet (a full disk), oldest first."""
@@ -115,6 +119,11 @@ class ChatSession:
         """How often the UI tries `save_unsaved()` while something is unsaved."""
 
     # reading
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The API keys in use: what must never be shown, stored or exported."""
+        return self._secrets
 
     def messages(self) -> list[Message]:
         return self.store.messages(self.conversation.id) if self.conversation else []
@@ -141,7 +150,8 @@ class ChatSession:
         if not self.busy:
             return False
         self._stop_requested = True
-        self._task.cancel()  # type: ignore[union-attr]
+        assert self._task is not None  # busy
+        self._task.cancel()
         return True
 
     async def send(self, text: str, on_text: OnText,
@@ -180,8 +190,8 @@ class ChatSession:
         """Use `persona` (and its model, when it names one for this provider) from the next
         turn on; a divider marks the switch in the log."""
         self.persona = persona
-        own_model = persona.model and persona.provider in (None, self.provider_name)
-        self.model = persona.model if own_model else self.base_model
+        own_model = persona.provider in (None, self.provider_name)
+        self.model = persona.model if persona.model and own_model else self.base_model
         if self.conversation is None:
             return None
         text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
@@ -198,11 +208,28 @@ class ChatSession:
         conversation's last messages, when the caller has read them; they are enough when
         they hold a reply (its results come after it), else the whole history is read."""
         replies = [m for m in latest or () if m.role == "assistant" and m.status != FAILED]
-        messages = latest if replies else self.messages()
+        messages = latest if latest and replies else self.messages()
         answered = {m.tool_call_id for m in messages if m.role == "tool"}
         replies = [m for m in messages if m.role == "assistant" and m.status != FAILED]
         calls = replies[-1].tool_calls if replies else ()
         return tuple(c for c in calls if c.id not in answered)
+
+    def open(self, conversation: Conversation | None, mode: str | None = None,
+             provider: Provider | None = None) -> None:
+        """Continue `conversation` (None: start a new one) from the next turn on; with
+        `mode`, in that mode with `provider` (the conversation already records its mode)."""
+        self.conversation = conversation
+        if mode is not None:
+            self.mode, self.provider = mode, provider
+
+    def refresh_conversation(self) -> None:
+        """Read the conversation again (it was renamed elsewhere)."""
+        if self.conversation is not None:
+            self.conversation = self.store.get_conversation(self.conversation.id)
+
+    def refresh_persona(self, persona: Persona) -> None:
+        """The current persona's file changed: its new text goes out from the next turn."""
+        self.persona = persona
 
     def set_mode(self, mode: str, provider: Provider | None) -> None:
         """Switch this conversation between full and chained (with the provider that serves it)."""
@@ -246,12 +273,26 @@ class ChatSession:
         request = self.request(until_id=answered[-1])
         return replace(request, params={**request.params, **params})
 
+    def add_marker(self, role: str, content: str) -> Message:
+        """A compaction boundary (role summary or compaction): the next turns send what
+        follows it instead of the history before it."""
+        return self.store.add_marker(self._conversation_id(), role, content)
+
+    def ready_provider(self) -> Provider:
+        """The provider a request goes to now; ProviderError when none can be sent."""
+        if self.unavailable or self.provider is None:
+            raise ProviderError(self.unavailable or "No provider is configured.", kind="config")
+        return self.provider
+
+    def _conversation_id(self) -> str:
+        assert self.conversation is not None, "this needs a conversation (send creates it)"
+        return self.conversation.id
+
     def _persona_name(self) -> str | None:
         return self.persona.name if self.persona else None
 
     def _check_ready(self) -> None:
-        if self.unavailable or self.provider is None:
-            raise ProviderError(self.unavailable or "No provider is configured.", kind="config")
+        self.ready_provider()
         if self.busy:
             raise ProviderError("A reply is still streaming; press Esc to stop it first.", kind="busy")
         self._check_conversation()
@@ -279,7 +320,7 @@ class ChatSession:
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         expired = gemini_caches.drop_expired(self)
         request = images.load(self.request(until_id=user_message_id))
-        turn = self.store.start_turn(self.conversation.id, user_message_id, self._meta(request))  # type: ignore[union-attr]
+        turn = self.store.start_turn(self._conversation_id(), user_message_id, self._meta(request))
         _, outcome = await self._drive(
             turn, request, on_text,
             full_history=lambda: images.load(self.request(until_id=user_message_id, chained=False)))
@@ -291,13 +332,13 @@ class ChatSession:
         history (a summary draft; `kind` PING: a keep-warm ping)."""
         self._check_ready()
         request = images.load(request)
-        turn = self.store.start_side_turn(self.conversation.id, self._meta(request), kind)  # type: ignore[union-attr]
+        turn = self.store.start_side_turn(self._conversation_id(), self._meta(request), kind)
         reply, outcome = await self._drive(turn, request, on_text)
         return reply.text, outcome
 
     def record_side_usage(self, request: ChatRequest, usage: Usage, status: str = COMPLETE) -> TurnOutcome:
         """Store and price a call that streamed nothing (a compaction, a cache ping)."""
-        turn = self.store.start_side_turn(self.conversation.id, self._meta(request))  # type: ignore[union-attr]
+        turn = self.store.start_side_turn(self._conversation_id(), self._meta(request))
         return self._finish(turn, request, _Reply(usage=usage), time.monotonic(), status, None)
 
     async def _drive(self, turn: Turn, request: ChatRequest, on_text: OnText,
@@ -340,7 +381,7 @@ class ChatSession:
 
     async def _stream(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
         last_flush = time.monotonic()
-        async for event in self.provider.stream(request):  # type: ignore[union-attr]
+        async for event in self.ready_provider().stream(request):
             self._take(event, reply)
             if isinstance(event, TextDelta):
                 await on_text(event.text)
@@ -386,7 +427,7 @@ class ChatSession:
     def _save_partial(self, turn: Turn, text: str) -> None:
         try:
             self.store.save_partial(turn, text)
-        except Exception:  # a full disk must not kill the stream; _finish reports it
+        except self.store.errors:  # a full disk must not kill the stream; _finish reports it
             pass
 
     def _finish(
@@ -407,7 +448,7 @@ class ChatSession:
             if self.unsaved:
                 raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
             return TurnOutcome(self.store.finish_turn(turn, result), cost)
-        except Exception as exc:  # noqa: BLE001 - e.g. "database or disk is full"
+        except self.store.errors as exc:  # e.g. "database or disk is full"
             self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved yet: {exc}" + (f"; {error}" if error else ""))

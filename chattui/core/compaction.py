@@ -49,7 +49,7 @@ async def draft_summary(session: ChatSession, on_text: OnText) -> tuple[str, Tur
 
 def accept_summary(session: ChatSession, text: str, before: int | None) -> Compacted:
     """The user accepted `text`: from the next turn on it stands in for the history."""
-    session.store.add_marker(session.conversation.id, SUMMARY, text)
+    session.add_marker(SUMMARY, text)
     return Compacted(before, tokens.count(text).n + _prefix_tokens(session), None)
 
 
@@ -57,10 +57,10 @@ async def compact_chain(session: ChatSession) -> Compacted:
     """Chained mode: `responses.compact`, stored as a boundary for the next turn."""
     before = tokens_before(session)
     request = images.load(session.request())
-    items, usage = await session.provider.compact(request)  # type: ignore[union-attr]
+    items, usage = await session.ready_provider().compact(request)
     outcome = session.record_side_usage(request, usage)
     content = json.dumps(items, ensure_ascii=False)
-    session.store.add_marker(session.conversation.id, COMPACTION, content)
+    session.add_marker(COMPACTION, content)
     after = usage.output if usage.output is not None else tokens.count(content).n
     return Compacted(before, after + _prefix_tokens(session), outcome)
 

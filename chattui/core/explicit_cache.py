@@ -87,8 +87,8 @@ def storage_rate(model: str, overrides: Mapping[str, Any] | None = None) -> floa
     A `cache_storage` in the user's `[prices."MODEL"]` wins over the table."""
     model = model.removeprefix("models/")
     override = (overrides or {}).get(model)
-    if getattr(override, "cache_storage", None) is not None:
-        return float(override.cache_storage)
+    if (rate := getattr(override, "cache_storage", None)) is not None:
+        return float(rate)
     matches = [prefix for prefix in STORAGE_RATES if model.startswith(prefix)]
     return STORAGE_RATES[max(matches, key=len)] if matches else None
 

@@ -12,20 +12,45 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+import builtins
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from chattui.core.explicit_cache import CacheBinding, CacheInfo, clock, describe, storage_rate
 from chattui.core.personas import Persona
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
+from chattui.core.storage import Store
+from chattui.core.tools import Tool
+
+if TYPE_CHECKING:
+    from chattui.core.chat import ChatSession
 
 GEMINI = "gemini"
+
+
+class CacheClient(Protocol):
+    """Gemini's cachedContents API (chattui.providers.gemini_cache.GeminiCacheClient).
+    Every method raises ProviderError for what the user should read."""
+
+    async def create(self, model: str, *, system: str | None = None, tools: Iterable[Tool] = (),
+                     texts: Iterable[str] = (), ttl_seconds: int = 3600,
+                     display_name: str | None = None) -> CacheInfo: ...
+
+    async def list(self) -> list[CacheInfo]: ...
+
+    async def get(self, name: str) -> CacheInfo: ...
+
+    async def extend(self, name: str, ttl_seconds: int) -> CacheInfo: ...
+
+    async def delete(self, name: str) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class GeminiCaches:
     """Create, list, extend and delete caches (through a GeminiCacheClient) and bind them
     to conversations (through the store, which may be None when there is no database)."""
 
-    def __init__(self, client: Any, store: Any = None, prices: Mapping[str, Any] | None = None,
+    def __init__(self, client: CacheClient, store: Store | None = None, prices: Mapping[str, Any] | None = None,
                  now: Callable[[], float] = time.time) -> None:
         self.client = client
         self.store = store
@@ -75,18 +100,20 @@ class GeminiCaches:
 
     def bind(self, conversation_id: str, info: CacheInfo, persona: Persona) -> CacheBinding:
         """Make the conversation send this cache instead of `persona` (which it holds)."""
+        if self.store is None:
+            raise KeyError(conversation_id)
         return self.store.bind_gemini_cache(conversation_id, info, persona.name,
                                             persona.fingerprint())
 
     def unbind(self, conversation_id: str) -> bool:
-        return self.store.unbind_gemini_cache(conversation_id)
+        return self.store is not None and self.store.unbind_gemini_cache(conversation_id)
 
     def binding(self, conversation_id: str | None) -> CacheBinding | None:
         if self.store is None or conversation_id is None:
             return None
         return self.store.gemini_cache_binding(conversation_id)
 
-    def bound_to(self, name: str) -> list[str]:
+    def bound_to(self, name: str) -> builtins.list[str]:
         """Ids of the conversations bound to a cache."""
         if self.store is None:
             return []
@@ -101,16 +128,6 @@ class GeminiCaches:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def for_settings(settings: Any, store: Any = None) -> GeminiCaches:
-    """The service as the app and the CLI configure it: GEMINI_API_KEY, and the base URL
-    when Gemini is the provider (another provider's URL is not Gemini's)."""
-    from chattui.providers.gemini_cache import GeminiCacheClient
-
-    key = settings.api_keys.get(GEMINI) or ("emulator" if settings.emulator else None)
-    url = settings.base_url if settings.provider == GEMINI else None
-    return GeminiCaches(GeminiCacheClient(key, url), store, settings.prices)
 
 
 def file_text(path: Path) -> str:
@@ -134,13 +151,13 @@ def short_name(name: str) -> str:
 # what a ChatSession does with its binding
 
 
-def _binding(session: Any) -> CacheBinding | None:
+def _binding(session: ChatSession) -> CacheBinding | None:
     if session.provider_name != GEMINI or session.conversation is None:
         return None
     return session.store.gemini_cache_binding(session.conversation.id)
 
 
-def active_binding(session: Any) -> CacheBinding | None:
+def active_binding(session: ChatSession) -> CacheBinding | None:
     """The binding the session's next request uses, or None (the persona goes inline)."""
     binding = _binding(session)
     if binding and binding.usable(session.model, session.prefix_fingerprint()):
@@ -148,7 +165,7 @@ def active_binding(session: Any) -> CacheBinding | None:
     return None
 
 
-def cached_content(session: Any) -> str | None:
+def cached_content(session: ChatSession) -> str | None:
     """The cache the session's next request names, or None (the persona goes inline)."""
     binding = active_binding(session)
     return binding.cache_name if binding else None
@@ -162,7 +179,7 @@ def state_text(binding: CacheBinding, now: float) -> str:
     return f"explicit cache {short_name(binding.cache_name)} · {left}"
 
 
-def drop_expired(session: Any) -> str | None:
+def drop_expired(session: ChatSession) -> str | None:
     """Drop a binding whose cache has expired by the clock; the note to show, if any."""
     binding = _binding(session)
     if binding is None or not binding.expired():
@@ -172,7 +189,7 @@ def drop_expired(session: Any) -> str | None:
             f"{clock(binding.expires or 0, time.time())}: persona sent inline, binding dropped")
 
 
-def drop_gone(session: Any, name: str) -> str:
+def drop_gone(session: ChatSession, name: str) -> str:
     """Gemini said the cache is gone: forget it; the note for the turn sent inline."""
     session.store.forget_gemini_cache(name)
     return (f"↺ Gemini cache {short_name(name)} is gone (expired or deleted): persona sent "

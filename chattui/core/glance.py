@@ -9,7 +9,7 @@ totals and in warm/cold (they refresh the cache).
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 from chattui.core import gemini_caches, insight, tokens
 from chattui.core.chat import ChatSession

@@ -36,8 +36,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from chattui.config import PROVIDERS
 from chattui.core import prefix, tokens
+from chattui.core.provider import PROVIDERS
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
 from chattui.toml_lines import FileProblem, key_lines
 
@@ -190,28 +190,27 @@ def _load(path: Path, builtin: bool) -> _Loaded:
 
 
 def _library(loaded: list[_Loaded]) -> PersonaLibrary:
-    slots: dict[str, _Loaded] = {}
+    slots: dict[str, tuple[_Loaded, Persona]] = {}
     problems: list[PersonaProblem] = []
     for entry in loaded:
-        if isinstance(entry.item, BrokenPersona):
+        if isinstance(item := entry.item, BrokenPersona):
             continue
-        old = slots.get(name := entry.item.name)
-        if old and old.item.path and old.item.path.parent == entry.item.path.parent:
-            problems.append(PersonaProblem(entry.item.path, None, (
-                f"persona {name!r} is also defined in {old.item.path.name}; this file wins")))
-        slots[name] = entry
+        old = slots.get(name := item.name)
+        if old and old[1].path and item.path and old[1].path.parent == item.path.parent:
+            problems.append(PersonaProblem(item.path, None, (
+                f"persona {name!r} is also defined in {old[1].path.name}; this file wins")))
+        slots[name] = entry, item
     hotkeys: dict[str, str] = {}
     order = {id(entry): index for index, entry in enumerate(loaded)}
-    for entry in sorted(slots.values(), key=lambda e: order[id(e)]):
-        persona = entry.item
+    for entry, persona in sorted(slots.values(), key=lambda e: order[id(e[0])]):
         if (key := persona.hotkey) is None:
             continue
-        if (other := hotkeys.get(key)) is not None:
+        if (other := hotkeys.get(key)) is not None and persona.path:
             problems.append(PersonaProblem(persona.path, entry.hotkey_line, (
                 f"hotkey {key!r} is also set by persona {other!r}; {persona.name!r} gets it")))
         hotkeys[key] = persona.name
     return PersonaLibrary(
-        personas=tuple(e.item for e in slots.values()),
+        personas=tuple(persona for _, persona in slots.values()),
         broken=tuple(e.item for e in loaded if isinstance(e.item, BrokenPersona)),
         problems=tuple(problems), hotkeys=MappingProxyType(hotkeys))
 

@@ -98,7 +98,8 @@ def canonical_schema(schema: Any) -> dict[str, Any]:
         text = json.dumps(schema, sort_keys=True, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ToolError(f"parameters are not plain JSON: {exc}", "parameters") from None
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def read_tool_file(path: Path) -> tuple[list[Tool], list[tuple[int | None, str]]]:
@@ -109,7 +110,8 @@ def read_tool_file(path: Path) -> tuple[list[Tool], list[tuple[int | None, str]]
         return [], [(None, f"cannot use tool file: {exc}")]
     except json.JSONDecodeError as exc:
         return [], [(exc.lineno, f"not valid JSON: {exc.msg} at column {exc.colno}")]
-    tools, errors = [], []
+    tools: list[Tool] = []
+    errors: list[tuple[int | None, str]] = []
     for number, (line, raw) in enumerate(items, 1):
         try:
             tools.append(parse_tool(raw))

@@ -28,17 +28,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from chattui.core import insight, tokens
 from chattui.core.models import PING, Message, Turn
 from chattui.core.prefix import cache_minimum
 from chattui.core.pricing import Rates, format_usd, price
+from chattui.core.provider import PROVIDERS
 from chattui.core.request import ChatMessage, history
 from chattui.core.usage import Usage
 
 PROVIDER_ALIASES = {"google": "gemini", "claude": "anthropic"}
-PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
 MESSAGE_OVERHEAD = 4
 """Tokens a message costs beyond its text (as chattui.core.chat estimates)."""
 
@@ -171,7 +171,7 @@ class WhatIf:
         ratio = f" ({sign}{abs(delta) / self.actual:.0%})" if self.actual else ""
         return f"{sign}{format_usd(abs(delta))}{ratio}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "target": str(self.target), "provider": self.target.provider,
             "model": self.target.model, "approx": self.approx, "reason": self.reason,

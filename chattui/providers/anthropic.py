@@ -63,6 +63,7 @@ class AnthropicProvider(SDKProvider):
     """Streams `/v1/messages`; the SDK does its own retries first."""
 
     api = "messages"
+    cache_diagnostics = True
 
     def _new_client(self, **options: Any) -> Any:
         from anthropic import AsyncAnthropic
@@ -260,4 +261,5 @@ def _as_dict(usage: Any) -> dict[str, Any]:
         return {}
     if isinstance(usage, dict):
         return dict(usage)
-    return usage.to_dict(exclude_unset=False)
+    as_dict: dict[str, Any] = usage.to_dict(exclude_unset=False)
+    return as_dict

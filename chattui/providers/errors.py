@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chattui.providers.base import ProviderError
+from chattui.core.provider import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND, ProviderError
 
 _BY_STATUS = {
     400: ("bad_request", "The request was rejected"),
@@ -21,11 +21,6 @@ _BY_STATUS = {
 _STREAM_ERROR_KINDS = {"overloaded_error": "server", "api_error": "server",
                        "rate_limit_error": "rate_limit", "request_too_large": "bad_request",
                        "invalid_request_error": "bad_request"}
-PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
-"""ProviderError.kind when a chained request names a response the server no longer has."""
-CACHED_CONTENT_NOT_FOUND = "cached_content_not_found"
-"""ProviderError.kind when a request names a Gemini explicit cache that is gone (Gemini
-answers 403 "CachedContent not found (or permission denied)")."""
 
 
 def _detail(exc: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from chattui.core.explicit_cache import CacheInfo
 from chattui.core.tools import Tool
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 
 MISSING_EXTRA = ("Gemini caches need the google-genai SDK: install chattui[gemini] "
                  "(pip install 'chattui[gemini]').")

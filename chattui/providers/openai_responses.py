@@ -35,7 +35,7 @@ from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
 from chattui.core.usage import Usage
 from chattui.core.insight.rules import openai_56_or_later
 from chattui.providers import diagnostics
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.providers.errors import from_sdk
 from chattui.providers.sdk import SDKProvider
 
@@ -47,6 +47,8 @@ class OpenAIResponsesProvider(SDKProvider):
     (needed for chaining with `previous_response_id`)."""
 
     api = "responses"
+    supports_chaining = True
+    cache_diagnostics = True
 
     def __init__(self, name: str, api_key: str | None, base_url: str | None = None,
                  max_retries: int = 2, timeout: float = 120.0, store: bool = True) -> None:
@@ -79,7 +81,7 @@ class OpenAIResponsesProvider(SDKProvider):
     async def compact(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Usage]:
         """`responses.compact` on the chain (or the full input): the compacted items to send
         instead of the history from now on, and what compacting cost."""
-        body = {"model": request.model, "instructions": request.system}
+        body: dict[str, Any] = {"model": request.model, "instructions": request.system}
         if request.previous_response_id:
             body["previous_response_id"] = request.previous_response_id
         if request.messages:
@@ -90,6 +92,23 @@ class OpenAIResponsesProvider(SDKProvider):
             raise from_sdk(exc, request.model) from exc
         items = [item.model_dump(mode="json", exclude_none=True, warnings=False) for item in compacted.output]
         return items, usage_mapping.from_openai_responses(compacted.usage)
+
+    async def delete_stored(self, response_ids: list[str]) -> tuple[int, list[str]]:
+        """Delete stored responses on the server: (how many are gone, the reasons of failures).
+        One already gone (404) counts as deleted."""
+        from openai import APIError, NotFoundError
+
+        gone, failures = 0, []
+        for response_id in response_ids:
+            try:
+                await self.client.responses.delete(response_id)
+            except NotFoundError:
+                gone += 1
+            except APIError as exc:
+                failures.append(f"{response_id}: {exc}")
+            else:
+                gone += 1
+        return gone, failures
 
     async def _open(self, request: ChatRequest) -> Any:
         return await self.client.responses.create(**self.body(request), stream=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from chattui.providers.base import Provider
+from typing import Any
+
+from chattui.core.gemini_caches import GEMINI, GeminiCaches
+from chattui.core.provider import Provider
 
 GEMINI_OPENAI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/openai/"
 
@@ -26,3 +29,13 @@ def make_provider(name: str, api_key: str | None, base_url: str | None = None,
     if name == "gemini":
         return OpenAIChatProvider(name, api_key, base_url or GEMINI_OPENAI_BASE_URL)
     raise ValueError(f"Provider '{name}' is not available yet in this build.")
+
+
+def gemini_caches_for(settings: Any, store: Any = None) -> GeminiCaches:
+    """The Gemini caches service as the app and the CLI configure it: GEMINI_API_KEY, and
+    the base URL when Gemini is the provider (another provider's URL is not Gemini's)."""
+    from chattui.providers.gemini_cache import GeminiCacheClient
+
+    key = settings.api_keys.get(GEMINI) or ("emulator" if settings.emulator else None)
+    url = settings.base_url if settings.provider == GEMINI else None
+    return GeminiCaches(GeminiCacheClient(key, url), store, settings.prices)

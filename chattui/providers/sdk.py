@@ -13,13 +13,20 @@ from typing import Any, AsyncIterator
 
 from chattui.core.attachments import explain
 from chattui.core.events import StreamEvent
+from chattui.core.provider import ProviderError
 from chattui.core.request import ChatRequest
-from chattui.providers.base import ProviderError
+from chattui.core.usage import Usage
 from chattui.providers.errors import from_sdk
 
 
 class SDKProvider:
+    """The shared half of a Provider (chattui.core.provider); flags say what a subclass adds."""
+
     api = ""
+    supports_chaining = False
+    supports_images = True
+    supports_tools = True
+    cache_diagnostics = False
 
     def __init__(
         self, name: str, api_key: str | None, base_url: str | None = None,
@@ -52,6 +59,12 @@ class SDKProvider:
     def request_notice(self, request: ChatRequest) -> str | None:
         """Nothing in a request is changed on the way out (subclasses may say otherwise)."""
         return None
+
+    async def compact(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Usage]:
+        raise ProviderError(f"The {self.api} API cannot compact on the server.", kind="bad_request")
+
+    async def delete_stored(self, response_ids: list[str]) -> tuple[int, list[str]]:
+        raise ProviderError(f"The {self.api} API stores no responses.", kind="bad_request")
 
     async def aclose(self) -> None:
         """Close the SDK client's connections (nothing to do if it was never used)."""

@@ -15,13 +15,6 @@ from chattui.widgets.plain import plain
 class Confirm(ModalScreen[bool]):
     """Ask one question; dismisses with True (yes) or False (no, Esc)."""
 
-    DEFAULT_CSS = """
-    Confirm { align: center middle; }
-    Confirm > Vertical { width: 70; height: auto; max-height: 100%; overflow-y: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    Confirm Label { width: 1fr; }
-    Confirm Horizontal { height: auto; margin-top: 1; align: right middle; }
-    Confirm Button { margin-left: 2; }
-    """
     BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
                 Binding("n", "answer(False)", "No")]
 

@@ -56,31 +56,9 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
     return text
 
 
-async def delete_stored_responses(client, response_ids: list[str]) -> tuple[int, list[str]]:
-    """Delete stored responses on the server: (how many are gone, the reasons of failures).
-    One already gone (404) counts as deleted."""
-    gone, failures = 0, []
-    for response_id in response_ids:
-        try:
-            await client.responses.delete(response_id)
-        except Exception as exc:  # noqa: BLE001 - the SDK's errors, network errors
-            if getattr(exc, "status_code", None) == 404:
-                gone += 1
-            else:
-                failures.append(f"{response_id}: {exc}")
-        else:
-            gone += 1
-    return gone, failures
-
-
 class RenameScreen(ModalScreen[str | None]):
     """Ask for a new title; dismisses with it (None when cancelled)."""
 
-    DEFAULT_CSS = """
-    RenameScreen { align: center middle; }
-    RenameScreen > Vertical { width: 70; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    RenameScreen .hint { color: $text-muted; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-rename")]
 
     def __init__(self, title: str) -> None:
@@ -105,13 +83,6 @@ class RenameScreen(ModalScreen[str | None]):
 
 
 class ConversationsScreen(Screen):
-    DEFAULT_CSS = """
-    ConversationsScreen #search { border: tall $primary 50%; }
-    ConversationsScreen #search:focus { border: tall $primary; }
-    ConversationsScreen #conversations, ConversationsScreen #hits { height: 1fr; }
-    ConversationsScreen #hits { border: none; padding: 0 1; }
-    ConversationsScreen #info { height: 1; width: 1fr; color: $text-muted; padding: 0 1; background: $panel; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back", id="close-conversations"),
         Binding("f2", "rename", "Rename", id="rename-conversation"),
@@ -354,7 +325,7 @@ class ConversationsScreen(Screen):
 
         n = len(response_ids)
         session = self.app.session
-        usable = getattr(session.provider, "api", None) == "responses"
+        usable = session.provider is not None and session.provider.supports_chaining
         if not usable and (session.unavailable or session.provider_name not in CHAINABLE_PROVIDERS):
             self.notify(f"Its {n} stored response(s) stay on the server: chattui has no OpenAI "
                         "Responses API access here to delete them.", severity="warning", timeout=8)
@@ -370,7 +341,7 @@ class ConversationsScreen(Screen):
             self.notify(f"{n} stored response(s) stay on the server: {exc}", severity="error")
             return
         try:
-            gone, failures = await delete_stored_responses(provider.client, response_ids)
+            gone, failures = await provider.delete_stored(response_ids)
         finally:
             if provider is not session.provider:
                 await provider.aclose()
@@ -384,7 +355,7 @@ class ConversationsScreen(Screen):
         """Refresh what shows a changed conversation: the list, the hits, the open chat's title."""
         if conversation_id == self._open_id():
             if self.app.session.busy:  # the header catches up after the reply
-                self.app.session.conversation = self.store.get_conversation(conversation_id)
+                self.app.session.refresh_conversation()
             else:
                 await self.app.open_conversation(conversation_id, show=False)
         if self.query_one("#search", Input).value.strip():

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from chattui.core import charts, glance
+from chattui.core.chat import ChatSession
 from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
 from chattui.store.spend import collect
@@ -28,20 +29,11 @@ _WIDE = 96
 """Inner width from which the tables show every column."""
 
 
+
 class DetailsScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    DetailsScreen { align: center middle; }
-    DetailsScreen > VerticalScroll { width: 110; max-width: 100%; height: 100%;
-                                     max-height: 100%; border: thick $accent;
-                                     background: $surface; padding: 0 1; }
-    DetailsScreen #figures { height: auto; margin-bottom: 1; }
-    DetailsScreen .chart { height: auto; margin-bottom: 1; }
-    DetailsScreen DataTable { height: auto; max-height: 14; margin-bottom: 1; }
-    DetailsScreen Label { text-style: bold; }
-    """
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
-    def __init__(self, session) -> None:
+    def __init__(self, session: ChatSession) -> None:
         super().__init__()
         self.session = session
         self._width = 0

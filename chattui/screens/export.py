@@ -55,16 +55,6 @@ class ExportScreen(ModalScreen[Path | None]):
     """Ask where and how to export one conversation; dismisses with the path written
     (None when cancelled)."""
 
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
-    ExportScreen .title { text-style: bold; margin-bottom: 1; }
-    ExportScreen .hint { color: $text-muted; }
-    ExportScreen RadioSet { width: 1fr; margin-top: 1; }
-    ExportScreen #error { color: $error; margin-top: 1; }
-    ExportScreen Horizontal { height: auto; margin-top: 1; align: right middle; }
-    ExportScreen Button { margin-left: 2; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-export")]
 
     def __init__(self, store, conversation_id: str, title: str | None, cwd: Path,

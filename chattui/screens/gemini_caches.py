@@ -19,12 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from chattui.core.chat import ChatSession
 from chattui.core.explicit_cache import CacheInfo
 from chattui.core.gemini_caches import GEMINI, GeminiCaches, short_name
 from chattui.core.secrets import redact
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.plain import plain, visible
+from chattui.screens.worker_failures import ReportsFailedWorkers
 
 HOUR = 3600
 HINT = "n new from persona · e +1h · d delete · b bind/unbind · r refresh · esc close"
@@ -39,19 +41,9 @@ def show_gemini_caches(app) -> None:
     app.push_screen(GeminiCachesScreen(app.session, service))
 
 
-class GeminiCachesScreen(ModalScreen[None]):
+class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     """The caches this Gemini API key has, and this conversation's binding."""
 
-    DEFAULT_CSS = """
-    GeminiCachesScreen { align: center middle; }
-    GeminiCachesScreen > Vertical { width: 110; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
-    GeminiCachesScreen .title { text-style: bold; }
-    GeminiCachesScreen .hint { color: $text-muted; margin-bottom: 1; }
-    GeminiCachesScreen OptionList { height: auto; max-height: 20; }
-    GeminiCachesScreen #file { margin-top: 1; }
-    GeminiCachesScreen #status { color: $text-muted; margin-top: 1; }
-    GeminiCachesScreen #status.-error { color: $error; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Close", id="close-gemini-caches"),
         Binding("n", "new_cache", "New", id="new-gemini-cache"),
@@ -61,7 +53,7 @@ class GeminiCachesScreen(ModalScreen[None]):
         Binding("r", "refresh", "Refresh", id="refresh-gemini-caches"),
     ]
 
-    def __init__(self, session, service: GeminiCaches) -> None:
+    def __init__(self, session: ChatSession, service: GeminiCaches) -> None:
         super().__init__()
         self.session = session
         self.service = service
@@ -94,7 +86,7 @@ class GeminiCachesScreen(ModalScreen[None]):
 
     def status(self, text: str, error: bool = False) -> None:
         label = self.query_one("#status", Label)
-        label.update(plain(redact(text, self.session._secrets)))
+        label.update(plain(redact(text, self.session.secrets)))
         label.set_class(error, "-error")
 
     def _show(self, caches: list[CacheInfo], select: str | None = None) -> None:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from chattui.widgets.plain import plain_text
+from chattui.widgets.textual_compat import bindings_of
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ def key_rows(app, places: Iterable[tuple[str, BindingsMap]]) -> list[KeyRow]:
     rows = []
     for where, bindings in places:
         bindings = bindings.copy()
-        if app._keymap:
-            bindings.apply_keymap(app._keymap)
+        if app.keymap:
+            bindings.apply_keymap(app.keymap)
         grouped: dict[tuple[str, str], list[Binding]] = {}
         for _key, binding in bindings:
             if binding.system:
@@ -44,7 +45,7 @@ def key_rows(app, places: Iterable[tuple[str, BindingsMap]]) -> list[KeyRow]:
 
 def current_keys(app, binding_id: str) -> str | None:
     """The key(s) that run app binding `binding_id` now, as the footer shows them."""
-    rows = key_rows(app, [("everywhere", app._bindings)])
+    rows = key_rows(app, [("everywhere", bindings_of(app))])
     return next((row.keys for row in rows if row.binding_id == binding_id), None)
 
 
@@ -55,8 +56,8 @@ def screen_places(app) -> list[tuple[str, BindingsMap]]:
     from chattui.screens.main import MainScreen
 
     main = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
-    places = [("everywhere", app._bindings),
-              ("chat", main._bindings if main else BindingsMap(MainScreen.BINDINGS)),
+    places = [("everywhere", bindings_of(app)),
+              ("chat", bindings_of(main) if main else BindingsMap(MainScreen.BINDINGS)),
               ("conversations", BindingsMap(ConversationsScreen.BINDINGS))]
     return places
 
@@ -64,13 +65,6 @@ def screen_places(app) -> list[tuple[str, BindingsMap]]:
 class HelpScreen(ModalScreen[None]):
     """The key table; Esc (or the help key again) closes it."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 96; max-width: 100%; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
-    HelpScreen .title { text-style: bold; padding: 0 1; }
-    HelpScreen .hint { width: 1fr; color: $text-muted; padding: 0 1; }
-    HelpScreen DataTable { height: 1fr; }
-    """
     BINDINGS = [Binding("escape,q,f12,question_mark", "close", "Close", id="close-help")]
 
     def __init__(self, rows: list[KeyRow]) -> None:

@@ -23,11 +23,12 @@ from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
+from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -35,10 +36,11 @@ from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
+from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
-class MainScreen(AttachImages, KeepWarmControls, Screen):
+class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -69,8 +71,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         self._session_line = ""
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
-                self._bindings.bind(key, f"switch_persona({persona.name!r})", persona.name,
-                                    show=False, priority=True)
+                add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
+                            show=False, priority=True)
 
     def compose(self) -> ComposeResult:
         from chattui.widgets.status_bar import StatusBar
@@ -249,7 +251,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         if self.session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
-        self.session.conversation = None
+        self.session.open(None)
         await self.reload_conversation()
 
     @work(group="turn", exit_on_error=False)
@@ -266,9 +268,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         async def on_text(fragment: str) -> None:
             await stream.write(fragment)
 
+        refused: tuple[type[Exception], ...] = (ProviderError, *self.session.store.errors)  # else: a bug
         try:
             outcome = await ask(on_text)
-        except Exception as exc:  # noqa: BLE001 - refused before anything was sent
+        except refused as exc:  # refused before anything was sent
             kept = getattr(exc, "kept", False)  # stored, but an image of the history is missing
             for unsent in (view,) if kept else (user_view, view):
                 if unsent is not None:
@@ -497,7 +500,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         current = self.session.persona
         fresh = self.library.get(current.name) if current else None
         if current is not None and fresh is not None and fresh != current:
-            self.session.persona = fresh
+            self.session.refresh_persona(fresh)
             self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
         for broken in self.library.broken:
             self.notify(str(broken.problem), title="Persona file not loaded", severity="error")

@@ -17,14 +17,6 @@ from textual.widgets import Button, Label
 class TrustPrompt(ModalScreen[bool]):
     """Dismisses with True once the user chose to trust the directory (and it was recorded)."""
 
-    DEFAULT_CSS = """
-    TrustPrompt { align: center middle; }
-    TrustPrompt > Vertical { width: 80; max-width: 95%; height: auto; border: thick $warning;
-                             background: $surface; padding: 1 2; }
-    TrustPrompt Label { width: 1fr; }
-    TrustPrompt Horizontal { height: auto; margin-top: 1; align: right middle; }
-    TrustPrompt Button { margin-left: 2; }
-    """
     BINDINGS = [Binding("escape", "not_now", "Not now")]
 
     def __init__(self, summary: str, allow: Callable[[], None], ignore: Callable[[], None]) -> None:

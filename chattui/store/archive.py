@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from chattui.core.models import INTERRUPTED, STREAMING, Conversation
 from chattui.store import attachments as image_rows
@@ -64,6 +64,13 @@ class AlreadyImported(ValueError):
 class Archive:
     """Mixed into Store: operations on whole conversations."""
 
+    path: Path | str
+    db: sqlite3.Connection
+    recovered: int
+
+    if TYPE_CHECKING:
+        def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+
     @classmethod
     def open_existing(cls, path: Path | str) -> Store:
         """Open a database that must already exist, for the command line: migrations run,
@@ -77,7 +84,7 @@ class Archive:
         store.path = path
         store.db = open_database(path, create=False)
         store.recovered = 0
-        return store
+        return cast("Store", store)
 
     def list_conversations(self, limit: int | None = None) -> list[ConversationSummary]:
         """Every conversation, most recent activity first, with its turn count and cost."""
@@ -239,7 +246,7 @@ class Archive:
 
     def _copy_messages(self, rows: Any, conversation_id: str) -> dict[int, int]:
         """Insert copies of message rows (tool_calls as JSON text or a list); old id → new id."""
-        mapping = {}
+        mapping: dict[int, int] = {}
         sql = (f"INSERT INTO messages (conversation_id, {', '.join(MESSAGE_COLUMNS)})"
                f" VALUES (?{', ?' * len(MESSAGE_COLUMNS)})")
         for row in rows:
@@ -247,7 +254,7 @@ class Archive:
             if isinstance(values["tool_calls"], list):
                 values["tool_calls"] = json.dumps(values["tool_calls"]) if values["tool_calls"] else None
             cursor = self.db.execute(sql, (conversation_id, *values.values()))
-            mapping[row["id"]] = cursor.lastrowid
+            mapping[row["id"]] = cursor.lastrowid or 0  # an INSERT always sets it
         return mapping
 
     def _copy_turns(self, rows: Any, conversation_id: str, mapping: dict[int, int],

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from chattui.core.attachments import Attachment
 from chattui.core.models import (
     INTERRUPTED,
     SIDE,
@@ -90,7 +91,11 @@ def _connect(path: Path | str) -> sqlite3.Connection:
 
 
 class Store(Archive, GeminiCacheBindings):
-    """One SQLite database file (or ":memory:"). Not shared between threads."""
+    """One SQLite database file (or ":memory:"). Not shared between threads. Implements
+    chattui.core.storage.Store."""
+
+    errors: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+    """What a write raises when the disk or the database refuses it."""
 
     owner: str | None = None
     """Recorded on the turns this Store streams (store/owners.py)."""
@@ -179,7 +184,8 @@ class Store(Archive, GeminiCacheBindings):
 
     # messages and turns
 
-    def add_user_message(self, conversation_id: str, text: str, attachments: tuple = ()) -> Message:
+    def add_user_message(self, conversation_id: str, text: str,
+                         attachments: tuple[Attachment, ...] = ()) -> Message:
         """Commit the user's text (and images) before anything is sent; the first one titles
         the chat."""
         with self.db:
@@ -192,9 +198,11 @@ class Store(Archive, GeminiCacheBindings):
                 "UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL",
                 (title_for(text), conversation_id),
             )
-            image_rows.save(self.db, cursor.lastrowid, attachments)
+            message_id = cursor.lastrowid
+            assert message_id is not None  # an INSERT always sets it
+            image_rows.save(self.db, message_id, attachments)
             self._touch(conversation_id)
-        return replace(self._message(cursor.lastrowid), attachments=tuple(attachments))
+        return replace(self._message(message_id), attachments=tuple(attachments))
 
     def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
         """The user's (or a command's) answer to one tool call, committed at once."""
@@ -332,11 +340,12 @@ class Store(Archive, GeminiCacheBindings):
     def count_messages(self, conversation_id: str, before_id: int | None = None,
                        skip_role: str | None = None) -> int:
         """How many messages (not counting role `skip_role`) come before `before_id`."""
-        return self.db.execute(
+        count: int = self.db.execute(
             "SELECT count(*) FROM messages WHERE conversation_id = ? AND id < ?"
             " AND role IS NOT ?",
             (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, skip_role),
         ).fetchone()[0]
+        return count
 
     def _message(self, message_id: int | None) -> Message:
         row = self.db.execute(

@@ -95,7 +95,8 @@ _SUMS = (
 
 def _db(source: Any) -> sqlite3.Connection:
     """A Store or a connection."""
-    return getattr(source, "db", source)
+    db: sqlite3.Connection = getattr(source, "db", source)
+    return db
 
 
 def _since(since: float | None) -> tuple[str, tuple[Any, ...]]:

@@ -21,6 +21,7 @@ ASCII-only case folding, newest first, no ranking) and says so: `SearchResults.f
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -103,9 +104,9 @@ def search(store: Store, query: str, limit: int = 50, secrets: Iterable[str | No
            ) -> SearchResults:
     """Messages matching every word of `query`, best first, at most `limit`; never raises
     on what the user typed (a query without words finds nothing)."""
-    secrets = tuple(s for s in secrets if s)
+    known = tuple(s for s in secrets if s)
     if not fts_available(store):
-        return SearchResults(_like_search(store, query, limit, secrets), fallback=True, total=None)
+        return SearchResults(_like_search(store, query, limit, known), fallback=True, total=None)
     match = fts_query(query)
     if match is None:
         return SearchResults()
@@ -129,12 +130,12 @@ def search(store: Store, query: str, limit: int = 50, secrets: Iterable[str | No
         (match, floor, limit),
     )
     return SearchResults(
-        (_hit(row, _segments(row["snip"]), row["rank"], secrets) for row in rows),
+        (_hit(row, _segments(row["snip"]), row["rank"], known) for row in rows),
         total=total, capped=total > RANK_LIMIT,
     )
 
 
-def _hit(row, segments: list[tuple[str, bool]], rank: float, secrets: tuple[str, ...]) -> SearchHit:
+def _hit(row: sqlite3.Row, segments: list[tuple[str, bool]], rank: float, secrets: tuple[str, ...]) -> SearchHit:
     snippet, spans = _assemble(segments, secrets)
     return SearchHit(
         conversation_id=row["conversation_id"], conversation_title=row["title"],

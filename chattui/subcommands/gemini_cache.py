@@ -60,7 +60,7 @@ def add_arguments(parser) -> None:
 def run(args, settings) -> int:
     from chattui.config import load_settings
     from chattui.core.secrets import redact
-    from chattui.providers.base import ProviderError
+    from chattui.core.provider import ProviderError
 
     try:
         settings = load_settings({"data_dir": args.data_dir, "config": args.config,
@@ -74,9 +74,9 @@ def run(args, settings) -> int:
 
 
 def _service(settings, store=None):
-    from chattui.core.gemini_caches import for_settings
+    from chattui.providers.registry import gemini_caches_for
 
-    return for_settings(settings, store)
+    return gemini_caches_for(settings, store)
 
 
 def _existing_store(settings):

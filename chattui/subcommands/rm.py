@@ -35,7 +35,7 @@ def run(args, settings) -> int:
         store.delete_conversation(conversation.id, forget=args.forget)
     finally:
         store.close()
-    title = redact(conversation.title or "(untitled)", tuple(settings.api_keys.values()))
+    title = redact(conversation.title or "(untitled)", settings.known_secrets())
     kept = ("its usage and cost were erased too" if args.forget
             else "its spend stays in `chattui stats` (--forget erases it)")
     print(f"deleted {conversation.id} “{title}”: {kept}")

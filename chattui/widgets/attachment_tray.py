@@ -14,11 +14,6 @@ from chattui.widgets.plain import plain
 
 
 class AttachmentTray(Horizontal):
-    DEFAULT_CSS = """
-    AttachmentTray { height: auto; padding: 0 1; }
-    AttachmentTray > .chip { width: auto; min-width: 0; margin: 0 1 0 0; }
-    """
-
     pending: reactive[tuple[Attachment, ...]] = reactive((), recompose=True)
     """The attachments the next message carries, in order."""
 

@@ -19,6 +19,7 @@ from textual.widgets import Button
 
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
+from chattui.widgets.textual_compat import anchor_released, follow_anchor
 
 FIRST_PAGE = 12
 """Messages mounted when a conversation opens: enough to fill a tall terminal. Mounting
@@ -33,11 +34,6 @@ LoadEarlier = Callable[[int], list]
 
 
 class ChatLog(VerticalScroll, can_focus=True):
-    DEFAULT_CSS = """
-    ChatLog { height: 1fr; padding: 1 1 0 1; scrollbar-size-vertical: 1; }
-    ChatLog > #earlier { width: 1fr; margin: 0 0 1 0; }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._earlier: list = []
@@ -93,7 +89,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         return len(items)
 
     def _keep_position(self, height_before: int) -> None:
-        if self._anchored and not self._anchor_released:
+        if self.is_anchored and not anchor_released(self):
             return  # following the end: it stays in view by itself
         self.scroll_to(y=self.scroll_y + self.virtual_size.height - height_before, animate=False)
 
@@ -131,8 +127,7 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def follow(self) -> None:
         """Jump to the end and keep following new text."""
-        self.anchor()
-        self._anchor_released = False
+        follow_anchor(self)
         self.scroll_end(animate=False, immediate=True)
 
 

@@ -19,18 +19,21 @@ from dataclasses import replace
 
 from rich.segment import Segment
 from textual.content import Content
-from textual.events import Mount
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets._markdown import (
+
+from chattui.widgets.textual_compat import (
+    EagerMarkdown,
     MarkdownBullet,
     MarkdownBulletList,
     MarkdownListItem,
     MarkdownOrderedList,
     MarkdownOrderedListItem,
     MarkdownParagraph,
+    adopt_paragraph,
+    child_blocks,
+    paragraph_source,
 )
 
 
@@ -45,12 +48,11 @@ class CompactListItem(MarkdownParagraph):
     """The colors of MarkdownBullet's DEFAULT_CSS."""
 
     def __init__(self, paragraph: MarkdownParagraph, symbol: str) -> None:
-        super().__init__(paragraph._markdown, paragraph._token, paragraph.source_range)
+        super().__init__(*paragraph_source(paragraph))
         self.symbol = symbol
         self._indent = Content(symbol).cell_length
         self.styles.padding = (0, 0, 0, self._indent)
-        self._inline_token = paragraph._inline_token
-        self.set_content(paragraph._content)
+        adopt_paragraph(self, paragraph)
 
     def _bullet(self) -> Strip:
         """The bullet as MarkdownBullet draws it: in its color, on this widget's background."""
@@ -81,53 +83,42 @@ def _compact(list_block, symbols) -> list:
     from textual.containers import Horizontal, Vertical
 
     rows = []
-    for block, symbol in zip([b for b in list_block._blocks if isinstance(b, MarkdownListItem)], symbols):
-        blocks = block._blocks
+    for block, symbol in zip([b for b in child_blocks(list_block) if isinstance(b, MarkdownListItem)], symbols):
+        blocks = child_blocks(block)
         if len(blocks) == 1 and type(blocks[0]) is MarkdownParagraph:
             rows.append(CompactListItem(blocks[0], symbol))
         else:
             bullet = MarkdownBullet()
             bullet.symbol = symbol
             rows.append(Horizontal(bullet, Vertical(*blocks)))
-    list_block._blocks.clear()
+    child_blocks(list_block).clear()
     return rows
 
 
 class CompactBulletList(MarkdownBulletList):
     def compose(self):
-        items = [b for b in self._blocks if isinstance(b, MarkdownListItem)]
+        items = [b for b in child_blocks(self) if isinstance(b, MarkdownListItem)]
         yield from _compact(self, [item.bullet for item in items])
 
 
 class CompactOrderedList(MarkdownOrderedList):
     def compose(self):  # the numbering of MarkdownOrderedList.compose
         suffix = ". "
-        start = 1
-        if self._blocks and isinstance(self._blocks[0], MarkdownOrderedListItem):
+        start, blocks = 1, child_blocks(self)
+        if blocks and isinstance(blocks[0], MarkdownOrderedListItem):
             try:
-                start = int(self._blocks[0].bullet)
+                start = int(blocks[0].bullet)
             except ValueError:
                 pass
-        numbered = [(number, block) for number, block in enumerate(self._blocks, start)
+        numbered = [(number, block) for number, block in enumerate(blocks, start)
                     if isinstance(block, MarkdownListItem)]
         symbol_size = max((len(f"{number}{suffix}") for number, _ in numbered), default=0)
         yield from _compact(self, [f"{number}{suffix}".rjust(symbol_size + 1) for number, _ in numbered])
 
 
-class ChatMarkdown(Markdown):
+class ChatMarkdown(EagerMarkdown):
     """The Markdown widget of a message: Textual's, with compact list items, and mounted
     empty (a reply about to stream into it) without a trip to a worker thread."""
 
     BLOCKS = {**Markdown.BLOCKS, "bullet_list_open": CompactBulletList,
               "ordered_list_open": CompactOrderedList}
-
-    async def _on_mount(self, event: Mount) -> None:
-        if self._initial_markdown:
-            return  # Markdown's own mount parses it
-        # Markdown's mount would parse "" in a worker thread: waiting for it held the next
-        # frame of a streaming reply up to 70 ms. What it leaves behind is set here.
-        self._initial_markdown = None
-        self._theme = self.app.theme
-        event.prevent_default()
-        Widget._on_mount(self, event)
-        self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))

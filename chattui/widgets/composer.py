@@ -7,15 +7,11 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.message import Message
-from textual.widgets import TextArea
+
+from chattui.widgets.textual_compat import KeysFirstTextArea
 
 
-class Composer(TextArea):
-    DEFAULT_CSS = """
-    Composer { height: auto; min-height: 3; max-height: 12; border: tall $primary 50%; }
-    Composer:focus { border: tall $primary; }
-    """
-
+class Composer(KeysFirstTextArea):
     @dataclass
     class Submitted(Message):
         """The user pressed Enter (on any draft: the screen decides whether it sends)."""
@@ -31,20 +27,14 @@ class Composer(TextArea):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         self.border_title = "Message"
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def key_first(self, event: events.Key) -> bool:
         if event.key == "enter":
-            event.stop()
-            event.prevent_default()
             self.post_message(self.Submitted(self, self.text))  # the screen decides if it sends
-            return
+            return True
         if event.key == "end" and not self.text:  # nothing to edit: End follows the reply
-            event.stop()
-            event.prevent_default()
             await self.screen.run_action("follow")
-            return
+            return True
         if event.key == "ctrl+j":
-            event.stop()
-            event.prevent_default()
             self.insert("\n")
-            return
-        await super()._on_key(event)
+            return True
+        return False

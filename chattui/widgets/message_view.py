@@ -19,23 +19,6 @@ _STATUS_NOTES = {
 
 
 class MessageView(Vertical):
-    DEFAULT_CSS = """
-    MessageView { height: auto; padding: 0 1; margin: 0 0 1 0; }
-    MessageView > .role { color: $text-muted; text-style: bold; }
-    MessageView.-user > .role { color: $accent; }
-    MessageView.-assistant > .role { color: $primary; }
-    MessageView.-notice { border-left: thick $warning; }
-    MessageView.-notice > .role { color: $warning; }
-    MessageView.-summary, MessageView.-compaction { border-left: thick $accent; }
-    MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
-    MessageView > .plain { padding: 0; }
-    MessageView > .attachments { color: $text-muted; }
-    MessageView > .error { color: $error; width: 1fr; }
-    MessageView.-divider { margin: 0 0 1 0; }
-    MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
-    MessageView.-streaming > .role { text-style: bold italic; }
-    """
-
     status: reactive[str | None] = reactive(None)
     """The reply's turn status; shown next to the role when it is not plain `complete`."""
     error: reactive[str | None] = reactive(None)

@@ -36,11 +36,6 @@ WORKING_DIR = "./.chattui"
 
 
 class PersonaList(OptionList):
-    DEFAULT_CSS = """
-    PersonaList { width: 40; border: none; border-right: vkey $foreground 20%; padding: 0 1; }
-    PersonaList:focus { border-right: vkey $primary; }
-    """
-
     @dataclass
     class Selected(Message):
         """The user chose a persona in the sidebar."""

@@ -16,7 +16,7 @@ import re
 
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Input
+from chattui.widgets.textual_compat import ShownInput
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Control characters except tab and newline."""
@@ -56,15 +56,11 @@ def quoted(command: str) -> str:
     return re.sub(" {2,}", lambda run: SPACE * len(run.group()), repr(command))
 
 
-class PlainInput(Input):
+class PlainInput(ShownInput):
     """A one-line Input that may hold data (a command's output, a stored title): line breaks
     show as ␤ and control characters as their symbols, one for one so the cursor stays
     right; the value itself is kept exactly. (Input draws a line break as is: the rest of
     the text spilled over the rows below.)"""
 
-    @property
-    def _value(self) -> Text:
-        if self.password:
-            return super()._value
-        text = Text(visible(self.value).replace("\n", "␤"), no_wrap=True, overflow="ignore", end="")
-        return self.highlighter(text) if self.highlighter is not None else text
+    def shown(self, value: str) -> str:
+        return visible(value).replace("\n", "␤")

@@ -36,6 +36,7 @@ from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import visible
+from chattui.widgets.textual_compat import anchor_released, batch_open
 
 FRAME_CHARS = 1100
 """About how much text one frame appends; the rest waits for the next (a backlog appended
@@ -246,7 +247,7 @@ def _stub_of(chunk: Widget) -> ChunkStub | None:
     parent = chunk.parent
     if parent is None:
         return None
-    nodes = parent._nodes
+    nodes = parent.children
     index = nodes.index(chunk) + 1
     after = nodes[index] if index < len(nodes) else None
     return after if isinstance(after, ChunkStub) else None
@@ -275,7 +276,7 @@ def shelve_far(container: Widget) -> int:
     that lie out of sight above the visible rows, by the heights of the last layout pass
     (no lookup in the widget map, which is stale while blocks are being mounted)."""
     log = container.parent
-    if (log is None or not getattr(log, "_anchored", False) or getattr(log, "_anchor_released", True)
+    if (log is None or not log.is_anchored or anchor_released(log)
             or log.children[-1] is not container):
         return 0
     keep = log.scrollable_content_region.height + SHELF_MARGIN  # out of sight by a margin
@@ -302,15 +303,15 @@ def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
     near_top, near_bottom = top - height, top + 2 * height
     count = 0
     for view in log.children:
-        stubs = [node for node in view._nodes if isinstance(node, ChunkStub) and node.display]
+        stubs = [node for node in view.children if isinstance(node, ChunkStub) and node.display]
         if not stubs:
             continue
         view_y = view.virtual_region.y
         for stub in stubs:
             region = stub.virtual_region
             if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
-                index = view._nodes.index(stub)
-                unshelve(view._nodes[index - 1])
+                index = view.children.index(stub)
+                unshelve(view.children[index - 1])
                 count += 1
     return count
 
@@ -330,7 +331,7 @@ def call_when_drawn(node: Widget, callback: Callable, *args) -> None:
     as while a Markdown append mounts blocks, and during all of Textual's start-up,
     after-refresh callbacks run before the pending layout: a height pinned then was stale,
     and work meant for after the first frame delayed it.)"""
-    if node.app._batch_count:
+    if batch_open(node.app):
         node.set_timer(0.02, lambda: call_when_drawn(node, callback, *args))
     else:
         node.call_after_refresh(callback, *args)

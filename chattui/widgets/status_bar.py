@@ -13,13 +13,6 @@ from chattui.widgets.plain import plain
 
 
 class StatusBar(Vertical):
-    DEFAULT_CSS = """
-    StatusBar { height: 2; background: $panel; color: $text; padding: 0 1; }
-    StatusBar > Label { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    StatusBar > #session { color: $text-muted; }
-    StatusBar.-warning > #turn { color: $warning; }
-    """
-
     turn: reactive[str] = reactive("no turns yet")
     """Figures of the last turn (see core.report.turn_line)."""
     session: reactive[str] = reactive("")

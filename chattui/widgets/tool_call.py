@@ -31,17 +31,6 @@ def pretty_arguments(arguments: str) -> str:
 
 
 class ToolCallCard(Vertical):
-    DEFAULT_CSS = """
-    ToolCallCard { height: auto; border: round $secondary; padding: 0 1; margin: 0 1 1 1; }
-    ToolCallCard > .name { text-style: bold; color: $secondary; }
-    ToolCallCard > .arguments { color: $text-muted; }
-    ToolCallCard > .result { color: $success; }
-    ToolCallCard > .command { color: $warning; text-wrap: wrap; text-overflow: fold; }
-    ToolCallCard Horizontal { height: auto; }
-    ToolCallCard Input { width: 1fr; }
-    ToolCallCard.-answered Input, ToolCallCard.-answered Horizontal { display: none; }
-    """
-
     result: reactive[str | None] = reactive(None)
     """The answer that was sent (None while it is still pending)."""
 

@@ -7,6 +7,7 @@ from textual.widgets import Button
 from chattui.core.models import ToolCall, TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store, database_path
+from chattui.widgets.textual_compat import batch_open
 from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
 from chattui.widgets.tool_call import ToolCallCard
 from tests.app.pilot import status_bar, views, wait_until
@@ -65,7 +66,7 @@ async def test_the_first_frame_shows_the_latest_messages_and_the_page_fills_in_a
 
     def display(screen, update) -> None:  # what the first frame that draws the log shows
         original(screen, update)
-        if update is not None and not app._batch_count and not first_frame and chat_views(app):
+        if update is not None and not batch_open(app) and not first_frame and chat_views(app):
             log = app.screen.query_one(ChatLog)
             filled = log.virtual_size.height >= log.scrollable_content_region.height
             first_frame.append(([v.text for v in chat_views(app)], filled))

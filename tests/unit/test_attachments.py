@@ -154,7 +154,7 @@ def test_an_unchanged_file_is_not_read_again(tmp_path, monkeypatch):
 
 
 def test_a_rejected_request_with_images_says_the_model_may_not_take_them():
-    from chattui.providers.base import ProviderError
+    from chattui.core.provider import ProviderError
 
     error = ProviderError("The request was rejected: Invalid content type.", 400, "bad_request")
     explained = images.explain(error, request_with(images.attach("https://x.test/a.png")))

@@ -7,7 +7,8 @@ import pytest
 
 from chattui.core import tokens
 from chattui.emulator import Emulator, GeminiRules, Rules
-from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, from_sdk
+from chattui.core.provider import CACHED_CONTENT_NOT_FOUND
+from chattui.providers.errors import from_sdk
 
 genai = pytest.importorskip("google.genai")
 from google.genai import errors as genai_errors, types  # noqa: E402

@@ -12,7 +12,7 @@ import pytest
 from chattui.core.chat import ChatSession
 from chattui.core.gemini_caches import GeminiCaches
 from chattui.core.personas import load_personas
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.providers.gemini_cache import GeminiCacheClient
 from chattui.providers.registry import make_provider
 from chattui.store import Store

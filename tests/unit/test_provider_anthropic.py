@@ -18,7 +18,7 @@ from chattui.core.tools import Tool, to_anthropic
 from chattui.emulator import Fault, Reply, ToolCall
 from chattui.emulator.cache import strip_markers
 from chattui.providers.anthropic import AnthropicProvider, breakpoints
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.providers.registry import make_provider
 from tests.stream_events import calls_of, collect, text_of, usage_of, user
 

@@ -16,7 +16,7 @@ from chattui.core.models import ToolCall as StoredCall
 from chattui.core.request import ChatMessage, ChatRequest
 from chattui.core.tools import Tool, to_responses
 from chattui.emulator import Fault, Reply, ToolCall
-from chattui.providers.base import ProviderError
+from chattui.core.provider import ProviderError
 from chattui.providers.openai_responses import OpenAIResponsesProvider
 from chattui.providers.registry import make_provider
 from tests.stream_events import calls_of, collect, text_of, usage_of, user

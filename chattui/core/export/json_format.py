@@ -32,7 +32,8 @@ def to_document(conversation: Conversation, messages: Sequence[Message], turns: 
                         for m in messages for i, a in enumerate(m.attachments)],
         "turns": [_turn_row(t) for t in turns],
     }
-    return _redact_strings(document, _redactor(secrets))
+    redacted: dict[str, Any] = _redact_strings(document, _redactor(secrets))
+    return redacted
 
 
 def to_json(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
@@ -245,7 +246,7 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
 def _row(value: Any, schema: Mapping[str, tuple[type, ...]], where: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ValueError(f"{where}: expected an object, got {_type(value)}")
-    row = {}
+    row: dict[str, Any] = {}
     for key, types in schema.items():
         if key not in value:
             if _OPT in types or key in _DEFAULTS:

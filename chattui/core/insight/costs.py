@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from chattui.core.insight.fmt import n as _n, n_approx as _n_approx, usd as _usd
 from chattui.core.models import PING, Turn
@@ -181,7 +181,7 @@ def breakdown(turn_or_usage: Turn | Usage, model: str | None = None,
     cost = price(usage, model, provider, overrides, base_url)
     stored = usage
     usage = cost.billed or usage  # contradictory usage: the reading that was priced
-    tokens = dict(
+    tokens: dict[str, Any] = dict(
         prompt=usage.input_total, cached=usage.cache_read, write_5m=usage.cache_write_5m,
         write_1h=usage.cache_write_1h, uncached=usage.uncached_input, output=usage.output,
         reasoning=usage.reasoning, estimated=usage.estimated, origin=cost.origin,
@@ -275,7 +275,7 @@ class SessionSummary:
 def session_summary(turns: Sequence[Turn], overrides: Mapping[str, Rates] | None = None,
                     base_url: str | None = None) -> SessionSummary:
     """Totals over `turns`: stored costs, tokens, hit ratio and cache savings net of pings."""
-    s = dict(turns=0, cost_usd=0.0, unpriced_turns=0, input_total=0, cached=0, cache_write=0,
+    s: dict[str, Any] = dict(turns=0, cost_usd=0.0, unpriced_turns=0, input_total=0, cached=0, cache_write=0,
              output=0, reasoning=0, input_with_known_cache=0, unknown_savings=0, estimated_turns=0,
              pings=0, ping_cost_usd=0.0)
     saved: float | None = None

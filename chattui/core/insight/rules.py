@@ -62,7 +62,7 @@ def reports_writes(provider: str, model: str) -> bool:
 def openai_56_or_later(model: str) -> bool:
     """GPT-5.6 and later: explicit cache options, billed writes, cache diagnostics."""
     match = re.search(r"gpt-(\d+)(?:\.(\d+))?", model.lower())
-    return bool(match) and (int(match[1]), int(match[2] or 0)) >= (5, 6)
+    return match is not None and (int(match[1]), int(match[2] or 0)) >= (5, 6)
 
 
 def simulated_writes(provider: str, model: str, prompt: int, cached: int, minimum: int) -> int:

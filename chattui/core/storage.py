@@ -1,0 +1,121 @@
+"""What core needs from a conversation store (chattui.store.Store is the one in use).
+Contract:
+
+* every write is committed before the method returns, so a crash right after loses
+  nothing the method reported as done;
+* a write that fails because of the world (full disk, locked or read-only database)
+  raises one of `errors`; anything else is a bug and is not caught by core;
+* ids are the store's: conversation ids are strings, message and turn ids integers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chattui.core.attachments import Attachment
+from chattui.core.explicit_cache import CacheBinding, CacheInfo
+from chattui.core.models import SIDE, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult
+
+
+class Store(Protocol):
+    errors: tuple[type[Exception], ...]
+    """The exceptions a write raises when the world refuses it (core reports them as
+    "Not saved" and goes on)."""
+
+    # conversations
+
+    def create_conversation(self, provider: str, model: str, persona: str | None = None,
+                            mode: str = "full", base_url_host: str | None = None) -> Conversation:
+        """A new, empty conversation."""
+        ...
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        """The conversation (an unambiguous id prefix is enough), None when unknown."""
+        ...
+
+    def set_mode(self, conversation_id: str, mode: str) -> Conversation:
+        """Record that the conversation is sent full or chained from now on."""
+        ...
+
+    # messages
+
+    def messages(self, conversation_id: str) -> list[Message]:
+        """The conversation in order; each reply carries its turn's status and error."""
+        ...
+
+    def latest_messages(self, conversation_id: str, limit: int,
+                        before_id: int | None = None) -> list[Message]:
+        """A page of `messages()`: the last `limit` before message `before_id` (the very
+        last ones when None), in order."""
+        ...
+
+    def count_messages(self, conversation_id: str, before_id: int | None = None,
+                       skip_role: str | None = None) -> int:
+        """How many messages (not counting role `skip_role`) come before `before_id`."""
+        ...
+
+    def add_user_message(self, conversation_id: str, text: str,
+                         attachments: tuple[Attachment, ...] = ()) -> Message:
+        """The user's text and images; the first one titles the conversation."""
+        ...
+
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
+        """The answer to one tool call."""
+        ...
+
+    def add_divider(self, conversation_id: str, text: str) -> Message:
+        """A marker for the screen only (a persona switch …); never sent."""
+        ...
+
+    def add_marker(self, conversation_id: str, role: str, content: str) -> Message:
+        """A compaction boundary (role summary or compaction)."""
+        ...
+
+    # turns
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        """Every turn of the conversation, oldest first."""
+        ...
+
+    def start_turn(self, conversation_id: str, user_message_id: int, meta: TurnMeta) -> Turn:
+        """The empty reply to `user_message_id` and its turn, marked streaming."""
+        ...
+
+    def start_side_turn(self, conversation_id: str, meta: TurnMeta, kind: str = SIDE) -> Turn:
+        """A turn with no messages (a summary draft, a compaction, a keep-warm ping)."""
+        ...
+
+    def save_partial(self, turn: Turn, text: str) -> None:
+        """The reply's text so far, while it streams."""
+        ...
+
+    def finish_turn(self, turn: Turn, result: TurnResult) -> Turn:
+        """The turn's outcome; its reply gets the final text."""
+        ...
+
+    # Gemini explicit-cache bindings
+
+    def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,
+                          fingerprint: str) -> CacheBinding:
+        """Bind (or re-bind) a conversation to a cache. KeyError for an unknown id."""
+        ...
+
+    def gemini_cache_binding(self, conversation_id: str) -> CacheBinding | None:
+        """The conversation's binding, None when it has none."""
+        ...
+
+    def gemini_cache_bindings(self, cache_name: str | None = None) -> list[CacheBinding]:
+        """Every binding (of one cache, given its name), oldest first."""
+        ...
+
+    def unbind_gemini_cache(self, conversation_id: str) -> bool:
+        """Drop a conversation's binding; False when it had none."""
+        ...
+
+    def forget_gemini_cache(self, cache_name: str) -> int:
+        """Drop every binding to a cache that is gone; how many."""
+        ...
+
+    def refresh_gemini_cache(self, info: CacheInfo) -> None:
+        """Record a cache's new expiry in every binding to it."""
+        ...

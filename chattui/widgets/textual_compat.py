@@ -1,0 +1,178 @@
+"""The one seam to Textual's private API: every private module, attribute or method
+chattui relies on is reached through here, and nowhere else (tests/unit/test_layers.py
+checks that; tests/unit/test_textual_compat.py has a canary per name in `PRIVATE_NAMES`
+that names the Textual version which dropped it).
+
+Each use is here because Textual has no public way to do it (Textual 8.2):
+the Markdown list/paragraph block classes are not exported by `textual.widgets.markdown`;
+a block's children and inline content are attributes; the scroll anchor's "released by
+the user" state, an app's open batch update and a node's BindingsMap have no getter; a
+Markdown mounted empty has no public way to skip parsing "" in a worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+from textual.events import Mount
+from textual.widget import Widget
+from textual.events import Key
+from rich.text import Text
+from textual.widgets import Input, Markdown, TextArea
+from textual.widgets._markdown import (
+    MarkdownBlock,
+    MarkdownBullet,
+    MarkdownBulletList,
+    MarkdownListItem,
+    MarkdownOrderedList,
+    MarkdownOrderedListItem,
+    MarkdownParagraph,
+)
+
+__all__ = [
+    "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
+    "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
+    "adopt_paragraph", "anchor_released", "batch_open", "bindings_of", "child_blocks",
+    "follow_anchor", "paragraph_source", "ShownInput",
+]
+
+PRIVATE_NAMES = (
+    "textual.widgets._markdown",
+    "MarkdownBlock._blocks",
+    "MarkdownBlock._markdown",
+    "MarkdownBlock._token",
+    "MarkdownBlock._inline_token",
+    "MarkdownBlock._content",
+    "Markdown._initial_markdown",
+    "Markdown._theme",
+    "Markdown._on_mount",
+    "Widget._on_mount",
+    "TextArea._on_key",
+    "Input._value",
+    "Widget._anchor_released",
+    "App._handle_exception",
+    "App._fatal_error",
+    "App._close_messages_no_wait",
+    "App._batch_count",
+    "DOMNode._bindings",
+)
+"""What this module reaches into, as the canary tests name it."""
+
+
+# Markdown blocks
+
+
+def child_blocks(block: MarkdownBlock) -> list[MarkdownBlock]:
+    """The blocks a Markdown block was built with, before compose mounts them: the live
+    list (clearing it keeps compose from mounting them)."""
+    return block._blocks
+
+
+def paragraph_source(paragraph: MarkdownParagraph) -> tuple[Markdown, Any, tuple[int, int]]:
+    """What a MarkdownBlock is constructed from: (its Markdown, its token, source range)."""
+    return paragraph._markdown, paragraph._token, paragraph.source_range
+
+
+def adopt_paragraph(block: MarkdownParagraph, paragraph: MarkdownParagraph) -> None:
+    """Give `block` the parsed inline content of `paragraph`."""
+    block._inline_token = paragraph._inline_token
+    block.set_content(paragraph._content)
+
+
+class EagerMarkdown(Markdown):
+    """Markdown that, mounted empty (a reply about to stream into it), skips Markdown's
+    mount: that parses "" in a worker thread, and waiting for it held the next frame of a
+    streaming reply up to 70 ms. What that mount leaves behind is set here."""
+
+    async def _on_mount(self, event: Mount) -> None:
+        if self._initial_markdown:
+            return  # Markdown's own handler (Textual calls it after this one) parses it
+        self._initial_markdown = None
+        self._theme = self.app.theme
+        event.prevent_default()
+        Widget._on_mount(self, event)
+        self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))
+
+
+class KeysFirstTextArea(TextArea):
+    """A TextArea that sees each key before its editing does (Textual's documented way is
+    overriding the private `_on_key`): `key_first` returns True for a key it took."""
+
+    async def key_first(self, event: Key) -> bool:
+        return False
+
+    async def _on_key(self, event: Key) -> None:
+        if await self.key_first(event):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
+class ShownInput(Input):
+    """An Input that draws `shown(value)` instead of the value itself (the value is kept
+    exactly). Textual draws an Input through its private `_value`; `shown` must keep one
+    character for one, so the cursor stays right."""
+
+    def shown(self, value: str) -> str:
+        return value
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        text = Text(self.shown(self.value), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
+
+
+# scrolling, batches, bindings
+
+
+def anchor_released(widget: Widget) -> bool:
+    """The user scrolled an anchored widget away from its end (it no longer follows)."""
+    return widget._anchor_released
+
+
+def follow_anchor(widget: Widget) -> None:
+    """Anchor `widget` and take back a release by the user: it follows its end again."""
+    widget.anchor()
+    widget._anchor_released = False
+
+
+def batch_open(app: App[Any]) -> bool:
+    """A batch update is open (after-refresh callbacks then run before the pending layout)."""
+    return bool(app._batch_count)
+
+
+def bindings_of(node: DOMNode) -> BindingsMap:
+    """The node's bindings as Textual merged them (its BINDINGS, its bases', any added)."""
+    return node._bindings
+
+
+def add_binding(node: DOMNode, keys: str, action: str, description: str = "", *,
+                show: bool = True, priority: bool = False) -> None:
+    """Bind `keys` on this node only (App.bind has no `priority` and is app-wide)."""
+    node._bindings.bind(keys, action, description, show=show, priority=priority)
+
+
+class CrashReportingApp(App[Any]):
+    """An app that, on an unhandled exception, exits non-zero (as Textual does) without
+    Textual's traceback, which shows local variables (an API key among them): `crashed`
+    records the error and says what to print instead (`crash_line`, once `run` returns)."""
+
+    crash_line = "crashed"
+
+    def crashed(self, error: Exception) -> str:
+        """Record `error` somewhere; the line to print on exit."""
+        return f"crashed: {type(error).__name__}"
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.crash_line = self.crashed(error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._close_messages_no_wait()
