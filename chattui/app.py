@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from textual.app import App
 from textual.binding import Binding
@@ -23,13 +23,16 @@ from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.textual_compat import CrashReportingApp
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
     from textual.theme import Theme
     from textual.worker import Worker
 
     from chattui.config import Settings
     from chattui.core.gemini_caches import GeminiCaches
     from chattui.core.provider import Provider
+    from chattui.screens.trust_prompt import TrustPrompt
     from chattui.themes import ThemeSet
+    from chattui.trust import LocalFiles
 
 
 class ChatApp(CrashReportingApp):
@@ -45,7 +48,7 @@ class ChatApp(CrashReportingApp):
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
-    trust_prompt: Callable[[], object] | None = None
+    trust_prompt: Callable[[], Screen[Any]] | None = None
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
     keymap: dict[str, str] = {}
     """The `[keys]` remaps in effect, as given (Textual keeps its own copy private)."""
@@ -294,17 +297,16 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                   keep_warm=Policy(**settings.keep_warm), log_file=log_path(settings.data_dir))
     app.gemini_caches = gemini_caches_for(settings, store)
     if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
-        app.trust_prompt = partial(_trust_prompt, settings, notice)
+        app.trust_prompt = partial(_trust_prompt, settings.local_files, settings.trust_store, notice)
     return app
 
 
-def _trust_prompt(settings: Settings, notice: str):
+def _trust_prompt(local: LocalFiles, store: Path, notice: str) -> TrustPrompt:
     from functools import partial
 
     from chattui import trust
     from chattui.screens.trust_prompt import TrustPrompt
 
-    local, store = settings.local_files, settings.trust_store
     return TrustPrompt(trust.prompt_text(notice), partial(trust.allow, local, store),
                        partial(trust.ignore, local, store))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -14,18 +14,22 @@ from chattui.widgets.plain import plain
 class _Commands(Provider):
     """Palette entries from `_entries()`: (text, callback, help), listed and fuzzy-searched."""
 
-    def _entries(self) -> Iterator[tuple[str, object, str]]:
+    def _entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         raise NotImplementedError
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries():
-            yield DiscoveryHit(plain(text), callback, text=text, help=plain(help_text))
+            # Textual annotates `help` as str but reads it with Content.from_markup, which
+            # takes a Content as it is: the help stays literal text, never markup
+            yield DiscoveryHit(plain(text), callback, text=text,
+                               help=plain(help_text))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, callback, help_text in self._entries():
             if (score := matcher.match(text)) > 0:
-                yield Hit(score, _highlight(matcher, text), callback, text=text, help=plain(help_text))
+                yield Hit(score, _highlight(matcher, text), callback, text=text,
+                          help=plain(help_text))  # type: ignore[arg-type]  # as above
 
 
 def _highlight(matcher, text: str) -> Content:
@@ -42,7 +46,7 @@ def _highlight(matcher, text: str) -> Content:
 class PersonaCommands(_Commands):
     """`Persona: NAME` for every persona that loaded."""
 
-    def _entries(self) -> Iterator[tuple[str, object, str]]:
+    def _entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         screen = self.screen
         library = getattr(screen, "library", None)
         if library is None:
@@ -55,7 +59,7 @@ class PersonaCommands(_Commands):
 class ModeCommands(_Commands):
     """`Mode: full` / `Mode: chained` for the current conversation."""
 
-    def _entries(self) -> Iterator[tuple[str, object, str]]:
+    def _entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         from chattui.core.chaining import MODES
 
         helps = {"full": "Resend the whole history every turn (Chat Completions)",
@@ -82,7 +86,7 @@ class AppCommands(_Commands):
         ("Keys", "show_help", "Every key, its id for [keys] in config.toml, and what it does"),
     )
 
-    def _entries(self) -> Iterator[tuple[str, object, str]]:
+    def _entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         for text, action, help_text in self.ENTRIES:
             yield text, partial(self.app.run_action, action), help_text
         from chattui.screens.gemini_caches import show_gemini_caches

@@ -36,12 +36,12 @@ def key_lines(text: str) -> dict[tuple[Any, ...], int]:
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line.startswith("[") and (path := _path(line)) is not None:
+            table = path
             if line.startswith("[["):
                 counts[path] = counts.get(path, -1) + 1
                 lines.setdefault(path, number)
-                path += (counts[path],)
-            table = path
-            lines.setdefault(path, number)
+                table = (*path, counts[path])
+            lines.setdefault(table, number)
         elif "=" in line and (path := _path(line.split("=", 1)[0] + "= 0")):
             lines.setdefault(table + path, number)
     return lines

@@ -8,7 +8,7 @@ shell prompt.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from chattui.core.pricing import format_usd
 
@@ -16,7 +16,7 @@ SPEND, SAVED = "█", "▒"
 _AXIS = {"day": "day", "model": "model", "turn": "turn number"}
 
 
-def points(entries: Sequence[dict], by: str, limit: int = 8) -> list[tuple[str, float, float]]:
+def points(entries: Sequence[Mapping[str, Any]], by: str, limit: int = 8) -> list[tuple[str, float, float]]:
     """(key, spend, saved) for the chart from `spend.collect` entries: the last `limit`
     days, or the `limit` groups that cost most."""
     rows = [(str(e["key"]), float(e["cost_usd"] or 0.0), float(e["saved_usd"] or 0.0))
@@ -49,7 +49,8 @@ def render(data: Sequence[tuple[str, float, float]], by: str, width: int = 76,
     fig.title(f"Spend {SPEND} and cache savings {SAVED} per {by}")
     fig.label("USD", "y")
     fig.label(_AXIS.get(by, by), "x")
-    return plt.uncolorize(str(fig.build())).rstrip() + "\n"
+    chart: str = plt.uncolorize(str(fig.build()))
+    return chart.rstrip() + "\n"
 
 
 def _money(usd: float) -> str:

@@ -13,13 +13,14 @@ from typing import Mapping
 from chattui.core import tokens
 from chattui.core.pricing import Rates, price
 from chattui.core.request import history
+from chattui.core.storage import Store
 from chattui.core.usage import Usage
 
 MESSAGE_OVERHEAD = 4
 """Tokens each chat message costs beyond its text (as chat.py counts it)."""
 
 
-def price_interrupted(store, prices: Mapping[str, Rates] | None = None) -> int:
+def price_interrupted(store: Store, prices: Mapping[str, Rates] | None = None) -> int:
     """Give every interrupted turn without usage an estimate and a price; how many."""
     done = 0
     for turn in store.unpriced_interrupted():

@@ -9,11 +9,12 @@ totals and in warm/cold (they refresh the cache).
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from chattui.core import gemini_caches, insight, tokens
 from chattui.core.chat import ChatSession
 from chattui.core.models import CHAT, COMPLETE, PING, Turn
+from chattui.core.pricing import Rates
 
 
 def chat_turns(turns: Sequence[Turn]) -> list[Turn]:
@@ -101,7 +102,8 @@ def details(session: ChatSession, now: float | None = None) -> list[str]:
     return lines
 
 
-def turn_points(turns: Sequence[Turn], prices=None) -> list[tuple[str, float, float]]:
+def turn_points(turns: Sequence[Turn], prices: Mapping[str, Rates] | None = None,
+                ) -> list[tuple[str, float, float]]:
     """(turn number, cost, what the cache saved; a ping's saving is minus its cost) for
     the per-turn chart."""
     out = []
@@ -114,7 +116,7 @@ def turn_points(turns: Sequence[Turn], prices=None) -> list[tuple[str, float, fl
     return out
 
 
-def spend_rows(entries: list[dict]) -> list[dict[str, str]]:
+def spend_rows(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """`chattui stats` entries (chattui.store.spend.collect) as table cells: turns, cost (≈ when estimated, +? when unpriced),
     input, cached, hit, out, saved."""
     from chattui.core.pricing import format_usd

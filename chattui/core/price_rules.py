@@ -47,13 +47,19 @@ PROVIDER_HOSTS = {
 
 
 class Rates(Protocol):
-    """USD per million tokens (config.PriceOverride satisfies this)."""
+    """USD per million tokens (config.PriceOverride satisfies this). Read-only, so that a
+    frozen dataclass qualifies."""
 
-    input: float
-    output: float
-    cache_read: float | None
-    cache_write: float | None
-    cache_write_1h: float | None
+    @property
+    def input(self) -> float: ...
+    @property
+    def output(self) -> float: ...
+    @property
+    def cache_read(self) -> float | None: ...
+    @property
+    def cache_write(self) -> float | None: ...
+    @property
+    def cache_write_1h(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def _openai_write_ratio(name: str) -> float:
     """GPT-5.6 and later bill cache writes at 1.25× input; earlier models do not bill
     writes at all (they never report any), so the input rate is exact there."""
     match = re.match(r"gpt-(\d+)(?:\.(\d+))?", name)
-    later = bool(match) and (int(match.group(1)), int(match.group(2) or 0)) >= (5, 6)
+    later = match is not None and (int(match.group(1)), int(match.group(2) or 0)) >= (5, 6)
     return 1.25 if later else 1.0
 
 
@@ -165,8 +171,8 @@ def derived_rates(rates: Rates, provider: str, model: str, source: str, label: s
     if kind == "anthropic":
         ratios = {"read": 0.1, "write": 1.25, "write_1h": 2.0}
     elif kind == "openai":
-        write = _openai_write_ratio(name)
-        ratios = {"read": _openai_read_ratio(name), "write": write, "write_1h": write}
+        write_ratio = _openai_write_ratio(name)
+        ratios = {"read": _openai_read_ratio(name), "write": write_ratio, "write_1h": write_ratio}
     elif kind == "gemini":
         ratios = {"read": 0.25 if name.startswith("gemini-2.0") else 0.1, "write": 1.0,
                   "write_1h": 1.0}
@@ -174,6 +180,7 @@ def derived_rates(rates: Rates, provider: str, model: str, source: str, label: s
         base * ratios["read"] if ratios else None)
     write = rates.cache_write if rates.cache_write is not None else (
         base * ratios["write"] if ratios else None)
+    write_1h: float | None
     if rates.cache_write_1h is not None:
         write_1h = rates.cache_write_1h
     elif ratios:

@@ -129,7 +129,8 @@ def _price(usage: Usage, model: str, provider: str, overrides: Mapping[str, Rate
     priced = [(_from_genai_prices(r, model, provider, base_url), r) for r in options]
     if any(usd is None for usd, _ in priced):
         return Cost(None, "unknown")
-    usd, billed = max(priced, key=lambda x: x[0])  # type: ignore[arg-type]
+    known = [(usd, r) for usd, r in priced if usd is not None]  # all of them, now
+    usd, billed = max(known, key=lambda x: x[0])
     return Cost(usd, "genai-prices", billed=billed)
 
 
@@ -143,7 +144,7 @@ def _exact(match: Any, ref: str) -> bool:
     """Whether genai-prices' match logic names `ref` exactly (an `equals` clause)."""
     equals = getattr(match, "equals", None)
     if equals is not None:
-        return equals.lower() == ref
+        return bool(equals.lower() == ref)
     return any(_exact(clause, ref) for clause in getattr(match, "or_", None) or ())
 
 
@@ -171,8 +172,8 @@ def genai_calculation(usage: Usage, model: str, provider: str, base_url: str | N
     chosen = _GENAI_PROVIDER.get(provider)
     try:
         if base_url is None or own is not None:
-            where = {"provider_id": own or chosen} if (own or chosen) else {}
-            return calc(**where)
+            provider_id = own or chosen
+            return calc(provider_id=provider_id) if provider_id else calc()
         try:
             return calc(provider_api_url=base_url)  # a host genai-prices knows
         except LookupError:

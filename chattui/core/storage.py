@@ -15,6 +15,7 @@ from typing import Protocol
 from chattui.core.attachments import Attachment
 from chattui.core.explicit_cache import CacheBinding, CacheInfo
 from chattui.core.models import SIDE, Conversation, Message, ToolCall, Turn, TurnMeta, TurnResult
+from chattui.core.usage import Usage
 
 
 class Store(Protocol):
@@ -35,6 +36,11 @@ class Store(Protocol):
 
     def set_mode(self, conversation_id: str, mode: str) -> Conversation:
         """Record that the conversation is sent full or chained from now on."""
+        ...
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        """Whether the conversation is still there (another window may have deleted it);
+        the exact id only."""
         ...
 
     # messages
@@ -91,6 +97,25 @@ class Store(Protocol):
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> Turn:
         """The turn's outcome; its reply gets the final text."""
+        ...
+
+    # turns other windows stream, and turns a crash cut short
+
+    def mark_interrupted(self) -> int:
+        """Mark interrupted the streaming turns whose window is gone; how many."""
+        ...
+
+    def streaming_elsewhere(self, conversation_id: str) -> list[tuple[Turn, str]]:
+        """The conversation's turns streaming in another live window, each with a
+        description of that window."""
+        ...
+
+    def unpriced_interrupted(self) -> list[Turn]:
+        """Interrupted turns that have no usage yet (to be priced from an estimate)."""
+        ...
+
+    def set_estimated_usage(self, turn_id: int, usage: Usage, cost_usd: float | None) -> None:
+        """Store counted usage (marked estimated) and its cost on a turn that has none."""
         ...
 
     # Gemini explicit-cache bindings

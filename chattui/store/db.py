@@ -227,8 +227,9 @@ class Store(Archive, GeminiCacheBindings):
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
                  meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
             ).lastrowid
+            assert turn_id is not None  # an INSERT always sets it
             self._own(turn_id)
-        return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
+        return self.get_turn(turn_id)  # type: ignore[return-value]  # just inserted
 
     def _add(self, conversation_id: str, role: str, content: str, **extra: str) -> Message:
         columns = ", ".join(["conversation_id", "role", "content", "created_at", *extra])
@@ -256,8 +257,9 @@ class Store(Archive, GeminiCacheBindings):
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
                  meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
             ).lastrowid
+            assert turn_id is not None  # an INSERT always sets it
             self._own(turn_id)
-        return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
+        return self.get_turn(turn_id)  # type: ignore[return-value]  # just inserted
 
     def save_partial(self, turn: Turn, text: str) -> None:
         """Write the reply's text so far (called while it streams)."""

@@ -6,10 +6,17 @@ savings: their cost comes off `saved_usd` and they are counted apart."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from chattui.core.pricing import Rates
+    from chattui.store.reports import GroupTotals
 
 
-def collect(store, groupings, since: float | None, prices) -> dict:
-    """Every figure `stats` prints, as plain data (also the --json document)."""
+def collect(store: object, groupings: Sequence[str], since: float | None,
+            prices: Mapping[str, Rates] | None) -> dict[str, Any]:
+    """Every figure `stats` prints, as plain data (also the --json document). `store`: a
+    Store or its database (what chattui.store.reports reads)."""
     from chattui.core.insight import breakdown
     from chattui.store import reports
 
@@ -18,6 +25,7 @@ def collect(store, groupings, since: float | None, prices) -> dict:
     pings: dict[tuple[str, str], list[float]] = {}
     for row in reports.turn_usage(store, since):
         base_url = f"https://{row.base_url_host}" if row.base_url_host else None
+        saved: float | None
         if row.kind == "ping":  # keep-warm: what it cost comes off the savings
             saved = -(row.cost_usd or 0.0)
         else:
@@ -31,7 +39,7 @@ def collect(store, groupings, since: float | None, prices) -> dict:
             else:
                 savings.setdefault(key, []).append(saved)
 
-    def entry(name: str, totals) -> dict:
+    def entry(name: str, totals: GroupTotals) -> dict[str, Any]:
         key = (name, totals.key)
         known = savings.get(key)
         return {

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from datetime import datetime
+from typing import Any
 
 HELP = ("Spend, tokens (input, cached, output) and what the prompt cache saved, grouped by "
         "day, model, provider and persona.")
@@ -46,6 +47,7 @@ def run(args, settings) -> int:
 
     groupings = (args.by,) if args.by else (("day", "model") if args.chart else GROUPINGS)
     store = open_store(settings)
+    data: dict[str, Any]
     if store is None:
         data = {"since": None, "groups": {name: [] for name in groupings}, "total": None}
     else:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 from chattui.core.models import COMPLETE, Turn
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
-from chattui.core.when import iso_utc  # noqa: F401  (the export formats' timestamps)
+from chattui.core.when import iso_utc as iso_utc  # re-exported: the export formats' timestamps
 
 FORMAT = "chattui.conversation"
 VERSION = 1

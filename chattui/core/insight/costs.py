@@ -38,8 +38,9 @@ def rate_card(usage: Usage, model: str, provider: str,
     """The rates `pricing.price` uses for `usage` on `model` (None: nobody prices it).
     An override's missing cache rate (which `price` refuses when needed) reads as 0."""
     if (rates := resolved_override(model, provider, overrides, base_url)) is not None:
-        values = [0.0 if x != x else x for x in rates.values()]  # NaN: unknown, unused
-        return RateCard(*(Decimal(str(x)) for x in values), source=rates.source)
+        input_rate, read, write, write_1h, out = (
+            Decimal(str(0.0 if x != x else x)) for x in rates.values())  # NaN: unknown, unused
+        return RateCard(input_rate, read, write, write_1h, out, source=rates.source)
     return _genai_card(usage, model, provider, base_url)
 
 
