@@ -71,15 +71,17 @@ def test_a_crash_in_the_app_exits_1_with_one_line_naming_the_log(app_for, settin
 
 def test_a_crash_at_start_up_exits_1_with_one_line_naming_the_log(tmp_path):
     data = tmp_path / "data"
-    (data / "chattui.db").mkdir(parents=True)  # a database that cannot be opened
     env = {"CHATTUI_DATA_DIR": str(data), "CHATTUI_CONFIG_DIR": str(tmp_path / "config"),
            "OPENAI_API_KEY": API_KEY, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "chattui"], env=env, capture_output=True,
+    breaks_make_app = ("import chattui.app, chattui.cli\n"
+                       "def make_app(settings): raise LookupError('no such widget')\n"
+                       "chattui.app.make_app = make_app\n"
+                       "raise SystemExit(chattui.cli.main([]))")
+    done = subprocess.run([sys.executable, "-c", breaks_make_app], env=env, capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"chattui crashed (OperationalError: unable to open database file); "
-        f"the traceback is in {data / LOG_NAME}"]
+        f"chattui crashed (LookupError: no such widget); the traceback is in {data / LOG_NAME}"]
     assert "Traceback" in (data / LOG_NAME).read_text(encoding="utf-8")
 
 

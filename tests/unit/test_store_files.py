@@ -73,12 +73,14 @@ def test_a_data_dir_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, argv
 
 
 def test_a_crash_in_the_app_exits_non_zero(tmp_path, monkeypatch):
-    from textual.app import App
+    from chattui.widgets.textual_compat import CrashReportingApp
 
     from chattui import app as app_module
     from chattui import cli
 
-    class Crashing(App):
+    class Crashing(CrashReportingApp):
+        session = None  # what make_app's app carries; nothing unsaved here
+
         def on_mount(self) -> None:
             raise RuntimeError("boom")
 

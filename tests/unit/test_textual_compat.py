@@ -17,7 +17,6 @@ from textual.binding import BindingsMap
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from rich.text import Text
 from textual.widgets import Input, Markdown, TextArea
 
 from chattui.widgets import textual_compat
@@ -52,7 +51,7 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "Markdown._on_mount": _method(Markdown, "_on_mount"),
     "Widget._on_mount": _method(Widget, "_on_mount"),
     "TextArea._on_key": _method(TextArea, "_on_key"),
-    "Input._value": lambda: isinstance(Input("x")._value, Text),
+    "Input._value": lambda: isinstance(getattr(Input, "_value", None), property),
     "Widget._anchor_released": lambda: Widget()._anchor_released is False,
     "App._batch_count": lambda: App()._batch_count == 0,
     "App._handle_exception": _method(App, "_handle_exception"),
