@@ -77,3 +77,11 @@ def palette_has_results(app) -> bool:
     from textual.command import CommandList
 
     return any(results.option_count for results in app.screen.query(CommandList))
+
+
+def palette_options(app) -> list[str]:
+    """The command palette's results as plain text, best first."""
+    from textual.command import CommandList
+
+    return [str(results.get_option_at_index(i).prompt) for results in app.screen.query(CommandList)
+            for i in range(results.option_count)]
