@@ -28,3 +28,14 @@ def app_for(settings_for, tmp_path):
         return make_app(settings_for(environ, **flags), cwd=tmp_path)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def quick_timers(monkeypatch):
+    """The chat screen's once-a-second refresh and the composer's estimate debounce run
+    sooner, so that tests waiting on them (countdowns, keep-warm pings, estimates) wait
+    less real time; what they show is the same."""
+    from chattui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "TICK_SECONDS", 0.2)
+    monkeypatch.setattr(MainScreen, "ESTIMATE_DELAY", 0.05)

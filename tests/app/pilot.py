@@ -85,3 +85,15 @@ def palette_options(app) -> list[str]:
 
     return [str(results.get_option_at_index(i).prompt) for results in app.screen.query(CommandList)
             for i in range(results.option_count)]
+
+
+async def settled_screenshot(pilot, unlike: str | None = None, timeout: float = 5.0) -> str:
+    """The app's SVG screenshot once the screen stops changing (alike 50 ms apart), and,
+    with `unlike`, once it differs from that earlier one (the change has been drawn)."""
+    shot = pilot.app.export_screenshot()
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        shot, previous = pilot.app.export_screenshot(), shot
+        if shot == previous != unlike:
+            break
+    return shot
