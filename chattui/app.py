@@ -38,6 +38,9 @@ class ChatApp(App):
         Binding("f12,question_mark", "show_help", "Keys", id="show-help"),
     ]
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
+    TUNE_GC = True
+    """Freeze what exists after the first frame out of garbage collection (`_tune_gc`). Tests
+    turn it off: there that full collection scans the whole test process at every start."""
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
 
@@ -74,7 +77,8 @@ class ChatApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
-        call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
+        if self.TUNE_GC:
+            call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
         for problem in self.theme_problems:
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
                         severity="error", timeout=10)
