@@ -189,7 +189,8 @@ class Emulator:
     def freeze_clock(self) -> None:
         """Stop the clock where it is: from now on it moves only with `advance()`. A test
         then decides how much of a paced stream has arrived (a stop mid-stream is always
-        mid-stream) and waits no real time for the rest."""
+        mid-stream) and waits no real time for the rest. A paced answer keeps time from
+        when its request arrived: advance once the request is in `requests`."""
         with self._ticked:
             frozen = self.now()
             self._clock, self._offset = (lambda: frozen), 0.0
@@ -285,6 +286,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         provider = route.provider if route and route.provider != "auto" \
             else provider_of(path, headers)
         record = RequestRecord(self.command, path, redact(headers), raw, None, provider)
+        arrived = emu.now()  # read before the log shows the request: an advance() after counts
         emu._record(record)
         call = Call(self.command, path, headers, None, provider, record, params)
         self.request_id = new_id("req_", 24)
@@ -292,14 +294,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         record.status = answer.status if isinstance(answer, Json) else 200
         fault = record.fault or Fault()
         if fault.first_byte_delay:
-            emu._sleep_until(emu.now() + fault.first_byte_delay)
+            emu._sleep_until(arrived + fault.first_byte_delay)
         if fault.drop_after is not None and isinstance(answer, Json):
             record.status = None  # nothing was sent
             self._drop()
         elif isinstance(answer, Json):
             self._send_json(answer, provider)
         else:
-            self._send_stream(answer, fault, provider)
+            self._send_stream(answer, fault, provider, arrived + fault.first_byte_delay)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -319,14 +321,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_stream(self, answer: Stream, fault: Fault, provider: str) -> None:
+    def _send_stream(self, answer: Stream, fault: Fault, provider: str, started: float) -> None:
         emu = self.server.emulator
         self._head(200, {"Content-Type": "text/event-stream; charset=utf-8",
                          "Cache-Control": "no-cache", "Transfer-Encoding": "chunked",
                          **answer.headers}, provider)
         self.end_headers()
         pause = 1 / fault.chunks_per_second if fault.chunks_per_second else 0.0
-        started = emu.now()
         try:
             for index, frame in enumerate(answer.frames):
                 if index == fault.drop_after:

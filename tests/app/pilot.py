@@ -97,3 +97,8 @@ async def settled_screenshot(pilot, unlike: str | None = None, timeout: float = 
         if shot == previous != unlike:
             break
     return shot
+
+
+def asked(emulator) -> bool:
+    """A chat request has reached the emulator (a paced reply keeps time from then on)."""
+    return any(r.path.endswith("/chat/completions") for r in emulator.requests)

@@ -8,7 +8,7 @@ from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 
-from tests.app.pilot import API_KEY, estimate_for, send, settle, status_bar, views, wait_until
+from tests.app.pilot import API_KEY, asked, estimate_for, send, settle, status_bar, views, wait_until
 
 MARKDOWN = "# Plan\n\n- step **one**\n- step two\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
 
@@ -68,6 +68,7 @@ async def test_escape_stops_the_reply_and_keeps_what_arrived(app_for, emulator):
     async with app.run_test() as pilot:
         await send(pilot, "talk slowly")
         reply = views(app)[-1]
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
         emulator.advance(0.25)  # ten chunks
         assert await wait_until(pilot, lambda: len(reply.text) > 20)
         await pilot.press("escape")
@@ -206,6 +207,7 @@ async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator):
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long please")
         log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
         emulator.advance(1.0)  # half the reply
         assert await wait_until(pilot, lambda: log.max_scroll_y > 20)
         log.focus()

@@ -11,7 +11,7 @@ from chattui.screens.help import HelpScreen
 from chattui.screens.main import MainScreen
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
-from tests.app.pilot import palette_has_results, send, settle, views, wait_until
+from tests.app.pilot import asked, palette_has_results, send, settle, views, wait_until
 
 REMAPS = '[keys]\nstop-reply = "ctrl+c"\nretry-turn = "f11"\nshow-conversations = "f10"\n'
 
@@ -35,6 +35,7 @@ async def test_remapped_keys_work_the_old_ones_do_not_and_help_shows_them(app_fo
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "talk slowly")
         reply = views(app)[-1]
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
         emulator.advance(0.25)  # ten chunks
         assert await wait_until(pilot, lambda: len(reply.text) > 20)
         await pilot.press("escape")  # no longer stops: the reply goes on streaming
