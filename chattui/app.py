@@ -46,6 +46,9 @@ class ChatApp(CrashReportingApp):
         Binding("f12,question_mark", "show_help", "Keys", id="show-help"),
     ]
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
+    TUNE_GC = True
+    """Freeze what exists after the first frame out of garbage collection (`_tune_gc`). Tests
+    turn it off: there that full collection scans the whole test process at every start."""
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
     trust_prompt: Callable[[], Screen[Any]] | None = None
@@ -111,7 +114,8 @@ class ChatApp(CrashReportingApp):
         self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
         if self.trust_prompt is not None:
             self.push_screen(self.trust_prompt())
-        call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
+        if self.TUNE_GC:
+            call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
         for problem in self.theme_problems:
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
                         severity="error", timeout=10)

@@ -97,7 +97,9 @@ class Emulator:
 
     `Emulator(port=0)` picks a free port; `start()` returns at once, `stop()` closes every
     socket. `queue()` scripts replies and faults; `requests` is the request log; `advance()`
-    moves the clock that cache TTLs use. `models` (optional) is an allow-list;
+    moves the clock that cache TTLs, paced streams and slow first bytes follow, and
+    `freeze_clock()` (for tests) stops it from moving on its own, so that only `advance()`
+    lets a paced stream go on: no real seconds are waited. `models` (optional) is an allow-list;
     `text_only_models` answer an image part with a 400 (Chat Completions), as a text-only
     model behind an OpenAI-compatible server does. `openrouter_byok`: the OpenRouter
     endpoint answers as for a bring-your-own-key request (`usage.cost` is only the
@@ -122,6 +124,8 @@ class Emulator:
         self._queue: deque[list[Any]] = deque()
         self._log: list[RequestRecord] = []
         self._lock = threading.Lock()
+        self._ticked = threading.Condition()
+        """Notified when the clock moves by `advance()` or the emulator stops."""
         self._stopping = threading.Event()
         self._server = _Server((host, port), _RequestHandler, self)
         self._thread: threading.Thread | None = None
@@ -154,6 +158,8 @@ class Emulator:
 
     def stop(self) -> None:
         self._stopping.set()
+        with self._ticked:
+            self._ticked.notify_all()
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()
@@ -177,8 +183,20 @@ class Emulator:
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move the emulator's clock forward (cache TTLs expire without sleeping)."""
-        self._offset += seconds
+        """Move the emulator's clock forward: cache TTLs expire, and paced streams and slow
+        first bytes go on, without sleeping."""
+        with self._ticked:
+            self._offset += seconds
+            self._ticked.notify_all()
+
+    def freeze_clock(self) -> None:
+        """Stop the clock where it is: from now on it moves only with `advance()`. A test
+        then decides how much of a paced stream has arrived (a stop mid-stream is always
+        mid-stream) and waits no real time for the rest. A paced answer keeps time from
+        when its request arrived: advance once the request is in `requests`."""
+        with self._ticked:
+            frozen = self.now()
+            self._clock, self._offset = (lambda: frozen), 0.0
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -203,8 +221,12 @@ class Emulator:
                 self._queue.popleft()
             return entry[0]
 
-    def _sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+    def _sleep_until(self, deadline: float) -> None:
+        """Wait until the clock reads `deadline` (real time or `advance()` moves it), or
+        the emulator stops."""
+        with self._ticked:
+            while not self._stopping.is_set() and (left := deadline - self.now()) > 0:
+                self._ticked.wait(left)
 
 
 class _Server(ThreadingHTTPServer):
@@ -267,6 +289,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         provider = route.provider if route and route.provider != "auto" \
             else provider_of(path, headers)
         record = RequestRecord(self.command, path, redact(headers), raw, None, provider)
+        arrived = emu.now()  # read before the log shows the request: an advance() after counts
         emu._record(record)
         call = Call(self.command, path, headers, None, provider, record, params)
         self.request_id = new_id("req_", 24)
@@ -274,14 +297,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         record.status = answer.status if isinstance(answer, Json) else 200
         fault = record.fault or Fault()
         if fault.first_byte_delay:
-            emu._sleep(fault.first_byte_delay)
+            emu._sleep_until(arrived + fault.first_byte_delay)
         if fault.drop_after is not None and isinstance(answer, Json):
             record.status = None  # nothing was sent
             self._drop()
         elif isinstance(answer, Json):
             self._send_json(answer, provider)
         else:
-            self._send_stream(answer, fault, provider)
+            self._send_stream(answer, fault, provider, arrived + fault.first_byte_delay)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -301,7 +324,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_stream(self, answer: Stream, fault: Fault, provider: str) -> None:
+    def _send_stream(self, answer: Stream, fault: Fault, provider: str, started: float) -> None:
         emu = self.server.emulator
         self._head(200, {"Content-Type": "text/event-stream; charset=utf-8",
                          "Cache-Control": "no-cache", "Transfer-Encoding": "chunked",
@@ -315,8 +338,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 if index == fault.malformed_after:
                     frame = corrupt(frame)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-                if pause:
-                    emu._sleep(pause)
+                if pause:  # on a schedule: `advance(s)` lets s seconds' worth through
+                    emu._sleep_until(started + (index + 1) * pause)
             self.wfile.write(b"0\r\n\r\n")
         except OSError:
             self.close_connection = True

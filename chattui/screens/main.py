@@ -52,6 +52,10 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
+    TICK_SECONDS = 1.0
+    """How often the cache countdown and keep-warm's plan are refreshed (tests shorten it)."""
+    ESTIMATE_DELAY = 0.25
+    """The composer's estimate waits for typing to pause this long."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary],
@@ -98,7 +102,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
         if not self._long_history:
             self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
-        self.set_interval(1.0, self._tick)
+        self.set_interval(self.TICK_SECONDS, self._tick)
         self.query_one(Composer).focus()
         call_when_drawn(self, self._after_first_frame)
 
@@ -208,7 +212,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
     def _draft_changed(self) -> None:
         if self._estimate_timer is not None:
             self._estimate_timer.stop()
-        self._estimate_timer = self.set_timer(0.25, self._show_estimate)
+        self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._show_estimate)
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)

@@ -77,3 +77,28 @@ def palette_has_results(app) -> bool:
     from textual.command import CommandList
 
     return any(results.option_count for results in app.screen.query(CommandList))
+
+
+def palette_options(app) -> list[str]:
+    """The command palette's results as plain text, best first."""
+    from textual.command import CommandList
+
+    return [str(results.get_option_at_index(i).prompt) for results in app.screen.query(CommandList)
+            for i in range(results.option_count)]
+
+
+async def settled_screenshot(pilot, unlike: str | None = None, timeout: float = 5.0) -> str:
+    """The app's SVG screenshot once the screen stops changing (alike 50 ms apart), and,
+    with `unlike`, once it differs from that earlier one (the change has been drawn)."""
+    shot = pilot.app.export_screenshot()
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        shot, previous = pilot.app.export_screenshot(), shot
+        if shot == previous != unlike:
+            break
+    return shot
+
+
+def asked(emulator) -> bool:
+    """A chat request has reached the emulator (a paced reply keeps time from then on)."""
+    return any(r.path.endswith("/chat/completions") for r in emulator.requests)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from chattui.core.pricing import format_usd
 from chattui.emulator import Fault, Reply
 from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 
-from tests.app.pilot import API_KEY, estimate_for, send, settle, status_bar, views
+from tests.app.pilot import API_KEY, asked, estimate_for, send, settle, status_bar, views, wait_until
 
 MARKDOWN = "# Plan\n\n- step **one**\n- step two\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
 
@@ -64,15 +62,15 @@ async def test_second_turn_resends_history_and_shows_cache_hits(app_for, emulato
 
 
 async def test_escape_stops_the_reply_and_keeps_what_arrived(app_for, emulator):
+    emulator.freeze_clock()  # the stream goes on only as the test moves the clock
     emulator.queue(Fault(chunks_per_second=40, reply=Reply(text="word " * 400, chunks=400)))
     app = app_for()
     async with app.run_test() as pilot:
         await send(pilot, "talk slowly")
         reply = views(app)[-1]
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if len(reply.text) > 20:
-                break
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
+        emulator.advance(0.25)  # ten chunks
+        assert await wait_until(pilot, lambda: len(reply.text) > 20)
         await pilot.press("escape")
         await settle(pilot)
         shown = reply.text
@@ -196,34 +194,35 @@ async def test_view_follows_a_long_reply_to_its_last_line(app_for, emulator):
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long please")
         await settle(pilot)
-        await pilot.pause(0.2)
         log = app.screen.query_one(ChatLog)
+        await wait_until(pilot, lambda: log.max_scroll_y > 50 and log.scroll_y == log.max_scroll_y)
         assert log.max_scroll_y > 50
         assert log.scroll_y == log.max_scroll_y
 
 
 async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator):
+    emulator.freeze_clock()  # the stream goes on only as the test moves the clock
     emulator.queue(Fault(chunks_per_second=60, reply=Reply.long_markdown(chunks=120, approx_tokens=1500)))
     app = app_for()
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long please")
         log = app.screen.query_one(ChatLog)
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if log.max_scroll_y > 20:
-                break
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
+        emulator.advance(1.0)  # half the reply
+        assert await wait_until(pilot, lambda: log.max_scroll_y > 20)
         log.focus()
         await pilot.press("home")
+        emulator.advance(10)  # the rest streams in after the user scrolled up
         await settle(pilot)
         assert log.scroll_y == 0 < log.max_scroll_y  # stayed where the user put it
         await pilot.press("end")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
         assert log.scroll_y == log.max_scroll_y
         log.scroll_home(animate=False)
         await pilot.pause()
         app.screen.query_one(Composer).focus()  # where the user usually is
         await pilot.press("end")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
         assert log.scroll_y == log.max_scroll_y
 
 
@@ -254,7 +253,8 @@ async def test_scrolling_back_up_a_long_reply_shows_its_beginning(app_for, emula
         first = views(app)[-1].query_children(Markdown).first()
         assert not first.display  # out of sight while the reply streamed on: shelved
         log.scroll_home(animate=False)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: first.display and first.region.overlaps(log.region)
+                         and first.size.height == first.virtual_size.height)
         assert first.display and first.region.overlaps(log.region)
         assert first.children[0].render().plain == "A long emulated answer"  # its heading, on screen
         assert first.size.height == first.virtual_size.height  # as tall as its content
@@ -279,11 +279,17 @@ async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_
         await pilot.pause()
         for chunk in chunks:  # chunks far out of sight were shelved: show them all
             unshelve(chunk)
-        await pilot.pause(0.3)
 
         def textual_block(block) -> str:  # a compact list is still Textual's list
             return next(cls.__name__ for cls in type(block).__mro__ if cls.__module__.startswith("textual"))
 
+        def blocks_and_rows() -> tuple[list[str], list[str], int, int]:
+            return ([textual_block(block) for chunk in chunks for block in chunk.children],
+                    [textual_block(block) for block in whole.children],
+                    sum(chunk.outer_size.height for chunk in chunks), whole.outer_size.height)
+
+        await wait_until(pilot, lambda: (parts := blocks_and_rows())[0] == parts[1]
+                         and parts[2] == parts[3])
         streamed = [textual_block(block) for chunk in chunks for block in chunk.children]
         assert streamed == [textual_block(block) for block in whole.children]
         # the same rows: a chunk starts where a block's top margin is 0, so the margins
@@ -291,7 +297,9 @@ async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_
         assert sum(chunk.outer_size.height for chunk in chunks) == whole.outer_size.height
         await whole.remove()
 
+        wide = {chunk: chunk.size.width for chunk in chunks}
         await pilot.resize_terminal(70, 40)  # pinned heights are measured again
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: all(chunk.size.width < wide[chunk] and chunk.virtual_size.height
+                                            == chunk.size.height for chunk in chunks))
         for chunk in chunks:
             assert chunk.virtual_size.height == chunk.size.height  # nothing clipped or padded

@@ -13,7 +13,7 @@ from chattui.screens.confirm import Confirm
 from chattui.screens.conversations import HIT_STYLE, ConversationsScreen, RenameScreen
 from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
-from tests.app.pilot import send, settle, views
+from tests.app.pilot import palette_has_results, send, settle, views, wait_until
 
 META = TurnMeta("openai", "gpt-4.1-mini", "127.0.0.1", "assistant", "fp-test", "chat")
 
@@ -106,7 +106,7 @@ async def test_search_highlights_the_hits_and_enter_opens_that_conversation(app_
         await pilot.press(*"axolotl")
         hits = screen.query_one("#hits", OptionList)
         assert not hits.display  # debounced: nothing runs while typing
-        await pilot.pause(screen.SEARCH_DELAY + 0.2)
+        assert await wait_until(pilot, lambda: hits.display and hits.option_count == 2)
         assert hits.display and not table(app).display
         assert hits.option_count == 2
         for index in range(2):
@@ -302,7 +302,7 @@ async def test_the_palette_opens_the_conversations_screen(app_for, tmp_path):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Conversations")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: palette_has_results(app))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConversationsScreen)

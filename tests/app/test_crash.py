@@ -19,20 +19,21 @@ from chattui.store import Store
 from tests.app.pilot import API_KEY, settle, views
 
 
-def _spawn_chattui(env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def _spawn_chattui(env: dict[str, str], shown: bytearray) -> tuple[subprocess.Popen, int]:
+    """Start chattui in a pseudo-terminal; what it writes to the terminal goes to `shown`."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     process = subprocess.Popen([sys.executable, "-m", "chattui"], stdin=slave, stdout=slave,
                                stderr=slave, env=env, start_new_session=True)
     os.close(slave)
-    threading.Thread(target=_drain, args=(master,), daemon=True).start()  # a full pty blocks
+    threading.Thread(target=_drain, args=(master, shown), daemon=True).start()  # a full pty blocks
     return process, master
 
 
-def _drain(fd: int) -> None:
+def _drain(fd: int, shown: bytearray) -> None:
     try:
-        while os.read(fd, 65536):
-            pass
+        while data := os.read(fd, 65536):
+            shown.extend(data)
     except OSError:
         pass
 
@@ -61,10 +62,12 @@ async def test_sigkill_mid_stream_leaves_question_and_partial_reply_marked_inter
     env = {**os.environ, "TERM": "xterm-256color", "OPENAI_API_KEY": API_KEY,
            "OPENAI_BASE_URL": emulator.openai_base_url, "CHATTUI_DATA_DIR": str(data),
            "CHATTUI_CONFIG_DIR": str(tmp_path / "config")}
-    process, master = _spawn_chattui(env)
+    shown = bytearray()
+    process, master = _spawn_chattui(env, shown)
     try:
         assert _wait_for(lambda: (data / "chattui.db").exists()), "chattui did not start"
-        time.sleep(1.0)  # let the first frame settle before typing
+        # type once the first frame is drawn: the composer (titled "Message") has the focus
+        assert _wait_for(lambda: b"Message" in shown), "chattui drew no composer"
         os.write(master, b"please write a lot\r")
         # the reply is saved while it streams: wait until a second's worth is on disk
         assert _wait_for(lambda: len(_reply_text(data / "chattui.db")) > 30)

@@ -3,8 +3,6 @@ keys as they are now."""
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import DataTable
 
 from chattui.emulator import Fault, Reply
@@ -13,7 +11,7 @@ from chattui.screens.help import HelpScreen
 from chattui.screens.main import MainScreen
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
-from tests.app.pilot import send, settle, views
+from tests.app.pilot import asked, palette_has_results, send, settle, views, wait_until
 
 REMAPS = '[keys]\nstop-reply = "ctrl+c"\nretry-turn = "f11"\nshow-conversations = "f10"\n'
 
@@ -31,17 +29,18 @@ def by_id(app) -> dict[str, tuple[str, str, str]]:
 async def test_remapped_keys_work_the_old_ones_do_not_and_help_shows_them(app_for, emulator, tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text(REMAPS)
+    emulator.freeze_clock()  # the stream goes on only as the test moves the clock
     emulator.queue(Fault(chunks_per_second=40, reply=Reply(text="word " * 400, chunks=400)))
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "talk slowly")
         reply = views(app)[-1]
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if len(reply.text) > 20:
-                break
-        await pilot.press("escape")  # no longer stops
-        await asyncio.sleep(0.2)
+        assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here
+        emulator.advance(0.25)  # ten chunks
+        assert await wait_until(pilot, lambda: len(reply.text) > 20)
+        await pilot.press("escape")  # no longer stops: the reply goes on streaming
+        emulator.advance(0.25)
+        assert await wait_until(pilot, lambda: len(reply.text) > 70)
         assert app.session.busy
         await pilot.press("ctrl+c")  # the composer has the focus, and ctrl+c still stops
         await settle(pilot)
@@ -116,7 +115,7 @@ async def test_the_palette_opens_the_keys(app_for):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Keys")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: palette_has_results(app))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -10,7 +10,7 @@ from chattui.store import Store, database_path
 from chattui.widgets.textual_compat import batch_open
 from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
 from chattui.widgets.tool_call import ToolCallCard
-from tests.app.pilot import status_bar, views, wait_until
+from tests.app.pilot import settle, status_bar, views, wait_until
 
 
 def seed(settings, pairs: int, lines: int = 1) -> str:
@@ -47,7 +47,7 @@ async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(
         button.press()
         shown = FIRST_PAGE + HISTORY_PAGE
         assert await wait_until(pilot, lambda: len(chat_views(app)) >= shown)
-        await pilot.pause(0.1)  # the scroll position is restored after the next refresh
+        await settle(pilot)  # the page's worker is done and its position kept
         texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
         assert len(texts) == shown and texts[0] == f"question {300 - shown // 2}"
         assert log.scroll_y > 0  # the reading position stayed where it was
@@ -106,7 +106,8 @@ async def test_scrolling_up_reads_every_earlier_page_from_the_store_in_order(set
             shown = len(chat_views(app))
             log.scroll_home(animate=False)
             assert await wait_until(pilot, lambda: len(chat_views(app)) > shown, timeout=15)
-            await pilot.pause(0.1)
+            await settle(pilot)  # the page's worker is done…
+            await wait_until(pilot, lambda: log.scroll_y > 0)  # …and the reading position kept
         assert [v.text for v in chat_views(app)] == expected
         card = log.query_one(ToolCallCard)
         assert card.call.id == "call-3" and card.result == "looked up"

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown, CompactListItem
+from tests.app.pilot import settled_screenshot
 
 TEXT = """Intro with **bold** and `code`.
 
@@ -60,10 +61,10 @@ class OneMarkdown(App):
 async def screen_of(widget: type[Markdown], theme: str, size: tuple[int, int], switch_to: str | None):
     app = OneMarkdown(widget, theme)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.1)
+        before = await settled_screenshot(pilot)
         if switch_to:
             app.theme = switch_to
-            await pilot.pause(0.2)
+            await settled_screenshot(pilot, unlike=before)
         svg = app.export_screenshot(title="lists")
         widgets = len(app.screen.query("*"))
     return re.sub(r"terminal-\d+", "terminal", svg), widgets

@@ -11,6 +11,7 @@ from chattui import themes
 from chattui.config import save_theme
 from chattui.screens.main import MainScreen
 from chattui.themes import ThemeError, load_theme, load_themes
+from tests.app.pilot import palette_has_results, palette_options, wait_until
 
 SHIPPED = {"chattui-dark", "chattui-light", "solarized-ish"}
 
@@ -101,11 +102,11 @@ async def test_a_theme_picked_in_the_palette_is_remembered_across_runs(app_for, 
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: palette_has_results(app))
         await pilot.press("enter")  # Textual's "Theme" command lists chattui's themes too
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: any("solarized-ish" in o for o in palette_options(app)))
         await pilot.press(*"solarized-ish")
-        await pilot.pause(0.3)
+        assert await wait_until(pilot, lambda: palette_options(app)[:1] == ["solarized-ish"])
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "solarized-ish"

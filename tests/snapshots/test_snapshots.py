@@ -51,6 +51,11 @@ def fixed_world(monkeypatch, tmp_path):
 async def _settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("*"):  # a blinking cursor is drawn, or not, by time
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False  # a focused one is now always drawn…
+            widget.notify_style_update()  # …once lines cached while it was off are redrawn
+            widget.refresh()
     await pilot.pause()
 
 

@@ -1,5 +1,6 @@
 """Faults on demand, as the real SDKs experience them."""
 
+import asyncio
 import json
 import time
 
@@ -166,3 +167,22 @@ async def test_malformed_json_in_the_stream(openai_client, anthropic_client, emu
             await stream.get_final_message()
 
     assert [r.fault.malformed_after for r in emulator.requests] == [2, 3]
+
+
+async def test_a_frozen_clock_holds_a_paced_stream_until_it_is_advanced(openai_client, emulator):
+    emulator.freeze_clock()
+    emulator.queue(Fault(chunks_per_second=10, reply=Reply(text="a b c d e f")))
+    stream = await openai_client.chat.completions.create(model="gpt-4.1-mini", messages=USER,
+                                                         stream=True)
+    chunks = aiter(stream)
+    first = await anext(chunks)  # the first chunk goes out at once…
+    assert first.choices[0].delta.role == "assistant"
+    with pytest.raises(asyncio.TimeoutError):  # …the next one waits for the clock, however long
+        await asyncio.wait_for(asyncio.shield(pending := asyncio.ensure_future(anext(chunks))),
+                               0.3)
+    emulator.advance(0.1)  # one chunk's worth
+    second = await pending
+    assert second.choices[0].delta.content == "a "
+    emulator.advance(60)
+    rest = [chunk async for chunk in chunks]
+    assert len(rest) == 6  # 5 words and the finish
