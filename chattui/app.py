@@ -40,6 +40,10 @@ class ChatApp(App):
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
+    reopener: Callable | None = None
+    """(conversation, library, flags) -> core.reopen.Reopened, set by make_app."""
+    connect: Callable = staticmethod(lambda setup: (None, "No provider is configured."))
+    """setup -> (provider or None, why unavailable): the adapter serving a reopened setup."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -72,8 +76,12 @@ class ChatApp(App):
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
 
+    reopen_notes: list[str] = []
+    """What the command line changed in the reopened conversation (shown before the first send)."""
+
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
+        self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm,
+                                    self.reopen_notes))
         call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
         for problem in self.theme_problems:
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
@@ -113,8 +121,9 @@ class ChatApp(App):
         await self.open_conversation(event.conversation_id)
 
     async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool:
-        """Make a stored conversation (None: a new one) the session's, in its own mode, and
-        re-render the chat screen; with `show`, go back to the chat screen."""
+        """Make a stored conversation (None: a new one) the session's, with everything that
+        shaped its requests (core.reopen), and re-render the chat screen; with `show`, go
+        back to the chat screen."""
         session = self.session
         if session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
@@ -123,19 +132,18 @@ class ChatApp(App):
         if conversation_id and conversation is None:
             self.notify(f"No conversation '{conversation_id}'.", severity="error")
             return False
-        mode = conversation.mode if conversation else session.mode
-        if mode == CHAINED and session.provider_name not in CHAINABLE_PROVIDERS:
-            self.notify(f"Chained mode needs the OpenAI Responses API; {session.provider_name} "
-                        "continues this conversation in full mode.", severity="warning")
-            mode = FULL
-        if mode != session.mode:
+        notes: list[str] = []
+        if conversation is not None and self.reopener is not None:
+            reopened = self.reopener(conversation, self.load_library(), {})
+            setup, notes = reopened.setup, reopened.notes
             old = session.provider
-            try:
-                provider = old if session.unavailable else self.provider_for(mode)
-            except ValueError as exc:
-                self.notify(f"Cannot open it in {mode} mode: {exc}", severity="error")
-                return False
-            session.mode, session.provider = mode, provider
+            if (setup.provider, setup.base_url, setup.mode) != (
+                    session.provider_name, session.base_url, session.mode) or old is None:
+                provider, unavailable = self.connect(setup)
+            else:
+                provider, unavailable = old, session.unavailable
+            session.adopt(setup, provider, unavailable)
+            session.choice = reopened.choice
             if old is not None and old is not provider:
                 await old.aclose()
         session.conversation = conversation
@@ -143,6 +151,7 @@ class ChatApp(App):
             await self.pop_screen()
         main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
         await main.reload_conversation()
+        await main.show_reopen_notes(notes)
         return True
 
     def action_export_conversation(self) -> None:
@@ -191,9 +200,11 @@ GC_THRESHOLDS = (10_000, 20, 50)
 def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
              cwd: Path | None = None) -> ChatApp:
     """Open the store, load the personas, pick the conversation and the provider, build the app."""
+    from dataclasses import replace
     from functools import partial
 
     from chattui.config import save_theme
+    from chattui.core.reopen import Reopened, Setup, reopen
     from chattui.core.gemini_caches import for_settings as gemini_caches_for
     from chattui.providers.registry import make_provider
     from chattui.themes import load_themes
@@ -212,39 +223,72 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         notices.append(f"No persona named '{settings.persona}'; using none.")
     model = _model_for(settings, persona, notices)
     conversation = _conversation(settings, store, notices)
-    mode = conversation.mode if conversation else settings.mode
-    if mode == CHAINED and settings.provider not in CHAINABLE_PROVIDERS:
+    setup = Setup(settings.provider, model, settings.base_url, persona, settings.mode,
+                  settings.image_detail)
+
+    def reopener(conversation, library, flags) -> Reopened:
+        reopened = reopen(store, conversation, library, setup, flags, settings.prices)
+        if settings.emulator:  # the emulator of this run serves every provider
+            url = settings.emulator_urls.get(reopened.setup.provider, reopened.setup.base_url)
+            reopened.setup = replace(reopened.setup, base_url=url)
+        if reopened.setup.mode == CHAINED and reopened.setup.provider not in CHAINABLE_PROVIDERS:
+            reopened.notes.append(f"Chained mode needs the OpenAI Responses API; "
+                                  f"{reopened.setup.provider} uses full mode.")
+            reopened.setup = replace(reopened.setup, mode=FULL)
+        return reopened
+
+    def connect(setup: Setup) -> tuple[Provider | None, str | None]:
+        target = settings.for_provider(setup.provider, setup.base_url)
+        hint = target.missing_key_hint()
+        if hint is None:
+            try:
+                api = "responses" if setup.mode == CHAINED else "chat"
+                return make_provider(setup.provider, target.api_key(), setup.base_url, api=api), None
+            except ValueError as exc:
+                hint = str(exc)
+        if setup.provider != settings.provider:  # name the provider the conversation needs
+            hint = f"This conversation uses {setup.provider}: {hint}"
+        return None, hint
+
+    reopened = reopener(conversation, library, settings.flags) if conversation else None
+    if reopened is None and setup.mode == CHAINED and setup.provider not in CHAINABLE_PROVIDERS:
         notices.append(f"Chained mode needs the OpenAI Responses API; {settings.provider} uses full mode.")
-        mode = FULL
-    unavailable = settings.missing_key_hint()
-
-    def provider_for(mode: str) -> Provider:
-        api = "responses" if mode == CHAINED else "chat"
-        return make_provider(settings.provider, settings.api_key(), settings.base_url, api=api)
-
-    if provider is None and unavailable is None:
-        try:
-            provider = provider_for(mode)
-        except ValueError as exc:
-            unavailable = str(exc)
+        setup = replace(setup, mode=FULL)
+    if reopened is not None:
+        setup = reopened.setup
+    unavailable = None
+    if provider is None:
+        provider, unavailable = connect(setup)
     if unavailable:
         notices.append(f"{unavailable}. You can still read your conversations.")
     if store.recovered:
         notices.append(f"{store.recovered} reply(s) were cut short when chattui last closed: "
                        "they are marked interrupted; ctrl+r asks again.")
     session = ChatSession(
-        store, provider, provider_name=settings.provider, model=model,
-        base_url=settings.base_url, persona=persona, prices=settings.prices,
+        store, provider, provider_name=setup.provider, model=setup.model,
+        base_url=setup.base_url, persona=setup.persona, prices=settings.prices,
         secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
-        mode=mode,
+        mode=setup.mode,
     )
-    session.base_model = settings.model  # personas without a model of their own use this
-    session.image_detail = settings.image_detail
+    session.base_model = settings.model if reopened is None else setup.model
+    session.image_detail = setup.image_detail
+    session.choice = reopened.choice if reopened else None
+
+    def provider_for(mode: str) -> Provider:
+        """The adapter that serves `mode` for the session's provider and base URL."""
+        provider, why = connect(replace(Setup(session.provider_name, session.model, session.base_url,
+                                              session.persona, mode, session.image_detail)))
+        if provider is None:
+            raise ValueError(why)
+        return provider
+
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
                   keep_warm=Policy(**settings.keep_warm))
     app.gemini_caches = gemini_caches_for(settings, store)
+    app.reopener, app.connect = reopener, connect
+    app.reopen_notes = reopened.notes if reopened else []
     return app
 
 

@@ -94,9 +94,9 @@ def _with_emulator(settings):
     from chattui.emulator import Emulator
 
     emulator = Emulator().start()
-    url = {"anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}.get(
-        settings.provider, emulator.openai_base_url)
-    return dataclasses.replace(settings, base_url=url), emulator
+    urls = {"openai": emulator.openai_base_url, "openai-compatible": emulator.openai_base_url,
+            "anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}
+    return dataclasses.replace(settings, base_url=urls[settings.provider], emulator_urls=urls), emulator
 
 
 if __name__ == "__main__":

@@ -56,6 +56,13 @@ class ModeCommands(_Commands):
                "/image PATH_OR_URL: a PNG, JPEG, GIF or WebP sent with your next message")
         yield ("Keep cache warm: on/off", partial(self.screen.run_action, "keep_warm"),
                "Anthropic: re-send the cached prefix before its TTL ends, while it pays")
+        choice = getattr(getattr(self.screen, "session", None), "choice", None)
+        if choice is not None and choice.stored is not None:
+            yield ("Prefix: keep the stored bytes", partial(self.screen.run_action, "keep_stored_prefix"),
+                   "Go on with the exact prefix this conversation sent (the cache can hit)")
+        if choice is not None and choice.on_disk is not None:
+            yield ("Prefix: use the persona file", partial(self.screen.run_action, "take_persona_file"),
+                   "Send the persona file as it is now (its prefix is written to the cache again)")
 
 
 class AppCommands(_Commands):

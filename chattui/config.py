@@ -138,6 +138,11 @@ class Settings:
     """`[keep_warm]` as given: enabled (bool), max_pings (int ≥ 0)."""
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     problems: tuple[ConfigProblem, ...] = ()
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    """Values given on the command line (provider, model, base_url, persona, mode): they win
+    over what a reopened conversation recorded."""
+    emulator_urls: Mapping[str, str] = field(default_factory=dict)
+    """With --emulator: the emulator's base URL per provider (a reopen goes there too)."""
 
     def __post_init__(self) -> None:
         for name in _ENUMS:
@@ -145,7 +150,7 @@ class Settings:
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
-        for name in ("keys", "prices", "keep_warm", "api_keys"):
+        for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -153,6 +158,13 @@ class Settings:
         if not key and self.provider == "openai-compatible":
             key = self.api_keys.get("openai")
         return key or None
+
+    def for_provider(self, provider: str, base_url: str | None) -> Settings:
+        """These settings aimed at `provider` at `base_url` (its key, its default model)."""
+        from dataclasses import replace
+
+        return replace(self, provider=provider, base_url=base_url,
+                       model=self.model if provider == self.provider else "")
 
     def missing_key_hint(self) -> str | None:
         """What to do about a missing API key; None when none is needed."""
@@ -192,7 +204,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         conversation=flags.get("conversation"),
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
-        api_keys=api_keys,
+        api_keys=api_keys, flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
                        for p in r.problems))
 

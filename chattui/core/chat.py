@@ -72,6 +72,9 @@ class _Reply:
 class ChatSession:
     image_detail: str = images.DEFAULT_DETAIL
     """`detail` recorded on images attached from now on (config `image_detail`)."""
+    choice = None
+    """A reopen.Choice the user must make before anything is sent (a changed or missing
+    persona file, an unknown provider); None when the conversation can go on."""
 
     def __init__(
         self, store, provider: Provider | None, *, provider_name: str, model: str,
@@ -156,9 +159,31 @@ class ChatSession:
         asked = [m for m in self.messages() if m.role in ("user", "tool")]
         return await self._answer(asked[-1].id, on_text) if asked else None
 
+    def adopt(self, setup, provider: Provider | None, unavailable: str | None) -> None:
+        """Take a reopened conversation's setup (core.reopen.Setup) and the provider serving it."""
+        self.provider_name, self.model, self.base_model = setup.provider, setup.model, setup.model
+        self.base_url, self.persona, self.mode = setup.base_url, setup.persona, setup.mode
+        self.image_detail = setup.image_detail
+        self.provider, self.unavailable = provider, unavailable
+
+    def keep_stored_prefix(self) -> None:
+        """The user's choice: go on with the bytes the conversation already sent."""
+        if self.choice is not None and self.choice.stored is not None:
+            self.persona = self.choice.stored
+        self.choice = None
+
+    def take_persona_file(self) -> bool:
+        """The user's choice: the persona file as it is now (False when there is none)."""
+        if self.choice is None or self.choice.on_disk is None:
+            return False
+        self.persona, self.choice = self.choice.on_disk, None
+        return True
+
     def switch_persona(self, persona: Persona) -> Message | None:
         """Use `persona` (and its model, when it names one for this provider) from the next
         turn on; a divider marks the switch in the log."""
+        if self.choice is not None and self.choice.kind == "persona":
+            self.choice = None  # picking a persona is the choice a reopen waited for
         self.persona = persona
         own_model = persona.model and persona.provider in (None, self.provider_name)
         self.model = persona.model if own_model else self.base_model
@@ -224,6 +249,8 @@ class ChatSession:
         return self.persona.name if self.persona else None
 
     def _check_ready(self) -> None:
+        if self.choice is not None:
+            raise ProviderError(self.choice.reason, kind="config")
         if self.unavailable or self.provider is None:
             raise ProviderError(self.unavailable or "No provider is configured.", kind="config")
         if self.busy:
@@ -233,8 +260,11 @@ class ChatSession:
         return urlparse(self.base_url).hostname if self.base_url else None
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
+        body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl)
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint(), getattr(self.provider, "api", None))
+                        request.fingerprint(), getattr(self.provider, "api", None),
+                        prefix_hash=self.store.save_prefix(body), base_url=self.base_url,
+                        image_detail=self.image_detail)
 
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         expired = gemini_caches.drop_expired(self)

@@ -177,10 +177,21 @@ def m010_cache_diagnosis(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN cache_missed_tokens INTEGER")
 
 
+def m011_request_prefixes(db: sqlite3.Connection) -> None:
+    """The exact prefix bytes each turn sent (system prompt, tools, params, cache TTL), stored
+    once per distinct prefix under its sha256, and what else shaped the request (full base
+    URL, image detail): a reopened conversation goes on byte-identically from them."""
+    db.execute("CREATE TABLE request_prefixes (hash TEXT PRIMARY KEY, body BLOB NOT NULL,"
+               " created_at REAL NOT NULL)")
+    for column in ("prefix_hash TEXT REFERENCES request_prefixes(hash)", "base_url TEXT",
+                   "image_detail TEXT"):
+        db.execute(f"ALTER TABLE turns ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis,
+    m010_cache_diagnosis, m011_request_prefixes,
 ]
 
 
