@@ -36,6 +36,9 @@ from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
 """Tokens each chat message costs beyond its text (role and separators), for estimates."""
+_IMAGE_TOKENS = 765
+"""An image's tokens for estimates: OpenAI's figure for a 1024x1024 image at high detail
+(Anthropic's for the same image is about 1,400; a low-detail one is 85)."""
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,16 @@ class ChatSession:
     def turns(self) -> list[Turn]:
         return self.store.turns(self.conversation.id) if self.conversation else []
 
-    def estimate(self, draft: str) -> tokens.TokenCount:
-        """Prompt tokens the next request would carry with `draft` as the new message."""
+    def estimate(self, draft: str, images: int = 0) -> tokens.TokenCount:
+        """Prompt tokens the next request would carry with `draft` (and `images` attached
+        images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate)."""
         system = self.persona.system if self.persona else ""
-        texts = [system, *(m.content for m in history(self.messages())), draft]
+        sent = history(self.messages())
+        texts = [system, *(m.content for m in sent), draft]
         counts = [tokens.count(text) for text in texts]
-        n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts)
-        return tokens.TokenCount(n, exact=all(c.exact for c in counts))
+        images += sum(len(m.attachments) for m in sent)
+        n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
+        return tokens.TokenCount(n, exact=all(c.exact for c in counts) and not images)
 
     @property
     def busy(self) -> bool:

@@ -207,7 +207,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
-        composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns)
+        images = len(self.query_one(AttachmentTray).pending)
+        composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns, images)
 
     # actions
 
@@ -393,6 +394,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             compacted = compaction.accept_summary(self.session, text, before)
             draft.status = None
             self._bar().warn(f"{compacted} · the summary cost {outcome.cost}")
+            self._show_estimate()  # the history the next request sends just shrank
         else:
             await draft.remove()
             await log.add_notice(f"Kept the full history; the draft cost {outcome.cost}.")

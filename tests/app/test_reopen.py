@@ -170,3 +170,38 @@ async def test_the_estimate_follows_a_persona_switch_at_once(app_for):
         await main_screen(app).run_action("switch_persona('styleguide')")
         assert composer.border_subtitle != before  # no typing, no debounce wait
         assert composer.border_subtitle.split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
+
+
+def estimate_tokens(app) -> int:
+    """The composer's pre-send prompt figure, e.g. `≈1,234 tok · …` -> 1234."""
+    line = main_screen(app).query_one(Composer).border_subtitle
+    return int(line.split(" tok")[0].lstrip("≈").replace(",", ""))
+
+
+async def test_the_estimate_counts_an_image_as_soon_as_it_is_attached(app_for, tmp_path):
+    from tests.image_files import write
+
+    write(tmp_path / "cat.png")
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        before = estimate_tokens(app)
+        await send(pilot, "/image cat.png")
+        await pilot.pause()
+        assert estimate_tokens(app) == before + 765
+        assert "(estimate)" in main_screen(app).query_one(Composer).border_subtitle
+
+
+async def test_the_estimate_drops_at_once_when_a_summary_replaces_the_history(app_for, emulator):
+    from chattui.emulator import Reply
+    from tests.app.test_compaction import chat, wait_for_dialog
+
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await chat(pilot, 3)
+        before = estimate_tokens(app)
+        emulator.queue(Reply(text="- short summary"))
+        await pilot.press("ctrl+o")
+        await wait_for_dialog(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert estimate_tokens(app) == app.session.estimate("").n < before
