@@ -83,17 +83,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_app(settings).run()
     finally:
         if emulator is not None:
+            emulator.save_caches(_emulator_caches(settings))
             emulator.stop()
     return 0
 
 
+def _emulator_caches(settings):
+    """Where the emulator keeps its prompt caches between runs (warm for a `--continue`)."""
+    return settings.data_dir / "emulator-caches.json"
+
+
 def _with_emulator(settings):
-    """Start the built-in emulator on a free loopback port and point the settings at it."""
+    """Start the built-in emulator on a free loopback port (its caches as the last run left
+    them) and point the settings at it."""
     import dataclasses
 
     from chattui.emulator import Emulator
 
     emulator = Emulator().start()
+    emulator.load_caches(_emulator_caches(settings))
     urls = {"openai": emulator.openai_base_url, "openai-compatible": emulator.openai_base_url,
             "anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}
     return dataclasses.replace(settings, base_url=urls[settings.provider], emulator_urls=urls), emulator

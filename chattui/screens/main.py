@@ -27,6 +27,7 @@ from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
+from chattui.screens.prefix_choice import PrefixChoice
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -35,7 +36,7 @@ from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_ro
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(AttachImages, KeepWarmControls, Screen):
+class MainScreen(AttachImages, KeepWarmControls, PrefixChoice, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -139,19 +140,6 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             call_when_drawn(self, self._show_figures)  # for 5,000 messages, after the first frame
         else:
             self._show_figures()
-
-    async def show_reopen_notes(self, notes: list[str]) -> None:
-        """Before the first send: what a reopen changed (flags) and any choice it waits for."""
-        log = self.query_one(ChatLog)
-        for note in notes:
-            await log.add_notice(note)
-        if self.session.choice is not None:
-            await log.add_notice(self.session.choice.reason)
-        warning = self.session.choice.reason if self.session.choice else (notes[-1] if notes else None)
-        if warning:
-            self._bar().warn(f"⚠ {warning}")
-        self._show_personas()
-        self._show_estimate()
 
     def _prepare(self) -> None:
         """Off the UI thread: load the SDK and, if it can be had, the tokenizer file."""
@@ -466,7 +454,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
     def action_reload_personas(self) -> None:
         """Re-read every persona file. A changed current persona takes effect next turn; in a
         conversation under way whose prefix it changes, only once the user chooses it."""
-        from chattui.core.reopen import Choice, describe_change, rewrite_cost, same_shape
+        from chattui.core.reopen import same_shape
 
         self.library = self.load_library()
         self._persona_files = self._file_stamps()
@@ -474,12 +462,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         fresh = self.library.get(current.name) if current else None
         if current is not None and fresh is not None and fresh != current:
             if self.session.turns() and not same_shape(current, fresh):
-                self.session.choice = Choice(
-                    f"Persona file {current.name} changed: {describe_change(current, fresh)}; "
-                    f"taking the file writes {rewrite_cost(fresh, self.session.provider_name, self.session.model, self.session.prices, self.session.base_url)}"
-                    " again. Keep the stored prefix (cache hits) or use the file? (palette: Prefix: …)",
-                    stored=current, on_disk=fresh)
-                self._bar().warn(f"⚠ {self.session.choice.reason}")
+                self.offer_file_choice(current, fresh)
             else:
                 self.session.persona = fresh
                 self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
@@ -487,30 +470,6 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         for broken in self.library.broken:
             self.notify(str(broken.problem), title="Persona file not loaded", severity="error")
         self._show_personas()
-
-    def action_keep_stored_prefix(self) -> None:
-        """A reopen's (or a reload's) choice: go on with the bytes already sent."""
-        if self.session.choice is None:
-            self.notify("Nothing to choose: the conversation can go on.")
-            return
-        self.session.keep_stored_prefix()
-        self._bar().warn("kept the stored prefix: the next turn can hit the cache")
-        self._after_choice()
-
-    def action_take_persona_file(self) -> None:
-        """A reopen's (or a reload's) choice: the persona file as it is now (a cold cache)."""
-        before = self.session.persona
-        if not self.session.take_persona_file():
-            self.notify("No changed persona file to take.", severity="warning")
-            return
-        self._warn_prefix_change(before, self.session.persona,
-                                 f"persona file {self.session.persona.name} changed")
-        self._after_choice()
-
-    def _after_choice(self) -> None:
-        self._show_personas()
-        self._update_header()
-        self._show_estimate()
 
     def _file_stamps(self) -> dict:
         paths = [p.path for p in self.library.personas] + [b.path for b in self.library.broken]
