@@ -76,6 +76,10 @@ class ChatApp(App):
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
 
+    url_for: Callable = staticmethod(lambda provider: None)
+    """provider -> the base URL a model switch to it uses, set by make_app."""
+    switch_targets: Callable = staticmethod(lambda: [])
+    """() -> configured core.model_switch.Targets for "Switch model…", set by make_app."""
     reopen_notes: list[str] = []
     """What the command line changed in the reopened conversation (shown before the first send)."""
 
@@ -288,6 +292,31 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                   keep_warm=Policy(**settings.keep_warm))
     app.gemini_caches = gemini_caches_for(settings, store)
     app.reopener, app.connect = reopener, connect
+
+    def url_for(provider: str) -> str | None:
+        """The base URL a switch to `provider` goes to."""
+        if settings.emulator:
+            return settings.emulator_urls.get(provider)
+        if provider == session.provider_name:
+            return session.base_url
+        if provider == settings.provider:
+            return settings.base_url
+        return settings.provider_urls.get(provider)
+
+    def switch_targets() -> list:
+        """Models to offer besides the provider's list: each provider's default where it has
+        a key, the personas' models, the models priced in config.toml."""
+        from chattui.config import DEFAULT_MODELS
+        from chattui.core.model_switch import Target
+
+        out = [Target(name, model) for name, model in DEFAULT_MODELS.items()
+               if settings.for_provider(name, url_for(name)).missing_key_hint() is None
+               and (name != "openai-compatible" or url_for(name))]
+        out += [Target(p.provider or session.provider_name, p.model) for p in load_library().personas if p.model]
+        out += [Target(session.provider_name, model) for model in settings.prices]
+        return out
+
+    app.url_for, app.switch_targets = url_for, switch_targets
     app.reopen_notes = reopened.notes if reopened else []
     return app
 

@@ -48,6 +48,8 @@ class ModeCommands(_Commands):
                  "chained": "Responses API: send only the new input plus previous_response_id"}
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+        yield ("Switch model…", partial(self.screen.run_action, "switch_model"),
+               "Another model or provider for the next turns (F8); says what it costs first")
         yield ("Turn details", partial(self.screen.run_action, "show_details"),
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),

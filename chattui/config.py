@@ -141,6 +141,9 @@ class Settings:
     flags: Mapping[str, Any] = field(default_factory=dict)
     """Values given on the command line (provider, model, base_url, persona, mode): they win
     over what a reopened conversation recorded."""
+    provider_urls: Mapping[str, str] = field(default_factory=dict)
+    """Base URLs set for a provider family (OPENAI_BASE_URL, ANTHROPIC_BASE_URL): where a
+    switch to another provider goes."""
     emulator_urls: Mapping[str, str] = field(default_factory=dict)
     """With --emulator: the emulator's base URL per provider (a reopen goes there too)."""
 
@@ -150,7 +153,8 @@ class Settings:
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
-        for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls"):
+        for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls",
+                     "provider_urls"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -204,6 +208,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         conversation=flags.get("conversation"),
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
+        provider_urls={p: url for p in _BASE_URL_FAMILY if (url := _family_url(layers, p))},
         api_keys=api_keys, flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
                        for p in r.problems))
@@ -446,6 +451,14 @@ def _base_url(layers: list[_Layer], provider: str) -> str | None:
     family = _BASE_URL_FAMILY.get(provider)
     for layer in reversed(layers):
         if url := layer.fields.get("base_url") or layer.fields.get(f"base_url@{family}"):
+            return url
+    return None
+
+
+def _family_url(layers: list[_Layer], provider: str) -> str | None:
+    """The base URL set for `provider`'s family only (not the generic `base_url`)."""
+    for layer in reversed(layers):
+        if url := layer.fields.get(f"base_url@{_BASE_URL_FAMILY[provider]}"):
             return url
     return None
 

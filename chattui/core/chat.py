@@ -24,7 +24,7 @@ from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
 )
-from chattui.core.chaining import CHAINED, FULL, chain_point
+from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL, chain_point
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
@@ -197,6 +197,20 @@ class ChatSession:
             return None
         text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
         return self.store.add_divider(self.conversation.id, text)
+
+    def switch_model(self, provider_name: str, model: str, provider: Provider | None,
+                     base_url: str | None, unavailable: str | None = None) -> Message | None:
+        """Go on with `model` on `provider_name` from the next turn on (the history is sent
+        as stored, in the new API's form); a divider marks the switch in the log."""
+        if self.mode == CHAINED and provider_name not in CHAINABLE_PROVIDERS:
+            self.mode = FULL
+            if self.conversation is not None:
+                self.conversation = self.store.set_mode(self.conversation.id, FULL)
+        self.provider_name, self.model, self.base_model = provider_name, model, model
+        self.provider, self.base_url, self.unavailable = provider, base_url, unavailable
+        if self.conversation is None:
+            return None
+        return self.store.add_divider(self.conversation.id, f"model → {provider_name} · {model}")
 
     def pending_tool_calls(self, latest: list[Message] | None = None) -> tuple[ToolCall, ...]:
         """Calls of the last reply that have no result yet (empty when none). `latest`: the

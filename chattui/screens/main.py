@@ -28,6 +28,7 @@ from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.prefix_choice import PrefixChoice
+from chattui.screens.switch_model import SwitchModel
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -36,7 +37,7 @@ from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_ro
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(AttachImages, KeepWarmControls, PrefixChoice, Screen):
+class MainScreen(AttachImages, KeepWarmControls, PrefixChoice, SwitchModel, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -46,6 +47,7 @@ class MainScreen(AttachImages, KeepWarmControls, PrefixChoice, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
+        Binding("f8", "switch_model", "Switch model", id="switch-model", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 
