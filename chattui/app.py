@@ -280,8 +280,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
 
     def provider_for(mode: str) -> Provider:
         """The adapter that serves `mode` for the session's provider and base URL."""
-        provider, why = connect(replace(Setup(session.provider_name, session.model, session.base_url,
-                                              session.persona, mode, session.image_detail)))
+        provider, why = connect(Setup(session.provider_name, session.model, session.base_url,
+                                      session.persona, mode, session.image_detail))
         if provider is None:
             raise ValueError(why)
         return provider

@@ -49,8 +49,9 @@ async def test_continue_restores_the_persona_and_the_cache_hits(app_for, emulato
 
 
 async def test_a_flag_wins_and_says_what_it_costs_before_the_send(app_for, emulator):
-    await three_turns(app_for(persona="styleguide"))
-    app = app_for(continue_last=True, persona="assistant")
+    first = app_for(persona="styleguide")
+    await three_turns(first)
+    app = app_for(conversation=first.session.conversation.id, persona="assistant")
     async with app.run_test(size=(140, 40)) as pilot:
         line = status_bar(app).turn
         assert "--persona assistant replaces styleguide: the cache starts cold" in line

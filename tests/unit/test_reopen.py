@@ -68,3 +68,13 @@ def test_flags_win_and_each_change_says_what_it_costs():
     assert result.notes[1].startswith("--persona plain replaces style: the cache starts cold")
     same = reopen(store, conversation, library(STYLE), NOW, {"model": "claude-sonnet-5"})
     assert same.notes == []  # a flag equal to what was stored changes nothing
+
+
+def test_switch_candidates_list_the_endpoint_first_then_the_configured_without_repeats():
+    from chattui.core.model_switch import Target, candidates
+
+    current = Target("openai", "gpt-4.1-mini")
+    listed = ["gpt-4.1-mini", "gpt-5.5", "gpt-4.1-nano"]
+    configured = [Target("anthropic", "claude-sonnet-5"), Target("openai", "gpt-5.5")]
+    assert [t.label for t in candidates(current, listed, configured)] == [
+        "openai · gpt-5.5", "openai · gpt-4.1-nano", "anthropic · claude-sonnet-5"]
