@@ -153,8 +153,9 @@ def rewrite_cost(persona: Persona | None, provider: str, model: str, prices=None
                  base_url: str | None = None) -> str:
     """`3,012 tok (≈$0.0090)`: the prefix tokens a cold cache writes again, and their price."""
     n = persona.prefix_tokens().n if persona else 0
-    writes = {"cache_write_5m": n} if provider == "anthropic" else {}
-    cost = price(Usage(input_total=n, output=0, **writes), model, provider, prices or {}, base_url)
+    usage = (Usage(input_total=n, output=0, cache_write_5m=n) if provider == "anthropic"
+             else Usage(input_total=n, output=0))  # Anthropic bills the write; others the input
+    cost = price(usage, model, provider, prices or {}, base_url)
     return f"{n:,} tok ({cost})" if cost.known else f"{n:,} tok (price unknown)"
 
 

@@ -47,7 +47,7 @@ class ModelPicker(ModalScreen["Target | None"]):
             yield OptionList(*(Option(t.label, id=str(i)) for i, t in enumerate(self.targets)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.targets[int(event.option.id)])
+        self.dismiss(self.targets[event.option_index])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -141,6 +141,8 @@ async def test_ctrl_g_opens_a_conversation_with_its_own_provider_and_persona(app
         await pilot.pause()
         assert (app.session.provider_name, app.session.model) == ("anthropic", "claude-sonnet-5")
         assert "claude-sonnet-5 · styleguide" in app.sub_title
+        estimate = main_screen(app).query_one(Composer).border_subtitle  # at once, no typing
+        assert estimate.split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
         await send(pilot, "four")
         await settle(pilot)
         fourth = emulator.requests[-1]
