@@ -47,7 +47,7 @@ class MainScreen(AttachImages, KeepWarmControls, PrefixChoice, SwitchModel, Scre
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("f10", "switch_model", "Switch model", id="switch-model", show=False),
+        Binding("ctrl+f", "switch_model", "Switch model", id="switch-model", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 

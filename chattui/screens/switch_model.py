@@ -1,5 +1,5 @@
 """Switching the conversation's model or provider from the chat screen (palette "Switch
-model…", F10): the provider's models endpoint's list plus the configured models, then what
+model…", Ctrl+F): the provider's models endpoint's list plus the configured models, then what
 the switch does (core.model_switch.consequences), then the switch.
 
 ModelPicker is the list; SwitchModel is a mixin of MainScreen (kept apart so the screen stays small).
