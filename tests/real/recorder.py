@@ -53,6 +53,8 @@ class Recorder:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # chunked answers, as the server sends them
+
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 connection = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
@@ -60,13 +62,18 @@ class Recorder:
                            if k.lower() not in ("host", "connection", "accept-encoding")}
                 connection.request(self.command, self.path, body, headers)
                 answer = connection.getresponse()
-                data = answer.read()
-                recorder.exchanges.append(Exchange(self.command, self.path, body, answer.status, data))
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.getheader("Content-Type") or "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(data)
+                parts = []
+                while chunk := answer.read1(65536):  # as it arrives: the client's read timeout
+                    parts.append(chunk)               # applies between chunks, as without us
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                recorder.exchanges.append(Exchange(self.command, self.path, body, answer.status,
+                                                   b"".join(parts)))
                 connection.close()
 
             do_GET = do_POST = _forward
