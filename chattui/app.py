@@ -55,6 +55,10 @@ class ChatApp(CrashReportingApp):
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
     keymap: dict[str, str] = {}
     """The `[keys]` remaps in effect, as given (Textual keeps its own copy private)."""
+    reopener: Callable | None = None
+    """(conversation, library, flags) -> core.reopen.Reopened, set by make_app."""
+    connect: Callable = staticmethod(lambda setup: (None, "No provider is configured."))
+    """setup -> (provider or None, why unavailable): the adapter serving a reopened setup."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -90,6 +94,13 @@ class ChatApp(CrashReportingApp):
         self._remember_theme = remember_theme
         self._remembered_theme = self.theme
 
+    url_for: Callable = staticmethod(lambda provider: None)
+    """provider -> the base URL a model switch to it uses, set by make_app."""
+    switch_targets: Callable = staticmethod(lambda: [])
+    """() -> configured core.model_switch.Targets for "Switch model…", set by make_app."""
+    reopen_notes: list[str] = []
+    """What the command line changed in the reopened conversation (shown before the first send)."""
+
     def crashed(self, error: Exception) -> str:
         record(self.log_file, error, "chattui", self.session.secrets)
         return f"chattui crashed ({reason(error, self.session.secrets)}); the traceback is in {self.log_file}"
@@ -111,7 +122,8 @@ class ChatApp(CrashReportingApp):
         super().update_keymap(keymap)
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
+        self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm,
+                                    self.reopen_notes))
         if self.trust_prompt is not None:
             self.push_screen(self.trust_prompt())
         if self.TUNE_GC:
@@ -161,8 +173,9 @@ class ChatApp(CrashReportingApp):
         await self.open_conversation(event.conversation_id)
 
     async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool:
-        """Make a stored conversation (None: a new one) the session's, in its own mode, and
-        re-render the chat screen; with `show`, go back to the chat screen."""
+        """Make a stored conversation (None: a new one) the session's, with everything that
+        shaped its requests (core.reopen), and re-render the chat screen; with `show`, go
+        back to the chat screen."""
         session = self.session
         if session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
@@ -171,27 +184,26 @@ class ChatApp(CrashReportingApp):
         if conversation_id and conversation is None:
             self.notify(f"No conversation '{conversation_id}'.", severity="error")
             return False
-        mode = conversation.mode if conversation else session.mode
-        if mode == CHAINED and session.provider_name not in CHAINABLE_PROVIDERS:
-            self.notify(f"Chained mode needs the OpenAI Responses API; {session.provider_name} "
-                        "continues this conversation in full mode.", severity="warning")
-            mode = FULL
-        if mode != session.mode:
+        notes: list[str] = []
+        if conversation is not None and self.reopener is not None:
+            reopened = self.reopener(conversation, self.load_library(), {})
+            setup, notes = reopened.setup, reopened.notes
             old = session.provider
-            try:
-                provider = old if session.unavailable else self.provider_for(mode)
-            except ValueError as exc:
-                self.notify(f"Cannot open it in {mode} mode: {exc}", severity="error")
-                return False
-            session.open(conversation, mode, provider)
+            if (setup.provider, setup.base_url, setup.mode) != (
+                    session.provider_name, session.base_url, session.mode) or old is None:
+                provider, unavailable = self.connect(setup)
+            else:
+                provider, unavailable = old, session.unavailable
+            session.adopt(setup, provider, unavailable)
+            session.wait_for_choice(reopened.choice)
             if old is not None and old is not provider:
                 await old.aclose()
-        else:
-            session.open(conversation)
+        session.open(conversation)
         while show and not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
             await self.pop_screen()
         main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
         await main.reload_conversation()
+        await main.show_reopen_notes(notes)
         return True
 
     def action_export_conversation(self) -> None:
@@ -241,9 +253,11 @@ GC_THRESHOLDS = (10_000, 20, 50)
 def make_app(settings: Settings, store: Store | None = None, provider: Provider | None = None,
              cwd: Path | None = None) -> ChatApp:
     """Open the store, load the personas, pick the conversation and the provider, build the app."""
+    from dataclasses import replace
     from functools import partial
 
     from chattui.config import save_theme
+    from chattui.core.reopen import Reopened, Setup, reopen
     from chattui.providers.registry import gemini_caches_for, make_provider
     from chattui.themes import load_themes
 
@@ -267,21 +281,42 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         notices.append(f"No persona named '{settings.persona}'; using none.")
     model = _model_for(settings, persona, notices)
     conversation = _conversation(settings, store, notices)
-    mode = conversation.mode if conversation else settings.mode
-    if mode == CHAINED and settings.provider not in CHAINABLE_PROVIDERS:
+    setup = Setup(settings.provider, model, settings.base_url, persona, settings.mode,
+                  settings.image_detail)
+
+    def reopener(conversation, library, flags) -> Reopened:
+        reopened = reopen(store, conversation, library, setup, flags, settings.prices)
+        if settings.emulator:  # the emulator of this run serves every provider
+            url = settings.emulator_urls.get(reopened.setup.provider, reopened.setup.base_url)
+            reopened.setup = replace(reopened.setup, base_url=url)
+        if reopened.setup.mode == CHAINED and reopened.setup.provider not in CHAINABLE_PROVIDERS:
+            reopened.notes.append(f"Chained mode needs the OpenAI Responses API; "
+                                  f"{reopened.setup.provider} uses full mode.")
+            reopened.setup = replace(reopened.setup, mode=FULL)
+        return reopened
+
+    def connect(setup: Setup) -> tuple[Provider | None, str | None]:
+        target = settings.for_provider(setup.provider, setup.base_url)
+        hint = target.missing_key_hint()
+        if hint is None:
+            try:
+                api = "responses" if setup.mode == CHAINED else "chat"
+                return make_provider(setup.provider, target.api_key(), setup.base_url, api=api), None
+            except ValueError as exc:
+                hint = str(exc)
+        if setup.provider != settings.provider:  # name the provider the conversation needs
+            hint = f"This conversation uses {setup.provider}: {hint}"
+        return None, hint
+
+    reopened = reopener(conversation, library, settings.flags) if conversation else None
+    if reopened is None and setup.mode == CHAINED and setup.provider not in CHAINABLE_PROVIDERS:
         notices.append(f"Chained mode needs the OpenAI Responses API; {settings.provider} uses full mode.")
-        mode = FULL
-    unavailable = settings.missing_key_hint()
-
-    def provider_for(mode: str) -> Provider:
-        api = "responses" if mode == CHAINED else "chat"
-        return make_provider(settings.provider, settings.api_key(), settings.base_url, api=api)
-
-    if provider is None and unavailable is None:
-        try:
-            provider = provider_for(mode)
-        except ValueError as exc:
-            unavailable = str(exc)
+        setup = replace(setup, mode=FULL)
+    if reopened is not None:
+        setup = reopened.setup
+    unavailable = None
+    if provider is None:
+        provider, unavailable = connect(setup)
     if unavailable:
         notices.append(f"{unavailable}. You can still read your conversations.")
     if store.recovered:
@@ -290,11 +325,22 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                        "ctrl+r asks again.")
     price_interrupted(store, settings.prices)
     session = ChatSession(
-        store, provider, provider_name=settings.provider, model=model,
-        base_url=settings.base_url, persona=persona, prices=settings.prices,
+        store, provider, provider_name=setup.provider, model=setup.model,
+        base_url=setup.base_url, persona=setup.persona, prices=settings.prices,
         secrets=settings.known_secrets(), conversation=conversation, unavailable=unavailable,
-        mode=mode, base_model=settings.model, image_detail=settings.image_detail,
+        mode=setup.mode, base_model=settings.model if reopened is None else setup.model,
+        image_detail=setup.image_detail,
     )
+    session.wait_for_choice(reopened.choice if reopened else None)
+
+    def provider_for(mode: str) -> Provider:
+        """The adapter that serves `mode` for the session's provider and base URL."""
+        provider, why = connect(Setup(session.provider_name, session.model, session.base_url,
+                                      session.persona, mode, session.image_detail))
+        if provider is None:
+            raise ValueError(why)
+        return provider
+
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
@@ -302,6 +348,33 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     app.gemini_caches = gemini_caches_for(settings, store)
     if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
         app.trust_prompt = partial(_trust_prompt, settings.local_files, settings.trust_store, notice)
+    app.reopener, app.connect = reopener, connect
+
+    def url_for(provider: str) -> str | None:
+        """The base URL a switch to `provider` goes to."""
+        if settings.emulator:
+            return settings.emulator_urls.get(provider)
+        if provider == session.provider_name:
+            return session.base_url
+        if provider == settings.provider:
+            return settings.base_url
+        return settings.provider_urls.get(provider)
+
+    def switch_targets() -> list:
+        """Models to offer besides the provider's list: each provider's default where it has
+        a key, the personas' models, the models priced in config.toml."""
+        from chattui.config import DEFAULT_MODELS
+        from chattui.core.model_switch import Target
+
+        out = [Target(name, model) for name, model in DEFAULT_MODELS.items()
+               if settings.for_provider(name, url_for(name)).missing_key_hint() is None
+               and (name != "openai-compatible" or url_for(name))]
+        out += [Target(p.provider or session.provider_name, p.model) for p in load_library().personas if p.model]
+        out += [Target(session.provider_name, model) for model in settings.prices]
+        return out
+
+    app.url_for, app.switch_targets = url_for, switch_targets
+    app.reopen_notes = reopened.notes if reopened else []
     return app
 
 

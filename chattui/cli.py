@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded("chattui", lambda: _run_app(settings))
     finally:
         if emulator is not None:
+            emulator.save_caches(_emulator_caches(settings))
             emulator.stop()
 
 
@@ -141,16 +142,23 @@ def _run_app(settings, **run_options) -> int:
     return app.return_code or 0
 
 
+def _emulator_caches(settings):
+    """Where the emulator keeps its prompt caches between runs (warm for a `--continue`)."""
+    return settings.data_dir / "emulator-caches.json"
+
+
 def _with_emulator(settings):
-    """Start the built-in emulator on a free loopback port and point the settings at it."""
+    """Start the built-in emulator on a free loopback port (its caches as the last run left
+    them) and point the settings at it."""
     import dataclasses
 
     from chattui.emulator import Emulator
 
     emulator = Emulator().start()
-    url = {"anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}.get(
-        settings.provider, emulator.openai_base_url)
-    return dataclasses.replace(settings, base_url=url), emulator
+    emulator.load_caches(_emulator_caches(settings))
+    urls = {"openai": emulator.openai_base_url, "openai-compatible": emulator.openai_base_url,
+            "anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}
+    return dataclasses.replace(settings, base_url=urls[settings.provider], emulator_urls=urls), emulator
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ class ModeCommands(_Commands):
                  "chained": "Responses API: send only the new input plus previous_response_id"}
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+        yield ("Switch model…", partial(self.screen.run_action, "switch_model"),
+               "Another model or provider for the next turns (Ctrl+F); says what it costs first")
         yield ("Turn details", partial(self.screen.run_action, "show_details"),
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
@@ -74,6 +76,13 @@ class ModeCommands(_Commands):
                "/image PATH_OR_URL: a PNG, JPEG, GIF or WebP sent with your next message")
         yield ("Keep cache warm: on/off", partial(self.screen.run_action, "keep_warm"),
                "Anthropic: re-send the cached prefix before its TTL ends, while it pays")
+        choice = getattr(getattr(self.screen, "session", None), "choice", None)
+        if choice is not None and choice.stored is not None:
+            yield ("Prefix: keep the stored bytes", partial(self.screen.run_action, "keep_stored_prefix"),
+                   "Go on with the exact prefix this conversation sent (the cache can hit)")
+        if choice is not None and choice.on_disk is not None:
+            yield ("Prefix: use the persona file", partial(self.screen.run_action, "take_persona_file"),
+                   "Send the persona file as it is now (its prefix is written to the cache again)")
 
 
 class AppCommands(_Commands):

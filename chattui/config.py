@@ -163,6 +163,14 @@ class Settings:
     """Where directory allowances are kept (chattui.trust.TRUST_FILE in the config dir)."""
     local_changes: tuple[str, ...] = ()
     """What the working directory's `.env` sets (names and hosts, never key values)."""
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    """Values given on the command line (provider, model, base_url, persona, mode): they win
+    over what a reopened conversation recorded."""
+    provider_urls: Mapping[str, str] = field(default_factory=dict)
+    """Base URLs set for a provider family (OPENAI_BASE_URL, ANTHROPIC_BASE_URL): where a
+    switch to another provider goes."""
+    emulator_urls: Mapping[str, str] = field(default_factory=dict)
+    """With --emulator: the emulator's base URL per provider (a reopen goes there too)."""
 
     def __post_init__(self) -> None:
         for name in _ENUMS:
@@ -170,7 +178,8 @@ class Settings:
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
-        for name in ("keys", "prices", "keep_warm", "api_keys"):
+        for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls",
+                     "provider_urls"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -181,6 +190,13 @@ class Settings:
 
     def known_secrets(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.api_keys.values(), *self.secrets)))
+
+    def for_provider(self, provider: str, base_url: str | None) -> Settings:
+        """These settings aimed at `provider` at `base_url` (its key, its default model)."""
+        from dataclasses import replace
+
+        return replace(self, provider=provider, base_url=base_url,
+                       model=self.model if provider == self.provider else "")
 
     def missing_key_hint(self) -> str | None:
         """What to do about a missing API key; None when none is needed."""
@@ -227,7 +243,9 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         conversation=flags.get("conversation"),
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
+        provider_urls={p: url for p in _BASE_URL_FAMILY if (url := _family_url(layers, p))},
         api_keys=api_keys, secrets=tuple(dict.fromkeys(secrets)),
+        flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
                        for p in r.problems),
         local_files=local, local_trusted=trusted, local_changes=local_changes,
@@ -524,6 +542,14 @@ def _base_url(layers: list[_Layer], provider: str) -> str | None:
     family = _BASE_URL_FAMILY.get(provider)
     for layer in reversed(layers):
         if url := layer.fields.get("base_url") or layer.fields.get(f"base_url@{family}"):
+            return url
+    return None
+
+
+def _family_url(layers: list[_Layer], provider: str) -> str | None:
+    """The base URL set for `provider`'s family only (not the generic `base_url`)."""
+    for layer in reversed(layers):
+        if url := layer.fields.get(f"base_url@{_BASE_URL_FAMILY[provider]}"):
             return url
     return None
 

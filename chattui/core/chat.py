@@ -15,7 +15,7 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass, field, replace
-from typing import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
@@ -27,7 +27,7 @@ from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
 )
-from chattui.core.chaining import CHAINED, FULL, chain_point
+from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL, chain_point
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
@@ -41,6 +41,9 @@ from chattui.core.provider import (
 OnText = Callable[[str], Awaitable[None]]
 _MESSAGE_OVERHEAD = 4
 """Tokens each chat message costs beyond its text (role and separators), for estimates."""
+_IMAGE_TOKENS = 765
+"""An image's tokens for estimates: OpenAI's figure for a 1024x1024 image at high detail
+(Anthropic's for the same image is about 1,400; a low-detail one is 85)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ class ConversationGone(ProviderError):
 class ChatSession:
     image_detail: str = images.DEFAULT_DETAIL
     """`detail` recorded on images attached from now on (config `image_detail`)."""
+    choice = None
+    """A reopen.Choice the user must make before anything is sent (a changed or missing
+    persona file, an unknown provider); None when the conversation can go on."""
 
     def __init__(
         self, store: Store, provider: Provider | None, *, provider_name: str, model: str,
@@ -131,13 +137,16 @@ class ChatSession:
     def turns(self) -> list[Turn]:
         return self.store.turns(self.conversation.id) if self.conversation else []
 
-    def estimate(self, draft: str) -> tokens.TokenCount:
-        """Prompt tokens the next request would carry with `draft` as the new message."""
+    def estimate(self, draft: str, images: int = 0) -> tokens.TokenCount:
+        """Prompt tokens the next request would carry with `draft` (and `images` attached
+        images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate)."""
         system = self.persona.system if self.persona else ""
-        texts = [system, *(m.content for m in history(self.messages())), draft]
+        sent = history(self.messages())
+        texts = [system, *(m.content for m in sent), draft]
         counts = [tokens.count(text) for text in texts]
-        n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts)
-        return tokens.TokenCount(n, exact=all(c.exact for c in counts))
+        images += sum(len(m.attachments) for m in sent)
+        n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
+        return tokens.TokenCount(n, exact=all(c.exact for c in counts) and not images)
 
     @property
     def busy(self) -> bool:
@@ -186,9 +195,35 @@ class ChatSession:
         asked = [m for m in self.messages() if m.role in ("user", "tool")]
         return await self._answer(asked[-1].id, on_text) if asked else None
 
+    def adopt(self, setup, provider: Provider | None, unavailable: str | None) -> None:
+        """Take a reopened conversation's setup (core.reopen.Setup) and the provider serving it."""
+        self.provider_name, self.model, self.base_model = setup.provider, setup.model, setup.model
+        self.base_url, self.persona, self.mode = setup.base_url, setup.persona, setup.mode
+        self.image_detail = setup.image_detail
+        self.provider, self.unavailable = provider, unavailable
+
+    def wait_for_choice(self, choice: Any) -> None:
+        """Hold every send until the user makes `choice` (a reopen.Choice; None: go on)."""
+        self.choice = choice
+
+    def keep_stored_prefix(self) -> None:
+        """The user's choice: go on with the bytes the conversation already sent."""
+        if self.choice is not None and self.choice.stored is not None:
+            self.persona = self.choice.stored
+        self.choice = None
+
+    def take_persona_file(self) -> bool:
+        """The user's choice: the persona file as it is now (False when there is none)."""
+        if self.choice is None or self.choice.on_disk is None:
+            return False
+        self.persona, self.choice = self.choice.on_disk, None
+        return True
+
     def switch_persona(self, persona: Persona) -> Message | None:
         """Use `persona` (and its model, when it names one for this provider) from the next
         turn on; a divider marks the switch in the log."""
+        if self.choice is not None and self.choice.kind == "persona":
+            self.choice = None  # picking a persona is the choice a reopen waited for
         self.persona = persona
         own_model = persona.provider in (None, self.provider_name)
         self.model = persona.model if persona.model and own_model else self.base_model
@@ -202,6 +237,20 @@ class ChatSession:
         except sqlite3.IntegrityError:  # the persona is switched; there is no conversation to mark
             self.conversation = None
             raise ConversationGone() from None
+
+    def switch_model(self, provider_name: str, model: str, provider: Provider | None,
+                     base_url: str | None, unavailable: str | None = None) -> Message | None:
+        """Go on with `model` on `provider_name` from the next turn on (the history is sent
+        as stored, in the new API's form); a divider marks the switch in the log."""
+        if self.mode == CHAINED and provider_name not in CHAINABLE_PROVIDERS:
+            self.mode = FULL
+            if self.conversation is not None:
+                self.conversation = self.store.set_mode(self.conversation.id, FULL)
+        self.provider_name, self.model, self.base_model = provider_name, model, model
+        self.provider, self.base_url, self.unavailable = provider, base_url, unavailable
+        if self.conversation is None:
+            return None
+        return self.store.add_divider(self.conversation.id, f"model → {provider_name} · {model}")
 
     def pending_tool_calls(self, latest: list[Message] | None = None) -> tuple[ToolCall, ...]:
         """Calls of the last reply that have no result yet (empty when none). `latest`: the
@@ -292,6 +341,8 @@ class ChatSession:
         return self.persona.name if self.persona else None
 
     def _check_ready(self) -> None:
+        if self.choice is not None:
+            raise ProviderError(self.choice.reason, kind="config")
         self.ready_provider()
         if self.busy:
             raise ProviderError("A reply is still streaming; press Esc to stop it first.", kind="busy")
@@ -314,8 +365,11 @@ class ChatSession:
         return urlparse(self.base_url).hostname if self.base_url else None
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
+        body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl)
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
-                        request.fingerprint(), getattr(self.provider, "api", None))
+                        request.fingerprint(), getattr(self.provider, "api", None),
+                        prefix_hash=self.store.save_prefix(body), base_url=self.base_url,
+                        image_detail=self.image_detail)
 
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         expired = gemini_caches.drop_expired(self)

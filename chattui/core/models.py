@@ -74,6 +74,12 @@ class TurnMeta:
     prefix_fingerprint: str | None = None
     api: str | None = None
     """chat, responses or messages: which wire API answered."""
+    prefix_hash: str | None = None
+    """sha256 of the stored prefix body (store.prefixes): the exact bytes this turn sent."""
+    base_url: str | None = None
+    """The whole base URL the request went to (None: the provider's default)."""
+    image_detail: str | None = None
+    """The `detail` images attached in this conversation got."""
 
 
 @dataclass(frozen=True)

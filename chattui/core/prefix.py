@@ -82,3 +82,16 @@ def cacheability(count: tokens.TokenCount, provider: str, model: str) -> tuple[b
     if count.n >= minimum:
         return True, minimum, f"{count} tok · cacheable (≥{minimum})"
     return False, minimum, f"{count} tok · below the {minimum:,} minimum"
+
+
+def stored_body(system: str | None, tools: Iterable[Tool], params: Mapping[str, object],
+                cache_ttl: str | None) -> bytes:
+    """What a turn stores of its request ahead of the messages: the prefix (system prompt and
+    tools, the bytes `prefix_bytes` hashes) and what shapes it (params, cache TTL)."""
+    return canonical_json({"tools": [tool.definition() for tool in tools], "system": system or "",
+                           "params": dict(params), "cache_ttl": cache_ttl})
+
+
+def read_body(body: bytes) -> dict:
+    """`stored_body` back as a dict: system, tools (definitions), params, cache_ttl."""
+    return json.loads(body.decode())

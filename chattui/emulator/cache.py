@@ -156,6 +156,17 @@ class PrefixCache:
                     self._expiry[(namespace, digest)] = now + ttl
         return (matched // step) * step if matched >= min_tokens else 0
 
+    def dump(self, now: float) -> list[list[Any]]:
+        """Live entries as JSON-able rows [namespace, digest, seconds left]."""
+        with self._lock:
+            return [[list(ns), digest, expiry - now] for (ns, digest), expiry in self._expiry.items()
+                    if expiry > now]
+
+    def load(self, rows: list[list[Any]], now: float) -> None:
+        with self._lock:
+            for namespace, digest, left in rows:
+                self._expiry[(tuple(namespace), digest)] = now + left
+
 
 @dataclass(frozen=True)
 class CacheUse:
@@ -212,6 +223,17 @@ class BreakpointCache:
                     self._entries[(namespace, chain[i][0])] = _Entry(ttl, now + TTL_SECONDS[ttl])
                     done = i
         return CacheUse(chain[-1][1], _upto(chain, read_at), writes["5m"], writes["1h"])
+
+    def dump(self, now: float) -> list[list[Any]]:
+        """Live entries as JSON-able rows [namespace, digest, ttl, seconds left]."""
+        with self._lock:
+            return [[list(ns), digest, e.ttl, e.expires - now]
+                    for (ns, digest), e in self._entries.items() if e.expires > now]
+
+    def load(self, rows: list[list[Any]], now: float) -> None:
+        with self._lock:
+            for namespace, digest, ttl, left in rows:
+                self._entries[(tuple(namespace), digest)] = _Entry(ttl, now + left)
 
     def _hit(self, namespace: Any, chain: list[tuple[str, int]], mark: int, lookback: int,
              now: float) -> int:

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from chattui.emulator import anthropic_messages, errors, gemini_caches, openai_chat, openai_responses
@@ -172,6 +173,26 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def save_caches(self, path: Path) -> None:
+        """Write the live prompt-cache entries to `path` (seconds left, wall-clock stamped), so
+        the next emulator run finds them warm, as a provider's cache outlives a client restart."""
+        now, wall = self.now(), time.time()
+        state = {"saved_at": wall, "prefix": self.prefix_cache.dump(now),
+                 "breakpoint": self.breakpoint_cache.dump(now)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(state))
+
+    def load_caches(self, path: Path) -> None:
+        """Read what `save_caches` wrote (missing or unreadable: start cold); the time since
+        it was saved has passed for every entry."""
+        try:
+            state = json.loads(path.read_text())
+            now = self.now() - (time.time() - float(state["saved_at"]))
+            self.prefix_cache.load(state["prefix"], now)
+            self.breakpoint_cache.load(state["breakpoint"], now)
+        except (OSError, ValueError, KeyError, TypeError):
+            return
 
     # -- script, clock, log ----------------------------------------------------------
     def queue(self, *items: Reply | Fault) -> None:

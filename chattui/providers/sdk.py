@@ -66,6 +66,14 @@ class SDKProvider:
     async def delete_stored(self, response_ids: list[str]) -> tuple[int, list[str]]:
         raise ProviderError(f"The {self.api} API stores no responses.", kind="bad_request")
 
+    async def list_models(self) -> list[str]:
+        """The model ids the server's models endpoint lists (ProviderError when it fails)."""
+        try:
+            return [model.id async for model in self.client.models.list()]
+        except Exception as exc:  # noqa: BLE001 - the caller offers the configured models
+            raise ProviderError(f"No model list from {self.name}: {type(exc).__name__}", None,
+                                "connection") from exc
+
     async def aclose(self) -> None:
         """Close the SDK client's connections (nothing to do if it was never used)."""
         if self._client is not None:

@@ -24,6 +24,7 @@ class AttachImages:
         self.query_one(Composer).clear()
         self.query_one(AttachmentTray).add(attachment)
         self._bar().turn = f"{attachment.label} attached: it goes with your next message"
+        self._show_estimate()  # the draft's estimate counts its images
         return True
 
     def action_attach_image(self) -> None:

@@ -29,6 +29,8 @@ from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.worker_failures import ReportsFailedWorkers
+from chattui.screens.prefix_choice import PrefixChoice
+from chattui.screens.switch_model import SwitchModel
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -40,7 +42,8 @@ from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
-class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
+class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixChoice, SwitchModel,
+                 Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -50,6 +53,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
+        Binding("ctrl+f", "switch_model", "Switch model", id="switch-model", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
@@ -59,9 +63,10 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary],
-                 keep_warm: Policy | None = None) -> None:
+                 keep_warm: Policy | None = None, reopen_notes: list[str] | None = None) -> None:
         super().__init__()
         self.session = session
+        self.reopen_notes = list(reopen_notes or ())
         self.keep_warm = KeepWarm(session, keep_warm or Policy())
         self.notices = notices
         self.load_library = load_library
@@ -96,6 +101,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
         log = self.query_one(ChatLog)
         for notice in self.notices:
             await log.add_notice(notice)
+        await self.show_reopen_notes(self.reopen_notes)
         if not self._long_history:
             await self._show_request_notice()
         self._show_personas()
@@ -216,7 +222,9 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
-        composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns))
+        images = len(self.query_one(AttachmentTray).pending)
+        composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns,
+                                                              images))
 
     # actions
 
@@ -229,6 +237,9 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
             return  # nothing to send
         if self.session.unavailable:
             await self.query_one(ChatLog).add_notice(self.session.unavailable)
+            return
+        if self.session.choice is not None:
+            await self.query_one(ChatLog).add_notice(self.session.choice.reason)
             return
         await self._ping_done()
         if self.session.busy:
@@ -425,6 +436,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
             compacted = compaction.accept_summary(self.session, text, before)
             draft.status = None
             self._bar().warn(f"{compacted} · the summary cost {outcome.cost}")
+            self._show_estimate()  # the history the next request sends just shrank
         else:
             await draft.remove()
             await log.add_notice(f"Kept the full history; the draft cost {outcome.cost}.")
@@ -481,6 +493,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
         self._show_personas()
         self._update_header()
         self._warn_prefix_change(before, persona, f"persona changed to {name}")
+        self._show_estimate()
         await self._show_request_notice()
 
     async def _show_request_notice(self) -> None:
@@ -498,14 +511,21 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, Screen):
                 f"⚠ {what}: next turn misses the cache (#{old[:6]} → #{after.fingerprint()[:6]})")
 
     def action_reload_personas(self) -> None:
-        """Re-read every persona file; a changed current persona takes effect next turn."""
+        """Re-read every persona file. A changed current persona takes effect next turn; in a
+        conversation under way whose prefix it changes, only once the user chooses it."""
+        from chattui.core.reopen import same_shape
+
         self.library = self.load_library()
         self._persona_files = self._file_stamps()
         current = self.session.persona
         fresh = self.library.get(current.name) if current else None
         if current is not None and fresh is not None and fresh != current:
-            self.session.refresh_persona(fresh)
-            self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
+            if self.session.turns() and not same_shape(current, fresh):
+                self.offer_file_choice(current, fresh)
+            else:
+                self.session.refresh_persona(fresh)
+                self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
+            self._show_estimate()
         for broken in self.library.broken:
             self.notify(str(broken.problem), title="Persona file not loaded", severity="error")
         self._show_personas()

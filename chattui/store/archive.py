@@ -264,13 +264,16 @@ class Archive:
         turns whose reply was not copied are left out."""
         sql = (f"INSERT INTO turns (conversation_id, user_message_id, reply_message_id,"
                f" {', '.join(TURN_COLUMNS)}) VALUES (?, ?, ?{', ?' * len(TURN_COLUMNS)})")
+        stored = {row[0] for row in self.db.execute("SELECT hash FROM request_prefixes")}
         for row in rows:
             user, reply = row["user_message_id"], row["reply_message_id"]
             if skip_unmapped and (reply not in mapping or (user is not None and user not in mapping)):
                 continue
+            values = {c: row[c] if c in row.keys() else None for c in TURN_COLUMNS}
+            if values["prefix_hash"] not in stored:  # an export carries the hash, not the bytes
+                values["prefix_hash"] = None
             self.db.execute(sql, (
                 conversation_id, mapping.get(user) if user is not None else None,
-                mapping.get(reply) if reply is not None else None,
-                *(row[c] for c in TURN_COLUMNS),
+                mapping.get(reply) if reply is not None else None, *values.values(),
             ))
 

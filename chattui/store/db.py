@@ -9,6 +9,7 @@ data dir leaves the first window's live reply alone.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
@@ -222,10 +223,11 @@ class Store(Archive, GeminiCacheBindings):
         with self.db:
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, provider, model, base_url_host, persona,"
-                " prefix_fingerprint, api, status, started_at, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prefix_fingerprint, api, status, started_at, kind, prefix_hash, base_url,"
+                " image_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
-                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
+                 meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind,
+                 meta.prefix_hash, meta.base_url, meta.image_detail),
             ).lastrowid
             assert turn_id is not None  # an INSERT always sets it
             self._own(turn_id)
@@ -252,10 +254,12 @@ class Store(Archive, GeminiCacheBindings):
             ).lastrowid
             turn_id = self.db.execute(
                 "INSERT INTO turns (conversation_id, user_message_id, reply_message_id, provider,"
-                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, base_url_host, persona, prefix_fingerprint, api, status, started_at,"
+                " prefix_hash, base_url, image_detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
-                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
+                 meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now,
+                 meta.prefix_hash, meta.base_url, meta.image_detail),
             ).lastrowid
             assert turn_id is not None  # an INSERT always sets it
             self._own(turn_id)
@@ -291,6 +295,27 @@ class Store(Archive, GeminiCacheBindings):
             self.db.execute("DELETE FROM streaming_owners WHERE turn_id = ?", (turn.id,))
             self._touch(turn.conversation_id)
         return self.get_turn(turn.id)  # type: ignore[return-value]
+
+    # request prefixes (content-addressed)
+
+    def save_prefix(self, body: bytes) -> str:
+        """Store `body` once under its sha256 (a no-op when it is already there)."""
+        digest = hashlib.sha256(body).hexdigest()
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO request_prefixes VALUES (?, ?, ?)",
+                            (digest, body, time.time()))
+        return digest
+
+    def get_prefix(self, digest: str) -> bytes | None:
+        row = self.db.execute("SELECT body FROM request_prefixes WHERE hash = ?", (digest,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def last_sent_turn(self, conversation_id: str) -> Turn | None:
+        """The latest turn that recorded its prefix (what a reopen restores), else the latest turn."""
+        row = self.db.execute(
+            "SELECT * FROM turns WHERE conversation_id = ? ORDER BY prefix_hash IS NOT NULL DESC,"
+            " kind = 'chat' DESC, id DESC LIMIT 1", (conversation_id,)).fetchone()
+        return turn_from(row) if row else None
 
     def get_turn(self, turn_id: int) -> Turn | None:
         row = self.db.execute("SELECT * FROM turns WHERE id = ?", (turn_id,)).fetchone()

@@ -214,10 +214,22 @@ def m013_spend_ledger(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX spend_ledger_by_conversation ON spend_ledger(conversation_id)")
 
 
+def m014_request_prefixes(db: sqlite3.Connection) -> None:
+    """The exact prefix bytes each turn sent (system prompt, tools, params, cache TTL), stored
+    once per distinct prefix under its sha256, and what else shaped the request (full base
+    URL, image detail): a reopened conversation goes on byte-identically from them."""
+    db.execute("CREATE TABLE request_prefixes (hash TEXT PRIMARY KEY, body BLOB NOT NULL,"
+               " created_at REAL NOT NULL)")
+    for column in ("prefix_hash TEXT REFERENCES request_prefixes(hash)", "base_url TEXT",
+                   "image_detail TEXT"):
+        db.execute(f"ALTER TABLE turns ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
+    m014_request_prefixes,
 ]
 
 

@@ -17,7 +17,7 @@ TURN_COLUMNS = ("provider", "model", "base_url_host", "persona", "prefix_fingerp
                  "status", *USAGE_COLUMNS, "usage_estimated", "cost_usd", "cost_reported",
                  "response_id", "error", "finish_reason", "started_at", "finished_at",
                  "first_token_ms", "duration_ms", "kind", "cache_diagnosis",
-                 "cache_missed_tokens")
+                 "cache_missed_tokens", "prefix_hash", "base_url", "image_detail")
 """Every column but the ids (and the message ids a turn points at): what a copy keeps."""
 
 
@@ -62,6 +62,7 @@ def turn_from(row: sqlite3.Row) -> Turn:
     meta = TurnMeta(
         provider=row["provider"], model=row["model"], base_url_host=row["base_url_host"],
         persona=row["persona"], prefix_fingerprint=row["prefix_fingerprint"], api=row["api"],
+        prefix_hash=row["prefix_hash"], base_url=row["base_url"], image_detail=row["image_detail"],
     )
     return Turn(
         id=row["id"], conversation_id=row["conversation_id"],

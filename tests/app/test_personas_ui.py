@@ -106,6 +106,15 @@ async def test_editing_the_persona_file_is_picked_up_and_warns_of_a_cache_miss(a
         mine.write_text('+++\nname = "mine"\nhotkey = "8"\n+++\nBe very brief.\n')
         await pilot.press("ctrl+l")
         await pilot.pause()
+        # a conversation under way keeps its bytes until the user chooses
+        assert app.session.persona.fingerprint() == before
+        assert ("Persona file mine changed: system prompt 4 → 5 tok; taking the file writes 5 tok" in status_bar(app).turn
+                and "Keep the stored prefix (cache hits) or use the file?" in status_bar(app).turn)
+        await send(pilot, "too soon")
+        await settle(pilot)
+        assert len(emulator.requests) == 1, "nothing is sent before the choice"
+        await app.screen.run_action("take_persona_file")
+        await pilot.pause()
         after = app.session.persona.fingerprint()
         assert after != before and app.session.persona.system == "Be very brief.\n"
         assert (f"persona file mine changed: next turn misses the cache (#{before[:6]} → #{after[:6]})"

@@ -134,7 +134,8 @@ def test_json_export_has_every_column_of_every_row(store):
         "cost_reported": None, "response_id": "resp_1", "error": None,
         "finish_reason": "tool_calls", "started_at": 0, "finished_at": 0,
         "first_token_ms": 120.5, "duration_ms": 900.25, "kind": "chat",
-        "cache_diagnosis": None, "cache_missed_tokens": None,
+        "cache_diagnosis": None, "cache_missed_tokens": None, "prefix_hash": None,
+        "base_url": None, "image_detail": None,
     }
     assert document["messages"][1]["tool_calls"] == [
         {"id": "call_1", "name": "get_delivery_date", "arguments": '{"order_id": "42"}'}]

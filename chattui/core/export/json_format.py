@@ -70,7 +70,8 @@ def _turn_row(turn: Turn) -> dict[str, Any]:
         "started_at": turn.started_at, "finished_at": turn.finished_at,
         "first_token_ms": turn.first_token_ms, "duration_ms": turn.duration_ms,
         "kind": turn.kind, "cache_diagnosis": turn.cache_diagnosis,
-        "cache_missed_tokens": turn.cache_missed_tokens,
+        "cache_missed_tokens": turn.cache_missed_tokens, "prefix_hash": meta.prefix_hash,
+        "base_url": meta.base_url, "image_detail": meta.image_detail,
     }
 
 
@@ -107,7 +108,8 @@ _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "response_id": (str, _OPT), "error": (str, _OPT), "finish_reason": (str, _OPT),
     "started_at": _NUM, "finished_at": (*_NUM, _OPT), "first_token_ms": (*_NUM, _OPT),
     "duration_ms": (*_NUM, _OPT), "kind": (str,), "cache_diagnosis": (str, _OPT),
-    "cache_missed_tokens": (int, _OPT),
+    "cache_missed_tokens": (int, _OPT), "prefix_hash": (str, _OPT), "base_url": (str, _OPT),
+    "image_detail": (str, _OPT),
 }
 _DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT}
 

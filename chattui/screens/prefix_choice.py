@@ -1,0 +1,60 @@
+"""A reopened conversation's notes and choices on the chat screen: what the command line
+changed (with its cache cost), and the user's choice between the stored prefix bytes and a
+persona file that changed or vanished (nothing is sent until they choose).
+
+A mixin of MainScreen (kept apart so the screen stays small); the decisions are core.reopen's.
+"""
+
+from __future__ import annotations
+
+from chattui.core.reopen import Choice, describe_change, rewrite_cost
+from chattui.widgets.chat_log import ChatLog
+
+
+class PrefixChoice:
+    async def show_reopen_notes(self, notes: list[str]) -> None:
+        """Before the first send: what a reopen changed (flags) and any choice it waits for."""
+        log = self.query_one(ChatLog)
+        for note in notes:
+            await log.add_notice(note)
+        if self.session.choice is not None:
+            await log.add_notice(self.session.choice.reason)
+        warning = self.session.choice.reason if self.session.choice else (notes[-1] if notes else None)
+        if warning:
+            self._bar().warn(f"⚠ {warning}")
+        self._show_personas()
+        self._show_estimate()
+
+    def offer_file_choice(self, current, fresh) -> None:
+        """The current persona's file changed mid-conversation: keep its bytes until the user chooses."""
+        session = self.session
+        cost = rewrite_cost(fresh, session.provider_name, session.model, session.prices, session.base_url)
+        session.wait_for_choice(Choice(
+            f"Persona file {current.name} changed: {describe_change(current, fresh)}; taking the "
+            f"file writes {cost} again. Keep the stored prefix (cache hits) or use the file? "
+            "(palette: Prefix: …)", stored=current, on_disk=fresh))
+        self._bar().warn(f"⚠ {session.choice.reason}")
+
+    def action_keep_stored_prefix(self) -> None:
+        """A reopen's (or a reload's) choice: go on with the bytes already sent."""
+        if self.session.choice is None:
+            self.notify("Nothing to choose: the conversation can go on.")
+            return
+        self.session.keep_stored_prefix()
+        self._bar().warn("kept the stored prefix: the next turn can hit the cache")
+        self._after_choice()
+
+    def action_take_persona_file(self) -> None:
+        """A reopen's (or a reload's) choice: the persona file as it is now (a cold cache)."""
+        before = self.session.persona
+        if not self.session.take_persona_file():
+            self.notify("No changed persona file to take.", severity="warning")
+            return
+        self._warn_prefix_change(before, self.session.persona,
+                                 f"persona file {self.session.persona.name} changed")
+        self._after_choice()
+
+    def _after_choice(self) -> None:
+        self._show_personas()
+        self._update_header()
+        self._show_estimate()

@@ -1,0 +1,69 @@
+"""Switch model… (palette, Ctrl+F): the list, what the switch costs before it is made, and the
+history sent in the new API's form afterwards. Asserted on the bytes the emulator got."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import OptionList
+
+from chattui.screens.confirm import Confirm
+from chattui.screens.switch_model import ModelPicker
+from tests.app.pilot import send, settle, status_bar, views, wait_until
+
+ENV = {"ANTHROPIC_API_KEY": "sk-ant-test-000000000000"}
+
+
+async def pick(pilot, label: str) -> None:
+    app = pilot.app
+    assert await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker)
+                            and bool(app.screen.query(OptionList)))
+    options = app.screen.query_one(OptionList)
+    labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    options.highlighted = labels.index(label)
+    options.action_select()
+    assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+
+
+async def test_switching_to_another_provider_says_what_it_costs_then_sends_the_history_there(app_for, emulator):
+    app = app_for(environ={**ENV, "ANTHROPIC_BASE_URL": emulator.base_url}, persona="styleguide")
+    async with app.run_test(size=(140, 40)) as pilot:
+        for text in ("one", "two"):
+            await send(pilot, text)
+            await settle(pilot)
+        await pilot.press("ctrl+f")
+        await pick(pilot, "anthropic · claude-sonnet-5")
+        question = str(app.screen.question)
+        assert "from openai · gpt-4.1-mini to anthropic · claude-sonnet-5?" in question
+        assert "The cache starts cold on the new model" in question
+        assert "(warm, " in question.split(" on gpt-4.1-mini")[0]
+        assert "(cold, " in question.split(" on gpt-4.1-mini")[1]
+        await pilot.press("y")
+        await settle(pilot)
+        assert "model → anthropic · claude-sonnet-5: the next turn starts with a cold cache" in status_bar(app).turn
+        assert app.sub_title.startswith("claude-sonnet-5 · styleguide")
+        assert any(v.role == "divider" and v.text == "model → anthropic · claude-sonnet-5" for v in views(app))
+        await send(pilot, "three")
+        await settle(pilot)
+        sent = emulator.requests[-1]
+        assert sent.path.startswith("/v1/messages")
+        body = json.loads(sent.body)
+        assert body["model"] == "claude-sonnet-5"
+        assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user", "assistant", "user"]
+        assert body["system"][0]["text"] == app.session.persona.system
+
+
+async def test_the_list_comes_from_the_models_endpoint_and_esc_changes_nothing(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+f")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker)
+                                and bool(app.screen.query(OptionList)))
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert emulator.requests[-1].path == "/v1/models"
+        assert len([label for label in labels if label.startswith("openai · ")]) >= 2
+        assert "openai · gpt-4.1-mini" not in labels  # the current one is not offered
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.session.model == "gpt-4.1-mini"
