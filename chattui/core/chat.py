@@ -18,8 +18,10 @@ from urllib.parse import urlparse
 from chattui.core import attachments as images
 from chattui.core import gemini_caches, prefix, tokens
 from chattui.core.events import (
-    CacheDiagnosed, Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+    CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
+    ToolCallDelta, UsageReported,
 )
+from chattui.core.reasoning import Reasoning, ReasoningBlock
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
@@ -60,10 +62,30 @@ class _Reply:
     finish_reason: str | None = None
     first_token_at: float | None = None
     diagnosis: CacheDiagnosed | None = None
+    thinking: list[str] = field(default_factory=list)
+    """Reasoning text as it streamed (what the user reads)."""
+    thinking_blocks: list[ReasoningBlock] = field(default_factory=list)
+    thinking_started: float | None = None
+    thinking_ended: float | None = None
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+    def reasoning(self, usage: Usage | None) -> Reasoning:
+        """The blocks that came whole, else the streamed text as one block (Chat
+        Completions servers send only text); timed from its first delta to the answer."""
+        blocks = tuple(self.thinking_blocks)
+        if not blocks and self.thinking:
+            blocks = (ReasoningBlock("text", "".join(self.thinking)),)
+        seconds = None
+        if self.thinking_started is not None:
+            end = self.first_token_at or self.thinking_ended or time.monotonic()
+            seconds = round(max(0.0, end - self.thinking_started), 1)
+        tokens_used = usage.reasoning if usage and usage.reasoning else None
+        if blocks and tokens_used is None:
+            tokens_used = tokens.count("".join(self.thinking)).n or None
+        return Reasoning(blocks, seconds, tokens_used)
 
     def tool_calls(self) -> tuple[ToolCall, ...]:
         return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
@@ -98,6 +120,10 @@ class ChatSession:
         self._secrets = tuple(s for s in secrets if s)
         self._task: asyncio.Task | None = None
         self._stop_requested = False
+        self.reasoning_sink: OnText | None = None
+        """Where thinking text streams (the screen sets it while a turn runs)."""
+        self.reasoning_level: str | None = None
+        """The palette's reasoning level; None: the persona's (or the provider default)."""
 
     # reading
 
@@ -208,7 +234,14 @@ class ChatSession:
             cache_ttl=persona.cache_ttl if persona else None,
             cached_content=gemini_caches.cached_content(self),
             compare_with=_previous_response(turns, until_id),
+            reasoning=self.effective_reasoning(),
         )
+
+    def effective_reasoning(self) -> str | None:
+        """The reasoning level the next request asks for: the palette's, else the persona's."""
+        if self.reasoning_level is not None:
+            return self.reasoning_level
+        return getattr(self.persona, "reasoning", None) if self.persona else None
 
     def resend_request(self, **params: object) -> ChatRequest | None:
         """The last answered question's request again, byte for byte up to its end, with
@@ -302,6 +335,8 @@ class ChatSession:
         last_flush = time.monotonic()
         async for event in self.provider.stream(request):  # type: ignore[union-attr]
             self._take(event, reply)
+            if isinstance(event, ReasoningDelta) and self.reasoning_sink is not None:
+                await self.reasoning_sink(event.text)
             if isinstance(event, TextDelta):
                 await on_text(event.text)
                 if time.monotonic() - last_flush >= self.flush_interval:
@@ -313,6 +348,12 @@ class ChatSession:
         if isinstance(event, TextDelta):
             reply.parts.append(event.text)
             reply.first_token_at = reply.first_token_at or time.monotonic()
+        elif isinstance(event, ReasoningDelta):
+            reply.thinking.append(event.text)
+            reply.thinking_started = reply.thinking_started or time.monotonic()
+            reply.thinking_ended = time.monotonic()
+        elif isinstance(event, ReasoningDone):
+            reply.thinking_blocks.append(event.block)
         elif isinstance(event, UsageReported):
             reply.usage = event.usage
         elif isinstance(event, ResponseId):
@@ -346,6 +387,7 @@ class ChatSession:
             duration_ms=(now - started) * 1000, tool_calls=reply.tool_calls(),
             cache_diagnosis=reply.diagnosis.code if reply.diagnosis else None,
             cache_missed_tokens=reply.diagnosis.missed_tokens if reply.diagnosis else None,
+            reasoning=reply.reasoning(usage),
         )
         try:
             return TurnOutcome(self.store.finish_turn(turn, result), cost)

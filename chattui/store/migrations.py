@@ -194,10 +194,16 @@ def m0xx_spend_ledger(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX spend_ledger_by_conversation ON spend_ledger(conversation_id)")
 
 
+def m0xx_message_reasoning(db: sqlite3.Connection) -> None:
+    """A reply's thinking blocks (JSON, core.reasoning.Reasoning): shown folded above the
+    answer, exported, and sent back with their signatures where the API needs them."""
+    db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis, m0xx_spend_ledger,
+    m010_cache_diagnosis, m0xx_spend_ledger, m0xx_message_reasoning,
 ]
 
 

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from chattui.core.models import Conversation, Message, ToolCall, Turn, TurnMeta
+from chattui.core.reasoning import Reasoning
 from chattui.core.usage import Usage
 
 USAGE_COLUMNS = ("input_total", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning")
@@ -50,6 +51,7 @@ def message_from(row: sqlite3.Row) -> Message:
         content=row["content"], created_at=row["created_at"], status=row["status"],
         error=row["error"], tool_calls=calls_from(row["tool_calls"]),
         tool_call_id=row["tool_call_id"], name=row["name"],
+        reasoning=Reasoning.from_json(row["reasoning"]) if "reasoning" in row.keys() else Reasoning(),
     )
 
 
