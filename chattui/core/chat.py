@@ -48,6 +48,8 @@ class TurnOutcome:
     """False when the store could not write the turn (e.g. a full disk)."""
     note: str | None = None
     """Something the user should know about how the turn went (e.g. a chain fallback)."""
+    reasoning: Reasoning = field(default_factory=Reasoning)
+    """The reply's thinking as stored (empty when the model showed none)."""
 
 
 @dataclass
@@ -390,11 +392,11 @@ class ChatSession:
             reasoning=reply.reasoning(usage),
         )
         try:
-            return TurnOutcome(self.store.finish_turn(turn, result), cost)
+            return TurnOutcome(self.store.finish_turn(turn, result), cost, reasoning=result.reasoning)
         except Exception as exc:  # noqa: BLE001 - e.g. "database or disk is full"
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
-            return TurnOutcome(unsaved, cost, saved=False)
+            return TurnOutcome(unsaved, cost, saved=False, reasoning=result.reasoning)
 
 
     def _priced(self, request: ChatRequest, reply: _Reply, status: str) -> tuple[Usage, Cost]:

@@ -30,6 +30,7 @@ from chattui.screens.keep_warm import KeepWarmControls
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.thinking import ThinkingView
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
@@ -45,6 +46,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
+        Binding("f3", "toggle_thinking", "Thinking", id="toggle-thinking", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 
@@ -117,7 +119,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
         def build(message):
             view = MessageView(message.role, message.content, message.status, message.error,
-                               message.attachments)
+                               message.attachments, message.reasoning)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
 
@@ -228,6 +230,14 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             return
         self.run_turn(self.session.retry)
 
+    def action_toggle_thinking(self) -> None:
+        """Unfold (or fold) the thinking of the latest reply that has some."""
+        shown = [t for t in self.query(ThinkingView) if t.display]
+        if shown:
+            shown[-1].toggle()
+        else:
+            self.notify("No thinking to show.", severity="information")
+
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()
 
@@ -248,10 +258,18 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         user_view = await log.add("user", text, attachments=attachments) if text is not None else None
         view = await log.add("assistant", status=STREAMING)
         stream = view.stream()
+        thinking = view.thinking
 
         async def on_text(fragment: str) -> None:
+            if thinking is not None:
+                thinking.answer_started()
             await stream.write(fragment)
 
+        async def on_thinking(fragment: str) -> None:
+            if thinking is not None:
+                thinking.append(fragment)
+
+        self.session.reasoning_sink = on_thinking
         try:
             outcome = await ask(on_text)
         except Exception as exc:  # noqa: BLE001 - refused before anything was sent
@@ -268,7 +286,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
                 self.query_one(AttachmentTray).restore(attachments)
             return
         finally:
+            self.session.reasoning_sink = None
             await stream.stop()
+        if outcome is not None and thinking is not None:
+            thinking.finish(outcome.reasoning)
         await self._finished(view, outcome)
 
     async def _finished(self, view: MessageView, outcome: TurnOutcome | None) -> None:

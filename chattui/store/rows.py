@@ -13,7 +13,8 @@ USAGE_COLUMNS = ("input_total", "cache_read", "cache_write_5m", "cache_write_1h"
 TITLE_LENGTH = 60
 CONVERSATION_COLUMNS = ("title", "provider", "model", "persona", "mode", "base_url_host",
                          "created_at", "updated_at")
-MESSAGE_COLUMNS = ("role", "content", "created_at", "tool_calls", "tool_call_id", "name")
+MESSAGE_COLUMNS = ("role", "content", "created_at", "tool_calls", "tool_call_id", "name",
+                   "reasoning")
 TURN_COLUMNS = ("provider", "model", "base_url_host", "persona", "prefix_fingerprint", "api",
                  "status", *USAGE_COLUMNS, "usage_estimated", "cost_usd", "cost_reported",
                  "response_id", "error", "finish_reason", "started_at", "finished_at",

@@ -176,3 +176,35 @@ def test_reasoning_round_trips_through_json():
     value = Reasoning.from_json(json.dumps({"blocks": [{"kind": "text", "text": "a", "raw": None}],
                                             "seconds": 1.5, "tokens": 3}))
     assert Reasoning.from_json(value.to_json()) == value
+
+
+def _stored_with_thinking(tmp_path):
+    from chattui.core.models import COMPLETE, TurnMeta, TurnResult
+    from chattui.core.reasoning import ReasoningBlock
+
+    store = Store(tmp_path / "x.db")
+    conversation = store.create_conversation("anthropic", "claude-sonnet-5", None, "full", None)
+    question = store.add_user_message(conversation.id, "why?")
+    turn = store.start_turn(conversation.id, question.id, TurnMeta("anthropic", "claude-sonnet-5"))
+    raw = {"type": "thinking", "thinking": "<b>not markup</b> & more", "signature": "sig=="}
+    thinking = Reasoning((ReasoningBlock("thinking", raw["thinking"], raw),), 2.5, 12)
+    store.finish_turn(turn, TurnResult(COMPLETE, "Because.", reasoning=thinking))
+    return store, conversation
+
+
+def test_exports_carry_thinking_whole_in_json_and_folded_in_markdown_and_html(tmp_path):
+    from chattui.core.export import to_html, to_json, to_markdown
+
+    store, conversation = _stored_with_thinking(tmp_path)
+    messages, turns = store.messages(conversation.id), store.turns(conversation.id)
+    document = json.loads(to_json(conversation, messages, turns))
+    reply = document["messages"][1]["reasoning"]
+    assert reply["blocks"][0]["raw"]["signature"] == "sig==" and reply["seconds"] == 2.5
+    markdown = to_markdown(conversation, messages, turns)
+    assert "<details>\n<summary>thinking · 12 tokens · 2.5 s</summary>" in markdown
+    assert "<b>not markup</b> & more" in markdown.split("</details>")[0]
+    page = to_html(conversation, messages, turns)
+    assert ('<details class="thinking"><summary>thinking · 12 tokens · 2.5 s</summary>'
+            "<pre>&lt;b&gt;not markup&lt;/b&gt; &amp; more</pre></details>") in page
+    copy = store.import_conversation(json.loads(to_json(conversation, messages, turns)))
+    assert store.messages(copy.id)[1].reasoning == messages[1].reasoning
