@@ -48,6 +48,9 @@ class ModeCommands(_Commands):
                  "chained": "Responses API: send only the new input plus previous_response_id"}
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
+        for level in ("off", "low", "medium", "high"):
+            yield (f"Reasoning: {level}", partial(self.screen.run_action, f"set_reasoning({level!r})"),
+                   "Thinking for the next turns (Anthropic budget, reasoning effort)")
         yield ("Turn details", partial(self.screen.run_action, "show_details"),
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),

@@ -21,7 +21,7 @@ from chattui.core.events import (
     CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
     ToolCallDelta, UsageReported,
 )
-from chattui.core.reasoning import Reasoning, ReasoningBlock
+from chattui.core.reasoning import Reasoning, ReasoningBlock, effort
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
@@ -36,6 +36,8 @@ from chattui.providers.base import Provider, ProviderError
 from chattui.providers.errors import CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND
 
 OnText = Callable[[str], Awaitable[None]]
+_UNSENT = "unsent"
+"""No request went out in this session yet (so no reasoning level to compare with)."""
 _MESSAGE_OVERHEAD = 4
 """Tokens each chat message costs beyond its text (role and separators), for estimates."""
 
@@ -126,6 +128,7 @@ class ChatSession:
         """Where thinking text streams (the screen sets it while a turn runs)."""
         self.reasoning_level: str | None = None
         """The palette's reasoning level; None: the persona's (or the provider default)."""
+        self._sent_reasoning: str | None = _UNSENT
 
     # reading
 
@@ -239,6 +242,18 @@ class ChatSession:
             reasoning=self.effective_reasoning(),
         )
 
+    def reasoning_change(self) -> str | None:
+        """The cache-miss cause a changed reasoning level will be, named before the send,
+        where the provider invalidates on it (None: unchanged, or no effect)."""
+        sent, now = self._sent_reasoning, self.effective_reasoning()
+        if sent is _UNSENT or effort(sent) == effort(now):
+            return None
+        if self.provider_name == "anthropic":
+            return "thinking changed: cached messages miss (system and tools stay cached)"
+        if getattr(self.provider, "api", None) == "responses":
+            return "reasoning effort changed: the prompt cache splits"
+        return None
+
     def effective_reasoning(self) -> str | None:
         """The reasoning level the next request asks for: the palette's, else the persona's."""
         if self.reasoning_level is not None:
@@ -274,6 +289,7 @@ class ChatSession:
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         expired = gemini_caches.drop_expired(self)
         request = images.load(self.request(until_id=user_message_id))
+        self._sent_reasoning = request.reasoning
         turn = self.store.start_turn(self.conversation.id, user_message_id, self._meta(request))  # type: ignore[union-attr]
         _, outcome = await self._drive(
             turn, request, on_text,

@@ -46,7 +46,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("f3", "toggle_thinking", "Thinking", id="toggle-thinking", show=False),
+        Binding("ctrl+f", "toggle_thinking", "Thinking", id="toggle-thinking", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 
@@ -188,7 +188,9 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
         persona = self.session.persona.name if self.session.persona else "no persona"
-        self.app.sub_title = f"{self.session.model} · {persona} · {self.session.mode} · {title}"
+        level = self.session.effective_reasoning()
+        thinking = f" · thinking {level}" if level and level != "off" else ""
+        self.app.sub_title = f"{self.session.model}{thinking} · {persona} · {self.session.mode} · {title}"
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -334,6 +336,14 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
     async def _tool_run(self, event: ToolCallCard.RunRequested) -> None:
         event.card.propose("(running…)")
         event.card.propose(await run_tool_command(event.command, event.call))
+
+    def action_set_reasoning(self, level: str) -> None:
+        """Reasoning level for the next turns (overrides the persona's)."""
+        self.session.reasoning_level = level
+        change = self.session.reasoning_change()
+        self.notify(f"Reasoning: {level}" + (f" · {change}" if change else ""))
+        self._update_header()
+        self._show_estimate()
 
     async def action_set_mode(self, mode: str) -> None:
         """Switch the conversation between full history and Responses chaining."""

@@ -1,6 +1,6 @@
 """A reply's thinking, above its answer: streamed unfolded, folded to one line
 (`▸ thinking · 1,240 tokens · 8.2 s`) once the answer starts; a click (or the
-toggle-thinking key) unfolds it. The text is the model's: always shown literally."""
+ctrl+f, key id toggle-thinking) unfolds it. The text is the model's: always shown literally."""
 
 from __future__ import annotations
 
