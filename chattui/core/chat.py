@@ -129,6 +129,8 @@ class ChatSession:
         self.reasoning_level: str | None = None
         """The palette's reasoning level; None: the persona's (or the provider default)."""
         self._sent_reasoning: str | None = _UNSENT
+        self.cannot_reason: set[str] = set()
+        """Models that refused a reasoning setting: it is no longer sent to them."""
 
     # reading
 
@@ -256,6 +258,8 @@ class ChatSession:
 
     def effective_reasoning(self) -> str | None:
         """The reasoning level the next request asks for: the palette's, else the persona's."""
+        if self.model in self.cannot_reason:
+            return None
         if self.reasoning_level is not None:
             return self.reasoning_level
         return getattr(self.persona, "reasoning", None) if self.persona else None
@@ -322,10 +326,13 @@ class ChatSession:
             try:
                 await self._run(request, turn, reply, on_text)
             except ProviderError as exc:
-                note = self._resend_note(exc, request) if full_history and not reply.parts else None
-                if note is None or full_history is None:
-                    raise
-                request = full_history()
+                if (note := self._cannot_reason(exc, request, reply)) is not None:
+                    request = replace(request, reasoning=None)
+                else:
+                    note = self._resend_note(exc, request) if full_history and not reply.parts else None
+                    if note is None or full_history is None:
+                        raise
+                    request = full_history()
                 await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED
@@ -335,6 +342,17 @@ class ChatSession:
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
         return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
+
+    def _cannot_reason(self, exc: ProviderError, request: ChatRequest, reply: _Reply) -> str | None:
+        """The model refused the reasoning setting before answering: say so, and send
+        without it (now and for the rest of the session), instead of failing the turn."""
+        if reply.parts or reply.thinking or effort(request.reasoning) is None:
+            return None
+        text = exc.message.lower()
+        if exc.kind != "bad_request" or not ("reasoning" in text or "thinking" in text):
+            return None
+        self.cannot_reason.add(request.model)
+        return f"⚠ {request.model} cannot reason: sent without thinking"
 
     def _resend_note(self, exc: ProviderError, request: ChatRequest) -> str | None:
         """Why a request that failed is sent once more in full (the server lost the chain,

@@ -18,7 +18,7 @@ from chattui.emulator import errors, images
 from chattui.emulator.cache import TTL_SECONDS, Block, CacheUse, make_block
 from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.script import (
-    Delivery, default_reply, deliver, split_text, with_default_thinking,
+    Delivery, can_reason, default_reply, deliver, split_text, with_default_thinking,
 )
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, sse, text_of
 
@@ -99,6 +99,8 @@ def _check_thinking(body: dict[str, Any], max_tokens: int) -> bool:
     with thinking on, the last assistant message starting with its thinking."""
     config = body.get("thinking") or {}
     enabled = config.get("type") in ("enabled", "adaptive")
+    if enabled and not can_reason(body["model"]):
+        raise errors.invalid(f"thinking: `{body['model']}` does not support extended thinking")
     if config.get("type") == "enabled":
         budget = config.get("budget_tokens")
         if not isinstance(budget, int) or budget < 1024:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chattui.emulator import errors, gemini_caches, images, openrouter
 from chattui.emulator.cache import Block, make_block
 from chattui.emulator.script import (
-    Delivery, ToolCall, default_reply, deliver, split_text, with_default_thinking,
+    Delivery, ToolCall, can_reason, default_reply, deliver, split_text, with_default_thinking,
 )
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, now_s, sse, text_of
 
@@ -25,6 +25,9 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     """POST /v1/chat/completions and /v1beta/openai/chat/completions."""
     body = call.body
     model, messages = _validate(body)
+    if body.get("reasoning_effort") and not can_reason(model):
+        raise errors.invalid("Unsupported parameter: 'reasoning_effort' is not supported with "
+                             "this model.", param="reasoning_effort", code="unsupported_parameter")
     blocks = render(body, text_only=model in emu.text_only_models)
     prompt = sum(b.tokens for b in blocks)
     explicit = gemini_caches.tokens_for(emu, call, model) if call.provider == "gemini" else None

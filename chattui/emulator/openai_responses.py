@@ -18,7 +18,7 @@ from chattui.emulator.cache import Block, make_block
 from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.openai_chat import openai_cache
 from chattui.emulator.responses_stream import output_items, stream_frames
-from chattui.emulator.script import default_reply, deliver, with_default_thinking
+from chattui.emulator.script import can_reason, default_reply, deliver, with_default_thinking
 from chattui.emulator.wire import Call, Json, Stream, new_id, now_s, text_of
 
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     """POST /v1/responses."""
     body = call.body
     model = _model(body)
+    if (body.get("reasoning") or {}).get("effort") and not can_reason(model):
+        raise errors.invalid("Unsupported parameter: 'reasoning.effort' is not supported with "
+                             "this model.", param="reasoning.effort", code="unsupported_parameter")
     context = _context(emu, body)
     blocks = render(body, context)
     prompt = sum(b.tokens for b in blocks)

@@ -191,6 +191,14 @@ def default_reply(
     return Reply(text=text)
 
 
+CANNOT_REASON = ("claude-3-5-haiku", "claude-3-haiku", "gpt-4o", "gpt-4.1", "gpt-3.5")
+"""Model name prefixes the emulator refuses a reasoning setting for, as the real APIs do."""
+
+
+def can_reason(model: str) -> bool:
+    return not model.startswith(CANNOT_REASON)
+
+
 def with_default_thinking(reply: Reply, asked: bool, scripted: bool) -> Reply:
     """The default reply thinks first when the request asked for reasoning (a scripted
     reply streams exactly what it says)."""

@@ -208,3 +208,30 @@ def test_exports_carry_thinking_whole_in_json_and_folded_in_markdown_and_html(tm
             "<pre>&lt;b&gt;not markup&lt;/b&gt; &amp; more</pre></details>") in page
     copy = store.import_conversation(json.loads(to_json(conversation, messages, turns)))
     assert store.messages(copy.id)[1].reasoning == messages[1].reasoning
+
+
+@pytest.mark.parametrize("provider, api, model", [("anthropic", "chat", "claude-3-5-haiku-latest"),
+                                                  ("openai", "responses", "gpt-4o"),
+                                                  ("openai", "chat", "gpt-4.1-mini")])
+async def test_a_model_that_cannot_reason_says_so_and_still_answers(session_for, emulator, provider,
+                                                                   api, model):
+    session = session_for(provider, model, api=api)
+    session.reasoning_level = "medium"
+    emulator.queue(Reply(text="Plain answer."), Reply(text="Again."))
+    outcome = await session.send("q", ignore)
+    assert outcome.note == f"⚠ {model} cannot reason: sent without thinking"
+    assert outcome.turn.status == "complete" and session.messages()[-1].content == "Plain answer."
+    assert [r.status for r in emulator.requests] == [400, 200]
+    await session.send("q2", ignore)  # not asked again this session
+    assert len(emulator.requests) == 3 and emulator.requests[-1].status == 200
+
+
+async def test_a_changed_thinking_level_is_named_before_the_send(session_for, emulator):
+    session = session_for("anthropic", "claude-sonnet-5")
+    session.reasoning_level = "low"
+    assert session.reasoning_change() is None  # nothing sent yet
+    await session.send("q", ignore)
+    assert session.reasoning_change() is None
+    session.reasoning_level = "high"
+    assert session.reasoning_change() == ("thinking changed: cached messages miss "
+                                          "(system and tools stay cached)")
