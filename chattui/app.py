@@ -243,6 +243,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     )
     session.base_model = settings.model  # personas without a model of their own use this
     session.image_detail = settings.image_detail
+    session.default_reasoning = settings.reasoning
     app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,

@@ -129,6 +129,8 @@ class ChatSession:
         self.reasoning_level: str | None = None
         """The palette's reasoning level; None: the persona's (or the provider default)."""
         self._sent_reasoning: str | None = _UNSENT
+        self.default_reasoning: str | None = None
+        """The config's reasoning level, for personas that set none."""
         self.cannot_reason: set[str] = set()
         """Models that refused a reasoning setting: it is no longer sent to them."""
 
@@ -262,7 +264,8 @@ class ChatSession:
             return None
         if self.reasoning_level is not None:
             return self.reasoning_level
-        return getattr(self.persona, "reasoning", None) if self.persona else None
+        own = getattr(self.persona, "reasoning", None) if self.persona else None
+        return own or self.default_reasoning
 
     def resend_request(self, **params: object) -> ChatRequest | None:
         """The last answered question's request again, byte for byte up to its end, with
