@@ -143,7 +143,10 @@ class ChatSession:
         return self.store.turns(self.conversation.id) if self.conversation else []
 
     def estimate(self, draft: str) -> tokens.TokenCount:
-        """Prompt tokens the next request would carry with `draft` as the new message."""
+        """Prompt tokens the next request would carry with `draft` as the new message.
+        Thinking that goes back (Anthropic's signed blocks, Responses' encrypted items) is
+        not counted: with a new user message both APIs drop earlier turns' thinking from
+        the context."""
         system = self.persona.system if self.persona else ""
         texts = [system, *(m.content for m in history(self.messages())), draft]
         counts = [tokens.count(text) for text in texts]
@@ -442,6 +445,8 @@ class ChatSession:
         cost unknown."""
         try:
             usage = reply.usage or _estimated_usage(request, reply.text, status)
+            if usage.reasoning is None and reply.thinking:  # inside output, not reported apart
+                usage = replace(usage, reasoning=tokens.count("".join(reply.thinking)).n)
         except Exception:  # noqa: BLE001 - e.g. a tokenizer that cannot load
             usage = Usage()
         return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)

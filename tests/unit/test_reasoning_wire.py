@@ -235,3 +235,18 @@ async def test_a_changed_thinking_level_is_named_before_the_send(session_for, em
     session.reasoning_level = "high"
     assert session.reasoning_change() == ("thinking changed: cached messages miss "
                                           "(system and tools stay cached)")
+
+
+async def test_thinking_an_api_does_not_count_apart_is_still_shown_within_output(
+        session_for, emulator, monkeypatch):
+    from chattui.emulator import anthropic_messages
+
+    real = anthropic_messages._usage
+    monkeypatch.setattr(anthropic_messages, "_usage", lambda use, sent: {
+        k: v for k, v in real(use, sent).items() if k != "output_tokens_details"})
+    session = session_for("anthropic", "claude-sonnet-5")
+    emulator.queue(Reply(text="Answer.", thinking=THINKING))
+    outcome = await session.send("q", ignore)
+    usage = outcome.turn.usage
+    assert usage.output == emulator.requests[-1].usage["output_tokens"]
+    assert 0 < usage.reasoning < usage.output
