@@ -21,7 +21,7 @@ from chattui.core.events import (
     CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
     ToolCallDelta, UsageReported,
 )
-from chattui.core.reasoning import Reasoning, ReasoningBlock, effort
+from chattui.core.reasoning import Reasoning, ReasoningBlock, change_note, effort, refused
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
@@ -252,14 +252,10 @@ class ChatSession:
     def reasoning_change(self) -> str | None:
         """The cache-miss cause a changed reasoning level will be, named before the send,
         where the provider invalidates on it (None: unchanged, or no effect)."""
-        sent, now = self._sent_reasoning, self.effective_reasoning()
-        if sent is _UNSENT or effort(sent) == effort(now):
+        if self._sent_reasoning is _UNSENT:
             return None
-        if self.provider_name == "anthropic":
-            return "thinking changed: cached messages miss (system and tools stay cached)"
-        if getattr(self.provider, "api", None) == "responses":
-            return "reasoning effort changed: the prompt cache splits"
-        return None
+        return change_note(self.provider_name, getattr(self.provider, "api", None),
+                           self._sent_reasoning, self.effective_reasoning())
 
     def effective_reasoning(self) -> str | None:
         """The reasoning level the next request asks for: the palette's, else the persona's."""
@@ -354,8 +350,7 @@ class ChatSession:
         without it (now and for the rest of the session), instead of failing the turn."""
         if reply.parts or reply.thinking or effort(request.reasoning) is None:
             return None
-        text = exc.message.lower()
-        if exc.kind != "bad_request" or not ("reasoning" in text or "thinking" in text):
+        if exc.kind != "bad_request" or not refused(exc.message):
             return None
         self.cannot_reason.add(request.model)
         return f"⚠ {request.model} cannot reason: sent without thinking"

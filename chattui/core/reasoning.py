@@ -99,3 +99,22 @@ def anthropic_thinking(value: str | None) -> dict[str, Any] | None:
 def effort(value: str | None) -> str | None:
     """`reasoning.effort` / `reasoning_effort` for a level (None: send nothing)."""
     return None if value in (None, OFF) else value
+
+
+def change_note(provider: str, api: str | None, sent: str | None, now: str | None) -> str | None:
+    """The cache-miss cause of sending at level `now` after `sent`, where the provider
+    invalidates on it: Anthropic keeps system and tools cached but not messages; the
+    Responses API splits its cache by reasoning effort."""
+    if effort(sent) == effort(now):
+        return None
+    if provider == "anthropic":
+        return "thinking changed: cached messages miss (system and tools stay cached)"
+    if api == "responses":
+        return "reasoning effort changed: the prompt cache splits"
+    return None
+
+
+def refused(message: str) -> bool:
+    """A 400's message is about the reasoning setting (the model cannot reason)."""
+    text = message.lower()
+    return "reasoning" in text or "thinking" in text

@@ -46,7 +46,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("ctrl+f", "toggle_thinking", "Thinking", id="toggle-thinking", show=False),
+        Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking", id="toggle-thinking", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 
