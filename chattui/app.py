@@ -41,6 +41,8 @@ class ChatApp(App):
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
+    trust_prompt: Callable[[], object] | None = None
+    """Builds the start-up question for an untrusted working directory (set by make_app)."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -75,6 +77,8 @@ class ChatApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.session, self.notices, self.load_library, self.keep_warm))
+        if self.trust_prompt is not None:
+            self.push_screen(self.trust_prompt())
         call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
         for problem in self.theme_problems:
             self.notify(f"{problem.path}: {problem.reason}", title="Theme file not loaded",
@@ -166,6 +170,7 @@ class ChatApp(App):
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may go now (matters when apps run one after another)
+        self.session.save_unsaved()  # a last try for replies a full disk kept in memory
         if self.session.provider is not None:
             await self.session.provider.aclose()
 
@@ -199,12 +204,18 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from chattui.providers.registry import make_provider
     from chattui.themes import load_themes
 
+    from chattui.trust import untrusted_notice, was_asked
+
     store = store or Store(database_path(settings.data_dir))
     notices = [str(problem) for problem in settings.problems]
     cwd = cwd or Path.cwd()
+    if notice := untrusted_notice(settings, cwd):
+        notices.append(notice)
 
     def load_library() -> PersonaLibrary:
-        return load_personas(Path(settings.config_dir), cwd)
+        """A directory trusted at start stays trusted for this run (persona edits are picked
+        up live); the next start checks its contents again."""
+        return load_personas(Path(settings.config_dir), cwd, local=settings.local_trusted)
 
     library = load_library()
     notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
@@ -238,7 +249,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     session = ChatSession(
         store, provider, provider_name=settings.provider, model=model,
         base_url=settings.base_url, persona=persona, prices=settings.prices,
-        secrets=settings.api_keys.values(), conversation=conversation, unavailable=unavailable,
+        secrets=settings.known_secrets(), conversation=conversation, unavailable=unavailable,
         mode=mode,
     )
     session.base_model = settings.model  # personas without a model of their own use this
@@ -249,7 +260,20 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
                   keep_warm=Policy(**settings.keep_warm))
     app.gemini_caches = gemini_caches_for(settings, store)
+    if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
+        app.trust_prompt = partial(_trust_prompt, settings, notice)
     return app
+
+
+def _trust_prompt(settings: Settings, notice: str):
+    from functools import partial
+
+    from chattui import trust
+    from chattui.screens.trust_prompt import TrustPrompt
+
+    local, store = settings.local_files, settings.trust_store
+    return TrustPrompt(trust.prompt_text(notice), partial(trust.allow, local, store),
+                       partial(trust.ignore, local, store))
 
 
 def _model_for(settings: Settings, persona, notices: list[str]) -> str:

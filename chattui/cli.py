@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from chattui import __version__
@@ -58,7 +59,28 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
         settings = load_settings({"data_dir": args.data_dir, "config": args.config})
     except ValueError as exc:
         p.error(str(exc))
-    return load(name).run(args, settings)
+    if name != "trust":
+        from chattui.trust import untrusted_notice
+
+        if notice := untrusted_notice(settings, Path.cwd()):
+            print(f"chattui: {notice}", file=sys.stderr)
+    return _guarded(f"chattui {name}", lambda: load(name).run(args, settings))
+
+
+def _guarded(command: str, run) -> int:
+    """`run()`, with a database that cannot be used reported in one line (exit 1)."""
+    import sqlite3
+
+    from chattui.store import StoreError
+
+    try:
+        return run()
+    except StoreError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+    except sqlite3.DatabaseError as exc:
+        print(f"{command}: the database failed ({exc}); if it is damaged, move it aside and "
+              "start again, or restore a backup", file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,14 +99,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = None
     if settings.emulator:
         settings, emulator = _with_emulator(settings)
-    from chattui.app import make_app
+    from chattui import app as app_module
+
+    def run() -> int:
+        app = app_module.make_app(settings)
+        app.run()
+        _print_unsaved(getattr(app, "session", None))
+        return app.return_code or 0  # an exception in the app is 1, never 0
 
     try:
-        make_app(settings).run()
+        return _guarded("chattui", run)
     finally:
         if emulator is not None:
             emulator.stop()
-    return 0
+
+
+def _print_unsaved(session) -> None:
+    """Replies a full disk kept from the database: printed, so the terminal keeps them."""
+    for turn, result in getattr(session, "unsaved", ()):
+        print(f"chattui: this reply (conversation {turn.conversation_id}) could not be saved; "
+              "the disk is still full. Its text follows.", file=sys.stderr)
+        print(result.text)
 
 
 def _with_emulator(settings):

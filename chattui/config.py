@@ -5,7 +5,9 @@ Layers, lowest to highest; every field comes from the highest layer that sets it
 1. built-in defaults
 2. `config.toml` in the config directory (or the file given with `--config`)
 3. `.env` in the config directory, then `.env` in the current directory
-   (read with python-dotenv; `os.environ` is never modified)
+   (read with python-dotenv; `os.environ` is never modified). The current directory's
+   `.env` (like its `.chattui/`) is used only once the directory is trusted (chattui.trust,
+   `chattui trust`); until then `Settings.local_changes` says what it would change.
 4. the environment
 5. command-line flags
 
@@ -157,7 +159,17 @@ class Settings:
     keep_warm: Mapping[str, Any] = field(default_factory=dict)
     """`[keep_warm]` as given: enabled (bool), max_pings (int ≥ 0)."""
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    """Every API key value found in any layer (used or not, trusted or not): what to redact."""
     problems: tuple[ConfigProblem, ...] = ()
+    local_files: Any = None
+    """chattui.trust.LocalFiles of the working directory (its `.env`, `.chattui/`), or None."""
+    local_trusted: bool = True
+    """False while the working directory's files are ignored (not allowed yet, or changed)."""
+    trust_store: Path | None = None
+    """Where directory allowances are kept (chattui.trust.TRUST_FILE in the config dir)."""
+    local_changes: tuple[str, ...] = ()
+    """What the working directory's `.env` sets (names and hosts, never key values)."""
 
     def __post_init__(self) -> None:
         for name in _ENUMS:
@@ -176,6 +188,9 @@ class Settings:
             key = self.api_keys.get("openai")
         return key or None
 
+    def known_secrets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.api_keys.values(), *self.secrets)))
+
     def missing_key_hint(self) -> str | None:
         """What to do about a missing API key; None when none is needed."""
         if self.emulator or self.api_key():
@@ -193,7 +208,13 @@ def load_settings(flags: Mapping[str, Any] | None = None,
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else Path(cwd)
     flag_layer = _flag_layer(flags)
+    local, trusted, trust_store = _local_trust(environ, cwd)
     cwd_env, cwd_report = _read_dotenv(cwd / ".env")
+    local_changes = _local_changes(cwd_env, environ) if local else ()
+    secrets: list[str] = []  # every key value seen, used or not: what to redact
+    if not trusted:
+        secrets = [v for var in _ENV_API_KEYS if (v := (cwd_env.get(var) or "").strip())]
+        cwd_env, cwd_report = {}, _Report(cwd / ".env")
     config_dir = _dir(environ.get("CHATTUI_CONFIG_DIR") or cwd_env.get("CHATTUI_CONFIG_DIR"),
                       cwd, "config")
     config_file = _config_file(flags.get("config"), config_dir, cwd)
@@ -206,6 +227,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
     for layer in layers:
         merged.update(layer.fields)
         api_keys.update(layer.api_keys)
+        secrets += layer.api_keys.values()
     return Settings(
         **{name: merged[name] for name in _STR_FIELDS if name in merged and name != "base_url"},
         base_url=_base_url(layers, merged.get("provider", "openai")),
@@ -214,9 +236,39 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         conversation=flags.get("conversation"),
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
-        api_keys=api_keys,
+        api_keys=api_keys, secrets=tuple(dict.fromkeys(secrets)),
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
-                       for p in r.problems))
+                       for p in r.problems),
+        local_files=local, local_trusted=trusted, local_changes=local_changes,
+        trust_store=trust_store)
+
+
+def _local_trust(environ: Mapping[str, str], cwd: Path):
+    """The working directory's `.env`/`.chattui/` and whether the user allowed them as they are."""
+    from chattui import trust
+
+    config_dir = _dir(environ.get("CHATTUI_CONFIG_DIR"), cwd, "config")
+    store = config_dir / trust.TRUST_FILE
+    local = trust.local_files(cwd, config_dir)
+    if local is None:
+        return None, True, store
+    return local, trust.is_allowed(local, store), store
+
+
+def _local_changes(values: Mapping[str, str | None], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """What an untrusted `.env` would set, never quoting a key."""
+    changes = []
+    for var, raw in values.items():
+        if not (value := (raw or "").strip()):
+            continue
+        if var in _ENV_API_KEYS:
+            changes.append(f"{var} (replaces yours)" if environ.get(var) else f"{var} (its own key)")
+        elif var.endswith("BASE_URL"):
+            if var in _ENV_FIELDS:
+                changes.append(f"{var} → {urlsplit(value).hostname or value}")
+        elif var in _ENV_FIELDS or var == "CHATTUI_CONFIG_DIR":
+            changes.append(f"{var}={value}")
+    return tuple(changes)
 
 
 @dataclass

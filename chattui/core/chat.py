@@ -4,12 +4,15 @@ The order of writes is what makes a crash lose nothing: the user's message is co
 before the request goes out, the reply's text is saved while it streams (every
 `flush_interval` seconds), and the turn is finalised when the stream ends, however it ends
 (complete, stopped by the user, failed). A turn left `streaming` by a crash is marked
-`interrupted` by the store when it next opens, and nothing re-sends it on its own.
+`interrupted` by the store when it next opens, and nothing re-sends it on its own. A turn
+that cannot be finalised (a full disk) is kept in memory (`unsaved`) and written by
+`save_unsaved()`: before the next write, and whenever the UI retries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Iterable, Mapping
@@ -95,6 +98,14 @@ class _Reply:
         return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
 
 
+class ConversationGone(ProviderError):
+    """The open conversation was deleted in another window (nothing was written)."""
+
+    def __init__(self) -> None:
+        super().__init__("This conversation was deleted in another window. Your draft is kept; "
+                         "sending it starts a new conversation.", kind="gone")
+
+
 class ChatSession:
     image_detail: str = images.DEFAULT_DETAIL
     """`detail` recorded on images attached from now on (config `image_detail`)."""
@@ -124,6 +135,10 @@ class ChatSession:
         self._secrets = tuple(s for s in secrets if s)
         self._task: asyncio.Task | None = None
         self._stop_requested = False
+        self.unsaved: list[tuple[Turn, TurnResult]] = []
+        """Finished turns the store could not write yet (a full disk), oldest first."""
+        self.unsaved_retry_seconds = 3.0
+        """How often the UI tries `save_unsaved()` while something is unsaved."""
         self.reasoning_sink: OnText | None = None
         """Where thinking text streams (the screen sets it while a turn runs)."""
         self.reasoning_level: str | None = None
@@ -173,11 +188,16 @@ class ChatSession:
         the turn. An image whose file changed since it was attached stops it before storing."""
         self._check_ready()
         images.check(attachments)
+        self.save_unsaved()
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
                 self.provider_name, self.model, self._persona_name(), self.mode, self._host()
             )
-        user_message = self.store.add_user_message(self.conversation.id, text, attachments)
+        try:
+            user_message = self.store.add_user_message(self.conversation.id, text, attachments)
+        except sqlite3.IntegrityError:  # deleted elsewhere since the check
+            self.conversation = None
+            raise ConversationGone() from None
         self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
         return await self._answer(user_message.id, on_text)
 
@@ -203,7 +223,13 @@ class ChatSession:
         if self.conversation is None:
             return None
         text = f"persona → {persona.name}" + (f" · {self.model}" if persona.model else "")
-        return self.store.add_divider(self.conversation.id, text)
+        try:
+            if not self.store.conversation_exists(self.conversation.id):
+                raise sqlite3.IntegrityError("deleted")
+            return self.store.add_divider(self.conversation.id, text)
+        except sqlite3.IntegrityError:  # the persona is switched; there is no conversation to mark
+            self.conversation = None
+            raise ConversationGone() from None
 
     def pending_tool_calls(self, latest: list[Message] | None = None) -> tuple[ToolCall, ...]:
         """Calls of the last reply that have no result yet (empty when none). `latest`: the
@@ -284,6 +310,20 @@ class ChatSession:
             raise ProviderError(self.unavailable or "No provider is configured.", kind="config")
         if self.busy:
             raise ProviderError("A reply is still streaming; press Esc to stop it first.", kind="busy")
+        self._check_conversation()
+
+    def _check_conversation(self) -> None:
+        """Refuse to write into a conversation another window deleted, or is answering in
+        (asking again there would send, and bill, the question twice)."""
+        if self.conversation is None:
+            return
+        if not self.store.conversation_exists(self.conversation.id):
+            self.conversation = None
+            raise ConversationGone()
+        if elsewhere := self.store.streaming_elsewhere(self.conversation.id):
+            raise ProviderError(f"A reply is streaming in this conversation in another chattui "
+                                f"window ({elsewhere[0][1]}); wait for it to finish, then reopen "
+                                "the conversation (ctrl+g) to see it.", kind="elsewhere")
 
     def _host(self) -> str | None:
         return urlparse(self.base_url).hostname if self.base_url else None
@@ -405,6 +445,22 @@ class ChatSession:
             call[1] = event.name or call[1]
             call[2] += event.arguments
 
+    def save_unsaved(self) -> int:
+        """Write the turns a full disk kept in memory, oldest first, until one fails;
+        returns how many were written now."""
+        written = 0
+        while self.unsaved:
+            turn, result = self.unsaved[0]
+            try:
+                self.store.finish_turn(turn, result)
+            except sqlite3.IntegrityError:  # its conversation was deleted meanwhile
+                pass
+            except Exception:  # noqa: BLE001 - still no room
+                return written
+            self.unsaved.pop(0)
+            written += 1
+        return written
+
     def _save_partial(self, turn: Turn, text: str) -> None:
         try:
             self.store.save_partial(turn, text)
@@ -427,10 +483,13 @@ class ChatSession:
             reasoning=reply.reasoning(usage),
         )
         try:
+            if self.unsaved:
+                raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
             return TurnOutcome(self.store.finish_turn(turn, result), cost, reasoning=result.reasoning)
         except Exception as exc:  # noqa: BLE001 - e.g. "database or disk is full"
+            self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
-                              error=f"Not saved: {exc}" + (f"; {error}" if error else ""))
+                              error=f"Not saved yet: {exc}" + (f"; {error}" if error else ""))
             return TurnOutcome(unsaved, cost, saved=False, reasoning=result.reasoning)
 
 

@@ -122,8 +122,10 @@ def span(seconds: float) -> str:
 
 def clock(when: float, now: float) -> str:
     """`14:05` today, `2026-11-20 14:05` on another day (local time)."""
-    fmt = "%H:%M" if time.localtime(when)[:3] == time.localtime(now)[:3] else "%Y-%m-%d %H:%M"
-    return time.strftime(fmt, time.localtime(when))
+    from chattui.core.when import format_time
+
+    same_day = format_time(when, "%Y-%m-%d") == format_time(now, "%Y-%m-%d")
+    return format_time(when, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
 
 
 def expiry_text(expires: float | None, now: float) -> str:

@@ -136,12 +136,15 @@ class PersonaLibrary:
         return tuple(p for b in self.broken for p in b.problems) + self.problems
 
 
-def load_personas(config_dir: Path, cwd: Path) -> PersonaLibrary:
-    """Built-ins, then `<config_dir>/personas/`, then `<cwd>/.chattui/personas/`."""
+def load_personas(config_dir: Path, cwd: Path | None, *, local: bool = True) -> PersonaLibrary:
+    """Built-ins, then `<config_dir>/personas/`, then `<cwd>/.chattui/personas/` (only with
+    `local`: the caller decides whether the working directory is trusted)."""
     loaded: list[_Loaded] = []
     seen: set[Path] = set()
-    for folder in (BUILTIN_DIR, Path(config_dir) / "personas",
-                   Path(cwd) / ".chattui" / "personas"):
+    folders = [BUILTIN_DIR, Path(config_dir) / "personas"]
+    if local and cwd is not None:
+        folders.append(Path(cwd) / ".chattui" / "personas")
+    for folder in folders:
         if (key := folder.resolve()) in seen or not folder.is_dir():
             continue
         seen.add(key)
@@ -149,6 +152,21 @@ def load_personas(config_dir: Path, cwd: Path) -> PersonaLibrary:
             if path.is_file():
                 loaded.append(_load(path, builtin=folder == BUILTIN_DIR))
     return _library(loaded)
+
+
+def local_overrides(config_dir: Path, cwd: Path) -> list[str]:
+    """What `<cwd>/.chattui/personas/` would add: "name (replaces built-in)", "name (new)"."""
+    base = load_personas(config_dir, cwd, local=False)
+    folder = (Path(cwd) / ".chattui" / "personas").resolve()
+    changes = []
+    for persona in load_personas(config_dir, cwd).personas:
+        if persona.path is None or persona.path.resolve().parent != folder:
+            continue
+        old = base.get(persona.name)
+        where = "built-in" if old and old.source == BUILTIN else "yours"
+        changes.append(f"persona {persona.name} (replaces {where})" if old
+                       else f"persona {persona.name} (new)")
+    return changes
 
 
 def load_persona_file(path: Path, *, builtin: bool = False) -> Persona | BrokenPersona:

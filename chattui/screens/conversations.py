@@ -10,7 +10,6 @@ still uses, through the OpenAI Responses client.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterable
 
 from rich.cells import cell_len
@@ -27,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
+from chattui.core.when import format_time
 from chattui.screens.confirm import Confirm
 
 HIT_STYLE = "bold reverse"
@@ -46,7 +46,7 @@ def cost_text(summary) -> str:
 def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
     """A search hit as two lines: where it is, then the passage with each match styled."""
     title = redact(" ".join((hit.conversation_title or "Untitled").split()), secrets)
-    when = datetime.fromtimestamp(hit.created_at).strftime("%Y-%m-%d %H:%M")
+    when = format_time(hit.created_at)
     text = Text.assemble((title, "bold"), (f"  · {hit.role} · {when}\n", "dim"))
     start = len(text)
     text.append("  " + hit.snippet)
@@ -174,7 +174,7 @@ class ConversationsScreen(Screen):
         table = self.query_one("#conversations", DataTable)
         open_id = self._open_id()
         rows = [(summary.id, (
-            datetime.fromtimestamp(summary.updated_at).strftime("%Y-%m-%d %H:%M"),
+            format_time(summary.updated_at),
             ("▶ " if summary.id == open_id else "")
             + redact(" ".join((summary.title or "(untitled)").split()), self.secrets),
             summary.persona or "-", summary.model, str(summary.turns), cost_text(summary),

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input, TextArea
 from chattui.core import attachments as images
 from chattui.core import compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
-from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
@@ -31,6 +31,7 @@ from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.thinking import ThinkingView
+from chattui.trust import endpoint_host
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
@@ -111,6 +112,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         the estimate, which go over the whole history, once that frame is drawn when the
         history is longer than that page."""
         conversation, store = self.session.conversation, self.session.store
+        if conversation is not None and not self.session.busy:
+            store.mark_interrupted()  # a window that streamed here may have closed since
+        elsewhere = {turn.reply_message_id: who for turn, who in
+                     store.streaming_elsewhere(conversation.id)} if conversation else {}
         page = store.latest_messages(conversation.id, HISTORY_PAGE) if conversation else []
         oldest = page[0].id if page else None
         results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
@@ -118,7 +123,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         pending = {call.id for call in self.session.pending_tool_calls(page)}
 
         def build(message):
-            view = MessageView(message.role, message.content, message.status, message.error,
+            status = message.status
+            if status == STREAMING and message.id in elsewhere:
+                status = f"streaming in another window ({elsewhere[message.id]})"
+            view = MessageView(message.role, message.content, status, message.error,
                                message.attachments, message.reasoning)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
@@ -188,9 +196,12 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
         persona = self.session.persona.name if self.session.persona else "no persona"
+        host = endpoint_host(self.session.provider_name, self.session.base_url)
+        where = f" → {host}" if host else ""
         level = self.session.effective_reasoning()
         thinking = f" · thinking {level}" if level and level != "off" else ""
-        self.app.sub_title = f"{self.session.model}{thinking} · {persona} · {self.session.mode} · {title}"
+        self.app.sub_title = (f"{self.session.model}{where}{thinking} · {persona}"
+                              f" · {self.session.mode} · {title}")
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -280,6 +291,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
                 if unsent is not None:
                     await unsent.remove()
             reason = str(exc) if isinstance(exc, ProviderError) else f"Not sent: {exc}"
+            if isinstance(exc, ConversationGone):
+                await self.reload_conversation()  # an empty log: the next message starts anew
             await log.add_notice(reason)
             if isinstance(exc, images.AttachmentError):
                 self._bar().warn(f"⚠ {reason}")
@@ -299,13 +312,28 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             return
         turn = outcome.turn
         view.status = turn.status
-        view.error = (turn.error + " · ctrl+r retries") if turn.error else None
-        if not outcome.saved:
-            self.notify("This turn could not be saved; it stays on screen.", severity="error")
+        if outcome.saved:  # an unsaved reply is whole: asking again would only bill it twice
+            view.error = (turn.error + " · ctrl+r retries") if turn.error else None
+        else:
+            self.notify("This reply could not be saved (is the disk full?). It is kept in memory "
+                        "and saved as soon as there is room (quit before that, and its text is "
+                        "printed to the terminal).",
+                        severity="error", timeout=15)
+            self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)
         self._update_header()
         if turn.status == COMPLETE:
             await self._show_tool_calls(self.session.pending_tool_calls())
+
+    def _save_unsaved(self) -> None:
+        """Retry writing the replies a full disk kept in memory, until they are written."""
+        if not self.session.unsaved:
+            return
+        if self.session.save_unsaved():
+            self.notify("The reply that did not fit on the disk is now saved."
+                        if not self.session.unsaved else "Some of the unsaved replies are now saved.")
+        if self.session.unsaved:
+            self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
 
     # tool calls
 
@@ -455,7 +483,12 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         before = self.session.persona
         if before is not None and before.name == name:
             return
-        divider = self.session.switch_persona(persona)
+        try:
+            divider = self.session.switch_persona(persona)
+        except ConversationGone as gone:
+            divider = None
+            await self.reload_conversation()
+            await self.query_one(ChatLog).add_notice(str(gone))
         if divider is not None:  # only a conversation under way gets (and stores) a divider
             await self.query_one(ChatLog).add("divider", divider.content)
         self._show_personas()

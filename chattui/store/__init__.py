@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chattui.store.db import Store
+from chattui.store.db import Store, StoreError
 
 DB_NAME = "chattui.db"
 
@@ -21,4 +21,4 @@ def open_existing(data_dir: str | Path) -> Store | None:
     return Store.open_existing(path) if path.is_file() else None
 
 
-__all__ = ["DB_NAME", "Store", "database_path", "open_existing"]
+__all__ = ["DB_NAME", "Store", "StoreError", "database_path", "open_existing"]

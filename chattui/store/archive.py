@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from chattui.core.models import INTERRUPTED, STREAMING, Conversation
 from chattui.store import attachments as image_rows
+from chattui.store.rows import CONVERSATION_COLUMNS, MESSAGE_COLUMNS, TURN_COLUMNS
 
 _LEDGER_COLUMNS = ("started_at, provider, model, base_url_host, kind, status, input_total,"
                    " cache_read, cache_write_5m, cache_write_1h, output, reasoning,"
@@ -23,8 +23,6 @@ _TO_LEDGER = (
     + " FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE t.conversation_id = ?"
 )
 """Copies a conversation's turns (usage and cost, no text) into the spend ledger."""
-from chattui.store.migrations import migrate
-from chattui.store.rows import CONVERSATION_COLUMNS, MESSAGE_COLUMNS, TURN_COLUMNS
 
 if TYPE_CHECKING:
     from chattui.store.db import Store
@@ -55,6 +53,14 @@ class ConversationSummary:
         return self.unpriced_turns > 0
 
 
+class AlreadyImported(ValueError):
+    """This store already holds an import of the same export (Store.import_conversation)."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"already imported as {conversation_id}")
+        self.conversation_id = conversation_id
+
+
 class Archive:
     """Mixed into Store: operations on whole conversations."""
 
@@ -63,16 +69,13 @@ class Archive:
         """Open a database that must already exist, for the command line: migrations run,
         but a turn marked streaming is left alone (a chattui window may be streaming it
         right now), so `recovered` is 0. FileNotFoundError when there is no database."""
+        from chattui.store.db import open_database
+
         if not Path(path).is_file():
             raise FileNotFoundError(str(path))
         store = cls.__new__(cls)
         store.path = path
-        store.db = sqlite3.connect(path, timeout=5.0)
-        store.db.row_factory = sqlite3.Row
-        store.db.execute("PRAGMA journal_mode=WAL")
-        store.db.execute("PRAGMA synchronous=NORMAL")
-        store.db.execute("PRAGMA foreign_keys=ON")
-        migrate(store.db)
+        store.db = open_database(path, create=False)
         store.recovered = 0
         return store
 
@@ -188,20 +191,30 @@ class Archive:
             )
         return self.get_conversation(new_id)  # type: ignore[return-value]
 
-    def import_conversation(self, document: Mapping[str, Any]) -> Conversation:
+    def import_conversation(self, document: Mapping[str, Any], force: bool = False) -> Conversation:
         """Recreate an exported conversation (chattui.core.export.to_json / import_json).
 
         It always gets a fresh conversation id and fresh message and turn ids (the turns'
         message references are mapped), so importing never touches an existing
-        conversation, and importing the same file twice gives two copies. Every other
-        field is kept as it was, updated_at included; a turn exported while it streamed is
-        stored as interrupted. ValueError when the document does not validate.
+        conversation. Importing the same document again raises AlreadyImported (naming the
+        copy) unless `force`. Every other field is kept as it was, updated_at included; a
+        turn exported while it streamed is stored as interrupted. ValueError when the
+        document does not validate (nothing is written then).
         """
+        import hashlib
+
         from chattui.core.export import import_json
 
         document = import_json(document)
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        earlier = self.db.execute("SELECT conversation_id FROM imports WHERE digest = ?",
+                                  (digest,)).fetchone()
+        if earlier and not force:
+            raise AlreadyImported(earlier[0])
         with self.db:
             new_id = self._insert_conversation(document["conversation"])
+            self.db.execute("INSERT OR REPLACE INTO imports (digest, conversation_id) VALUES (?, ?)",
+                            (digest, new_id))
             mapping = self._copy_messages(document["messages"], new_id)
             image_rows.copy(self.db, document["attachments"], mapping)
             turns = [

@@ -2,11 +2,14 @@
 
 Crash safety: the user's message is committed before the request goes out, the reply's
 text is written while it streams (`save_partial`), and a turn still marked `streaming`
-when the store next opens was cut short by a crash: it becomes `interrupted`.
+when the store next opens was cut short by a crash: it becomes `interrupted`, but only
+once the process that streamed it is gone (store/owners.py): a second window on the same
+data dir leaves the first window's live reply alone.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import uuid
@@ -26,6 +29,7 @@ from chattui.core.models import (
 )
 from chattui.core.usage import Usage
 from chattui.store import attachments as image_rows
+from chattui.store import owners
 from chattui.store.archive import Archive
 from chattui.store.gemini_caches import GeminiCacheBindings
 from chattui.store.migrations import migrate
@@ -35,30 +39,104 @@ from chattui.store.rows import (
 
 _NO_ID_ABOVE = 2**63 - 1
 
+class StoreError(Exception):
+    """The database cannot be used: one line naming the path and what to do."""
+
+
+def open_database(path: Path | str, create: bool = True) -> sqlite3.Connection:
+    """Connect (WAL, foreign keys on) and migrate. A new data dir is made 0700 and the
+    database 0600 (SQLite gives its -wal and -shm files the database's mode). StoreError
+    for a data dir that cannot be written or a file that is not a chattui database."""
+    if path == ":memory:":
+        return _connect(path)
+    path = Path(path)
+    try:
+        if create and not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)  # made by an older chattui, world-readable
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot write the database {path} ({exc.strerror or exc}): fix the "
+                         "data directory's permissions or free space, or choose another one "
+                         "with --data-dir or CHATTUI_DATA_DIR") from None
+    try:
+        return _connect(path)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StoreError(f"{path} is not a chattui database ({exc}): move it aside "
+                             f"(mv {path} {path}.broken) to start with an empty one, or "
+                             "restore it from a backup") from None
+        raise StoreError(f"cannot use the database {path} ({exc}): check the data "
+                         "directory's permissions and free space, or choose another one with "
+                         "--data-dir or CHATTUI_DATA_DIR") from None
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=5.0)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 class Store(Archive, GeminiCacheBindings):
     """One SQLite database file (or ":memory:"). Not shared between threads."""
 
+    owner: str | None = None
+    """Recorded on the turns this Store streams (store/owners.py)."""
+
     def __init__(self, path: Path | str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=5.0)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        migrate(self.db)
-        self.recovered = self._mark_interrupted()
+        self.db = open_database(path)
+        self.owner = owners.new_owner()
+        self.recovered = self.mark_interrupted()
 
     def close(self) -> None:
+        if self.owner:
+            owners.release(self.owner)
         self.db.close()
 
-    def _mark_interrupted(self) -> int:
+    def mark_interrupted(self) -> int:
+        """Mark the streaming turns whose process is gone interrupted; how many there were."""
+        rows = self.db.execute(
+            "SELECT t.id, o.owner, o.heartbeat FROM turns t"
+            " LEFT JOIN streaming_owners o ON o.turn_id = t.id WHERE t.status = ?",
+            (STREAMING,)).fetchall()
+        dead = [(row["id"],) for row in rows
+                if row["owner"] != self.owner and not owners.alive(row["owner"], row["heartbeat"])]
         with self.db:
-            cursor = self.db.execute(
-                "UPDATE turns SET status = ? WHERE status = ?", (INTERRUPTED, STREAMING)
-            )
-        return cursor.rowcount
+            self.db.executemany(f"UPDATE turns SET status = '{INTERRUPTED}' WHERE id = ?", dead)
+            self.db.executemany("DELETE FROM streaming_owners WHERE turn_id = ?", dead)
+        return len(dead)
+
+    def streaming_elsewhere(self, conversation_id: str) -> list[tuple[Turn, str]]:
+        """This conversation's turns streaming in another live window, with who streams them."""
+        rows = self.db.execute(
+            "SELECT t.*, o.owner AS streaming_owner, o.heartbeat AS streaming_heartbeat"
+            " FROM turns t JOIN streaming_owners o ON o.turn_id = t.id"
+            " WHERE t.conversation_id = ? AND t.status = ? AND o.owner != ?",
+            (conversation_id, STREAMING, self.owner or "")).fetchall()
+        return [(turn_from(row), owners.describe(row["streaming_owner"])) for row in rows
+                if owners.alive(row["streaming_owner"], row["streaming_heartbeat"])]
+
+    def _own(self, turn_id: int) -> None:
+        """Record this Store as the one streaming `turn_id` (inside the caller's transaction)."""
+        self.db.execute("INSERT OR REPLACE INTO streaming_owners VALUES (?, ?, ?)",
+                        (turn_id, self.owner, time.time()))
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
 
     # conversations
 
@@ -141,6 +219,7 @@ class Store(Archive, GeminiCacheBindings):
                 (conversation_id, meta.provider, meta.model, meta.base_url_host, meta.persona,
                  meta.prefix_fingerprint, meta.api, STREAMING, time.time(), kind),
             ).lastrowid
+            self._own(turn_id)
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
     def _add(self, conversation_id: str, role: str, content: str, **extra: str) -> Message:
@@ -169,6 +248,7 @@ class Store(Archive, GeminiCacheBindings):
                 (conversation_id, user_message_id, reply_id, meta.provider, meta.model,
                  meta.base_url_host, meta.persona, meta.prefix_fingerprint, meta.api, STREAMING, now),
             ).lastrowid
+            self._own(turn_id)
         return self.get_turn(turn_id)  # type: ignore[arg-type,return-value]
 
     def save_partial(self, turn: Turn, text: str) -> None:
@@ -177,6 +257,8 @@ class Store(Archive, GeminiCacheBindings):
             self.db.execute(
                 "UPDATE messages SET content = ? WHERE id = ?", (text, turn.reply_message_id)
             )
+            self.db.execute("UPDATE streaming_owners SET heartbeat = ? WHERE turn_id = ?",
+                            (time.time(), turn.id))
 
     def finish_turn(self, turn: Turn, result: TurnResult) -> Turn:
         usage = result.usage
@@ -197,6 +279,7 @@ class Store(Archive, GeminiCacheBindings):
                  result.first_token_ms, result.duration_ms, time.time(), result.cache_diagnosis,
                  result.cache_missed_tokens, turn.id),
             )
+            self.db.execute("DELETE FROM streaming_owners WHERE turn_id = ?", (turn.id,))
             self._touch(turn.conversation_id)
         return self.get_turn(turn.id)  # type: ignore[return-value]
 

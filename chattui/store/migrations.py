@@ -177,7 +177,27 @@ def m010_cache_diagnosis(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN cache_missed_tokens INTEGER")
 
 
-def m0xx_spend_ledger(db: sqlite3.Connection) -> None:
+def m011_import_digests(db: sqlite3.Connection) -> None:
+    """Which export each imported conversation came from (a hash of the validated document),
+    so importing the same file again says where the first copy is."""
+    db.execute(
+        "CREATE TABLE imports (digest TEXT PRIMARY KEY,"
+        " conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE)"
+    )
+
+
+def m012_streaming_owners(db: sqlite3.Connection) -> None:
+    """Who streams a turn and when it last wrote (store/owners.py): a turn is marked
+    interrupted only once that process is gone, not when a second window opens. A table of
+    its own: process bookkeeping, never part of a conversation (nor of an export)."""
+    db.execute(
+        "CREATE TABLE streaming_owners ("
+        " turn_id INTEGER PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,"
+        " owner TEXT NOT NULL, heartbeat REAL NOT NULL)"
+    )
+
+
+def m013_spend_ledger(db: sqlite3.Connection) -> None:
     """Spend that outlives a deleted conversation: deleting one copies its turns' usage and
     cost here, so `chattui stats` still counts money spent (`chattui rm --forget` erases
     both). Rows carry no text, only what stats reads."""
@@ -203,7 +223,8 @@ def m0xx_message_reasoning(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
-    m010_cache_diagnosis, m0xx_spend_ledger, m0xx_message_reasoning,
+    m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
+    m0xx_message_reasoning,
 ]
 
 

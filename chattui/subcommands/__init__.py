@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "whatif": "whatif",
     "rm": "rm",
     "gemini-cache": "gemini_cache",
+    "trust": "trust",
 }
 
 

@@ -4,7 +4,6 @@ conversation references, times. No Textual here: these commands start fast."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from chattui.core.models import Conversation
@@ -28,10 +27,8 @@ def open_store(settings, create: bool = False) -> Store:
     """The user's store. Unless `create`, a missing database is an error (and is not
     created). A turn streaming in a running chattui window is left alone."""
     path = database(settings)
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            Store(path).close()  # creates and migrates a new database
+    if create and not path.exists():
+        Store(path).close()  # creates (data dir 0700, file 0600) and migrates a new database
     try:
         return Store.open_existing(path)
     except FileNotFoundError:
@@ -72,4 +69,6 @@ def positive_int(text: str) -> int:
 
 
 def local_time(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    from chattui.core.when import format_time
+
+    return format_time(timestamp)

@@ -34,7 +34,7 @@ def run(args, settings) -> int:
             store.close()
     except CommandError as exc:
         return fail("export", str(exc))
-    options = {"secrets": tuple(settings.api_keys.values())}
+    options = {"secrets": settings.known_secrets()}
     if fmt == "html" and "light" in settings.theme:
         options["theme"] = LIGHT_THEME
     text = RENDERERS[fmt](conversation, messages, turns, **options)

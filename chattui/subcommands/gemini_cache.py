@@ -70,7 +70,7 @@ def run(args, settings) -> int:
     try:
         return asyncio.run(_ACTIONS[args.action](args, settings))
     except (CommandError, ProviderError, ValueError) as exc:
-        return fail(f"{COMMAND} {args.action}", redact(str(exc), tuple(settings.api_keys.values())))
+        return fail(f"{COMMAND} {args.action}", redact(str(exc), settings.known_secrets()))
 
 
 def _service(settings, store=None):

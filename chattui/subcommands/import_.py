@@ -13,13 +13,21 @@ HELP = ("Import a conversation from a JSON export (- reads standard input). It g
 
 def add_arguments(parser) -> None:
     parser.add_argument("file", metavar="FILE", help="a file made by `chattui export --format json`")
+    parser.add_argument("--force", action="store_true",
+                        help="import it again even if this store already holds an import of it")
 
 
 def run(args, settings) -> int:
     from chattui.core.export import import_json
+    from chattui.core.export.json_format import MAX_BYTES
+    from chattui.store.archive import AlreadyImported
 
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        if args.file == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with Path(args.file).open("rb") as source:
+                data = source.read(MAX_BYTES + 1)
     except OSError as exc:
         return fail("import", f"cannot read {args.file}: {exc.strerror or exc}")
     try:
@@ -31,7 +39,10 @@ def run(args, settings) -> int:
     except CommandError as exc:
         return fail("import", str(exc))
     try:
-        conversation = store.import_conversation(document)
+        conversation = store.import_conversation(document, force=args.force)
+    except AlreadyImported as exc:
+        return fail("import", f"{args.file}: already imported as {exc.conversation_id}"
+                              " (--force imports another copy)")
     except ValueError as exc:
         return fail("import", f"{args.file}: {exc}")
     finally:

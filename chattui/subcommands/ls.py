@@ -32,7 +32,7 @@ def run(args, settings) -> int:
         summaries = store.list_conversations(args.limit)
     finally:
         store.close()
-    secrets = tuple(settings.api_keys.values())
+    secrets = settings.known_secrets()
     if args.json:
         print(json.dumps([{
             "id": s.id, "title": redact(s.title, secrets) if s.title else None,

@@ -33,7 +33,7 @@ def run(args, settings) -> int:
             print("[]")
             return 0
         return fail("search", str(exc))
-    secrets = tuple(settings.api_keys.values())
+    secrets = settings.known_secrets()
     try:
         hits = search(store, query, args.limit, secrets=secrets)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chattui import trust
 from chattui.app import make_app
 from chattui.config import load_settings
 from tests.app.pilot import API_KEY
@@ -13,10 +14,13 @@ from tests.app.pilot import API_KEY
 def settings_for(emulator, tmp_path):
     """Settings as the CLI would build them, pointed at the emulator and a temp data dir."""
 
-    def build(environ: dict | None = None, **flags):
+    def build(environ: dict | None = None, trusted: bool = True, **flags):
+        """With `trusted`, the test's `.chattui/` (its working directory) is allowed first."""
         env = {"OPENAI_API_KEY": API_KEY, "CHATTUI_CONFIG_DIR": str(tmp_path / "config"),
                **(environ or {})}
         flags = {"base_url": emulator.openai_base_url, "data_dir": str(tmp_path / "data"), **flags}
+        if trusted and (local := trust.local_files(tmp_path, tmp_path / "config")):
+            trust.allow(local, tmp_path / "config" / trust.TRUST_FILE)
         return load_settings(flags, environ=env, cwd=tmp_path)
 
     return build
@@ -24,7 +28,7 @@ def settings_for(emulator, tmp_path):
 
 @pytest.fixture
 def app_for(settings_for, tmp_path):
-    def build(environ: dict | None = None, **flags):
-        return make_app(settings_for(environ, **flags), cwd=tmp_path)
+    def build(environ: dict | None = None, trusted: bool = True, **flags):
+        return make_app(settings_for(environ, trusted, **flags), cwd=tmp_path)
 
     return build

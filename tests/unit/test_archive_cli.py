@@ -166,7 +166,8 @@ def test_open_existing_leaves_a_streaming_turn_alone(data, store):
 # chattui ls
 
 
-def test_ls_prints_an_aligned_table_most_recent_first(capsys, data, store):
+def test_ls_prints_an_aligned_table_most_recent_first(capsys, data, store, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)  # a key chattui knows is masked
     a = store.create_conversation("openai", "gpt-4.1-mini", "chef")
     turn(store, a.id, "Soup recipes please", "Sure.", 0.25)
     turn(store, a.id, "More", "Ok.", None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chattui import config
+from chattui import config, trust
 from chattui.config import (
     DEFAULT_MODELS,
     ENVIRONMENT,
@@ -57,7 +57,12 @@ class Env:
         return where / ".env"
 
     def load(self, flags=None, **environ) -> Settings:
-        return load_settings(flags, {**self.environ, **environ}, self.cwd)
+        """Settings with the project's `.env` trusted (as `chattui trust` would; see test_trust)."""
+        environ = {**self.environ, **environ}
+        if local := trust.local_files(self.cwd):
+            config_dir = config._dir(environ.get("CHATTUI_CONFIG_DIR"), self.cwd, "config")
+            trust.allow(local, config_dir / trust.TRUST_FILE)
+        return load_settings(flags, environ, self.cwd)
 
 
 @pytest.fixture

@@ -239,7 +239,7 @@ def test_html_is_inert_self_contained_and_redacted(store):
         Usage(input_total=10, output=5), cost_usd=0.00001,
         tool_calls=(ToolCall("c1", "</code><script>", '{"q": "<b>bold</b>"}'),),
     ))
-    page = rendered(store, c.id, to_html, secrets=["hunter2-secret"])
+    page = rendered(store, c.id, to_html, secrets=["hunter2-secret", KEY])
     lower = page.lower()
     assert "<script" not in lower and "<img" not in lower and "<a " not in lower
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -267,16 +267,35 @@ def test_html_uses_the_theme_colours_and_ignores_anything_else(store):
 
 
 @pytest.mark.parametrize("renderer", [to_markdown, to_json, to_html])
-def test_every_format_masks_keys_and_configured_secrets(store, renderer):
+def test_every_format_masks_the_known_keys_and_nothing_else(store, renderer):
+    gemini = "AIzaSyA1234567890abcdefghijkl"
     c = store.create_conversation("openai", "m")
-    user = store.add_user_message(c.id, f"{KEY} AIzaSyA1234567890abcdefghijkl my-own-secret-42")
+    user = store.add_user_message(c.id, f"{KEY} {gemini} my-own-secret-42 sk-learn-contrib-extras"
+                                        " sk-proj-NotAKeyChattuiKnows0123")
     turn = store.start_turn(c.id, user.id, META)
     store.finish_turn(turn, TurnResult(
         COMPLETE, "ok", tool_calls=(ToolCall("c1", "f", json.dumps({"key": KEY})),),
         error=None))
-    out = rendered(store, c.id, renderer, secrets=["my-own-secret-42", None])
+    out = rendered(store, c.id, renderer, secrets=["my-own-secret-42", None, KEY, gemini])
     assert KEY not in out and "AIzaSy" not in out and "my-own-secret-42" not in out
     assert "[redacted]" in out
+    # a key's shape is not a key: text chattui does not know as a key comes out as written
+    assert "sk-learn-contrib-extras" in out and "sk-proj-NotAKeyChattuiKnows0123" in out
+
+
+def test_json_export_and_import_are_lossless_for_key_shaped_text(tmp_path, store):
+    text = "pip install sk-learn-contrib-extras; token sk-or-v1-abcdefghijklmnop"
+    c = store.create_conversation("openai", "m")
+    user = store.add_user_message(c.id, text)
+    turn = store.start_turn(c.id, user.id, META)
+    store.finish_turn(turn, TurnResult(COMPLETE, f"Sure: {text}", Usage(input_total=1, output=1)))
+    exported = to_json(store.get_conversation(c.id), store.messages(c.id), store.turns(c.id),
+                       secrets=["sk-the-real-key-0123456789"])
+    assert "[redacted]" not in exported
+    other = Store(tmp_path / "other.db")
+    copy = other.import_conversation(import_json(exported))
+    assert [m.content for m in other.messages(copy.id)] == [text, f"Sure: {text}"]
+    other.close()
 
 
 def test_document_is_the_json_export_parsed(store):

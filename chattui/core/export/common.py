@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 
 from chattui.core.models import COMPLETE, Turn
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
+from chattui.core.when import iso_utc  # noqa: F401  (the export formats' timestamps)
 
 FORMAT = "chattui.conversation"
 VERSION = 1
@@ -21,14 +21,6 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def iso_utc(timestamp: float | None) -> str | None:
-    """`2025-01-02T03:04:05Z` (ISO 8601, UTC, whole seconds); None stays None."""
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")
 
 
 def totals(turns: Sequence[Turn]) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any, Callable, Mapping, Sequence
 
 from chattui.core import attachments as images
@@ -119,10 +121,7 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     not know, a turn pointing at a message the document lacks.
     """
     if isinstance(data, (str, bytes, bytearray)):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValueError(f"not JSON: {exc}") from None
+        data = parse_json(data)
     if not isinstance(data, Mapping):
         raise ValueError("not a chattui conversation export (expected a JSON object)")
     if data.get("format") != FORMAT:
@@ -160,6 +159,61 @@ def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "version": version, "conversation": conversation,
             "attachments": _attachments(data, ids),
             "messages": messages, "turns": turns}
+
+
+MAX_BYTES = 256 * 1024 * 1024
+"""The largest export read (attachments are references, so real ones are far smaller)."""
+MAX_DEPTH = 64
+"""Nesting limit of the JSON (an export nests 4 levels)."""
+MAX_INT = 2**63 - 1  # SQLite's INTEGER
+MAX_TIME = 253402300799.0  # 9999-12-31T23:59:59Z
+_TIMES = ("created_at", "updated_at", "started_at", "finished_at")
+_NON_NEGATIVE = ("input_total", "cache_read", "cache_write_5m", "cache_write_1h", "output",
+                 "reasoning", "cost_usd", "cost_reported", "first_token_ms", "duration_ms",
+                 "cache_missed_tokens", "position", "size")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def parse_json(data: str | bytes | bytearray) -> Any:
+    """JSON text within the size and nesting limits; ValueError with a one-line reason (never
+    RecursionError). NaN and Infinity are not JSON and are refused."""
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
+    try:
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not JSON: not UTF-8 ({exc})") from None
+    depth = 0
+    for char in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if char in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise ValueError(f"not a chattui export: nested too deeply (more than {MAX_DEPTH} levels)")
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        return json.loads(text, parse_constant=constant)
+    except RecursionError:
+        raise ValueError("not a chattui export: nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+
+
+def _bounds(key: str, value: Any) -> str | None:
+    """What is out of bounds about a number in field `key`, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    shown = repr(value) if len(repr(value)) <= 24 else f"a {len(str(abs(value)))}-digit number"
+    if key in _TIMES:
+        if not (math.isfinite(value) and 0 <= value <= MAX_TIME):
+            return f"{shown} is not a plausible time (seconds since 1970, before year 10000)"
+        return None
+    low = 0 if key in _NON_NEGATIVE else -MAX_INT - 1
+    if not (math.isfinite(value) and low <= value <= MAX_INT):
+        return f"{shown} is out of range ({low} to {MAX_INT})"
+    return None
 
 
 _ATTACHMENT_SCHEMA: dict[str, tuple[type, ...]] = {
@@ -204,6 +258,8 @@ def _row(value: Any, schema: Mapping[str, tuple[type, ...]], where: str) -> dict
             expected = " or ".join("null" if t is _OPT else _TYPE_NAMES.get(t, t.__name__)
                                    for t in dict.fromkeys(types))
             raise ValueError(f"{where}.{key}: expected {expected}, got {_type(item)}")
+        if problem := _bounds(key, item):
+            raise ValueError(f"{where}.{key}: {problem}")
         row[key] = item
     return row
 

@@ -1,0 +1,63 @@
+"""The start-up question for an untrusted working directory (chattui.trust): what its `.env`
+and `.chattui/` would change, and a deliberate choice. No single-key answer: text typed right
+after start-up must never trust a directory by accident."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+
+class TrustPrompt(ModalScreen[bool]):
+    """Dismisses with True once the user chose to trust the directory (and it was recorded)."""
+
+    DEFAULT_CSS = """
+    TrustPrompt { align: center middle; }
+    TrustPrompt > Vertical { width: 80; max-width: 95%; height: auto; border: thick $warning;
+                             background: $surface; padding: 1 2; }
+    TrustPrompt Label { width: 1fr; }
+    TrustPrompt Horizontal { height: auto; margin-top: 1; align: right middle; }
+    TrustPrompt Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "not_now", "Not now")]
+
+    def __init__(self, summary: str, allow: Callable[[], None], ignore: Callable[[], None]) -> None:
+        super().__init__()
+        self.summary, self._allow, self._ignore = summary, allow, ignore
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.summary))  # file contents: text, never markup
+            with Horizontal():
+                yield Button("Not now", id="not-now")
+                yield Button("Trust this directory", id="trust", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#not-now", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "trust":
+            try:
+                self._allow()
+            except OSError as exc:
+                self.app.notify(f"Not trusted: {exc}", severity="error")
+                self.dismiss(False)
+                return
+            self.app.notify("Trusted. Restart chattui to use this directory's settings.",
+                            timeout=10)
+            self.dismiss(True)
+        else:
+            self.action_not_now()
+
+    def action_not_now(self) -> None:
+        try:
+            self._ignore()
+        except OSError:
+            pass
+        self.dismiss(False)

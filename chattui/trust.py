@@ -1,0 +1,171 @@
+"""Directory trust, the way direnv does it.
+
+A `.env` or `.chattui/` in the working directory (a cloned repository, a download) could send
+the user's API key to another host, move the database into that directory, or replace a
+persona. chattui uses them only once the user has allowed that directory with its current
+contents (`chattui trust`); until then they are ignored and the start-up says what they would
+change. Allowances live in `<config dir>/trusted.json`, the config dir taken from the
+environment or the platform default (never from the directory being judged): absolute path
+-> sha256 of the files. Any change to a file changes the hash and needs a new allowance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TRUST_FILE = "trusted.json"
+DEFAULT_HOSTS = {"openai": "api.openai.com", "openai-compatible": "api.openai.com",
+                 "anthropic": "api.anthropic.com",
+                 "gemini": "generativelanguage.googleapis.com"}
+_MAX_FILES = 2_000  # a `.chattui/` larger than this is hashed by its first files only
+
+
+@dataclass(frozen=True)
+class LocalFiles:
+    """The `.env` and `.chattui/` files of one directory, and one hash over all of them."""
+
+    directory: Path
+    files: tuple[Path, ...]
+    digest: str
+
+    def names(self) -> str:
+        """`./.env and ./.chattui/`, as far as they exist."""
+        found = []
+        if (self.directory / ".env").is_file():
+            found.append("./.env")
+        if (self.directory / ".chattui").is_dir():
+            found.append("./.chattui/")
+        return " and ".join(found)
+
+
+def local_files(cwd: Path, config_dir: Path | None = None) -> LocalFiles | None:
+    """The working directory's `.env` / `.chattui/`, or None when it has neither (or when
+    they are the config dir's own, which is always used)."""
+    directory = Path(cwd).resolve()
+    files: list[Path] = []
+    env = directory / ".env"
+    if env.is_file() and not (config_dir and _same(env, Path(config_dir) / ".env")):
+        files.append(env)
+    local = directory / ".chattui"
+    if local.is_dir() and not (config_dir and _same(local, Path(config_dir))):
+        files += sorted(p for p in local.rglob("*") if p.is_file())[:_MAX_FILES]
+    if not files:
+        return None
+    return LocalFiles(directory, tuple(files), _digest(directory, files))
+
+
+def is_allowed(local: LocalFiles, store: Path) -> bool:
+    entry = _read(store).get(str(local.directory))
+    return isinstance(entry, dict) and entry.get("sha256") == local.digest
+
+
+def prompt_text(notice: str) -> str:
+    """The start-up question, from the notice (`untrusted_notice`)."""
+    return (notice.replace("Ignoring", "chattui is ignoring", 1)
+            .replace(" To use them, run `chattui trust` there and restart.", "")
+            + "\n\nTrust this directory only if you know where its files come from. "
+            "(Later: `chattui trust` there, and `chattui trust --revoke` to undo.)")
+
+
+def allow(local: LocalFiles, store: Path) -> None:
+    """Record the allowance for this directory with exactly these contents."""
+    entries = _read(store)
+    entries[str(local.directory)] = {"sha256": local.digest, "allowed_at": int(time.time()),
+                                     "files": [str(p.relative_to(local.directory))
+                                               for p in local.files]}
+    _write(store, entries)
+
+
+def ignore(local: LocalFiles, store: Path) -> None:
+    """The user said "not now" to these contents: do not ask again at start-up until they
+    change (the start-up notice still says they are ignored)."""
+    entries = _read(store)
+    entry = entries.get(str(local.directory))
+    entries[str(local.directory)] = {**(entry if isinstance(entry, dict) else {}),
+                                     "ignored_sha256": local.digest}
+    _write(store, entries)
+
+
+def was_asked(local: LocalFiles, store: Path) -> bool:
+    entry = _read(store).get(str(local.directory))
+    return isinstance(entry, dict) and entry.get("ignored_sha256") == local.digest
+
+
+def revoke(directory: Path, store: Path) -> bool:
+    """Forget the allowance for `directory`; False if there was none."""
+    entries = _read(store)
+    if entries.pop(str(Path(directory).resolve()), None) is None:
+        return False
+    _write(store, entries)
+    return True
+
+
+def endpoint_host(provider: str, base_url: str | None) -> str | None:
+    """The host of `base_url` when it is not the provider's default endpoint, else None."""
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    host = parts.hostname or base_url
+    if host == DEFAULT_HOSTS.get(provider) and parts.scheme == "https":
+        return None
+    return host
+
+
+def untrusted_notice(settings, cwd: Path) -> str | None:
+    """One line on what the ignored `.env`/`.chattui/` would change and how to allow them;
+    None when there is nothing to say. `settings` is a chattui.config.Settings."""
+    local = settings.local_files
+    if local is None or settings.local_trusted:
+        return None
+    from chattui.core.personas import local_overrides
+
+    changes = list(settings.local_changes) + local_overrides(settings.config_dir, cwd)
+    if not changes:
+        return None
+    entry = _read(settings.trust_store).get(str(local.directory))
+    again = ("changed since you trusted it" if isinstance(entry, dict) and "sha256" in entry
+             else "not trusted")
+    return (f"Ignoring {local.names()} in {local.directory} ({again}). They would set: "
+            f"{', '.join(changes)}. To use them, run `chattui trust` there and restart.")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _digest(directory: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0unreadable"
+        name = str(path.relative_to(directory)).encode()
+        digest.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def _read(store: Path) -> dict:
+    try:
+        data = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(store: Path, entries: dict) -> None:
+    store.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=store.parent, prefix=".trusted-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(entries, out, indent=2, sort_keys=True)
+    os.replace(tmp, store)
