@@ -62,12 +62,19 @@ class Reasoning:
 
     @classmethod
     def from_json(cls, text: str | None) -> Reasoning:
+        """The stored JSON; anything malformed (e.g. an edited import) reads as none."""
         if not text:
             return cls()
-        data = json.loads(text)
-        blocks = tuple(ReasoningBlock(b["kind"], b.get("text", ""), b.get("raw"))
-                       for b in data.get("blocks") or ())
-        return cls(blocks, data.get("seconds"), data.get("tokens"))
+        try:
+            data = json.loads(text)
+            blocks = tuple(ReasoningBlock(str(b["kind"]), str(b.get("text") or ""),
+                                          b.get("raw") if isinstance(b.get("raw"), dict) else None)
+                           for b in data.get("blocks") or ())
+            seconds, tokens = data.get("seconds"), data.get("tokens")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return cls()
+        return cls(blocks, seconds if isinstance(seconds, (int, float)) else None,
+                   tokens if isinstance(tokens, int) else None)
 
 
 def folded_line(reasoning: Reasoning, tokens: int | None = None) -> str:

@@ -250,3 +250,9 @@ async def test_thinking_an_api_does_not_count_apart_is_still_shown_within_output
     usage = outcome.turn.usage
     assert usage.output == emulator.requests[-1].usage["output_tokens"]
     assert 0 < usage.reasoning < usage.output
+
+
+@pytest.mark.parametrize("stored", ['{"blocks": 3}', '{"blocks": [{"text": "no kind"}]}', "[1]",
+                                    "not json"])
+def test_malformed_stored_reasoning_reads_as_none(stored):
+    assert Reasoning.from_json(stored) == Reasoning()
