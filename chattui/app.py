@@ -332,6 +332,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         image_detail=setup.image_detail,
     )
     session.wait_for_choice(reopened.choice if reopened else None)
+    session.default_reasoning = settings.reasoning
 
     def provider_for(mode: str) -> Provider:
         """The adapter that serves `mode` for the session's provider and base URL."""

@@ -67,7 +67,10 @@ class ModeCommands(_Commands):
         for mode in MODES:
             yield (f"Mode: {mode}", partial(self.screen.run_action, f"set_mode({mode!r})"), helps[mode])
         yield ("Switch model…", partial(self.screen.run_action, "switch_model"),
-               "Another model or provider for the next turns (Ctrl+F); says what it costs first")
+               "Another model or provider for the next turns (F11); says what it costs first")
+        for level in ("off", "low", "medium", "high"):
+            yield (f"Reasoning: {level}", partial(self.screen.run_action, f"set_reasoning({level!r})"),
+                   "Thinking for the next turns (Anthropic budget, reasoning effort)")
         yield ("Turn details", partial(self.screen.run_action, "show_details"),
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),

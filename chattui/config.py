@@ -31,6 +31,7 @@ persona = "assistant"
 mode = "full"                # full | chained
 theme = "textual-dark"
 image_detail = "auto"        # auto | low | high | original: recorded on each image attached
+reasoning = "low"            # off | low | medium | high: thinking, unless the persona sets it
 
 [api_keys]                   # optional; prefer env vars / .env
 openai = "sk-..."            # openai | openai-compatible | anthropic | gemini
@@ -98,15 +99,19 @@ IMAGE_DETAILS = ("auto", "low", "high", "original")
 """`detail` recorded on attached images (chattui.core.attachments.DETAILS)."""
 ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment variable
 
-_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS}
-_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail")
+REASONING_LEVELS = ("off", "low", "medium", "high")
+"""`reasoning` (chattui.core.reasoning.LEVELS)."""
+_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS,
+          "reasoning": REASONING_LEVELS}
+_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail",
+               "reasoning")
 _TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm")
 _KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
 _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
 _ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
                "CHATTUI_PERSONA": "persona", "CHATTUI_MODE": "mode", "CHATTUI_THEME": "theme",
                "CHATTUI_BASE_URL": "base_url", "CHATTUI_DATA_DIR": "data_dir",
-               "CHATTUI_IMAGE_DETAIL": "image_detail",
+               "CHATTUI_IMAGE_DETAIL": "image_detail", "CHATTUI_REASONING": "reasoning",
                "OPENAI_BASE_URL": "base_url@openai", "ANTHROPIC_BASE_URL": "base_url@anthropic"}
 _ENV_API_KEYS = {"OPENAI_API_KEY": "openai", "ANTHROPIC_API_KEY": "anthropic",
                  "GEMINI_API_KEY": "gemini"}
@@ -141,6 +146,8 @@ class Settings:
     mode: str = "full"
     theme: str = "textual-dark"
     image_detail: str = "auto"
+    reasoning: str | None = None
+    """Thinking level for personas that set none (None: the provider's default)."""
     data_dir: Path
     config_dir: Path
     config_file: Path
@@ -174,6 +181,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in _ENUMS:
+            if name == "reasoning" and self.reasoning is None:
+                continue
             if error := _check(getattr(self, name), name):
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:

@@ -21,8 +21,10 @@ from urllib.parse import urlparse
 from chattui.core import attachments as images
 from chattui.core import gemini_caches, prefix, tokens
 from chattui.core.events import (
-    CacheDiagnosed, Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+    CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
+    ToolCallDelta, UsageReported,
 )
+from chattui.core.reasoning import Reasoning, ReasoningBlock, change_note, effort, refused
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
@@ -39,6 +41,8 @@ from chattui.core.provider import (
 )
 
 OnText = Callable[[str], Awaitable[None]]
+_UNSENT = "unsent"
+"""No request went out in this session yet (so no reasoning level to compare with)."""
 _MESSAGE_OVERHEAD = 4
 """Tokens each chat message costs beyond its text (role and separators), for estimates."""
 _IMAGE_TOKENS = 765
@@ -54,6 +58,8 @@ class TurnOutcome:
     """False when the store could not write the turn (e.g. a full disk)."""
     note: str | None = None
     """Something the user should know about how the turn went (e.g. a chain fallback)."""
+    reasoning: Reasoning = field(default_factory=Reasoning)
+    """The reply's thinking as stored (empty when the model showed none)."""
 
 
 @dataclass
@@ -68,10 +74,30 @@ class _Reply:
     finish_reason: str | None = None
     first_token_at: float | None = None
     diagnosis: CacheDiagnosed | None = None
+    thinking: list[str] = field(default_factory=list)
+    """Reasoning text as it streamed (what the user reads)."""
+    thinking_blocks: list[ReasoningBlock] = field(default_factory=list)
+    thinking_started: float | None = None
+    thinking_ended: float | None = None
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+    def reasoning(self, usage: Usage | None) -> Reasoning:
+        """The blocks that came whole, else the streamed text as one block (Chat
+        Completions servers send only text); timed from its first delta to the answer."""
+        blocks = tuple(self.thinking_blocks)
+        if not blocks and self.thinking:
+            blocks = (ReasoningBlock("text", "".join(self.thinking)),)
+        seconds = None
+        if self.thinking_started is not None:
+            end = self.first_token_at or self.thinking_ended or time.monotonic()
+            seconds = round(max(0.0, end - self.thinking_started), 1)
+        tokens_used = usage.reasoning if usage and usage.reasoning else None
+        if blocks and tokens_used is None:
+            tokens_used = tokens.count("".join(self.thinking)).n or None
+        return Reasoning(blocks, seconds, tokens_used)
 
     def tool_calls(self) -> tuple[ToolCall, ...]:
         return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
@@ -123,6 +149,15 @@ class ChatSession:
         """Finished turns the store could not write yet (a full disk), oldest first."""
         self.unsaved_retry_seconds = 3.0
         """How often the UI tries `save_unsaved()` while something is unsaved."""
+        self.reasoning_sink: OnText | None = None
+        """Where thinking text streams (the screen sets it while a turn runs)."""
+        self.reasoning_level: str | None = None
+        """The palette's reasoning level; None: the persona's (or the provider default)."""
+        self._sent_reasoning: str | None = _UNSENT
+        self.default_reasoning: str | None = None
+        """The config's reasoning level, for personas that set none."""
+        self.cannot_reason: set[str] = set()
+        """Models that refused a reasoning setting: it is no longer sent to them."""
 
     # reading
 
@@ -139,7 +174,10 @@ class ChatSession:
 
     def estimate(self, draft: str, images: int = 0) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` (and `images` attached
-        images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate)."""
+        images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate).
+        Thinking that goes back (Anthropic's signed blocks, Responses' encrypted items) is
+        not counted: with a new user message both APIs drop earlier turns' thinking from
+        the context."""
         system = self.persona.system if self.persona else ""
         sent = history(self.messages())
         texts = [system, *(m.content for m in sent), draft]
@@ -310,7 +348,25 @@ class ChatSession:
             cache_ttl=persona.cache_ttl if persona else None,
             cached_content=gemini_caches.cached_content(self),
             compare_with=_previous_response(turns, until_id),
+            reasoning=self.effective_reasoning(),
         )
+
+    def reasoning_change(self) -> str | None:
+        """The cache-miss cause a changed reasoning level will be, named before the send,
+        where the provider invalidates on it (None: unchanged, or no effect)."""
+        if self._sent_reasoning is _UNSENT:
+            return None
+        return change_note(self.provider_name, getattr(self.provider, "api", None),
+                           self._sent_reasoning, self.effective_reasoning())
+
+    def effective_reasoning(self) -> str | None:
+        """The reasoning level the next request asks for: the palette's, else the persona's."""
+        if self.model in self.cannot_reason:
+            return None
+        if self.reasoning_level is not None:
+            return self.reasoning_level
+        own = getattr(self.persona, "reasoning", None) if self.persona else None
+        return own or self.default_reasoning
 
     def resend_request(self, **params: object) -> ChatRequest | None:
         """The last answered question's request again, byte for byte up to its end, with
@@ -374,6 +430,7 @@ class ChatSession:
     async def _answer(self, user_message_id: int, on_text: OnText) -> TurnOutcome:
         expired = gemini_caches.drop_expired(self)
         request = images.load(self.request(until_id=user_message_id))
+        self._sent_reasoning = request.reasoning
         turn = self.store.start_turn(self._conversation_id(), user_message_id, self._meta(request))
         _, outcome = await self._drive(
             turn, request, on_text,
@@ -406,10 +463,13 @@ class ChatSession:
             try:
                 await self._run(request, turn, reply, on_text)
             except ProviderError as exc:
-                note = self._resend_note(exc, request) if full_history and not reply.parts else None
-                if note is None or full_history is None:
-                    raise
-                request = full_history()
+                if (note := self._cannot_reason(exc, request, reply)) is not None:
+                    request = replace(request, reasoning=None)
+                else:
+                    note = self._resend_note(exc, request) if full_history and not reply.parts else None
+                    if note is None or full_history is None:
+                        raise
+                    request = full_history()
                 await self._run(request, turn, reply, on_text)
         except asyncio.CancelledError:
             status = STOPPED
@@ -419,6 +479,16 @@ class ChatSession:
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
         return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
+
+    def _cannot_reason(self, exc: ProviderError, request: ChatRequest, reply: _Reply) -> str | None:
+        """The model refused the reasoning setting before answering: say so, and send
+        without it (now and for the rest of the session), instead of failing the turn."""
+        if reply.parts or reply.thinking or effort(request.reasoning) is None:
+            return None
+        if exc.kind != "bad_request" or not refused(exc.message):
+            return None
+        self.cannot_reason.add(request.model)
+        return f"⚠ {request.model} cannot reason: sent without thinking"
 
     def _resend_note(self, exc: ProviderError, request: ChatRequest) -> str | None:
         """Why a request that failed is sent once more in full (the server lost the chain,
@@ -437,6 +507,8 @@ class ChatSession:
         last_flush = time.monotonic()
         async for event in self.ready_provider().stream(request):
             self._take(event, reply)
+            if isinstance(event, ReasoningDelta) and self.reasoning_sink is not None:
+                await self.reasoning_sink(event.text)
             if isinstance(event, TextDelta):
                 await on_text(event.text)
                 if time.monotonic() - last_flush >= self.flush_interval:
@@ -448,6 +520,12 @@ class ChatSession:
         if isinstance(event, TextDelta):
             reply.parts.append(event.text)
             reply.first_token_at = reply.first_token_at or time.monotonic()
+        elif isinstance(event, ReasoningDelta):
+            reply.thinking.append(event.text)
+            reply.thinking_started = reply.thinking_started or time.monotonic()
+            reply.thinking_ended = time.monotonic()
+        elif isinstance(event, ReasoningDone):
+            reply.thinking_blocks.append(event.block)
         elif isinstance(event, UsageReported):
             reply.usage = event.usage
         elif isinstance(event, ResponseId):
@@ -497,16 +575,17 @@ class ChatSession:
             duration_ms=(now - started) * 1000, tool_calls=reply.tool_calls(),
             cache_diagnosis=reply.diagnosis.code if reply.diagnosis else None,
             cache_missed_tokens=reply.diagnosis.missed_tokens if reply.diagnosis else None,
+            reasoning=reply.reasoning(usage),
         )
         try:
             if self.unsaved:
                 raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
-            return TurnOutcome(self.store.finish_turn(turn, result), cost)
+            return TurnOutcome(self.store.finish_turn(turn, result), cost, reasoning=result.reasoning)
         except self.store.errors as exc:  # e.g. "database or disk is full"
             self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
             unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
                               error=f"Not saved yet: {exc}" + (f"; {error}" if error else ""))
-            return TurnOutcome(unsaved, cost, saved=False)
+            return TurnOutcome(unsaved, cost, saved=False, reasoning=result.reasoning)
 
 
     def _priced(self, request: ChatRequest, reply: _Reply, status: str) -> tuple[Usage, Cost]:
@@ -515,6 +594,8 @@ class ChatSession:
         cost unknown."""
         try:
             usage = reply.usage or _estimated_usage(request, reply.text, status)
+            if usage.reasoning is None and reply.thinking:  # inside output, not reported apart
+                usage = replace(usage, reasoning=tokens.count("".join(reply.thinking)).n)
         except Exception:  # noqa: BLE001 - e.g. a tokenizer that cannot load
             usage = Usage()
         return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)

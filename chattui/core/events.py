@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chattui.core.reasoning import ReasoningBlock
 from chattui.core.usage import Usage
 
 
@@ -15,6 +16,14 @@ class TextDelta:
 @dataclass(frozen=True)
 class ReasoningDelta:
     text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDone:
+    """A finished thinking block in the provider's wire form (a signed Anthropic block, a
+    Responses reasoning item), stored and sent back unchanged. Its text came as deltas."""
+
+    block: ReasoningBlock
 
 
 @dataclass(frozen=True)
@@ -52,5 +61,5 @@ class CacheDiagnosed:
     """Tokens the provider says it could not reuse."""
 
 
-StreamEvent = (TextDelta | ReasoningDelta | ToolCallDelta | UsageReported | ResponseId | Finished
+StreamEvent = (TextDelta | ReasoningDelta | ReasoningDone | ToolCallDelta | UsageReported | ResponseId | Finished
                | CacheDiagnosed)

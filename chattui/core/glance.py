@@ -64,11 +64,13 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], image
     fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(cache_turns(turns), session.provider_name, session.model,
                                 time.time(), fingerprint=fingerprint)
+    changed = session.reasoning_change()  # then only the prefix (system, tools) can hit
     expected = insight.expected_turn(
-        messages, prefix, chat[-1] if chat else None, state, session.model, session.provider_name,
-        session.prices, session.base_url, fingerprint=fingerprint,
+        messages, prefix, chat[-1] if chat and not changed else None, state, session.model,
+        session.provider_name, session.prices, session.base_url, fingerprint=fingerprint,
         cache_ttl=persona.cache_ttl if persona else None)
-    return expected.text + ("" if count.exact and prefix.exact else " (estimate)")
+    line = expected.text + ("" if count.exact and prefix.exact else " (estimate)")
+    return f"{line} · {changed}" if changed else line
 
 
 def diagnosis_line(turn: Turn) -> str | None:

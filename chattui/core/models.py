@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chattui.core.reasoning import Reasoning
 from chattui.core.usage import Usage
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class Message:
     name: str | None = None
     attachments: tuple[Attachment, ...] = ()
     """Images sent with a user message, in order (chattui.core.attachments)."""
+    reasoning: Reasoning = field(default_factory=Reasoning)
+    """A reply's thinking blocks (chattui.core.reasoning), as they came."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class TurnResult:
     cache_diagnosis: str | None = None
     """The provider's own cache verdict (core.events.CacheDiagnosed.code), if it gave one."""
     cache_missed_tokens: int | None = None
+    reasoning: Reasoning = field(default_factory=Reasoning)
+    """The reply's thinking blocks, stored with the reply's text."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 name = "support"              # default: the file name without .md
 description = "Customer support for an online shop"
 hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h")
+reasoning = "low"             # optional thinking: "off" | "low" | "medium" | "high"
 tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
 [params]                      # sent to the API as is (temperature, max_tokens, ...)
 [[tool]]                      # inline tools, OpenAI function format
@@ -49,8 +50,10 @@ else:  # pragma: no cover
 BUILTIN = "built-in"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
 CACHE_TTLS = ("5m", "1h")
-KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "tools", "params",
-        "tool", "tool_commands")
+KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "reasoning", "tools",
+        "params", "tool", "tool_commands")
+REASONING_LEVELS = ("off", "low", "medium", "high")
+"""Values of `reasoning` (core.reasoning.LEVELS)."""
 RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
 
 
@@ -71,6 +74,8 @@ class Persona:
     model: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     cache_ttl: str | None = None
+    reasoning: str | None = None
+    """Thinking level (core.reasoning.LEVELS); None: the provider's default."""
     tools: tuple[Tool, ...] = ()
     tool_commands: Mapping[str, str] = field(default_factory=dict, hash=False)
     source: Path | str = BUILTIN
@@ -285,6 +290,7 @@ def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
         "provider": _string(data, "provider", report, choices=PROVIDERS),
         "model": _string(data, "model", report),
         "cache_ttl": _string(data, "cache_ttl", report, choices=CACHE_TTLS),
+        "reasoning": _string(data, "reasoning", report, choices=REASONING_LEVELS),
         "params": _params(data.get("params", {}), report),
         "tools": tools,
         "tool_commands": _commands(data.get("tool_commands", {}), tools, report),

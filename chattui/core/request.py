@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from chattui.core import prefix
 from chattui.core.models import FAILED, Message, ToolCall
+from chattui.core.reasoning import ReasoningBlock
 from chattui.core.tools import Tool
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class ChatMessage:
     """For a tool result: the tool's name (Gemini and some gateways want it)."""
     attachments: tuple[Attachment, ...] = ()
     """Images of a user message; `attachments.load()` fills in file bytes before sending."""
+    reasoning: tuple[ReasoningBlock, ...] = ()
+    """An assistant message's thinking blocks; adapters send back what their API needs."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class ChatRequest:
     compare_with: str | None = None
     """The previous response's id: adapters whose API diagnoses cache misses against an
     earlier request (Anthropic `diagnostics`, Responses `prompt_cache_options`) ask it to."""
+    reasoning: str | None = None
+    """Reasoning level (core.reasoning.LEVELS); None: the provider's default."""
 
     def fingerprint(self) -> str:
         """Hash of the frozen prefix (tools + system): equal when the cache can hit."""
@@ -84,11 +89,13 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
         if message.role not in HISTORY_ROLES:
             continue
         if message.role == "assistant" and (
-            message.status == FAILED or not (message.content or message.tool_calls)
+            message.status == FAILED or not (message.content or message.tool_calls
+                                             or message.reasoning)
         ):
             continue
         out.append(ChatMessage(message.role, message.content, message.tool_calls,
-                               message.tool_call_id, message.name, message.attachments))
+                               message.tool_call_id, message.name, message.attachments,
+                               message.reasoning.blocks))
     return tuple(out)
 
 

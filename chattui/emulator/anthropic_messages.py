@@ -9,13 +9,17 @@ usage reports `input_tokens` EXCLUDING cache reads and writes. Streams always ca
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
 from chattui.emulator import errors, images
 from chattui.emulator.cache import TTL_SECONDS, Block, CacheUse, make_block
 from chattui.emulator.diagnostics import Snapshot, divergence, section
-from chattui.emulator.script import Delivery, default_reply, deliver, split_text
+from chattui.emulator.script import (
+    Delivery, can_reason, default_reply, deliver, split_text, with_default_thinking,
+)
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, sse, text_of
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     body = call.body
     _check_version(call)
     model, max_tokens = _validate(body)
+    thinking = _check_thinking(body, max_tokens)
     blocks = render(body, emu.rules.anthropic.max_breakpoints,
                     emu.rules.anthropic.automatic_counts_toward_limit)
     use = emu.breakpoint_cache.apply(
@@ -39,10 +44,11 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     if max_tokens == 0:
         sent = _PREWARM
     else:
-        reply = call.take_reply() or default_reply(
+        scripted = call.take_reply()
+        reply = scripted or default_reply(
             messages=len(body["messages"]), prompt_tokens=use.total, model=model,
             endpoint=call.path, cached=use.read)
-        sent = deliver(reply, max_tokens)
+        sent = deliver(with_default_thinking(reply, thinking, scripted is not None), max_tokens)
     usage = _usage(use, sent)
     call.record.usage = usage
     message = {"id": new_id("msg_01", 22), "type": "message", "role": "assistant",
@@ -76,6 +82,57 @@ def _check_version(call: Call) -> None:
     if version == "2026-10-21" and removed:
         raise errors.invalid(f"{removed[0]}: is not supported in API version 2026-10-21; "
                              "pin anthropic-version 2023-06-01 to use it")
+
+
+def signature(thinking: str) -> str:
+    """The emulator's stand-in for Anthropic's opaque signature over a thinking block."""
+    digest = hashlib.sha256(b"emulator-thinking:" + thinking.encode()).digest()
+    return base64.b64encode(digest * 3).decode()
+
+
+_REDACTED_DATA = base64.b64encode(b"emulator: this thinking was redacted").decode()
+
+
+def _check_thinking(body: dict[str, Any], max_tokens: int) -> bool:
+    """Whether thinking is on, after the API's checks: a budget of at least 1,024 below
+    max_tokens, every thinking block sent back with its own signature, and, in a tool loop
+    with thinking on, the last assistant message starting with its thinking."""
+    config = body.get("thinking") or {}
+    enabled = config.get("type") in ("enabled", "adaptive")
+    if enabled and not can_reason(body["model"]):
+        raise errors.invalid(f"thinking: `{body['model']}` does not support extended thinking")
+    if config.get("type") == "enabled":
+        budget = config.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            raise errors.invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+        if budget >= max_tokens:
+            raise errors.invalid("`max_tokens` must be greater than `thinking.budget_tokens`.")
+    messages = body.get("messages") or []
+    for i, message in enumerate(messages):
+        for j, part in enumerate(message.get("content") if isinstance(message.get("content"), list) else ()):
+            if isinstance(part, dict) and part.get("type") == "thinking" and \
+                    part.get("signature") != signature(part.get("thinking", "")):
+                raise errors.invalid(f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block")
+    if enabled and _in_tool_loop(messages):
+        last = [m for m in messages if m.get("role") == "assistant"][-1]
+        first = (last.get("content") or [{}])[0]
+        found = first.get("type") if isinstance(first, dict) else "text"
+        if found not in ("thinking", "redacted_thinking"):
+            raise errors.invalid(
+                f"messages.{messages.index(last)}.content.0.type: Expected `thinking` or "
+                f"`redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final "
+                "`assistant` message must start with a thinking block.")
+    return enabled
+
+
+def _in_tool_loop(messages: list[Any]) -> bool:
+    """The last message answers tool calls of an assistant message with content blocks."""
+    if len(messages) < 2 or messages[-1].get("role") != "user":
+        return False
+    content = messages[-1].get("content")
+    return isinstance(content, list) and any(
+        isinstance(p, dict) and p.get("type") == "tool_result" for p in content) and \
+        isinstance(messages[-2].get("content"), list)
 
 
 def _validate(body: dict[str, Any]) -> tuple[str, int]:
@@ -192,6 +249,11 @@ def _stop_reason(sent: Delivery) -> str:
 
 def _content(sent: Delivery) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    if sent.thinking:
+        blocks.append({"type": "thinking", "thinking": sent.thinking,
+                       "signature": signature(sent.thinking)})
+    if sent.redacted_thinking:
+        blocks.append({"type": "redacted_thinking", "data": _REDACTED_DATA})
     if sent.pieces:
         blocks.append({"type": "text", "text": sent.text})
     for call in sent.tool_calls:
@@ -208,7 +270,7 @@ def _frames(message: dict[str, Any], sent: Delivery) -> list[bytes]:
     start = {**message, "content": [], "stop_reason": None, "usage": start_usage}
     frames = [sse({"type": "message_start", "message": start}, "message_start")]
     for index, block in enumerate(message["content"]):
-        empty = {**block, "text": ""} if block["type"] == "text" else {**block, "input": {}}
+        empty = _empty(block)
         frames.append(sse({"type": "content_block_start", "index": index,
                            "content_block": empty}, "content_block_start"))
         if index == 0:
@@ -226,8 +288,23 @@ def _frames(message: dict[str, Any], sent: Delivery) -> list[bytes]:
     return frames
 
 
+def _empty(block: dict[str, Any]) -> dict[str, Any]:
+    """A block as content_block_start shows it (a redacted block comes whole)."""
+    kind = block["type"]
+    if kind == "text":
+        return {**block, "text": ""}
+    if kind == "thinking":
+        return {**block, "thinking": "", "signature": ""}
+    return block if kind == "redacted_thinking" else {**block, "input": {}}
+
+
 def _deltas(block: dict[str, Any], sent: Delivery) -> list[dict[str, Any]]:
     if block["type"] == "text":
         return [{"type": "text_delta", "text": piece} for piece in sent.pieces]
+    if block["type"] == "thinking":
+        return [*({"type": "thinking_delta", "thinking": p} for p in sent.thinking_pieces()),
+                {"type": "signature_delta", "signature": block["signature"]}]
+    if block["type"] == "redacted_thinking":
+        return []
     pieces = [""] + split_text(dumps(block["input"]), chunk_size=8)
     return [{"type": "input_json_delta", "partial_json": piece} for piece in pieces]

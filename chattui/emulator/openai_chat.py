@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from chattui.emulator import errors, gemini_caches, images, openrouter
 from chattui.emulator.cache import Block, make_block
-from chattui.emulator.script import Delivery, ToolCall, default_reply, deliver, split_text
+from chattui.emulator.script import (
+    Delivery, ToolCall, can_reason, default_reply, deliver, split_text, with_default_thinking,
+)
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, now_s, sse, text_of
 
 if TYPE_CHECKING:
@@ -23,6 +25,9 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     """POST /v1/chat/completions and /v1beta/openai/chat/completions."""
     body = call.body
     model, messages = _validate(body)
+    if body.get("reasoning_effort") and not can_reason(model):
+        raise errors.invalid("Unsupported parameter: 'reasoning_effort' is not supported with "
+                             "this model.", param="reasoning_effort", code="unsupported_parameter")
     blocks = render(body, text_only=model in emu.text_only_models)
     prompt = sum(b.tokens for b in blocks)
     explicit = gemini_caches.tokens_for(emu, call, model) if call.provider == "gemini" else None
@@ -30,17 +35,21 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
         cached, written = _cache(emu, call, model, blocks, prompt)
     else:  # an explicit cache: its tokens are part of the prompt, all of them cached
         prompt, cached, written = prompt + explicit, explicit, 0
-    reply = call.take_reply() or default_reply(
+    scripted = call.take_reply()
+    reply = scripted or default_reply(
         messages=len(messages), prompt_tokens=prompt, model=model, endpoint=call.path,
         cached=cached)
-    sent = deliver(reply, body.get("max_completion_tokens") or body.get("max_tokens"))
+    asked = bool(body.get("reasoning_effort") or body.get("reasoning"))
+    sent = deliver(with_default_thinking(reply, asked, scripted is not None),
+                   body.get("max_completion_tokens") or body.get("max_tokens"))
     usage = _usage(call.provider, prompt, cached, written, sent, byok=emu.openrouter_byok)
     call.record.usage = usage
     head = {"id": new_id("chatcmpl-", 29), "created": now_s(), "model": model,
             "system_fingerprint": "fp_emulator"}
     if body.get("stream"):
         include = bool((body.get("stream_options") or {}).get("include_usage"))
-        return Stream(_frames(head, sent, usage if include else None))
+        field = "reasoning" if call.provider == "openrouter" else "reasoning_content"
+        return Stream(_frames(head, sent, usage if include else None, field))
     return Json(_completion(head, sent, usage))
 
 
@@ -154,7 +163,10 @@ def _completion(head: dict[str, Any], sent: Delivery, usage: dict[str, Any]) -> 
             "service_tier": "default", "system_fingerprint": head["system_fingerprint"]}
 
 
-def _frames(head: dict[str, Any], sent: Delivery, usage: dict[str, Any] | None) -> list[bytes]:
+def _frames(head: dict[str, Any], sent: Delivery, usage: dict[str, Any] | None,
+            reasoning_field: str = "reasoning_content") -> list[bytes]:
+    """Chunks; thinking first as `reasoning_content` (DeepSeek, vLLM, llama.cpp) or
+    `reasoning` (OpenRouter) deltas, then the text, tool calls, finish, usage."""
     base = {"id": head["id"], "object": "chat.completion.chunk", "created": head["created"],
             "model": head["model"], "system_fingerprint": head["system_fingerprint"]}
     extra = {"usage": None} if usage is not None else {}
@@ -164,7 +176,8 @@ def _frames(head: dict[str, Any], sent: Delivery, usage: dict[str, Any] | None) 
         return sse({**base, "choices": [choice], **extra})
 
     first: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
-    deltas = [{"content": piece} for piece in sent.pieces]
+    deltas = [{"content": None, reasoning_field: p} for p in sent.thinking_pieces()]
+    deltas += [{"content": piece} for piece in sent.pieces]
     calls = _tool_deltas(sent.tool_calls, _call_ids(sent))
     if not sent.pieces and calls:
         first = {"role": "assistant", "content": None, **calls.pop(0), "refusal": None}

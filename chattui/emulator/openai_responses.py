@@ -18,7 +18,7 @@ from chattui.emulator.cache import Block, make_block
 from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.openai_chat import openai_cache
 from chattui.emulator.responses_stream import output_items, stream_frames
-from chattui.emulator.script import default_reply, deliver
+from chattui.emulator.script import can_reason, default_reply, deliver, with_default_thinking
 from chattui.emulator.wire import Call, Json, Stream, new_id, now_s, text_of
 
 if TYPE_CHECKING:
@@ -55,15 +55,21 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     """POST /v1/responses."""
     body = call.body
     model = _model(body)
+    if (body.get("reasoning") or {}).get("effort") and not can_reason(model):
+        raise errors.invalid("Unsupported parameter: 'reasoning.effort' is not supported with "
+                             "this model.", param="reasoning.effort", code="unsupported_parameter")
     context = _context(emu, body)
     blocks = render(body, context)
     prompt = sum(b.tokens for b in blocks)
     namespace = ("openai-responses", model, body.get("prompt_cache_key"))
     cached, written = openai_cache(emu, namespace, model, blocks, prompt)
-    reply = call.take_reply() or default_reply(
+    scripted = call.take_reply()
+    reply = scripted or default_reply(
         messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,
         cached=cached)
-    sent = deliver(reply, body.get("max_output_tokens"))
+    asked = bool((body.get("reasoning") or {}).get("effort"))
+    sent = deliver(with_default_thinking(reply, asked, scripted is not None),
+                   body.get("max_output_tokens"))
     usage = {"input_tokens": prompt,
              "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": written},
              "output_tokens": sent.output_tokens,
@@ -71,7 +77,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
              "total_tokens": prompt + sent.output_tokens}
     call.record.usage = usage
     response = response_object(body, model, new_id("resp_", 48))
-    output = output_items(sent)
+    output = output_items(sent, "reasoning.encrypted_content" in (body.get("include") or ()))
     final = {**response, "status": "incomplete" if sent.truncated else "completed",
              "incomplete_details": {"reason": "max_output_tokens"} if sent.truncated else None,
              "service_tier": "default", "output": output, "usage": usage}

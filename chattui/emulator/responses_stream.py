@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from chattui.emulator.script import Delivery, split_text
 from chattui.emulator.wire import new_id, sse
 
 
-def output_items(sent: Delivery) -> list[dict[str, Any]]:
-    """A reasoning item (when reasoning was spent), the message, then function calls."""
+def output_items(sent: Delivery, encrypted: bool = False) -> list[dict[str, Any]]:
+    """A reasoning item (when reasoning was spent: its summary, and `encrypted_content`
+    when the request included it), the message, then function calls."""
     items: list[dict[str, Any]] = []
-    if sent.reasoning_tokens:
-        items.append({"id": new_id("rs_", 48), "type": "reasoning", "summary": []})
+    if sent.reasoning_tokens or sent.thinking:
+        summary = [{"type": "summary_text", "text": sent.thinking}] if sent.thinking else []
+        item: dict[str, Any] = {"id": new_id("rs_", 48), "type": "reasoning", "summary": summary}
+        if encrypted:
+            item["encrypted_content"] = encrypt(sent.thinking or "")
+        items.append(item)
     if sent.pieces:
         items.append({"id": new_id("msg_", 48), "type": "message", "status": "completed",
                       "content": [_text_part(sent.text)], "role": "assistant"})
@@ -21,6 +27,11 @@ def output_items(sent: Delivery) -> list[dict[str, Any]]:
                       "arguments": call.arguments_json, "call_id": call.id or new_id("call_"),
                       "name": call.name})
     return items
+
+
+def encrypt(thinking: str) -> str:
+    """The emulator's stand-in for an encrypted reasoning item (opaque to clients)."""
+    return "gAAAA" + base64.b64encode(("emulator-reasoning:" + thinking).encode()).decode()
 
 
 def _text_part(text: str) -> dict[str, Any]:
@@ -49,6 +60,8 @@ def stream_frames(response: dict[str, Any], final: dict[str, Any], sent: Deliver
             _message(events, index, item, sent.pieces)
         elif item["type"] == "function_call":
             _function_call(events, index, item)
+        elif item["type"] == "reasoning":
+            _reasoning(events, index, item, sent.thinking_pieces())
         else:
             events.emit("response.output_item.added", output_index=index, item=item)
             events.emit("response.output_item.done", output_index=index, item=item)
@@ -68,6 +81,23 @@ def _message(events: _Events, index: int, item: dict[str, Any], pieces: list[str
     text = item["content"][0]["text"]
     events.emit("response.output_text.done", **where, content_index=0, text=text, logprobs=[])
     events.emit("response.content_part.done", **where, content_index=0, part=_text_part(text))
+    events.emit("response.output_item.done", output_index=index, item=item)
+
+
+def _reasoning(events: _Events, index: int, item: dict[str, Any], pieces: list[str]) -> None:
+    """A reasoning item: each summary part added, its text deltas, done (§2.3)."""
+    where = {"item_id": item["id"], "output_index": index}
+    events.emit("response.output_item.added", output_index=index,
+                item={k: v for k, v in item.items() if k != "encrypted_content"} | {"summary": []})
+    for n, part in enumerate(item["summary"]):
+        events.emit("response.reasoning_summary_part.added", **where, summary_index=n,
+                    part={"type": "summary_text", "text": ""})
+        for piece in pieces:
+            events.emit("response.reasoning_summary_text.delta", **where, summary_index=n,
+                        delta=piece)
+        events.emit("response.reasoning_summary_text.done", **where, summary_index=n,
+                    text=part["text"])
+        events.emit("response.reasoning_summary_part.done", **where, summary_index=n, part=part)
     events.emit("response.output_item.done", output_index=index, item=item)
 
 

@@ -41,6 +41,8 @@ class Reply:
     `text` is streamed in pieces: `chunks=N` pieces of about equal length, or pieces of
     `chunk_size` characters, else one piece per word (like real streams). Tool calls
     follow the text. `reasoning_tokens` are reported in usage (and counted as output).
+    `thinking` streams before the text in each API's reasoning shape (its tokens are the
+    reasoning tokens unless given); `redacted_thinking` adds an Anthropic redacted block.
     """
 
     text: str | None = None
@@ -48,10 +50,14 @@ class Reply:
     reasoning_tokens: int = 0
     chunks: int | None = None
     chunk_size: int | None = None
+    thinking: str | None = None
+    redacted_thinking: bool = False
 
     def __post_init__(self) -> None:
         calls = tuple(c if isinstance(c, ToolCall) else ToolCall(**c) for c in self.tool_calls)
         object.__setattr__(self, "tool_calls", calls)
+        if self.thinking and not self.reasoning_tokens:
+            object.__setattr__(self, "reasoning_tokens", tokens.count(self.thinking).n)
 
     @classmethod
     def long_markdown(cls, chunks: int = 1000, approx_tokens: int = 6000) -> Reply:
@@ -128,10 +134,15 @@ class Delivery:
     reasoning_tokens: int
     output_tokens: int
     truncated: bool
+    thinking: str | None = None
+    redacted_thinking: bool = False
 
     @property
     def text(self) -> str:
         return "".join(self.pieces)
+
+    def thinking_pieces(self) -> list[str]:
+        return split_text(self.thinking or "")
 
 
 def deliver(reply: Reply, limit: int | None = None) -> Delivery:
@@ -139,7 +150,7 @@ def deliver(reply: Reply, limit: int | None = None) -> Delivery:
     pieces = reply.pieces()
     if limit is None or reply.output_tokens() <= limit:
         return Delivery(pieces, reply.tool_calls, reply.reasoning_tokens,
-                        reply.output_tokens(), False)
+                        reply.output_tokens(), False, reply.thinking, reply.redacted_thinking)
     kept, used = [], 0
     for piece in pieces:
         used += tokens.count(piece).n
@@ -147,7 +158,8 @@ def deliver(reply: Reply, limit: int | None = None) -> Delivery:
             break
         kept.append(piece)
     spent = tokens.count("".join(kept)).n if kept else 0
-    return Delivery(kept, (), reply.reasoning_tokens, spent + reply.reasoning_tokens, True)
+    return Delivery(kept, (), reply.reasoning_tokens, spent + reply.reasoning_tokens, True,
+                    reply.thinking, reply.redacted_thinking)
 
 
 def split_text(text: str, chunks: int | None = None, chunk_size: int | None = None) -> list[str]:
@@ -177,6 +189,24 @@ def default_reply(
         "_This answer comes from the chattui provider emulator, not from a real model._"
     )
     return Reply(text=text)
+
+
+CANNOT_REASON = ("claude-3-5-haiku", "claude-3-haiku", "gpt-4o", "gpt-4.1", "gpt-3.5")
+"""Model name prefixes the emulator refuses a reasoning setting for, as the real APIs do."""
+
+
+def can_reason(model: str) -> bool:
+    return not model.startswith(CANNOT_REASON)
+
+
+def with_default_thinking(reply: Reply, asked: bool, scripted: bool) -> Reply:
+    """The default reply thinks first when the request asked for reasoning (a scripted
+    reply streams exactly what it says)."""
+    if scripted or not asked or reply.thinking:
+        return reply
+    thinking = ("The user wants an answer; the emulator has none to give.\n\n"
+                "So I will describe the request I received instead.")
+    return Reply(text=reply.text, thinking=thinking)
 
 
 _TOPICS = ("caching", "streaming", "tokens", "latency", "pricing", "prefixes", "retries", "usage")

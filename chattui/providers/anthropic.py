@@ -37,9 +37,12 @@ from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
+from chattui.core import reasoning as levels
 from chattui.core.events import (
-    Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+    Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta, ToolCallDelta,
+    UsageReported,
 )
+from chattui.core.reasoning import REDACTED_TEXT, ReasoningBlock
 from chattui.core.attachments import URL, Attachment
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import diagnostics
@@ -91,6 +94,10 @@ class AnthropicProvider(SDKProvider):
         params = {k: v for k, v in request.params.items() if k not in UNSUPPORTED_PARAMS}
         body: dict[str, Any] = {"model": request.model,
                                 "max_tokens": params.pop("max_tokens", DEFAULT_MAX_TOKENS)}
+        thinking = levels.anthropic_thinking(request.reasoning)
+        if thinking and "thinking" not in params:
+            params["thinking"] = thinking  # max_tokens must leave room for the answer too
+            body["max_tokens"] = max(body["max_tokens"], thinking["budget_tokens"] + DEFAULT_MAX_TOKENS)
         if request.system:
             body["system"] = [{"type": "text", "text": request.system,
                                "cache_control": dict(control)}]
@@ -159,6 +166,9 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     if message.role == COMPACTION:
         return [{"type": "text", "text": compaction_text(message)}]
     blocks: list[dict[str, Any]] = [image_block(a) for a in message.attachments]
+    if message.role == "assistant":  # signed thinking goes back unchanged, first
+        blocks.extend(dict(b.raw) for b in message.reasoning
+                      if b.raw and b.kind in ("thinking", "redacted_thinking"))
     if message.content or (message.role == "user" and not blocks):
         blocks.append({"type": "text", "text": message.content})
     if message.role == "assistant":
@@ -206,6 +216,8 @@ class _StreamState:
     def __init__(self) -> None:
         self.tools: dict[int, int] = {}
         """content block index → tool call index"""
+        self.thinking: dict[int, dict[str, Any]] = {}
+        """content block index → the thinking block so far (text and signature)"""
         self.usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
         self.finished = False
@@ -220,6 +232,9 @@ class _StreamState:
             return self._block_start(event.index, event.content_block)
         if kind == "content_block_delta":
             return self._delta(event.index, event.delta)
+        if kind == "content_block_stop" and event.index in self.thinking:
+            block = self.thinking.pop(event.index)
+            return [ReasoningDone(ReasoningBlock("thinking", block["thinking"], block))]
         if kind == "message_delta":
             self.stop_reason = event.delta.stop_reason
             delta_usage = _as_dict(event.usage)
@@ -241,8 +256,14 @@ class _StreamState:
             return [ToolCallDelta(self.tools[index], block.id, block.name, "")]
         if kind == "text" and getattr(block, "text", ""):
             return [TextDelta(block.text)]
-        if kind == "thinking" and getattr(block, "thinking", ""):
-            return [ReasoningDelta(block.thinking)]
+        if kind == "thinking":
+            text = getattr(block, "thinking", "") or ""
+            self.thinking[index] = {"type": "thinking", "thinking": text,
+                                    "signature": getattr(block, "signature", "") or ""}
+            return [ReasoningDelta(text)] if text else []
+        if kind == "redacted_thinking":
+            raw = {"type": "redacted_thinking", "data": block.data}
+            return [ReasoningDelta(REDACTED_TEXT), ReasoningDone(ReasoningBlock(kind, "", raw))]
         return []
 
     def _delta(self, index: int, delta: Any) -> list[StreamEvent]:
@@ -250,7 +271,12 @@ class _StreamState:
         if kind == "text_delta" and delta.text:
             return [TextDelta(delta.text)]
         if kind == "thinking_delta" and delta.thinking:
+            if index in self.thinking:
+                self.thinking[index]["thinking"] += delta.thinking
             return [ReasoningDelta(delta.thinking)]
+        if kind == "signature_delta" and index in self.thinking:
+            self.thinking[index]["signature"] += delta.signature
+            return []
         if kind == "input_json_delta" and index in self.tools and delta.partial_json:
             return [ToolCallDelta(self.tools[index], None, None, delta.partial_json)]
         return []

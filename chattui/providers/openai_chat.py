@@ -7,7 +7,10 @@ from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
-from chattui.core.events import Finished, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported
+from chattui.core import reasoning as levels
+from chattui.core.events import (
+    Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+)
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import gateway_cache
 from chattui.providers.sdk import SDKProvider
@@ -32,7 +35,11 @@ class OpenAIChatProvider(SDKProvider):
         messages.extend(chat_message(m) for m in request.messages)
         if gateway_cache.wants_markers(request.model):
             gateway_cache.mark(messages, request.cache_ttl)
-        body: dict[str, Any] = {"model": request.model, "messages": messages, **request.params}
+        body: dict[str, Any] = {"model": request.model, "messages": messages}
+        effort = levels.effort(request.reasoning)
+        if effort:  # passed through as is to OpenAI-compatible servers too
+            body["reasoning_effort"] = effort
+        body.update(request.params)
         if request.tools and not cached:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
         if cached:  # the SDK's extra_body, holding the wire's own `extra_body` (PROVIDERS.md §4)
@@ -90,10 +97,25 @@ class _ChatState:
         return events
 
 
+def _reasoning_text(delta: Any) -> str | None:
+    """`reasoning_content` (DeepSeek, vLLM, llama.cpp) or `reasoning` (OpenRouter): fields
+    the SDK's types do not declare, kept as extras."""
+    if delta is None:
+        return None
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def _events(chunk: Any) -> list[StreamEvent]:
     events: list[StreamEvent] = []
     for choice in chunk.choices or ():
         delta = choice.delta
+        thinking = _reasoning_text(delta)
+        if thinking:
+            events.append(ReasoningDelta(thinking))
         if delta is not None and delta.content:
             events.append(TextDelta(delta.content))
         for call in (delta.tool_calls or ()) if delta is not None else ():

@@ -28,9 +28,12 @@ from typing import Any
 
 from chattui.core import tools as tool_formats
 from chattui.core import usage as usage_mapping
+from chattui.core import reasoning as levels
 from chattui.core.events import (
-    Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
+    Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta, ToolCallDelta,
+    UsageReported,
 )
+from chattui.core.reasoning import ReasoningBlock
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
 from chattui.core.usage import Usage
 from chattui.core.insight.rules import openai_56_or_later
@@ -74,6 +77,11 @@ class OpenAIResponsesProvider(SDKProvider):
         if request.compare_with and openai_56_or_later(request.model):
             body["prompt_cache_options"] = {"comparison_response_id": request.compare_with}
         body["store"] = self.store
+        effort = levels.effort(request.reasoning)
+        if effort:
+            body["reasoning"] = {"effort": effort, "summary": "auto"}
+            if not self.store:  # nothing kept on the server: the items come back encrypted
+                body["include"] = ["reasoning.encrypted_content"]
         for key, value in request.params.items():
             body["max_output_tokens" if key == "max_tokens" else key] = value
         return body
@@ -128,7 +136,9 @@ def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[d
         if message.role == COMPACTION:  # the compacted items, as responses.compact gave them
             items.extend(json.loads(message.content))
             continue
-        if message.content or message.attachments or not message.tool_calls:
+        items.extend(dict(b.raw) for b in message.reasoning  # full history: encrypted items
+                     if b.kind == "reasoning" and b.raw and b.raw.get("encrypted_content"))
+        if message.content or message.attachments or not (message.tool_calls or message.reasoning):
             items.append({"role": message.role, "content": _content(message)})
         for call in message.tool_calls:
             items.append({"type": "function_call", "call_id": call.id, "name": call.name,
@@ -168,6 +178,10 @@ class _StreamState:
             return [TextDelta(event.delta)] if event.delta else []
         if kind in _REASONING_DELTAS:
             return [ReasoningDelta(event.delta)] if event.delta else []
+        if kind == "response.reasoning_summary_part.added" and event.summary_index:
+            return [ReasoningDelta("\n\n")]
+        if kind == "response.output_item.done" and event.item.type == "reasoning":
+            return [_reasoning_done(event.item)]
         if kind == "response.output_item.added" and event.item.type == "function_call":
             return self._call_added(event.output_index, event.item)
         if kind == "response.function_call_arguments.delta":
@@ -227,6 +241,14 @@ class _StreamState:
             reason = "stop"
         events.append(Finished(reason))
         return events
+
+
+def _reasoning_done(item: Any) -> ReasoningDone:
+    """A reasoning item, kept as it came (its `encrypted_content` goes back in full mode)."""
+    raw = item.model_dump(mode="json", exclude_none=True, warnings=False)
+    parts = [p.get("text", "") for p in raw.get("summary") or ()]
+    parts += [p.get("text", "") for p in raw.get("content") or ()] if not parts else []
+    return ReasoningDone(ReasoningBlock("reasoning", "\n\n".join(p for p in parts if p), raw))
 
 
 def _failed(response: Any) -> ProviderError:

@@ -34,6 +34,7 @@ from chattui.screens.switch_model import SwitchModel
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.thinking import ThinkingView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
@@ -53,7 +54,8 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("ctrl+f", "switch_model", "Switch model", id="switch-model", show=False),
+        Binding("f11", "switch_model", "Switch model", id="switch-model", show=False),
+        Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking", id="toggle-thinking", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
@@ -140,7 +142,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
             if status == STREAMING and message.id in elsewhere:
                 status = f"streaming in another window ({elsewhere[message.id]})"
             view = MessageView(message.role, message.content, status, message.error,
-                               message.attachments)
+                               message.attachments, message.reasoning)
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id), source) for call in message.tool_calls]
 
@@ -211,8 +213,10 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
         persona = self.session.persona.name if self.session.persona else "no persona"
         host = endpoint_host(self.session.provider_name, self.session.base_url)
         where = f" → {host}" if host else ""
-        self.app.sub_title = visible(f"{self.session.model}{where} · {persona} · {self.session.mode}"
-                                     f" · {title}")
+        level = self.session.effective_reasoning()
+        thinking = f" · thinking {level}" if level and level != "off" else ""
+        self.app.sub_title = visible(f"{self.session.model}{where}{thinking} · {persona}"
+                                     f" · {self.session.mode} · {title}")
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
@@ -259,6 +263,14 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
             return
         self.run_turn(self.session.retry)
 
+    def action_toggle_thinking(self) -> None:
+        """Unfold (or fold) the thinking of the latest reply that has some."""
+        shown = [t for t in self.query(ThinkingView) if t.display]
+        if shown:
+            shown[-1].toggle()
+        else:
+            self.notify("No thinking to show.", severity="information")
+
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()
 
@@ -279,9 +291,18 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
         user_view = await log.add("user", text, attachments=attachments) if text is not None else None
         view = await log.add("assistant", status=STREAMING)
         stream = view.stream()
+        thinking = view.thinking
 
         async def on_text(fragment: str) -> None:
+            if thinking is not None:
+                thinking.answer_started()
             await stream.write(fragment)
+
+        async def on_thinking(fragment: str) -> None:
+            if thinking is not None:
+                thinking.append(fragment)
+
+        self.session.reasoning_sink = on_thinking
 
         refused: tuple[type[Exception], ...] = (ProviderError, *self.session.store.errors)  # else: a bug
         try:
@@ -302,7 +323,10 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
                 self.query_one(AttachmentTray).restore(attachments)
             return
         finally:
+            self.session.reasoning_sink = None
             await stream.stop()
+        if outcome is not None and thinking is not None:
+            thinking.finish(outcome.reasoning)
         await self._finished(view, outcome)
 
     async def _finished(self, view: MessageView, outcome: TurnOutcome | None) -> None:
@@ -370,6 +394,14 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
             return
         event.card.propose("(running…)")
         event.card.propose(await run_tool_command(event.command, event.call))
+
+    def action_set_reasoning(self, level: str) -> None:
+        """Reasoning level for the next turns (overrides the persona's)."""
+        self.session.reasoning_level = level
+        change = self.session.reasoning_change()
+        self.notify(f"Reasoning: {level}" + (f" · {change}" if change else ""))
+        self._update_header()
+        self._show_estimate()
 
     async def action_set_mode(self, mode: str) -> None:
         """Switch the conversation between full history and Responses chaining."""

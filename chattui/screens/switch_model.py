@@ -1,5 +1,5 @@
 """Switching the conversation's model or provider from the chat screen (palette "Switch
-model…", Ctrl+F): the provider's models endpoint's list plus the configured models, then what
+model…", F11): the provider's models endpoint's list plus the configured models, then what
 the switch does (core.model_switch.consequences), then the switch.
 
 ModelPicker is the list; SwitchModel is a mixin of MainScreen (kept apart so the screen stays small).
@@ -27,12 +27,6 @@ from chattui.widgets.chat_log import ChatLog
 class ModelPicker(ModalScreen["Target | None"]):
     """Pick one of `targets`; Esc picks none."""
 
-    DEFAULT_CSS = """
-    ModelPicker { align: center middle; }
-    ModelPicker > Vertical { width: 72; height: auto; max-height: 80%; border: thick $accent;
-                             background: $surface; padding: 0 1; }
-    ModelPicker OptionList { height: auto; max-height: 20; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, current: Target, targets: list[Target], note: str | None = None) -> None:

@@ -254,6 +254,8 @@ class Archive:
             values = {c: row[c] for c in MESSAGE_COLUMNS}
             if isinstance(values["tool_calls"], list):
                 values["tool_calls"] = json.dumps(values["tool_calls"]) if values["tool_calls"] else None
+            if isinstance(values["reasoning"], dict):  # an import: JSON text in the store
+                values["reasoning"] = json.dumps(values["reasoning"])
             cursor = self.db.execute(sql, (conversation_id, *values.values()))
             mapping[row["id"]] = cursor.lastrowid or 0  # an INSERT always sets it
         return mapping

@@ -278,8 +278,9 @@ class Store(Archive, GeminiCacheBindings):
         usage = result.usage
         with self.db:
             self.db.execute(
-                "UPDATE messages SET content = ?, tool_calls = ? WHERE id = ?",
-                (result.text, calls_json(result.tool_calls), turn.reply_message_id),
+                "UPDATE messages SET content = ?, tool_calls = ?, reasoning = ? WHERE id = ?",
+                (result.text, calls_json(result.tool_calls), result.reasoning.to_json(),
+                 turn.reply_message_id),
             )
             self.db.execute(
                 "UPDATE turns SET status = ?, input_total = ?, cache_read = ?, cache_write_5m = ?,"

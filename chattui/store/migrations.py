@@ -225,11 +225,17 @@ def m014_request_prefixes(db: sqlite3.Connection) -> None:
         db.execute(f"ALTER TABLE turns ADD COLUMN {column}")
 
 
+def m015_message_reasoning(db: sqlite3.Connection) -> None:
+    """A reply's thinking blocks (JSON, core.reasoning.Reasoning): shown folded above the
+    answer, exported, and sent back with their signatures where the API needs them."""
+    db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
-    m014_request_prefixes,
+    m014_request_prefixes, m015_message_reasoning,
 ]
 
 

@@ -6,13 +6,15 @@ import json
 import sqlite3
 
 from chattui.core.models import Conversation, Message, ToolCall, Turn, TurnMeta
+from chattui.core.reasoning import Reasoning
 from chattui.core.usage import Usage
 
 USAGE_COLUMNS = ("input_total", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning")
 TITLE_LENGTH = 60
 CONVERSATION_COLUMNS = ("title", "provider", "model", "persona", "mode", "base_url_host",
                          "created_at", "updated_at")
-MESSAGE_COLUMNS = ("role", "content", "created_at", "tool_calls", "tool_call_id", "name")
+MESSAGE_COLUMNS = ("role", "content", "created_at", "tool_calls", "tool_call_id", "name",
+                   "reasoning")
 TURN_COLUMNS = ("provider", "model", "base_url_host", "persona", "prefix_fingerprint", "api",
                  "status", *USAGE_COLUMNS, "usage_estimated", "cost_usd", "cost_reported",
                  "response_id", "error", "finish_reason", "started_at", "finished_at",
@@ -50,6 +52,7 @@ def message_from(row: sqlite3.Row) -> Message:
         content=row["content"], created_at=row["created_at"], status=row["status"],
         error=row["error"], tool_calls=calls_from(row["tool_calls"]),
         tool_call_id=row["tool_call_id"], name=row["name"],
+        reasoning=Reasoning.from_json(row["reasoning"]) if "reasoning" in row.keys() else Reasoning(),
     )
 
 

@@ -10,6 +10,7 @@ from textual.widgets import Label, Markdown, Static
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
+from chattui.widgets.thinking import ThinkingView
 
 _STATUS_NOTES = {
     "stopped": "stopped",
@@ -25,8 +26,10 @@ class MessageView(Vertical):
     """Why the turn failed, shown under the text."""
 
     def __init__(self, role: str, content: str = "", status: str | None = None,
-                 error: str | None = None, attachments: tuple = ()) -> None:
+                 error: str | None = None, attachments: tuple = (), reasoning=None) -> None:
         super().__init__(classes=f"-{role}")
+        self.reasoning = reasoning
+        """The reply's thinking (core.reasoning.Reasoning), shown folded above it."""
         self.role = role
         self._content = content
         self.attachments = attachments
@@ -49,6 +52,8 @@ class MessageView(Vertical):
             yield Markdown("History compacted by the server (`responses.compact`): "
                            "the turns above are no longer sent.")
         else:
+            if self.role == "assistant":
+                yield ThinkingView(self.reasoning)
             yield ChatMarkdown(visible(self._content))  # the reply's Markdown; no raw escapes
         yield Label(plain(self.error), classes="error")
 
@@ -83,6 +88,12 @@ class MessageView(Vertical):
         text_width = max(1, width - 4)
         lines = sum(len(line) // text_width + 1 for line in self._content.split("\n"))
         return 2 + lines + bool(self.error)
+
+    @property
+    def thinking(self) -> ThinkingView | None:
+        """The thinking block above an assistant's answer (None for other roles)."""
+        found = self.query(ThinkingView)
+        return found.first() if found else None
 
     @property
     def markdown(self) -> Markdown:

@@ -13,7 +13,7 @@ from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 from tests.app.pilot import asked, palette_has_results, send, settle, views, wait_until
 
-REMAPS = '[keys]\nstop-reply = "ctrl+c"\nretry-turn = "f11"\nshow-conversations = "f10"\n'
+REMAPS = '[keys]\nstop-reply = "ctrl+c"\nretry-turn = "f13"\nshow-conversations = "f14"\n'
 
 
 def help_rows(app) -> list[tuple[str, str, str, str]]:
@@ -49,7 +49,7 @@ async def test_remapped_keys_work_the_old_ones_do_not_and_help_shows_them(app_fo
         await pilot.press("ctrl+r")  # no longer retries
         await settle(pilot)
         assert len(app.session.turns()) == 1
-        await pilot.press("f11")
+        await pilot.press("f13")
         await settle(pilot)
         turns = app.session.turns()
         assert len(turns) == 2 and turns[1].user_message_id == turns[0].user_message_id
@@ -58,7 +58,7 @@ async def test_remapped_keys_work_the_old_ones_do_not_and_help_shows_them(app_fo
         await pilot.press("ctrl+g")  # no longer the conversations screen
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        await pilot.press("f10")
+        await pilot.press("f14")
         await pilot.pause()
         assert isinstance(app.screen, ConversationsScreen)
         await pilot.press("escape")
@@ -69,8 +69,8 @@ async def test_remapped_keys_work_the_old_ones_do_not_and_help_shows_them(app_fo
         assert isinstance(app.screen, HelpScreen)
         rows = by_id(app)
         assert rows["stop-reply"] == ("^c", "Stop", "chat")
-        assert rows["retry-turn"] == ("f11", "Retry", "chat")
-        assert rows["show-conversations"] == ("f10", "Conversations", "everywhere")
+        assert rows["retry-turn"] == ("f13", "Retry", "chat")
+        assert rows["show-conversations"] == ("f14", "Conversations", "everywhere")
         assert rows["new-conversation"] == ("^n", "New chat", "chat")  # the others keep theirs
         assert rows["rename-conversation"] == ("f2", "Rename", "conversations")
         await pilot.press("escape")

@@ -1,4 +1,4 @@
-"""Switch model… (palette, Ctrl+F): the list, what the switch costs before it is made, and the
+"""Switch model… (palette, F11): the list, what the switch costs before it is made, and the
 history sent in the new API's form afterwards. Asserted on the bytes the emulator got."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def test_switching_to_another_provider_says_what_it_costs_then_sends_the_h
         for text in ("one", "two"):
             await send(pilot, text)
             await settle(pilot)
-        await pilot.press("ctrl+f")
+        await pilot.press("f11")
         await pick(pilot, "anthropic · claude-sonnet-5")
         question = str(app.screen.question)
         assert "from openai · gpt-4.1-mini to anthropic · claude-sonnet-5?" in question
@@ -56,7 +56,7 @@ async def test_switching_to_another_provider_says_what_it_costs_then_sends_the_h
 async def test_the_list_comes_from_the_models_endpoint_and_esc_changes_nothing(app_for, emulator):
     app = app_for()
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("ctrl+f")
+        await pilot.press("f11")
         assert await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker)
                                 and bool(app.screen.query(OptionList)))
         options = app.screen.query_one(OptionList)

@@ -439,3 +439,11 @@ def test_bad_price_tables_are_reported_and_skipped(env):
 def test_providers_constant_matches_default_models():
     assert PROVIDERS == ("openai", "openai-compatible", "anthropic", "gemini")
     assert set(DEFAULT_MODELS) == set(PROVIDERS)
+
+
+def test_reasoning_level_from_the_config_file_and_environment(env):
+    env.toml('reasoning = "medium"\n')
+    assert env.load().reasoning == "medium"
+    assert env.load(CHATTUI_REASONING="high").reasoning == "high"
+    env.toml('reasoning = "lots"\n')
+    assert env.load().reasoning is None

@@ -9,8 +9,9 @@ import sys
 import httpx2
 import pytest
 
+from chattui.core.reasoning import ReasoningBlock
 from chattui.core.events import (
-    Finished, ReasoningDelta, ResponseId, TextDelta, ToolCallDelta, UsageReported,
+    Finished, ReasoningDelta, ReasoningDone, ResponseId, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.models import ToolCall as StoredCall
 from chattui.core.request import ChatMessage, ChatRequest
@@ -309,11 +310,14 @@ async def test_thinking_deltas_and_delta_usage_overrides():
         {"type": "message_stop"}))
     events = await collect(provider, ChatRequest(MODEL, (user("Hi"),)))
 
-    assert events[:3] == [ResponseId("msg_1"), ReasoningDelta("Let me think."), TextDelta("Hi")]
-    usage = events[3].usage
+    signed = {"type": "thinking", "thinking": "Let me think.", "signature": "sig"}
+    assert events[:4] == [ResponseId("msg_1"), ReasoningDelta("Let me think."),
+                          ReasoningDone(ReasoningBlock("thinking", "Let me think.", signed)),
+                          TextDelta("Hi")]
+    usage = events[4].usage
     # input_tokens overwritten by the delta, the null cache read keeps message_start's value
     assert (usage.input_total, usage.cache_read, usage.output) == (2012, 2000, 42)
-    assert events[4] == Finished("max_tokens")
+    assert events[5] == Finished("max_tokens")
 
 
 async def test_an_error_event_mid_stream():

@@ -11,6 +11,7 @@ from chattui.core.export.common import (
     _FENCE, Secrets, _one_line, _pretty_arguments, _redactor, _turns_by_reply, iso_utc, totals,
     usage_line,
 )
+from chattui.core.reasoning import folded_line
 from chattui.core.models import COMPLETE, Conversation, Message, Turn
 from chattui.core.pricing import format_usd
 
@@ -73,7 +74,11 @@ def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None
     else:
         who = "Assistant" + (f' <span class="muted">{esc(turn.meta.model)}</span>' if turn else "")
     parts = [f'<section class="message {esc(message.role)}">'
-             f'<div class="who">{who} <time>{when}</time></div>', _html_text(message.content, esc)]
+             f'<div class="who">{who} <time>{when}</time></div>']
+    if message.reasoning:
+        parts.append(f'<details class="thinking"><summary>{esc(folded_line(message.reasoning))}'
+                     f'</summary><pre>{esc(message.reasoning.text)}</pre></details>')
+    parts.append(_html_text(message.content, esc))
     parts += [f'<div class="attachment">🖼 <code>{esc(a.ref)}</code> <span class="muted">'
               f'{esc(images.describe(a))}</span></div>' for a in message.attachments]
     for call in message.tool_calls:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Callable, Sequence
@@ -11,6 +12,7 @@ from chattui.core.export.common import (
     Secrets, _one_line, _pretty_arguments, _redactor, _turns_by_reply, iso_utc, totals, usage_line,
 )
 from chattui.core.models import Conversation, Message, Turn
+from chattui.core.reasoning import folded_line
 
 def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
                 secrets: Secrets = ()) -> str:
@@ -50,6 +52,9 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
     else:
         model = turn.meta.model if turn else None
         lines = [f"## Assistant{f' ({r(model)})' if model else ''} · {when}", ""]
+    if message.reasoning:  # folded: a reader opens it when they want it
+        lines += ["<details>", f"<summary>{html.escape(r(folded_line(message.reasoning)))}</summary>", "",
+                  *_fenced(r(message.reasoning.text), "text"), "", "</details>", ""]
     if message.content.strip():
         lines += [r(message.content.strip("\n")), ""]
     if message.attachments:
