@@ -103,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded("chattui", lambda: _run_app(settings))
     finally:
         if emulator is not None:
-            emulator.save_caches(_emulator_caches(settings))
+            try:  # the emulator's warm caches, for the next --emulator run: worth a try only
+                emulator.save_caches(_emulator_caches(settings))
+            except OSError:
+                pass  # the data dir is unusable, and the line above said so
             emulator.stop()
 
 

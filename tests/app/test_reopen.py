@@ -140,7 +140,7 @@ async def test_ctrl_g_opens_a_conversation_with_its_own_provider_and_persona(app
         assert await app.open_conversation(conversation_id)
         await pilot.pause()
         assert (app.session.provider_name, app.session.model) == ("anthropic", "claude-sonnet-5")
-        assert "claude-sonnet-5 · styleguide" in app.sub_title
+        assert "claude-sonnet-5 → 127.0.0.1 · styleguide" in app.sub_title
         estimate = main_screen(app).query_one(Composer).border_subtitle  # at once, no typing
         assert estimate.split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
         await send(pilot, "four")

@@ -41,7 +41,7 @@ async def test_switching_to_another_provider_says_what_it_costs_then_sends_the_h
         await pilot.press("y")
         await settle(pilot)
         assert "model → anthropic · claude-sonnet-5: the next turn starts with a cold cache" in status_bar(app).turn
-        assert app.sub_title.startswith("claude-sonnet-5 · styleguide")
+        assert app.sub_title.startswith("claude-sonnet-5 → 127.0.0.1 · styleguide")
         assert any(v.role == "divider" and v.text == "model → anthropic · claude-sonnet-5" for v in views(app))
         await send(pilot, "three")
         await settle(pilot)
