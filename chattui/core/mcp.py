@@ -223,3 +223,9 @@ def merge_tools(own: Iterable[Tool], servers: Mapping[str, Sequence[Tool]]) -> T
             routes[name] = (server, tool.name)
             tools.append(Tool(name, tool.description, tool.parameters))
     return ToolList(tuple(tools), MappingProxyType(routes))
+
+
+def servers_for(shared: Mapping[str, ServerConfig],
+                own: Mapping[str, ServerConfig]) -> dict[str, ServerConfig]:
+    """The servers a persona uses: config.toml's shared ones, its own replacing same names."""
+    return {**shared, **own}

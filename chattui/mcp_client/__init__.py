@@ -77,7 +77,10 @@ class McpServer:
         finally:
             self._client = None
             if self.state == READY:
-                self._fail("the server exited")
+                if self._close.is_set():
+                    self.state = IDLE
+                else:
+                    self._fail("the server exited")
 
     def _fail(self, reason: str) -> None:
         self.state, self.reason = FAILED, reason
@@ -128,8 +131,6 @@ class McpServer:
                 await asyncio.wait_for(asyncio.shield(self._runner), 5)
             except (asyncio.TimeoutError, Exception):  # noqa: BLE001
                 self._runner.cancel()
-        if self.state == READY:
-            self.state = IDLE
 
 
 def _http_client(config: ServerConfig):
