@@ -41,6 +41,8 @@ class ChatApp(App):
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
+    mcp = None
+    """chattui.mcp_client.runtime.McpRuntime: this run's MCP servers (set by make_app)."""
     trust_prompt: Callable[[], object] | None = None
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
 
@@ -171,6 +173,8 @@ class ChatApp(App):
     async def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may go now (matters when apps run one after another)
         self.session.save_unsaved()  # a last try for replies a full disk kept in memory
+        if self.mcp is not None:
+            await self.mcp.close()
         if self.session.provider is not None:
             await self.session.provider.aclose()
 
@@ -201,6 +205,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
 
     from chattui.config import save_theme
     from chattui.core.gemini_caches import for_settings as gemini_caches_for
+    from chattui.mcp_client.runtime import McpRuntime
     from chattui.providers.registry import make_provider
     from chattui.themes import load_themes
 
@@ -259,6 +264,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
                   keep_warm=Policy(**settings.keep_warm))
     app.gemini_caches = gemini_caches_for(settings, store)
+    app.mcp = McpRuntime(settings.mcp_servers, settings.data_dir)
     if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
         app.trust_prompt = partial(_trust_prompt, settings, notice)
     return app

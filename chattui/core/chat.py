@@ -28,6 +28,7 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.core.chaining import CHAINED, FULL, chain_point
+from chattui.core.mcp import merge_tools
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
@@ -113,6 +114,15 @@ class ChatSession:
         """Finished turns the store could not write yet (a full disk), oldest first."""
         self.unsaved_retry_seconds = 3.0
         """How often the UI tries `save_unsaved()` while something is unsaved."""
+        self.server_tools: dict[str, tuple] = {}
+        """The current persona's MCP servers -> their tools (set by the UI once they started)."""
+
+    def tool_list(self):
+        """The persona with its MCP servers' tools merged in (the canonical list), and the
+        routes of those tools; the persona as is when no server tools are known."""
+        if self.persona is None:
+            return None, merge_tools((), {})
+        return self.persona.with_server_tools(self.server_tools)
 
     # reading
 
@@ -212,13 +222,14 @@ class ChatSession:
 
     def prefix_fingerprint(self) -> str:
         """The current persona's prefix fingerprint (what the next request's will be)."""
-        return prefix.fingerprint(self.persona.system if self.persona else None,
-                                  self.persona.tools if self.persona else ())
+        persona, _ = self.tool_list()
+        return prefix.fingerprint(persona.system if persona else None,
+                                  persona.tools if persona else ())
 
     def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
         chained, only what came after the last stored response)."""
-        persona, messages, turns = self.persona, self.messages(), self.turns()
+        (persona, _), messages, turns = self.tool_list(), self.messages(), self.turns()
         chaining = self.mode == CHAINED if chained is None else chained
         boundary = max((m.id for m in messages if m.role in BOUNDARIES
                         and (until_id is None or m.id <= until_id)), default=0)

@@ -197,7 +197,7 @@ class ServerPool:
         for config in configs:
             server = self.server(config)
             task = self._starts.get(config.name)
-            if task is None:
+            if task is None or (task.done() and server.state == FAILED):  # try again
                 task = self._starts[config.name] = asyncio.ensure_future(server.start())
             tasks.append(task)
         return tasks

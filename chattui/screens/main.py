@@ -24,6 +24,7 @@ from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.providers.base import ProviderError
 from chattui.screens.confirm import Confirm
+from chattui.screens.mcp_calls import McpCalls
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
@@ -36,7 +37,7 @@ from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_ro
 from chattui.widgets.tool_call import ToolCallCard
 
 
-class MainScreen(AttachImages, KeepWarmControls, Screen):
+class MainScreen(McpCalls, AttachImages, KeepWarmControls, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -91,6 +92,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         if not self._long_history:
             await self._show_request_notice()
         self._show_personas()
+        self.mcp_warm()
         if not self._long_history:
             self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
@@ -227,11 +229,12 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             return
         event.composer.clear()
         pending = self.query_one(AttachmentTray).take()
-        self.run_turn(lambda on_text: self.session.send(event.text, on_text, pending), event.text,
-                      pending)
+        self.run_turn(self.mcp_ready_then(
+            lambda on_text: self.session.send(event.text, on_text, pending)), event.text, pending)
 
     def action_stop_reply(self) -> None:
-        self.session.stop()
+        if not self.mcp_stop():  # waiting for MCP servers, or running calls: those first
+            self.session.stop()
 
     def action_retry_turn(self) -> None:
         if self.session.unavailable or self.session.busy or not self.session.turns():
@@ -318,13 +321,15 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         """A card per call; pending ones take the focus so the user can answer."""
         log = self.query_one(ChatLog)
         commands = self.session.persona.tool_commands if self.session.persona else {}
-        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id))
+        cards = [self.mcp_card(call, commands.get(call.name), (results or {}).get(call.id))
                  for call in calls]
         if cards:
             await log.mount_all(cards)
-            pending = [card for card in cards if card.result is None]
+            pending = [card for card in cards if card.result is None and card.server is None]
             if pending:
                 pending[0].query_one(Input).focus()
+            if results is None:  # shown as the model asked (not a reopened history)
+                self.mcp_begin(cards)
             log.follow()
 
     @on(ToolCallCard.Answered)
@@ -432,7 +437,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
-        rows = persona_rows(self.library, self.session.provider_name, self.session.model)
+        rows = persona_rows(self.library, self.session.provider_name, self.session.model,
+                            {current: self.mcp_states()} if current else {})
         self.query_one(PersonaList).show(rows, current)
 
     def action_toggle_sidebar(self) -> None:
@@ -460,7 +466,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             await self.query_one(ChatLog).add_notice(str(gone))
         if divider is not None:  # only a conversation under way gets (and stores) a divider
             await self.query_one(ChatLog).add("divider", divider.content)
-        self._show_personas()
+        self.mcp_warm()
         self._update_header()
         self._warn_prefix_change(before, persona, f"persona changed to {name}")
         await self._show_request_notice()

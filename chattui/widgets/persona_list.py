@@ -22,6 +22,8 @@ class PersonaRow:
     fingerprint: str | None = None
     cacheable: bool = True
     broken: bool = False
+    servers: tuple[str, ...] = ()
+    """Its MCP servers' states, e.g. `mcp time: 2 tools` (shown for the current persona)."""
 
 
 class PersonaList(OptionList):
@@ -65,6 +67,8 @@ def _render(row: PersonaRow, current: bool) -> Text:
     text.append(f"\n  {row.detail}", style=detail_style)
     if row.fingerprint:
         text.append(f"\n  #{row.fingerprint}", style="dim")
+    for line in row.servers:
+        text.append(f"\n  {line}", style="red" if ": failed" in line else "cyan")
     return text
 
 
@@ -76,8 +80,10 @@ def hotkey_binding(hotkey: str | None) -> str | None:
     return f"f{hotkey}" if hotkey.isdigit() and 1 <= int(hotkey) <= 12 else hotkey
 
 
-def persona_rows(library, provider: str, model: str) -> list[PersonaRow]:
-    """Sidebar rows for a PersonaLibrary, with cacheability for the current model."""
+def persona_rows(library, provider: str, model: str,
+                 servers: dict | None = None) -> list[PersonaRow]:
+    """Sidebar rows for a PersonaLibrary, with cacheability for the current model and
+    `servers`: persona name -> its MCP servers' state lines."""
     rows = []
     by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
                                                      int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
@@ -85,7 +91,8 @@ def persona_rows(library, provider: str, model: str) -> list[PersonaRow]:
         ok, _minimum, detail = persona.cacheability(provider, model)
         key = hotkey_binding(persona.hotkey)
         rows.append(PersonaRow(persona.name, key.upper() if key else None, detail,
-                               persona.fingerprint(), ok))
+                               persona.fingerprint(), ok,
+                               servers=(servers or {}).get(persona.name, ())))
     for broken in library.broken:
         rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True))
     return rows

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -23,6 +24,15 @@ def pretty_arguments(arguments: str) -> str:
         return arguments
 
 
+def fold(text: str, lines: int = 12, chars: int = 1500) -> str:
+    """`text`, or its first lines and its size when it is long."""
+    shown = text.splitlines()
+    if len(shown) <= lines and len(text) <= chars:
+        return text
+    head = "\n".join(shown[:lines])[:chars]
+    return f"{head}\n… folded: {len(text):,} characters, {len(shown):,} lines in all"
+
+
 class ToolCallCard(Vertical):
     DEFAULT_CSS = """
     ToolCallCard { height: auto; border: round $secondary; padding: 0 1; margin: 0 1 1 1; }
@@ -32,7 +42,19 @@ class ToolCallCard(Vertical):
     ToolCallCard Horizontal { height: auto; }
     ToolCallCard Input { width: 1fr; }
     ToolCallCard.-answered Input, ToolCallCard.-answered Horizontal { display: none; }
+    ToolCallCard.-mcp Horizontal { display: none; }
+    ToolCallCard.-mcp:focus { border: round $accent; }
+    ToolCallCard > .hint { color: $warning; }
+    ToolCallCard.-answered > .hint { display: none; }
+    ToolCallCard > .result.-error { color: $error; }
     """
+    BINDINGS = [
+        Binding("y", "decide('once')", "Run once"),
+        Binding("a", "decide('always')", "Always allow"),
+        Binding("n", "decide('decline')", "Decline"),
+    ]
+    FOLD_LINES = 12
+    """A result longer than this many lines (or 1,500 characters) is shown folded."""
 
     result: reactive[str | None] = reactive(None)
     """The answer that was sent (None while it is still pending)."""
@@ -61,15 +83,41 @@ class ToolCallCard(Vertical):
         def control(self) -> ToolCallCard:
             return self.card
 
-    def __init__(self, call: ToolCall, command: str | None = None, result: str | None = None) -> None:
+    @dataclass
+    class Decided(Message):
+        """The user chose for an MCP call: `once`, `always` or `decline`."""
+
+        card: ToolCallCard
+        call: ToolCall
+        choice: str
+
+        @property
+        def control(self) -> ToolCallCard:
+            return self.card
+
+    running: reactive[bool] = reactive(False)
+
+    def __init__(self, call: ToolCall, command: str | None = None, result: str | None = None,
+                 server: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.call = call
         self.command = command
+        self.server = server
+        """(MCP server, its tool name) when an MCP server runs this call."""
+        self.is_error = False
+        self.can_focus = server is not None
+        self.set_class(server is not None, "-mcp")
         self.set_reactive(ToolCallCard.result, result)
 
     def compose(self) -> ComposeResult:
-        yield Label(f"tool call · {self.call.name}", classes="name")
+        if self.server:
+            title = f"MCP · server {self.server[0]} · tool {self.server[1]}"
+        else:
+            title = f"tool call · {self.call.name}"
+        yield Label(title, classes="name", markup=False)
         yield Static(pretty_arguments(self.call.arguments), markup=False, classes="arguments")
+        if self.server:
+            yield Static("y run once · a always allow · n decline", classes="hint")
         yield Static(self._result_text(), markup=False, classes="result")
         with Horizontal():
             yield Input(placeholder="Type the result and press Enter", id="answer")
@@ -80,12 +128,29 @@ class ToolCallCard(Vertical):
         self.set_class(self.result is not None, "-answered")
 
     def _result_text(self) -> str:
-        return "" if self.result is None else f"result: {self.result}"
+        if self.result is None:
+            return "running… (Esc cancels)" if self.running else ""
+        return ("" if self.is_error else "result: ") + fold(self.result, self.FOLD_LINES)
 
     def watch_result(self) -> None:
         self.set_class(self.result is not None, "-answered")
-        if self.is_mounted:
-            self.query_one(".result", Static).update(self._result_text())
+        self._show_result()
+
+    def watch_running(self) -> None:
+        self._show_result()
+
+    def _show_result(self) -> None:
+        for result in self.query(".result").results(Static):  # none before compose
+            result.set_class(self.is_error, "-error")
+            result.update(self._result_text())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide":
+            return self.server is not None and self.result is None and not self.running
+        return True
+
+    def action_decide(self, choice: str) -> None:
+        self.post_message(self.Decided(self, self.call, choice))
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
