@@ -28,7 +28,7 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.core.chaining import CHAINED, FULL, chain_point
-from chattui.core.mcp import merge_tools
+from chattui.core.mcp import ToolList, merge_tools
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
@@ -116,12 +116,16 @@ class ChatSession:
         """How often the UI tries `save_unsaved()` while something is unsaved."""
         self.server_tools: dict[str, tuple] = {}
         """The current persona's MCP servers -> their tools (set by the UI once they started)."""
+        self.pinned_tools: ToolList | None = None
+        """The stored tool list the user chose to keep (cache hits) over the servers' new one."""
 
     def tool_list(self):
         """The persona with its MCP servers' tools merged in (the canonical list), and the
         routes of those tools; the persona as is when no server tools are known."""
         if self.persona is None:
             return None, merge_tools((), {})
+        if self.pinned_tools is not None:
+            return replace(self.persona, tools=self.pinned_tools.tools), self.pinned_tools
         return self.persona.with_server_tools(self.server_tools)
 
     # reading

@@ -229,3 +229,50 @@ def servers_for(shared: Mapping[str, ServerConfig],
                 own: Mapping[str, ServerConfig]) -> dict[str, ServerConfig]:
     """The servers a persona uses: config.toml's shared ones, its own replacing same names."""
     return {**shared, **own}
+
+
+def tool_list_json(tools: ToolList) -> str:
+    """Stable JSON of a tool list and its routes (what a conversation stores)."""
+    import json
+
+    return json.dumps({"tools": [t.definition() for t in tools.tools],
+                       "routes": {k: list(v) for k, v in tools.routes.items()}},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tool_list_from_json(text: str) -> ToolList:
+    import json
+
+    data = json.loads(text)
+    tools = tuple(Tool(d["name"], d.get("description", ""), d.get("parameters") or {})
+                  for d in data.get("tools", []))
+    routes = {k: (v[0], v[1]) for k, v in data.get("routes", {}).items()}
+    return ToolList(tools, MappingProxyType(routes))
+
+
+def changes(old: ToolList, new: ToolList) -> list[str]:
+    """What differs, a line per server: `time: added a; removed b; reworded c`."""
+    def by_server(tools: ToolList) -> dict[str, dict[str, Tool]]:
+        out: dict[str, dict[str, Tool]] = {}
+        for tool in tools.tools:
+            server, name = tools.route(tool.name) or ("persona", tool.name)
+            out.setdefault(server, {})[name] = tool
+        return out
+
+    before, after, lines = by_server(old), by_server(new), []
+    for server in sorted(set(before) | set(after)):
+        a, b = before.get(server, {}), after.get(server, {})
+        parts = []
+        if added := sorted(set(b) - set(a)):
+            parts.append("added " + ", ".join(added))
+        if removed := sorted(set(a) - set(b)):
+            parts.append("removed " + ", ".join(removed))
+        reworded = sorted(n for n in set(a) & set(b) if a[n].description != b[n].description)
+        reshaped = sorted(n for n in set(a) & set(b) if a[n].parameters != b[n].parameters)
+        if reworded:
+            parts.append("reworded " + ", ".join(reworded))
+        if reshaped:
+            parts.append("new parameters for " + ", ".join(reshaped))
+        if parts:
+            lines.append(f"{server}: " + "; ".join(parts))
+    return lines

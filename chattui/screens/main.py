@@ -438,7 +438,8 @@ class MainScreen(McpCalls, AttachImages, KeepWarmControls, Screen):
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
         rows = persona_rows(self.library, self.session.provider_name, self.session.model,
-                            {current: self.mcp_states()} if current else {})
+                            {current: self.mcp_states()} if current else {},
+                            self.session.tool_list()[0])
         self.query_one(PersonaList).show(rows, current)
 
     def action_toggle_sidebar(self) -> None:

@@ -30,10 +30,22 @@ class McpCalls:
 
     def mcp_warm(self) -> None:
         """Start the current persona's servers in the background (start-up never waits)."""
-        self.session.server_tools = {}
+        self.session.server_tools, self.session.pinned_tools = {}, None
         configs = self.mcp_configs()
         for task in self.mcp.pool.start(configs.values()) if configs else ():
-            task.add_done_callback(lambda _task: self._show_personas())
+            task.add_done_callback(lambda _task: self._mcp_started())
+        self._show_personas()
+
+    def _mcp_started(self) -> None:
+        """A server started or failed: its tools count in the estimate and the sidebar now."""
+        if not self.is_mounted:
+            return
+        if self.session.busy or self.session.pinned_tools is not None:
+            return self._show_personas()
+        configs = self.mcp_configs()
+        servers = [self.mcp.pool.servers.get(name) for name in sorted(configs)]
+        self.session.server_tools = {s.config.name: s.tools for s in servers
+                                     if s is not None and s.state == mcp.READY and s.tools}
         self._show_personas()
 
     def mcp_states(self) -> tuple[str, ...]:
@@ -51,7 +63,9 @@ class McpCalls:
 
         async def wrapped(on_text: OnText) -> TurnOutcome | None:
             await self._mcp_before_send()
-            return await ask(on_text)
+            outcome = await ask(on_text)
+            self._mcp_remember_list()
+            return outcome
 
         return wrapped
 
@@ -83,7 +97,58 @@ class McpCalls:
                     f"not offered (log: {server.log_path})")
         tools = {s.config.name: s.tools for s in servers if s.tools}
         self.session.server_tools = tools
+        await self._mcp_check_stored_list()
         self._show_personas()
+
+    async def _mcp_check_stored_list(self) -> None:
+        """When the servers now list other tools than this conversation's requests carried,
+        say what changed and what it costs, and let the user keep the stored list."""
+        from rich.text import Text
+
+        from chattui.screens.confirm import Confirm
+
+        conversation = self.session.conversation
+        if getattr(self, "_mcp_pinned_for", None) != (conversation.id if conversation else None):
+            self.session.pinned_tools = None
+        stored_json = self.session.store.tool_list(conversation.id) if conversation else None
+        if stored_json is None or self.session.pinned_tools is not None:
+            return
+        _, new = self.session.tool_list()
+        if mcp.tool_list_json(new) == stored_json:
+            return
+        stored = mcp.tool_list_from_json(stored_json)
+        what = "\n".join(mcp.changes(stored, new)) or "the tool definitions' bytes"
+        question = (f"The MCP servers now list other tools than this conversation used:\n{what}\n\n"
+                    f"Taking the new list writes the cache again: {self._mcp_rewrite_cost()}. "
+                    "Keeping the stored list keeps the cache (a call to a tool that is gone "
+                    "returns an error).")
+        keep = await self.app.push_screen_wait(
+            Confirm(Text(question), yes="Keep the stored list", no="Take the new one"))
+        if keep:
+            self.session.pinned_tools = stored
+            self._mcp_pinned_for = conversation.id
+
+    def _mcp_rewrite_cost(self) -> str:
+        from chattui.core.pricing import format_usd, price
+        from chattui.core.usage import Usage
+
+        persona, _ = self.session.tool_list()
+        n = self.session.estimate("").n + (persona.prefix_tokens().n if persona else 0)
+        cost = price(Usage(input_total=n, cache_write_5m=n, output=0), self.session.model,
+                     self.session.provider_name, self.session.prices, self.session.base_url)
+        usd = f" (≈{format_usd(cost.usd)})" if cost.usd is not None else " (price unknown)"
+        return f"≈{n:,} tokens{usd}"
+
+    def _mcp_remember_list(self) -> None:
+        """Store the tool list this conversation's request carried (when MCP tools were in it)."""
+        conversation = self.session.conversation
+        _, tools = self.session.tool_list()
+        if conversation is None or not tools.routes:
+            return
+        try:
+            self.session.store.save_tool_list(conversation.id, mcp.tool_list_json(tools))
+        except Exception:  # noqa: BLE001 - a full disk must not lose the reply
+            pass
 
     def mcp_stop(self) -> bool:
         """Esc: give up waiting for servers, or cancel the running calls. True if it did."""

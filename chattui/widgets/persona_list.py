@@ -81,13 +81,16 @@ def hotkey_binding(hotkey: str | None) -> str | None:
 
 
 def persona_rows(library, provider: str, model: str,
-                 servers: dict | None = None) -> list[PersonaRow]:
-    """Sidebar rows for a PersonaLibrary, with cacheability for the current model and
-    `servers`: persona name -> its MCP servers' state lines."""
+                 servers: dict | None = None, current=None) -> list[PersonaRow]:
+    """Sidebar rows for a PersonaLibrary, with cacheability for the current model;
+    `servers`: persona name -> its MCP servers' state lines; `current`: the current persona
+    as requests carry it (its MCP servers' tools merged in)."""
     rows = []
     by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
                                                      int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
     for persona in by_key:
+        if current is not None and current.name == persona.name:
+            persona = current
         ok, _minimum, detail = persona.cacheability(provider, model)
         key = hotkey_binding(persona.hotkey)
         rows.append(PersonaRow(persona.name, key.upper() if key else None, detail,

@@ -90,3 +90,42 @@ async def test_a_server_that_fails_is_shown_and_the_send_goes_on_without_it(app_
         assert "tools" not in emulator.requests[0].json
         notices = [v.text for v in views(app) if v.role == "notice"]
         assert any(n.startswith("MCP server time failed: command not found") for n in notices)
+
+
+async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
+        app_for, emulator, tmp_path, monkeypatch):
+    from chattui.screens.confirm import Confirm
+    from tests.app.pilot import raw_field
+    from tests.mcp.servers import HttpServer
+
+    server = HttpServer().start()
+    monkeypatch.setenv("DOCS_TOKEN", "t0ken")
+    folder = tmp_path / "config" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "docs.md").write_text(
+        f'+++\n[mcp_servers.docs]\nurl = "{server.url}"\n'
+        'headers = { Authorization = "Bearer ${DOCS_TOKEN}" }\n+++\nYou search the docs.\n')
+    emulator.queue(Reply(text="first"), Reply(text="second"))
+    try:
+        app = app_for(persona="docs")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await send(pilot, "hello")
+            await settle(pilot)
+            assert [v.text for v in views(app) if v.role == "assistant"][-1] == "first"
+        server.reword()
+        app = app_for(persona="docs", continue_last=True)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await send(pilot, "again")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            question = str(app.screen.query_one("Label").render())
+            assert "docs: reworded search_docs" in question
+            assert "tokens" in question and "writes the cache again" in question
+            await pilot.press("y")  # keep the stored list
+            await settle(pilot)
+            assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
+        first, second = emulator.requests[0].body, emulator.requests[1].body
+        assert raw_field(second, "tools") == raw_field(first, "tools")
+        assert b"Search the docs." in raw_field(second, "tools")
+        assert set(server.auth) == {"Bearer t0ken"}
+    finally:
+        server.stop()
