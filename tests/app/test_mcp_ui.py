@@ -11,11 +11,12 @@ from tests.app.pilot import main_screen, send, settle, views, wait_until
 from tests.mcp.servers import TIME_SERVER
 
 
-def _persona(tmp_path, extra: str = "", command: str = TIME_SERVER) -> None:
+def _persona(tmp_path, extra: str = "", command: str = TIME_SERVER,
+             args: tuple[str, ...] = ("--local-timezone", "UTC")) -> None:
     folder = tmp_path / "config" / "personas"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "clock.md").write_text(
-        f'+++\n[mcp_servers.time]\ncommand = "{command}"\nargs = ["--local-timezone", "UTC"]\n'
+        f'+++\n[mcp_servers.time]\ncommand = "{command}"\nargs = {json.dumps(list(args))}\n'
         f'{extra}+++\nYou tell the time.\n')
 
 
@@ -129,3 +130,25 @@ async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
         assert set(server.auth) == {"Bearer t0ken"}
     finally:
         server.stop()
+
+
+async def test_esc_cancels_a_running_call_and_the_model_hears_why(app_for, emulator, tmp_path):
+    from tests.mcp.servers import python_server
+
+    table = python_server(tmp_path)  # a server whose `hang` tool never answers
+    _persona(tmp_path, command=table["command"], args=tuple(table["args"]))
+    emulator.queue(Reply(tool_calls=(ToolCall("time__hang", {}),)), Reply(text="Understood."))
+    app = app_for(persona="clock")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Wait for it")
+        assert await wait_until(pilot, lambda: isinstance(app.focused, ToolCallCard), 60)
+        card = app.focused
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: card.running, 10)
+        assert "running… (Esc cancels)" in str(card.query_one(".result").render())
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: len(emulator.requests) == 2, 30)
+        await settle(pilot)
+        assert emulator.requests[1].json["messages"][-1]["content"] == "error: cancelled by the user"
+        assert "error: cancelled by the user" in str(card.query_one(".result").render())
+        assert [v.text for v in views(app) if v.role == "assistant"][-1] == "Understood."
