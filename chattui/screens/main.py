@@ -92,7 +92,7 @@ class MainScreen(McpCalls, AttachImages, KeepWarmControls, Screen):
         if not self._long_history:
             await self._show_request_notice()
         self._show_personas()
-        self.mcp_warm()
+        self.mcp_warm(show=False)
         if not self._long_history:
             self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)

@@ -28,13 +28,15 @@ class McpCalls:
     def mcp_configs(self) -> dict[str, mcp.ServerConfig]:
         return self.mcp.configs_for(self.session.persona) if self.mcp else {}
 
-    def mcp_warm(self) -> None:
-        """Start the current persona's servers in the background (start-up never waits)."""
+    def mcp_warm(self, show: bool = True) -> None:
+        """Start the current persona's servers in the background (start-up never waits);
+        `show`: redraw the sidebar now (a persona switch)."""
         self.session.server_tools, self.session.pinned_tools = {}, None
         configs = self.mcp_configs()
         for task in self.mcp.pool.start(configs.values()) if configs else ():
             task.add_done_callback(lambda _task: self._mcp_started())
-        self._show_personas()
+        if show or configs:
+            self._show_personas()
 
     def _mcp_started(self) -> None:
         """A server started or failed: its tools count in the estimate and the sidebar now."""

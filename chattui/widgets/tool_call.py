@@ -46,6 +46,7 @@ class ToolCallCard(Vertical):
     ToolCallCard.-mcp:focus { border: round $accent; }
     ToolCallCard > .hint { color: $warning; }
     ToolCallCard.-answered > .hint { display: none; }
+    ToolCallCard.-mcp > .result.-empty { display: none; }
     ToolCallCard > .result.-error { color: $error; }
     """
     BINDINGS = [
@@ -114,11 +115,12 @@ class ToolCallCard(Vertical):
             title = f"MCP · server {self.server[0]} · tool {self.server[1]}"
         else:
             title = f"tool call · {self.call.name}"
-        yield Label(title, classes="name", markup=False)
+        yield Static(title, classes="name", markup=False)  # wraps at 80 columns
         yield Static(pretty_arguments(self.call.arguments), markup=False, classes="arguments")
         if self.server:
             yield Static("y run once · a always allow · n decline", classes="hint")
-        yield Static(self._result_text(), markup=False, classes="result")
+        text = self._result_text()
+        yield Static(text, markup=False, classes="result" + ("" if text else " -empty"))
         with Horizontal():
             yield Input(placeholder="Type the result and press Enter", id="answer")
             if self.command:
@@ -142,6 +144,7 @@ class ToolCallCard(Vertical):
     def _show_result(self) -> None:
         for result in self.query(".result").results(Static):  # none before compose
             result.set_class(self.is_error, "-error")
+            result.set_class(not self._result_text(), "-empty")
             result.update(self._result_text())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
