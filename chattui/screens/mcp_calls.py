@@ -124,9 +124,9 @@ class McpCalls:
                     f"Taking the new list writes the cache again: {self._mcp_rewrite_cost()}. "
                     "Keeping the stored list keeps the cache (a call to a tool that is gone "
                     "returns an error).")
-        keep = await self.app.push_screen_wait(
-            Confirm(Text(question), yes="Keep the stored list", no="Take the new one"))
-        if keep:
+        take = await self.app.push_screen_wait(  # Esc keeps the stored list: it costs nothing
+            Confirm(Text(question), yes="Take the new one", no="Keep the stored list"))
+        if not take:
             self.session.pinned_tools = stored
             self._mcp_pinned_for = conversation.id
 

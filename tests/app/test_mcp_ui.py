@@ -121,7 +121,7 @@ async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
             question = str(app.screen.query_one("Label").render())
             assert "docs: reworded search_docs" in question
             assert "tokens" in question and "writes the cache again" in question
-            await pilot.press("y")  # keep the stored list
+            await pilot.press("n")  # keep the stored list
             await settle(pilot)
             assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
         first, second = emulator.requests[0].body, emulator.requests[1].body
