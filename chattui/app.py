@@ -51,6 +51,8 @@ class ChatApp(CrashReportingApp):
     turn it off: there that full collection scans the whole test process at every start."""
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
+    mcp = None
+    """chattui.mcp_client.runtime.McpRuntime: this run's MCP servers (set by make_app)."""
     trust_prompt: Callable[[], Screen[Any]] | None = None
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
     keymap: dict[str, str] = {}
@@ -227,6 +229,8 @@ class ChatApp(CrashReportingApp):
     async def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may go now (matters when apps run one after another)
         self.session.save_unsaved()  # a last try for replies a full disk kept in memory
+        if self.mcp is not None:
+            await self.mcp.close()
         if self.session.provider is not None:
             await self.session.provider.aclose()
 
@@ -259,6 +263,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
     from chattui.config import save_theme
     from chattui.core.reopen import Reopened, Setup, reopen
     from chattui.providers.registry import gemini_caches_for, make_provider
+    from chattui.mcp_client.runtime import McpRuntime
     from chattui.themes import load_themes
 
     from chattui.trust import untrusted_notice, was_asked
@@ -347,6 +352,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
                   keep_warm=Policy(**settings.keep_warm), log_file=log_path(settings.data_dir))
     app.gemini_caches = gemini_caches_for(settings, store)
+    app.mcp = McpRuntime(settings.mcp_servers, settings.data_dir)
     if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
         app.trust_prompt = partial(_trust_prompt, settings.local_files, settings.trust_store, notice)
     app.reopener, app.connect = reopener, connect

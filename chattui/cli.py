@@ -159,9 +159,23 @@ def _with_emulator(settings):
 
     emulator = Emulator().start()
     emulator.load_caches(_emulator_caches(settings))
+    _queue_script(emulator)
     urls = {"openai": emulator.openai_base_url, "openai-compatible": emulator.openai_base_url,
             "anthropic": emulator.base_url, "gemini": emulator.gemini_base_url}
     return dataclasses.replace(settings, base_url=urls[settings.provider], emulator_urls=urls), emulator
+
+
+def _queue_script(emulator) -> None:
+    """`CHATTUI_EMULATOR_SCRIPT`: a JSON list of replies the emulator gives first, e.g.
+    `[{"tool_calls": [{"name": "time__get_current_time", "arguments": {"timezone": "UTC"}}]},
+    {"text": "It is noon."}]` (for trying tool calls by hand)."""
+    import json
+    import os
+
+    from chattui.emulator import Reply
+
+    if path := os.environ.get("CHATTUI_EMULATOR_SCRIPT"):
+        emulator.queue(*(Reply(**item) for item in json.loads(Path(path).read_text())))
 
 
 if __name__ == "__main__":

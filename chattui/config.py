@@ -83,6 +83,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from chattui.core.provider import PROVIDERS
+from chattui.core.mcp import parse_servers
 from chattui.toml_lines import FileProblem, key_lines
 
 if sys.version_info >= (3, 11):
@@ -106,6 +107,10 @@ _ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS,
 _STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail",
                "reasoning")
 _TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm")
+_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS}
+_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail")
+_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm",
+                           "mcp_servers")
 _KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
 _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
 _ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
@@ -158,6 +163,8 @@ class Settings:
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     keep_warm: Mapping[str, Any] = field(default_factory=dict)
     """`[keep_warm]` as given: enabled (bool), max_pings (int ≥ 0)."""
+    mcp_servers: Mapping[str, Any] = field(default_factory=dict)
+    """`[mcp_servers.NAME]` shared by every persona (chattui.core.mcp.ServerConfig by name)."""
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     """Every API key value found in any layer (used or not, trusted or not): what to redact."""
@@ -188,7 +195,7 @@ class Settings:
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
         for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls",
-                     "provider_urls"):
+                     "provider_urls", "mcp_servers"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -253,6 +260,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
         provider_urls={p: url for p in _BASE_URL_FAMILY if (url := _family_url(layers, p))},
+        mcp_servers=toml_layer.mcp_servers,
         api_keys=api_keys, secrets=tuple(dict.fromkeys(secrets)),
         flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
@@ -296,6 +304,7 @@ class _Layer:
     keys: dict[str, str] = field(default_factory=dict)
     prices: dict[str, PriceOverride] = field(default_factory=dict)
     keep_warm: dict[str, Any] = field(default_factory=dict)
+    mcp_servers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -361,6 +370,10 @@ def _read_toml(path: Path) -> tuple[_Layer, _Report]:
             layer.prices = {**layer.prices, **_endpoints(report, value)}
         elif name == "keep_warm":
             layer.keep_warm = _keep_warm(report, value)
+        elif name == "mcp_servers":
+            layer.mcp_servers, problems = parse_servers(value)
+            for where, message in problems:
+                report.add(tuple(where.split(".")), message)
         else:
             report.add((name,), _unknown(name, _TOP_KEYS))
     return layer, report

@@ -30,6 +30,7 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL, chain_point
+from chattui.core.mcp import ToolList, merge_tools
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
@@ -158,6 +159,19 @@ class ChatSession:
         """The config's reasoning level, for personas that set none."""
         self.cannot_reason: set[str] = set()
         """Models that refused a reasoning setting: it is no longer sent to them."""
+        self.server_tools: dict[str, tuple] = {}
+        """The current persona's MCP servers -> their tools (set by the UI once they started)."""
+        self.pinned_tools: ToolList | None = None
+        """The stored tool list the user chose to keep (cache hits) over the servers' new one."""
+
+    def tool_list(self):
+        """The persona with its MCP servers' tools merged in (the canonical list), and the
+        routes of those tools; the persona as is when no server tools are known."""
+        if self.persona is None:
+            return None, merge_tools((), {})
+        if self.pinned_tools is not None:
+            return replace(self.persona, tools=self.pinned_tools.tools), self.pinned_tools
+        return self.persona.with_server_tools(self.server_tools)
 
     # reading
 
@@ -326,13 +340,14 @@ class ChatSession:
 
     def prefix_fingerprint(self) -> str:
         """The current persona's prefix fingerprint (what the next request's will be)."""
-        return prefix.fingerprint(self.persona.system if self.persona else None,
-                                  self.persona.tools if self.persona else ())
+        persona, _ = self.tool_list()
+        return prefix.fingerprint(persona.system if persona else None,
+                                  persona.tools if persona else ())
 
     def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
         chained, only what came after the last stored response)."""
-        persona, messages, turns = self.persona, self.messages(), self.turns()
+        (persona, _), messages, turns = self.tool_list(), self.messages(), self.turns()
         chaining = self.mode == CHAINED if chained is None else chained
         boundary = max((m.id for m in messages if m.role in BOUNDARIES
                         and (until_id is None or m.id <= until_id)), default=0)

@@ -10,6 +10,7 @@ tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
 [params]                      # sent to the API as is (temperature, max_tokens, ...)
 [[tool]]                      # inline tools, OpenAI function format
 [tool_commands]               # tool name -> shell command the UI may run once confirmed
+[mcp_servers.NAME]            # MCP servers (see chattui.core.mcp); their tools join the list
 +++
 You are ...
 ```
@@ -31,13 +32,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from chattui.core import prefix, tokens
+from chattui.core import mcp, prefix, tokens
 from chattui.core.provider import PROVIDERS
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
 from chattui.toml_lines import FileProblem, key_lines
@@ -51,7 +52,7 @@ BUILTIN = "built-in"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
 CACHE_TTLS = ("5m", "1h")
 KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "reasoning", "tools",
-        "params", "tool", "tool_commands")
+        "params", "tool", "tool_commands", "mcp_servers")
 REASONING_LEVELS = ("off", "low", "medium", "high")
 """Values of `reasoning` (core.reasoning.LEVELS)."""
 RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
@@ -78,15 +79,23 @@ class Persona:
     """Thinking level (core.reasoning.LEVELS); None: the provider's default."""
     tools: tuple[Tool, ...] = ()
     tool_commands: Mapping[str, str] = field(default_factory=dict, hash=False)
+    mcp_servers: Mapping[str, mcp.ServerConfig] = field(default_factory=dict, hash=False)
+    """`[mcp_servers.NAME]` of the front matter; `with_server_tools` adds their tools."""
     source: Path | str = BUILTIN
     """The file for user personas; the string "built-in" for those shipped with chattui."""
     path: Path | None = field(default=None, compare=False)
     """The file it was read from (for built-ins too)."""
 
     def __post_init__(self) -> None:
-        for name in ("params", "tool_commands"):
+        for name in ("params", "tool_commands", "mcp_servers"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         object.__setattr__(self, "tools", tuple(self.tools))
+
+    def with_server_tools(self, servers: Mapping[str, tuple[Tool, ...]]) -> tuple[Persona, mcp.ToolList]:
+        """This persona with its servers' tools merged into `tools` (the canonical list, so
+        they are part of its prefix and fingerprint), and the routes of those tools."""
+        merged = mcp.merge_tools(self.tools, servers)
+        return replace(self, tools=merged.tools), merged
 
     def prefix_bytes(self) -> bytes:
         """The exact bytes of this persona's cached prefix (see core.prefix)."""
@@ -294,7 +303,15 @@ def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
         "params": _params(data.get("params", {}), report),
         "tools": tools,
         "tool_commands": _commands(data.get("tool_commands", {}), tools, report),
+        "mcp_servers": _servers(data.get("mcp_servers", {}), report),
     }
+
+
+def _servers(value: Any, report: _Report) -> dict[str, mcp.ServerConfig]:
+    servers, problems = mcp.parse_servers(value)
+    for where, message in problems:
+        report.add(tuple(where.split(".")), message)
+    return servers
 
 
 def _string(data: dict[str, Any], key: str, report: _Report, *, empty_ok: bool = False,

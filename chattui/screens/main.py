@@ -25,6 +25,7 @@ from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
+from chattui.screens.mcp_calls import McpCalls
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
@@ -43,8 +44,8 @@ from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
-class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixChoice, SwitchModel,
-                 Screen):
+class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls, PrefixChoice,
+                 SwitchModel, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -107,6 +108,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
         if not self._long_history:
             await self._show_request_notice()
         self._show_personas()
+        self.mcp_warm(show=False)
         if not self._long_history:
             self._show_estimate()
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
@@ -251,11 +253,12 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
             return
         event.composer.clear()
         pending = self.query_one(AttachmentTray).take()
-        self.run_turn(lambda on_text: self.session.send(event.text, on_text, pending), event.text,
-                      pending)
+        self.run_turn(self.mcp_ready_then(
+            lambda on_text: self.session.send(event.text, on_text, pending)), event.text, pending)
 
     def action_stop_reply(self) -> None:
-        self.session.stop()
+        if not self.mcp_stop():  # waiting for MCP servers, or running calls: those first
+            self.session.stop()
 
     def action_retry_turn(self) -> None:
         if self.session.unavailable or self.session.busy or not self.session.turns():
@@ -364,13 +367,15 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
         log = self.query_one(ChatLog)
         commands = self.session.persona.tool_commands if self.session.persona else {}
         source = self.session.persona.source if self.session.persona else None
-        cards = [ToolCallCard(call, commands.get(call.name), (results or {}).get(call.id), source)
+        cards = [self.mcp_card(call, commands.get(call.name), (results or {}).get(call.id), source)
                  for call in calls]
         if cards:
             await log.mount_all(cards)
-            pending = [card for card in cards if card.result is None]
+            pending = [card for card in cards if card.result is None and card.server is None]
             if pending:
                 pending[0].query_one(Input).focus()
+            if results is None:  # shown as the model asked (not a reopened history)
+                self.mcp_begin(cards)
             log.follow()
 
     @on(ToolCallCard.Answered)
@@ -494,7 +499,9 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
 
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
-        rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd)
+        rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd,
+                            {current: self.mcp_states()} if current else {},
+                            self.session.tool_list()[0])
         self.query_one(PersonaList).show(rows, current)
 
     def action_toggle_sidebar(self) -> None:
@@ -522,7 +529,7 @@ class MainScreen(ReportsFailedWorkers, AttachImages, KeepWarmControls, PrefixCho
             await self.query_one(ChatLog).add_notice(str(gone))
         if divider is not None:  # only a conversation under way gets (and stores) a divider
             await self.query_one(ChatLog).add("divider", divider.content)
-        self._show_personas()
+        self.mcp_warm()
         self._update_header()
         self._warn_prefix_change(before, persona, f"persona changed to {name}")
         self._show_estimate()

@@ -231,11 +231,19 @@ def m015_message_reasoning(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
 
 
+def m016_conversation_tool_lists(db: sqlite3.Connection) -> None:
+    """The canonical tool list (with MCP routes) each conversation's requests carried."""
+    db.execute(
+        "CREATE TABLE conversation_tools (conversation_id TEXT PRIMARY KEY"
+        " REFERENCES conversations(id) ON DELETE CASCADE, tools_json TEXT NOT NULL,"
+        " updated_at REAL NOT NULL)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
-    m014_request_prefixes, m015_message_reasoning,
+    m014_request_prefixes, m015_message_reasoning, m016_conversation_tool_lists,
 ]
 
 

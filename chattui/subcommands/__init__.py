@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "rm": "rm",
     "gemini-cache": "gemini_cache",
     "trust": "trust",
+    "mcp": "mcp",
 }
 
 

@@ -30,6 +30,8 @@ class PersonaRow:
     broken: bool = False
     origin: str | None = None
     """Where a persona not of chattui's own or the user's config comes from (`./.chattui`)."""
+    servers: tuple[str, ...] = ()
+    """Its MCP servers' states, e.g. `mcp time: 2 tools` (shown for the current persona)."""
 
 
 WORKING_DIR = "./.chattui"
@@ -73,6 +75,8 @@ def _render(row: PersonaRow, current: bool) -> Text:
     text.append(f"\n  {visible(row.detail)}", style=detail_style)
     if row.fingerprint:
         text.append(f"\n  #{row.fingerprint}", style="dim")
+    for line in row.servers:
+        text.append(f"\n  {visible(line)}", style="red" if ": failed" in line else "cyan")
     return text
 
 
@@ -84,20 +88,25 @@ def hotkey_binding(hotkey: str | None) -> str | None:
     return f"f{hotkey}" if hotkey.isdigit() and 1 <= int(hotkey) <= 12 else hotkey
 
 
-def persona_rows(library, provider: str, model: str, cwd: Path | None = None) -> list[PersonaRow]:
+def persona_rows(library, provider: str, model: str, cwd: Path | None = None,
+                 servers: dict | None = None, current=None) -> list[PersonaRow]:
     """Sidebar rows for a PersonaLibrary, with cacheability for the current model; those
-    from `<cwd>/.chattui/` marked as such."""
+    from `<cwd>/.chattui/` marked as such; `servers`: persona name -> its MCP servers' state
+    lines; `current`: the current persona as requests carry it (MCP tools merged in)."""
     rows = []
     by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
                                                      int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
     for persona in by_key:
+        if current is not None and current.name == persona.name:
+            persona = current
         ok, _minimum, detail = persona.cacheability(provider, model)
         key = hotkey_binding(persona.hotkey)
         origin = _origin(persona.path, cwd)
         if origin and persona.name in _builtin_names():
             detail = f"overrides the built-in {persona.name} · {detail}"
         rows.append(PersonaRow(persona.name, key.upper() if key else None, detail,
-                               persona.fingerprint(), ok, origin=origin))
+                               persona.fingerprint(), ok, origin=origin,
+                               servers=(servers or {}).get(persona.name, ())))
     for broken in library.broken:
         rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True,
                                origin=_origin(broken.path, cwd)))

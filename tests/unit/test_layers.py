@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = (
     "core, providers and store never import textual or rich",
     "core imports neither providers, store nor config",
+    "core, providers and store never import the MCP SDK or client",
     "widgets never import an SDK or sqlite3",
     "screens never import an SDK",
 )

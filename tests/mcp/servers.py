@@ -1,0 +1,95 @@
+"""Small MCP servers for the tests: a real one from the package index, and faulty ones."""
+
+from __future__ import annotations
+
+import sys
+import sysconfig
+from pathlib import Path
+
+TIME_SERVER = str(Path(sysconfig.get_path("scripts")) / "mcp-server-time")
+
+DYING = '''
+import os
+from mcp.server.mcpserver import MCPServer
+app = MCPServer("dying")
+
+@app.tool()
+def die() -> str:
+    """Exit in the middle of the call."""
+    os._exit(3)
+
+@app.tool()
+def hang() -> str:
+    """Never answer."""
+    import time
+    time.sleep(600)
+    return "late"
+
+app.run()
+'''
+
+
+def python_server(tmp_path: Path, source: str = DYING) -> dict:
+    """A stdio server table running `source` with this Python."""
+    script = tmp_path / "server.py"
+    script.write_text(source)
+    return {"command": sys.executable, "args": [str(script)]}
+
+
+class HttpServer:
+    """An MCP server over streamable HTTP on loopback, built with the SDK's own classes: it
+    records each request's Authorization header; `reword()` changes its tool list."""
+
+    def __init__(self) -> None:
+        from mcp.server.mcpserver import MCPServer
+
+        self.auth: list[str | None] = []
+        self.mcp = MCPServer("docs")
+        self.mcp.add_tool(search_docs, description="Search the docs.")
+        self.port = 0
+        self._server = None
+
+    def reword(self) -> None:
+        self.mcp.remove_tool("search_docs")
+        self.mcp.add_tool(search_docs, description="Search the documentation, by keyword.")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def start(self) -> "HttpServer":
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        app = self.mcp.streamable_http_app()
+        seen = self.auth
+
+        async def recording(scope, receive, send):
+            if scope["type"] == "http":
+                headers = dict(scope["headers"])
+                seen.append(headers.get(b"authorization", b"").decode() or None)
+            await app(scope, receive, send)
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(recording, host="127.0.0.1", port=self.port, log_level="error",
+                                lifespan="on")
+        self._server = uvicorn.Server(config)
+        threading.Thread(target=self._server.run, daemon=True).start()
+        for _ in range(400):
+            if self._server.started:
+                return self
+            time.sleep(0.025)
+        raise RuntimeError("the test MCP server did not start")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+
+
+def search_docs(query: str) -> str:
+    return f"3 pages mention {query}"

@@ -1,0 +1,62 @@
+"""The SDK client against a real server (mcp-server-time) and faulty ones."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from chattui.core.mcp import FAILED, READY, parse_server, state_text
+from chattui.mcp_client import ServerPool
+from tests.mcp.servers import TIME_SERVER, python_server
+
+
+async def test_real_time_server_lists_and_answers(tmp_path) -> None:
+    config = parse_server("time", {"command": TIME_SERVER, "args": ["--local-timezone", "UTC"],
+                                   "env": {"TZ": "UTC"}})
+    pool = ServerPool({"time": config}, tmp_path)
+    try:
+        [server] = await pool.ready([config])
+        assert state_text(server) == "2 tools"
+        assert sorted(t.name for t in server.tools) == ["convert_time", "get_current_time"]
+        result = await server.call("get_current_time", {"timezone": "UTC"})
+        assert not result.is_error and json.loads(result.text)["timezone"] == "UTC"
+        assert (tmp_path / "mcp-logs" / "time.log").exists()
+    finally:
+        await pool.close()
+
+
+async def test_a_server_that_never_starts_is_a_state_and_an_error_result(tmp_path) -> None:
+    config = parse_server("ghost", {"command": str(tmp_path / "no-such-server")})
+    pool = ServerPool({"ghost": config}, tmp_path)
+    [server] = await pool.ready([config])
+    assert server.state == FAILED and state_text(server).startswith("failed: command not found")
+    result = await server.call("anything", {})
+    assert result.is_error and "not running" in result.text
+
+
+async def test_a_server_that_dies_mid_call_gives_an_error_and_restarts(tmp_path) -> None:
+    config = parse_server("dying", {**python_server(tmp_path), "timeout": 30})
+    pool = ServerPool({"dying": config}, tmp_path)
+    try:
+        [server] = await pool.ready([config])
+        assert server.state == READY
+        result = await server.call("die", {})
+        assert result.is_error and "dying" in result.text
+        await server.start()
+        assert server.state == READY  # started again for the next use
+    finally:
+        await pool.close()
+
+
+async def test_a_call_past_the_timeout_is_an_error_result(tmp_path) -> None:
+    config = parse_server("slow", {**python_server(tmp_path), "timeout": 3})
+    pool = ServerPool({"slow": config}, tmp_path)
+    try:
+        [server] = await pool.ready([config])
+        assert server.state == READY, server.reason
+        started = time.monotonic()
+        result = await server.call("hang", {})
+        assert result.is_error and "timed out after 3 s" in result.text
+        assert time.monotonic() - started < 10
+    finally:
+        await pool.close()
