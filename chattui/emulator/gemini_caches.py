@@ -53,6 +53,9 @@ class Entry:
     updated: float
     expires: float
     """Emulator-clock seconds."""
+    updated_clock: float = 0.0
+    """The emulator's clock when `updated` was read: the two clocks' offset, fixed per
+    update, so `expireTime` reads the same however often the cache is listed."""
 
 
 class CachedContents:
@@ -99,7 +102,7 @@ def create(emu: Emulator, call: Call) -> Json:
                              f"min_total_token_count={minimum}")
     wall = time.time()
     entry = Entry(f"cachedContents/{new_id('', 32).lower()}", model, body.get("displayName"),
-                  tokens, wall, wall, _expiry(emu, body, default=_DEFAULT_TTL))
+                  tokens, wall, wall, _expiry(emu, body, default=_DEFAULT_TTL), emu.now())
     emu.cached_contents.put(entry)
     return Json(_resource(emu, entry))
 
@@ -120,7 +123,7 @@ def update(emu: Emulator, call: Call) -> Json:
     if not any(k in call.body for k in ("ttl", "expireTime")):
         raise errors.invalid("Only ttl or expireTime can be updated.")
     entry.expires = _expiry(emu, call.body, default=None)
-    entry.updated = time.time()
+    entry.updated, entry.updated_clock = time.time(), emu.now()
     return Json(_resource(emu, entry))
 
 
@@ -194,7 +197,7 @@ def _name(call: Call) -> str:
 
 
 def _resource(emu: Emulator, entry: Entry) -> dict[str, Any]:
-    expires_wall = time.time() + (entry.expires - emu.now())
+    expires_wall = entry.updated + (entry.expires - entry.updated_clock)
     resource = {"name": entry.name, "model": entry.model, "createTime": _rfc3339(entry.created),
                 "updateTime": _rfc3339(entry.updated), "expireTime": _rfc3339(expires_wall),
                 "usageMetadata": {"totalTokenCount": entry.tokens}}
