@@ -46,6 +46,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
+        Binding("ctrl+up", "select_messages", "Select messages", id="select-messages", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
 
@@ -238,6 +239,25 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             self.notify("Nothing to retry.", severity="warning")
             return
         self.run_turn(self.session.retry)
+
+    def action_select_messages(self) -> None:
+        """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
+        log = self.query_one(ChatLog)
+        log.focus()
+        log.action_select_message(0)
+
+    @on(ChatLog.TypedAway)
+    def _typed_in_log(self, event: ChatLog.TypedAway) -> None:
+        composer = self.query_one(Composer)
+        composer.focus()
+        composer.insert(event.character)
+
+    def action_copy_last_reply(self) -> None:
+        replies = [m for m in self.session.messages() if m.role == "assistant" and m.content]
+        if not replies:
+            self.notify("No reply to copy yet.", severity="warning")
+            return
+        self.query_one(ChatLog).copy(replies[-1].content, "last reply")
 
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()

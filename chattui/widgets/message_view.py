@@ -33,6 +33,7 @@ class MessageView(Vertical):
     MessageView.-divider { margin: 0 0 1 0; }
     MessageView.-divider > .plain { width: 1fr; text-align: center; color: $text-muted; }
     MessageView.-streaming > .role { text-style: bold italic; }
+    MessageView.-selected { background: $primary 15%; outline-left: thick $primary; }
     """
 
     status: reactive[str | None] = reactive(None)

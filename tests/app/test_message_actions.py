@@ -1,0 +1,88 @@
+"""Acting on what is on screen: select a message, copy it or one of its code blocks."""
+
+from __future__ import annotations
+
+from chattui.emulator import Reply
+from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.composer import Composer
+
+from tests.app.pilot import send, settle, views, wait_until
+
+CODE = "Two ways:\n\n```python\nprint('one')\n```\n\nor\n\n```sh\necho two\n```\n"
+
+
+async def _two_turns(pilot, emulator) -> None:
+    emulator.queue(Reply(text="first *answer*"))
+    emulator.queue(Reply(text=CODE))
+    await send(pilot, "first [b]question[/b]")
+    await settle(pilot)
+    await send(pilot, "show code")
+    await settle(pilot)
+
+
+def _selected(app) -> list[str]:
+    return [v.text for v in views(app) if v.has_class("-selected")]
+
+
+async def test_keys_move_into_the_log_select_messages_and_typing_goes_back_to_the_composer(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        log = app.screen.query_one(ChatLog)
+        await pilot.press("ctrl+up")
+        assert log.has_focus and _selected(app) == [CODE]
+        await pilot.press("up")
+        assert _selected(app) == ["show code"]
+        await pilot.press("up", "up", "up")  # stops at the first message
+        assert _selected(app) == ["first [b]question[/b]"]
+        await pilot.press("down")
+        assert _selected(app) == ["first *answer*"]
+        await pilot.press("h", "i")  # printable: back to the composer, nothing lost
+        composer = app.screen.query_one(Composer)
+        assert composer.has_focus and composer.text == "hi"
+        assert _selected(app) == []
+        for _ in range(3):  # Tab into the log (past the sidebar); typing still lands in the composer
+            await pilot.press("tab")
+            if log.has_focus:
+                break
+        assert log.has_focus
+        await pilot.press("!")
+        assert composer.has_focus and composer.text == "hi!"
+
+
+async def test_a_click_selects_a_message(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        first_user = views(app)[0]
+        await pilot.click(first_user)
+        assert app.screen.query_one(ChatLog).has_focus
+        assert _selected(app) == ["first [b]question[/b]"]
+
+
+async def test_copy_a_message_a_code_block_and_the_last_reply(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        await pilot.press("ctrl+up", "up", "up")
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "first *answer*"
+        assert any(n.message == "copied 14 chars (message)" for n in app._notifications)
+        await pilot.press("down", "down", "ctrl+k")
+        assert app.clipboard == "print('one')\n"
+        assert any(n.message == "copied 13 chars (code block 1/2)" for n in app._notifications)
+        await pilot.press("ctrl+k")
+        assert app.clipboard == "echo two\n"
+        await pilot.press("ctrl+k")  # cycles back to the first
+        assert app.clipboard == "print('one')\n"
+        await pilot.press("up", "ctrl+k")
+        assert any(n.message == "No code block in this message." for n in app._notifications)
+
+        app.copy_to_clipboard("")
+        await pilot.press("escape")
+        app.screen.query_one(Composer).focus()
+        await app.screen.run_action("copy_last_reply")
+        await pilot.pause()
+        stored = [m.content for m in app.session.messages() if m.role == "assistant"][-1]
+        assert app.clipboard == stored == CODE
+        assert any(n.message == f"copied {len(CODE):,} chars (last reply)" for n in app._notifications)
