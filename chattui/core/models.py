@@ -61,6 +61,8 @@ class Message:
     name: str | None = None
     attachments: tuple[Attachment, ...] = ()
     """Images sent with a user message, in order (chattui.core.attachments)."""
+    inactive: bool = False
+    """A reply replaced by a regenerated alternative (kept, but neither shown nor sent)."""
 
 
 @dataclass(frozen=True)

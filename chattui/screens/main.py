@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import compaction, glance, report, tokens
+from chattui.core import alternatives, compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
@@ -34,6 +34,11 @@ from chattui.trust import endpoint_host
 from chattui.widgets.reply_stream import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
 from chattui.widgets.tool_call import ToolCallCard
+
+
+def _last_reply_view(log: ChatLog) -> MessageView | None:
+    views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
+    return views[-1] if views and views[-1].role == "assistant" else None
 
 
 class MainScreen(AttachImages, KeepWarmControls, Screen):
@@ -120,13 +125,16 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
         commands = self.session.persona.tool_commands if self.session.persona else {}
         pending = {call.id for call in self.session.pending_tool_calls(page)}
+        places = alternatives.positions(store.turns(conversation.id)) if conversation else {}
 
         def build(message):
             status = message.status
             if status == STREAMING and message.id in elsewhere:
                 status = f"streaming in another window ({elsewhere[message.id]})"
+            if message.inactive:  # a replaced reply: its alternative is shown
+                return []
             view = MessageView(message.role, message.content, status, message.error,
-                               message.attachments)
+                               message.attachments, places.get(message.id))
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
 
@@ -258,6 +266,44 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             self.notify("No reply to copy yet.", severity="warning")
             return
         self.query_one(ChatLog).copy(replies[-1].content, "last reply")
+
+    @work(group="regenerate", exclusive=True, exit_on_error=False)
+    async def action_regenerate_reply(self) -> None:
+        """Ask the last question again after saying what it costs; the earlier reply stays
+        as an alternative (left/right in the log switch between them)."""
+        log = self.query_one(ChatLog)
+        aim = alternatives.target(self.session)
+        if isinstance(aim, str) or self.session.unavailable:
+            self.notify(self.session.unavailable or aim, severity="warning")
+            return
+        if log.selected is not None and log.selected is not _last_reply_view(log):
+            self.notify("Only the last reply can be regenerated: edit the question before it "
+                        "to branch from there.", severity="warning")
+            return
+        line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
+        question = (f"Ask again for a new reply? The current one is kept (left/right switch).\n"
+                    f"Expected: {line}")
+        if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
+            return
+        if (old := _last_reply_view(log)) is not None:
+            await old.remove()
+        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text)).wait()
+        await self.reload_conversation()
+
+    async def action_switch_reply(self, step: int) -> None:
+        """Show (and build on) the last reply's previous/next alternative."""
+        log = self.query_one(ChatLog)
+        if log.selected is not None and log.selected is not _last_reply_view(log):
+            self.notify("Only the last reply's alternatives can be switched.", severity="warning")
+            return
+        said = alternatives.switch(self.session, step)
+        if not said.startswith("reply "):
+            self.notify(said, severity="warning")
+            return
+        await self.reload_conversation()
+        log.focus()
+        log.select(_last_reply_view(log))
+        self._bar().warn(f"{said}: the next turn builds on this one")
 
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()

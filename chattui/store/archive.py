@@ -248,6 +248,8 @@ class Archive:
                 values["tool_calls"] = json.dumps(values["tool_calls"]) if values["tool_calls"] else None
             cursor = self.db.execute(sql, (conversation_id, *values.values()))
             mapping[row["id"]] = cursor.lastrowid
+            if "inactive" in row.keys() and row["inactive"]:  # a replaced reply stays replaced
+                self.db.execute("UPDATE messages SET inactive = 1 WHERE id = ?", (cursor.lastrowid,))
         return mapping
 
     def _copy_turns(self, rows: Any, conversation_id: str, mapping: dict[int, int],

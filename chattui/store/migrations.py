@@ -214,10 +214,18 @@ def m013_spend_ledger(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX spend_ledger_by_conversation ON spend_ledger(conversation_id)")
 
 
+def m014_reply_alternatives(db: sqlite3.Connection) -> None:
+    """A regenerated reply keeps the earlier one as an alternative: the replies answering
+    the same question (turns.user_message_id) are its alternatives, and `inactive` marks
+    those not shown nor sent (exactly one of them is active)."""
+    db.execute("ALTER TABLE messages ADD COLUMN inactive INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
+    m014_reply_alternatives,
 ]
 
 

@@ -53,6 +53,9 @@ class ChatLog(VerticalScroll, can_focus=True):
         Binding("down", "select_message(1)", "Next", id="select-next-message", show=False),
         Binding("ctrl+c", "copy_message", "Copy", id="copy-message"),
         Binding("ctrl+k", "copy_code_block", "Copy code", id="copy-code-block"),
+        Binding("ctrl+r", "screen.regenerate_reply", "Regenerate", id="regenerate-reply"),
+        Binding("left", "screen.switch_reply(-1)", "‹ reply", id="previous-reply", show=False),
+        Binding("right", "screen.switch_reply(1)", "reply ›", id="next-reply", show=False),
     ]
 
     class TypedAway(Message):
@@ -160,6 +163,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         fill the screen now, the rest of the page once that frame is drawn. `load_earlier`
         reads the `unloaded` stored messages before `items` when they are asked for."""
         await self.remove_children()
+        self.selected = None
         self._build = build
         self._load_earlier, self._unloaded = load_earlier, unloaded if load_earlier else 0
         self._earlier = list(items[:-page]) if len(items) > page else []
@@ -170,6 +174,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             await self.mount_all([w for widgets in latest[len(latest) - first:] for w in widgets])
             await self._update_earlier_button()
         self.follow()
+        if self.has_focus:  # still choosing messages: on the last one again
+            self.action_select_message(0)
         if rest := len(latest) - first:
             call_when_drawn(self, self._fill_page, rest, self._earlier)
 

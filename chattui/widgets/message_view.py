@@ -42,12 +42,15 @@ class MessageView(Vertical):
     """Why the turn failed, shown under the text."""
 
     def __init__(self, role: str, content: str = "", status: str | None = None,
-                 error: str | None = None, attachments: tuple = ()) -> None:
+                 error: str | None = None, attachments: tuple = (),
+                 alternative: tuple[int, int] | None = None) -> None:
         super().__init__(classes=f"-{role}")
         self.role = role
         self._content = content
         self.attachments = attachments
         """The message's images (core.attachments.Attachment), listed under its text."""
+        self.alternative = alternative
+        """(n, of) when this reply has regenerated alternatives: `reply n/of ‹ ›`."""
         self._width = 0
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, error)
@@ -77,6 +80,8 @@ class MessageView(Vertical):
             note = None
         else:  # a known status gets its explanation; any other (e.g. a draft) shows as is
             note = "streaming…" if self.status == "streaming" else _STATUS_NOTES.get(self.status, self.status)
+        if self.alternative:
+            name = f"{name} · reply {self.alternative[0]}/{self.alternative[1]} ‹ ›"
         return f"{name} · {note}" if note else name
 
     def watch_status(self) -> None:

@@ -86,3 +86,40 @@ async def test_copy_a_message_a_code_block_and_the_last_reply(app_for, emulator)
         stored = [m.content for m in app.session.messages() if m.role == "assistant"][-1]
         assert app.clipboard == stored == CODE
         assert any(n.message == f"copied {len(CODE):,} chars (last reply)" for n in app._notifications)
+
+
+async def test_regenerate_keeps_the_earlier_reply_as_an_alternative_and_the_shown_one_is_sent(app_for, emulator):
+    from chattui.screens.confirm import Confirm
+    from textual.widgets import Label
+
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        emulator.queue(Reply(text="first take"))
+        await send(pilot, "a question")
+        await settle(pilot)
+        emulator.queue(Reply(text="second take"))
+        await pilot.press("ctrl+up", "ctrl+r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        asked = str(app.screen.query_one(Label).render())
+        assert "Expected: ≈" in asked and " tok · " in asked and "$" in asked  # the cost, before sending
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: [v.text for v in views(app)] == ["a question", "second take"])
+        await settle(pilot)
+        reply = views(app)[-1]
+        assert str(reply.query_one(".role", Label).render()) == "Assistant · reply 2/2 ‹ ›"
+        stored = [(m.content, m.inactive) for m in app.session.messages() if m.role == "assistant"]
+        assert stored == [("first take", True), ("second take", False)]
+        regenerated = emulator.requests[-1].json["messages"]
+        assert [m["role"] for m in regenerated] == ["system", "user"]  # the old reply is not sent
+
+        log = app.screen.query_one(ChatLog)
+        log.focus()
+        await pilot.press("left")  # back to the first take: it is shown and built on
+        assert await wait_until(pilot, lambda: [v.text for v in views(app)] == ["a question", "first take"])
+        assert str(views(app)[-1].query_one(".role", Label).render()) == "Assistant · reply 1/2 ‹ ›"
+        emulator.queue(Reply(text="ok"))
+        await pilot.press(*"go on")  # typed in the log: it lands in the composer
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = [m.get("content") for m in emulator.requests[-1].json["messages"]][1:]
+        assert sent == ["a question", "first take", "go on"]
