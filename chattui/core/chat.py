@@ -124,10 +124,10 @@ class ChatSession:
 
     def estimate(self, draft: str, until_id: int | None = None) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` as the new message (with
-        `until_id`: the request asking message `until_id` again, e.g. to regenerate)."""
+        `until_id`: after message `until_id` instead, e.g. to regenerate or branch there)."""
         system = self.persona.system if self.persona else ""
         sent = (m.content for m in history(self.messages(), until_id))
-        texts = [system, *sent, *([draft] if until_id is None else [])]
+        texts = [system, *sent, *([draft] if draft or until_id is None else [])]
         counts = [tokens.count(text) for text in texts]
         n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts)
         return tokens.TokenCount(n, exact=all(c.exact for c in counts))

@@ -27,6 +27,7 @@ from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.keep_warm import KeepWarmControls
+from chattui.screens.message_actions import MessageActions
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -36,12 +37,7 @@ from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_ro
 from chattui.widgets.tool_call import ToolCallCard
 
 
-def _last_reply_view(log: ChatLog) -> MessageView | None:
-    views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
-    return views[-1] if views and views[-1].role == "assistant" else None
-
-
-class MainScreen(AttachImages, KeepWarmControls, Screen):
+class MainScreen(MessageActions, AttachImages, KeepWarmControls, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -135,6 +131,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
                 return []
             view = MessageView(message.role, message.content, status, message.error,
                                message.attachments, places.get(message.id))
+            view.message_id = message.id
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id)) for call in message.tool_calls]
 
@@ -216,6 +213,10 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
+        if self.editing is not None:  # a branch: what is before the edited message is sent
+            line = glance.expected_line(self.session, composer.text, self._turns, self.editing[1])
+            composer.border_subtitle = f"branch: {line}"
+            return
         composer.border_subtitle = glance.expected_line(self.session, composer.text, self._turns)
 
     # actions
@@ -236,74 +237,21 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
             return
         event.composer.clear()
         pending = self.query_one(AttachmentTray).take()
+        if self.editing is not None:
+            await self.send_edit(event.text, pending)
+            return
         self.run_turn(lambda on_text: self.session.send(event.text, on_text, pending), event.text,
                       pending)
 
     def action_stop_reply(self) -> None:
-        self.session.stop()
+        if not self.session.stop():
+            self.cancel_edit()
 
     def action_retry_turn(self) -> None:
         if self.session.unavailable or self.session.busy or not self.session.turns():
             self.notify("Nothing to retry.", severity="warning")
             return
         self.run_turn(self.session.retry)
-
-    def action_select_messages(self) -> None:
-        """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
-        log = self.query_one(ChatLog)
-        log.focus()
-        log.action_select_message(0)
-
-    @on(ChatLog.TypedAway)
-    def _typed_in_log(self, event: ChatLog.TypedAway) -> None:
-        composer = self.query_one(Composer)
-        composer.focus()
-        composer.insert(event.character)
-
-    def action_copy_last_reply(self) -> None:
-        replies = [m for m in self.session.messages() if m.role == "assistant" and m.content]
-        if not replies:
-            self.notify("No reply to copy yet.", severity="warning")
-            return
-        self.query_one(ChatLog).copy(replies[-1].content, "last reply")
-
-    @work(group="regenerate", exclusive=True, exit_on_error=False)
-    async def action_regenerate_reply(self) -> None:
-        """Ask the last question again after saying what it costs; the earlier reply stays
-        as an alternative (left/right in the log switch between them)."""
-        log = self.query_one(ChatLog)
-        aim = alternatives.target(self.session)
-        if isinstance(aim, str) or self.session.unavailable:
-            self.notify(self.session.unavailable or aim, severity="warning")
-            return
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply can be regenerated: edit the question before it "
-                        "to branch from there.", severity="warning")
-            return
-        line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
-        question = (f"Ask again for a new reply? The current one is kept (left/right switch).\n"
-                    f"Expected: {line}")
-        if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
-            return
-        if (old := _last_reply_view(log)) is not None:
-            await old.remove()
-        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text)).wait()
-        await self.reload_conversation()
-
-    async def action_switch_reply(self, step: int) -> None:
-        """Show (and build on) the last reply's previous/next alternative."""
-        log = self.query_one(ChatLog)
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply's alternatives can be switched.", severity="warning")
-            return
-        said = alternatives.switch(self.session, step)
-        if not said.startswith("reply "):
-            self.notify(said, severity="warning")
-            return
-        await self.reload_conversation()
-        log.focus()
-        log.select(_last_reply_view(log))
-        self._bar().warn(f"{said}: the next turn builds on this one")
 
     def action_follow(self) -> None:
         self.query_one(ChatLog).follow()
@@ -331,6 +279,8 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
 
         try:
             outcome = await ask(on_text)
+            if outcome is not None and user_view is not None:
+                user_view.message_id = outcome.turn.user_message_id
         except Exception as exc:  # noqa: BLE001 - refused before anything was sent
             kept = getattr(exc, "kept", False)  # stored, but an image of the history is missing
             for unsent in (view,) if kept else (user_view, view):
@@ -354,7 +304,7 @@ class MainScreen(AttachImages, KeepWarmControls, Screen):
         if outcome is None:
             return
         turn = outcome.turn
-        view.status = turn.status
+        view.status, view.message_id = turn.status, turn.reply_message_id
         if outcome.saved:  # an unsaved reply is whole: asking again would only bill it twice
             view.error = (turn.error + " · ctrl+r retries") if turn.error else None
         else:

@@ -53,6 +53,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         Binding("down", "select_message(1)", "Next", id="select-next-message", show=False),
         Binding("ctrl+c", "copy_message", "Copy", id="copy-message"),
         Binding("ctrl+k", "copy_code_block", "Copy code", id="copy-code-block"),
+        Binding("ctrl+e", "screen.edit_message", "Edit", id="edit-message"),
         Binding("ctrl+r", "screen.regenerate_reply", "Regenerate", id="regenerate-reply"),
         Binding("left", "screen.switch_reply(-1)", "‹ reply", id="previous-reply", show=False),
         Binding("right", "screen.switch_reply(1)", "reply ›", id="next-reply", show=False),

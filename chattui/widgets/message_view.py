@@ -49,6 +49,8 @@ class MessageView(Vertical):
         self._content = content
         self.attachments = attachments
         """The message's images (core.attachments.Attachment), listed under its text."""
+        self.message_id: int | None = None
+        """The stored message shown (None until it is stored)."""
         self.alternative = alternative
         """(n, of) when this reply has regenerated alternatives: `reply n/of ‹ ›`."""
         self._width = 0

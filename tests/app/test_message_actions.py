@@ -123,3 +123,41 @@ async def test_regenerate_keeps_the_earlier_reply_as_an_alternative_and_the_show
         await settle(pilot)
         sent = [m.get("content") for m in emulator.requests[-1].json["messages"]][1:]
         assert sent == ["a question", "first take", "go on"]
+
+
+async def test_edit_an_earlier_message_sends_it_as_a_branch_and_keeps_the_original(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        original = app.session.conversation.id
+        await pilot.press("ctrl+up", "up")  # the question "show code"
+        assert _selected(app) == ["show code"]
+        await pilot.press("ctrl+e")
+        composer = app.screen.query_one(Composer)
+        assert composer.has_focus and composer.text == "show code"
+        assert composer.border_title.startswith("Editing an earlier message")
+        assert await wait_until(pilot, lambda: (composer.border_subtitle or "").startswith("branch: ≈"))
+        emulator.queue(Reply(text="in rust then"))
+        composer.text = "show rust code"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [v.text for v in views(app)] == ["first [b]question[/b]", "first *answer*",
+                                                "show rust code", "in rust then"]
+        branch = app.session.conversation.id
+        assert branch != original and app.session.conversation.title.endswith("(branch)")
+        sent = [m.get("content") for m in emulator.requests[-1].json["messages"]][1:]
+        assert sent == ["first [b]question[/b]", "first *answer*", "show rust code"]
+        kept = [m.content for m in app.session.store.messages(original)]
+        assert kept == ["first [b]question[/b]", "first *answer*", "show code", CODE]
+        assert composer.border_title == "Message"
+
+
+async def test_esc_cancels_an_edit(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        await pilot.press("ctrl+up", "up", "up", "up", "ctrl+e")
+        composer = app.screen.query_one(Composer)
+        assert composer.text == "first [b]question[/b]"
+        await pilot.press("escape")
+        assert composer.text == "" and app.screen.editing is None
