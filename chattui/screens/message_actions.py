@@ -3,6 +3,9 @@ alternatives to switch between), edit an earlier question and send it as a branc
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 from textual import work
 
 from chattui.core import alternatives, glance
@@ -17,12 +20,53 @@ def _last_reply_view(log: ChatLog) -> MessageView | None:
     return views[-1] if views and views[-1].role == "assistant" else None
 
 
+def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
+    return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
+
+
 class MessageActions:
     """Mixed into MainScreen (which has `session`, `run_turn`, `reload_conversation` …)."""
 
     editing: tuple[int, int] | None = None
     """While an earlier question is being edited: (its message id, the id sending branches
     after: the message before it, 0 when it is the first)."""
+    search_hits: tuple[re.Pattern[str], list[int], int] | None = None
+    """After opening a search hit: its words, the hits in this conversation, the one shown."""
+
+    # search hits
+
+    async def show_hit(self, message_id: int, terms: tuple[str, ...], hit_ids: tuple[int, ...]) -> None:
+        """Scroll to the hit's message, select it and highlight the matched words; n / N
+        (in the log) go to the next / previous hit of this conversation."""
+        words = "|".join(re.escape(term) for term in terms if term)
+        pattern = re.compile(rf"(?i)\b(?:{words})" if words else r"(?!)")
+        ids = sorted(set(hit_ids) | {message_id})
+        self.search_hits = (pattern, ids, ids.index(message_id))
+        await self._go_to_hit()
+
+    async def next_hit(self, step: int) -> None:
+        pattern, ids, at = self.search_hits
+        self.search_hits = (pattern, ids, (at + step) % len(ids))
+        await self._go_to_hit()
+
+    async def _go_to_hit(self) -> None:
+        pattern, ids, at = self.search_hits
+        log = self.query_one(ChatLog)
+        view = _view_of(log, ids[at])
+        while view is None and log.earlier_count and await log.show_earlier():
+            view = _view_of(log, ids[at])  # an older page: mount pages up to it
+        if view is None:
+            self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
+            return
+        log.focus()
+        log.select(view)
+        view.highlight(pattern)
+        for attempt in range(25):  # pages mounted above it shift it until their layout settles
+            await asyncio.sleep(0.02)
+            if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
+                break
+            log.scroll_to_widget(view, animate=False, top=True, immediate=True)
+        self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
     def action_select_messages(self) -> None:
         """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
@@ -31,6 +75,10 @@ class MessageActions:
         log.action_select_message(0)
 
     def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:
+        if self.search_hits and event.character in ("n", "N"):  # next / previous search hit
+            self.run_worker(self.next_hit(1 if event.character == "n" else -1), group="hits")
+            return
+        self.search_hits = None
         composer = self.query_one(Composer)
         composer.focus()
         composer.insert(event.character)

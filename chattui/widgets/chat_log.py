@@ -97,7 +97,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         view.add_class("-selected")
         views = self.selectable()
         if views and view is not views[-1]:
-            self.release_anchor()  # reading an earlier message: new text must not pull away
+            self._anchored = False  # reading an earlier message: new text must not pull away
         self.scroll_to_widget(view, animate=False, top=view.outer_size.height > self.size.height)
 
     def action_select_message(self, step: int) -> None:
@@ -115,6 +115,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             self.action_select_message(0)
 
     def on_blur(self) -> None:
+        if not self._anchored:  # anchored again, but released: the bottom (or End) resumes following
+            self._anchored, self._anchor_released = True, True
         if self.selected is not None:
             self.selected.remove_class("-selected")
             self.selected = None

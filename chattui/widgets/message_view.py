@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
@@ -85,6 +89,18 @@ class MessageView(Vertical):
         if self.alternative:
             name = f"{name} · reply {self.alternative[0]}/{self.alternative[1]} ‹ ›"
         return f"{name} · {note}" if note else name
+
+    def highlight(self, pattern: re.Pattern[str]) -> int:
+        """Mark the text matching `pattern` (search words) in the body; how many blocks had one."""
+        marked = 0
+        for block in self.query(".plain, MarkdownBlock"):
+            content = block._content if isinstance(block, MarkdownBlock) else Content(self._content)
+            if not pattern.search(content.plain):
+                continue
+            lit = content.highlight_regex(pattern, style="reverse")
+            block.set_content(lit) if isinstance(block, MarkdownBlock) else block.update(lit)
+            marked += 1
+        return marked
 
     def watch_status(self) -> None:
         self.set_class(self.status == "streaming", "-streaming")

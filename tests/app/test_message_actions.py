@@ -161,3 +161,44 @@ async def test_esc_cancels_an_edit(app_for, emulator):
         assert composer.text == "first [b]question[/b]"
         await pilot.press("escape")
         assert composer.text == "" and app.screen.editing is None
+
+
+async def test_a_search_hit_opens_at_the_message_with_its_words_highlighted_and_n_goes_on(app_for, tmp_path):
+    from textual.widgets import OptionList
+    from textual.widgets.markdown import MarkdownBlock
+
+    from tests.app.test_conversations_ui import seed
+
+    exchanges = [(f"question {i}", f"answer {i}", 0.001) for i in range(60)]
+    exchanges[3] = ("where do axolotls live", "The **Axolotl** lives in lakes.", 0.001)
+    exchanges[50] = ("one more", "an axolotl again", 0.001)
+    seed(tmp_path / "data", exchanges)
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+g")
+        await pilot.press(*"axolotl")
+        hits = app.screen.query_one("#hits", OptionList)
+        assert await wait_until(pilot, lambda: hits.display and hits.option_count == 2)
+        target = next(i for i in range(2) if "lakes" in hits.get_option_at_index(i).prompt.plain)
+        hits.focus()
+        hits.highlighted = target
+        await pilot.press("enter")
+
+        def shown(text):
+            view = next((v for v in views(app) if v.text == text), None)
+            return view is not None and view.has_class("-selected") and log.scrollable_content_region.overlaps(
+                view.region)
+
+        log = app.screen.query_one(ChatLog)  # opened at the hit, not at the end
+        assert await wait_until(pilot, lambda: shown("The **Axolotl** lives in lakes."))
+        reply = next(v for v in views(app) if v.text == "The **Axolotl** lives in lakes.")
+        lit = [b._content.plain[s.start:s.end] for b in reply.query(MarkdownBlock)
+               for s in b._content.spans if str(s.style) == "reverse"]
+        assert lit == ["Axolotl"]
+        await pilot.press("n")
+        assert await wait_until(pilot, lambda: shown("an axolotl again"))
+        assert app.screen.query_one("StatusBar").turn.startswith("search hit 2/2")
+        await pilot.press("N")
+        assert await wait_until(pilot, lambda: shown("The **Axolotl** lives in lakes."))
+        await pilot.press("x")  # any other key: back to the composer
+        assert app.screen.query_one(Composer).text == "x"
