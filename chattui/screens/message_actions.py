@@ -65,7 +65,8 @@ class MessageActions:
             await asyncio.sleep(0.02)
             if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
                 break
-            log.scroll_to_widget(view, animate=False, top=True, immediate=True)
+            log.scroll_to_widget(view, animate=False, top=True)
+        log.refresh()
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
     def action_select_messages(self) -> None:

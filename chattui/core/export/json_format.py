@@ -49,6 +49,7 @@ def _message_row(message: Message) -> dict[str, Any]:
         "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments}
                        for c in message.tool_calls],
         "tool_call_id": message.tool_call_id, "name": message.name,
+        "inactive": message.inactive,
     }
 
 
@@ -93,7 +94,7 @@ _CONVERSATION_SCHEMA: dict[str, tuple[type, ...]] = {
 _MESSAGE_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "role": (str,), "content": (str,),
     "created_at": _NUM, "tool_calls": (list, _OPT), "tool_call_id": (str, _OPT),
-    "name": (str, _OPT),
+    "name": (str, _OPT), "inactive": (bool,),
 }
 _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "user_message_id": (int, _OPT),
@@ -108,7 +109,7 @@ _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "duration_ms": (*_NUM, _OPT), "kind": (str,), "cache_diagnosis": (str, _OPT),
     "cache_missed_tokens": (int, _OPT),
 }
-_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT}
+_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT, "inactive": False}
 
 
 def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
