@@ -65,8 +65,8 @@ class MessageActions:
             await asyncio.sleep(0.02)
             if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
                 break
-            log.scroll_to_widget(view, animate=False, top=True)
-        log.refresh()
+            top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
+            log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
     def action_select_messages(self) -> None:
