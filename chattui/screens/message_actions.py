@@ -129,6 +129,39 @@ class MessageActions:
         log.select(_last_reply_view(log))
         self._bar().warn(f"{said}: the next turn builds on this one")
 
+    def action_open_editor(self) -> None:
+        """The draft in $VISUAL / $EDITOR (like `git commit`); the saved text comes back."""
+        import os
+        import shlex
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        from textual.app import SuspendNotSupported
+
+        composer = self.query_one(Composer)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".md", prefix="chattui-draft-",
+                                         delete=False, encoding="utf-8") as file:
+            file.write(composer.text)
+        path = Path(file.name)
+        try:
+            with self.app.suspend():
+                finished = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            text = path.read_text(encoding="utf-8")
+        except (OSError, ValueError, SuspendNotSupported) as exc:
+            self.notify(f"Could not open the editor ({editor}): {exc}", severity="error")
+            return
+        finally:
+            path.unlink(missing_ok=True)
+        if finished.returncode != 0:
+            self.notify(f"{editor} exited with {finished.returncode}: the draft is unchanged.",
+                        severity="warning")
+            return
+        composer.text = text.removesuffix("\n")  # editors end the file with a newline
+        composer.focus()
+        composer.move_cursor(composer.document.end)
+
     async def action_edit_message(self) -> None:
         """The selected question's text into the composer: sending it branches from there."""
         log = self.query_one(ChatLog)

@@ -202,3 +202,21 @@ async def test_a_search_hit_opens_at_the_message_with_its_words_highlighted_and_
         assert await wait_until(pilot, lambda: shown("The **Axolotl** lives in lakes."))
         await pilot.press("x")  # any other key: back to the composer
         assert app.screen.query_one(Composer).text == "x"
+
+
+async def test_the_draft_opens_in_the_editor_and_the_saved_text_comes_back(app_for, tmp_path, monkeypatch):
+    import contextlib
+    import sys
+
+    script = tmp_path / "fake_editor.py"
+    script.write_text("import sys\np = sys.argv[1]\nold = open(p).read()\n"
+                      "open(p, 'w').write(old + ' and [b]more[/b]\\nsecond line\\n')\n")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # headless: no terminal to hand over
+        composer = app.screen.query_one(Composer)
+        composer.text = "long prompt"
+        await pilot.press("f10")
+        assert await wait_until(pilot, lambda: composer.text == "long prompt and [b]more[/b]\nsecond line")
+        assert composer.has_focus
