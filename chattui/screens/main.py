@@ -3,6 +3,7 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Awaitable, Callable
 
@@ -145,6 +146,8 @@ class MainScreen(MessageActions, AttachImages, KeepWarmControls, Screen):
 
         unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if page else 0
         self._long_history = bool(unloaded)
+        if conversation is not None and (draft := store.draft(conversation.id)):
+            self.query_one(Composer).text = draft  # written before it closed (or crashed)
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
@@ -210,7 +213,20 @@ class MainScreen(MessageActions, AttachImages, KeepWarmControls, Screen):
     def _draft_changed(self) -> None:
         if self._estimate_timer is not None:
             self._estimate_timer.stop()
-        self._estimate_timer = self.set_timer(0.25, self._show_estimate)
+        self._estimate_timer = self.set_timer(0.25, self._draft_settled)
+
+    def _draft_settled(self) -> None:
+        self._show_estimate()
+        self._save_draft()
+
+    def _save_draft(self) -> None:
+        """The composer's text is the conversation's draft (restored when it is reopened)."""
+        conversation = self.session.conversation
+        if conversation is not None and self.editing is None:
+            try:
+                self.session.store.save_draft(conversation.id, self.query_one(Composer).text)
+            except sqlite3.Error:  # a full disk: the draft stays on screen
+                pass
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)

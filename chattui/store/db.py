@@ -338,6 +338,21 @@ class Store(Archive, GeminiCacheBindings):
             (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, skip_role),
         ).fetchone()[0]
 
+    def save_draft(self, conversation_id: str, text: str) -> None:
+        """Keep the unsent message of a conversation (an empty one removes it)."""
+        with self.db:
+            if text.strip():
+                self.db.execute("INSERT OR REPLACE INTO drafts (conversation_id, text, saved_at)"
+                                " SELECT id, ?, ? FROM conversations WHERE id = ?",
+                                (text, time.time(), conversation_id))
+            else:
+                self.db.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+
+    def draft(self, conversation_id: str) -> str:
+        row = self.db.execute("SELECT text FROM drafts WHERE conversation_id = ?",
+                              (conversation_id,)).fetchone()
+        return row[0] if row else ""
+
     def reply_alternatives(self, user_message_id: int) -> list[int]:
         """The replies to one question that did not fail, oldest first (regenerating adds one)."""
         rows = self.db.execute(

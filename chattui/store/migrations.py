@@ -221,11 +221,21 @@ def m014_reply_alternatives(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN inactive INTEGER NOT NULL DEFAULT 0")
 
 
+def m015_conversation_drafts(db: sqlite3.Connection) -> None:
+    """The message being written in each conversation, saved as it is typed: a crash or a
+    quit does not lose it, and reopening the conversation puts it back in the composer."""
+    db.execute(
+        "CREATE TABLE drafts ("
+        " conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,"
+        " text TEXT NOT NULL, saved_at REAL NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
-    m014_reply_alternatives,
+    m014_reply_alternatives, m015_conversation_drafts,
 ]
 
 

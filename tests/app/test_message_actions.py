@@ -220,3 +220,22 @@ async def test_the_draft_opens_in_the_editor_and_the_saved_text_comes_back(app_f
         await pilot.press("f10")
         assert await wait_until(pilot, lambda: composer.text == "long prompt and [b]more[/b]\nsecond line")
         assert composer.has_focus
+
+
+async def test_a_draft_is_stored_as_typed_and_restored_when_the_conversation_reopens(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        emulator.queue(Reply(text="hi"))
+        await send(pilot, "hello")
+        await settle(pilot)
+        conversation = app.session.conversation.id
+        app.screen.query_one(Composer).text = "half a [b]thought[/b]"
+        assert await wait_until(pilot, lambda: app.session.store.draft(conversation) == "half a [b]thought[/b]")
+    reopened = app_for(conversation=conversation)  # as after a crash: nothing else was saved
+    async with reopened.run_test(size=(100, 40)) as pilot:
+        composer = reopened.screen.query_one(Composer)
+        assert await wait_until(pilot, lambda: composer.text == "half a [b]thought[/b]")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: reopened.session.store.draft(conversation) == "")
+        assert [m.content for m in reopened.session.messages() if m.role == "user"] == ["hello", "half a [b]thought[/b]"]
