@@ -10,6 +10,7 @@ from chattui.core import attachments as images
 from chattui.core.export.common import (
     Secrets, _one_line, _pretty_arguments, _redactor, _turns_by_reply, iso_utc, totals, usage_line,
 )
+from chattui.core.export.rendered import nest_headings
 from chattui.core.models import Conversation, Message, Turn
 
 def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
@@ -32,6 +33,8 @@ def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: 
     lines += ["---", "", f"# {r(_one_line(conversation.title or 'Untitled conversation'))}", ""]
     by_reply = _turns_by_reply(turns)
     for message in messages:
+        if message.inactive:  # a replaced reply: the transcript follows the one kept
+            continue
         lines += _markdown_message(message, by_reply.get(message.id), r)
     return r("\n".join(lines).rstrip("\n") + "\n")
 
@@ -50,8 +53,9 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
     else:
         model = turn.meta.model if turn else None
         lines = [f"## Assistant{f' ({r(model)})' if model else ''} · {when}", ""]
-    if message.content.strip():
-        lines += [r(message.content.strip("\n")), ""]
+    if message.content.strip():  # a reply's `#` goes below this `## Assistant`
+        text = message.content if message.role == "user" else nest_headings(message.content)
+        lines += [r(text.strip("\n")), ""]
     if message.attachments:
         lines += [f"- 🖼 {_code_span(r(a.ref))} ({r(images.describe(a))})" for a in message.attachments] + [""]
     for call in message.tool_calls:
