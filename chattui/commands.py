@@ -53,7 +53,7 @@ class ModeCommands(_Commands):
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
                "Full mode: a summary you approve; chained: responses.compact")
         yield ("Edit draft in $EDITOR", partial(self.screen.run_action, "open_editor"),
-               "F10: the message being written in $VISUAL / $EDITOR; the saved text comes back")
+               "Ctrl+\\: the message being written in $VISUAL / $EDITOR; the saved text comes back")
         yield ("Regenerate reply", partial(self.screen.run_action, "regenerate_reply"),
                "Ask the last question again (shows the cost first); the earlier reply is kept")
         yield ("Copy last reply", partial(self.screen.run_action, "copy_last_reply"),

@@ -48,7 +48,7 @@ class MainScreen(MessageActions, AttachImages, KeepWarmControls, Screen):
         Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("f10", "open_editor", "Editor", id="open-editor", show=False),
+        Binding("ctrl+backslash", "open_editor", "Editor", id="open-editor", show=False),
         Binding("ctrl+up", "select_messages", "Select messages", id="select-messages", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0

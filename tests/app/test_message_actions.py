@@ -217,7 +217,7 @@ async def test_the_draft_opens_in_the_editor_and_the_saved_text_comes_back(app_f
         monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # headless: no terminal to hand over
         composer = app.screen.query_one(Composer)
         composer.text = "long prompt"
-        await pilot.press("f10")
+        await pilot.press("ctrl+backslash")
         assert await wait_until(pilot, lambda: composer.text == "long prompt and [b]more[/b]\nsecond line")
         assert composer.has_focus
 
