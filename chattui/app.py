@@ -172,7 +172,9 @@ class ChatApp(CrashReportingApp):
             self.push_screen(ConversationsScreen(self.session.store, self.session.secrets))
 
     async def on_conversations_screen_chosen(self, event) -> None:
-        await self.open_conversation(event.conversation_id)
+        if await self.open_conversation(event.conversation_id) and event.message_id is not None:
+            main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
+            await main.show_hit(event.message_id, event.terms, event.hit_ids)
 
     async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool:
         """Make a stored conversation (None: a new one) the session's, with everything that

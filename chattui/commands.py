@@ -75,6 +75,12 @@ class ModeCommands(_Commands):
                "Tokens, cost split, cache state and cost per turn")
         yield ("Compact conversation", partial(self.screen.run_action, "compact_conversation"),
                "Full mode: a summary you approve; chained: responses.compact")
+        yield ("Edit draft in $EDITOR", partial(self.screen.run_action, "open_editor"),
+               "Ctrl+\\: the message being written in $VISUAL / $EDITOR; the saved text comes back")
+        yield ("Regenerate reply", partial(self.screen.run_action, "regenerate_reply"),
+               "Ask the last question again (shows the cost first); the earlier reply is kept")
+        yield ("Copy last reply", partial(self.screen.run_action, "copy_last_reply"),
+               "The last reply's Markdown to the clipboard (OSC 52: over SSH and tmux too)")
         yield ("Attach image…", partial(self.screen.run_action, "attach_image"),
                "/image PATH_OR_URL: a PNG, JPEG, GIF or WebP sent with your next message")
         yield ("Keep cache warm: on/off", partial(self.screen.run_action, "keep_warm"),

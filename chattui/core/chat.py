@@ -186,15 +186,16 @@ class ChatSession:
     def turns(self) -> list[Turn]:
         return self.store.turns(self.conversation.id) if self.conversation else []
 
-    def estimate(self, draft: str, images: int = 0) -> tokens.TokenCount:
+    def estimate(self, draft: str, images: int = 0, until_id: int | None = None) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` (and `images` attached
         images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate).
+        With `until_id`: after message `until_id` instead (to regenerate or branch there).
         Thinking that goes back (Anthropic's signed blocks, Responses' encrypted items) is
         not counted: with a new user message both APIs drop earlier turns' thinking from
         the context."""
         system = self.persona.system if self.persona else ""
-        sent = history(self.messages())
-        texts = [system, *(m.content for m in sent), draft]
+        sent = history(self.messages(), until_id)
+        texts = [system, *(m.content for m in sent), *([draft] if draft or until_id is None else [])]
         counts = [tokens.count(text) for text in texts]
         images += sum(len(m.attachments) for m in sent)
         n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images

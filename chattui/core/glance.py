@@ -52,13 +52,14 @@ def miss_line(turns: Sequence[Turn]) -> str | None:
     return f"⚠ miss: {cause.text}" if cause else None
 
 
-def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], images: int = 0) -> str:
+def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], images: int = 0,
+                  until_id: int | None = None) -> str:
     """The composer's pre-send line: prompt, what the cache should serve, input cost
-    (`images`: images attached to the draft)."""
+    (`images`: images attached to the draft; `until_id`: for asking message `until_id` again)."""
     persona = session.persona
     prefix = persona.prefix_tokens() if persona else tokens.TokenCount(0, True)
     system = tokens.count(persona.system).n if persona else 0
-    count = session.estimate(draft, images)
+    count = session.estimate(draft, images, until_id)
     messages = count.n - system
     chat = chat_turns(turns)
     fingerprint = session.prefix_fingerprint()

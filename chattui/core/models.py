@@ -64,6 +64,8 @@ class Message:
     """Images sent with a user message, in order (chattui.core.attachments)."""
     reasoning: Reasoning = field(default_factory=Reasoning)
     """A reply's thinking blocks (chattui.core.reasoning), as they came."""
+    inactive: bool = False
+    """A reply replaced by a regenerated alternative (kept, but neither shown nor sent)."""
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
             out = [ChatMessage("user", SUMMARY_PREFIX + message.content)]
         elif message.role == COMPACTION:
             out = [ChatMessage(COMPACTION, message.content)]
-        if message.role not in HISTORY_ROLES:
+        if message.role not in HISTORY_ROLES or message.inactive:
             continue
         if message.role == "assistant" and (
             message.status == FAILED or not (message.content or message.tool_calls

@@ -100,6 +100,12 @@ class ConversationsScreen(Screen):
 
         screen: ConversationsScreen
         conversation_id: str
+        message_id: int | None = None
+        """A search hit: the message to scroll to (None: open at the end)."""
+        terms: tuple[str, ...] = ()
+        """The hit's matched words, highlighted in the message."""
+        hit_ids: tuple[int, ...] = ()
+        """Every hit in that conversation, in order (n / N go from one to the next)."""
 
         @property
         def control(self) -> ConversationsScreen:
@@ -240,7 +246,11 @@ class ConversationsScreen(Screen):
             self._search_timer.stop()
             self._search_timer = None
             self.run_search()
-        self._open(self.selected_id())
+        hits = self.query_one("#hits", OptionList)
+        if hits.display and hits.highlighted is not None:
+            self._open_hit(hits.get_option_at_index(hits.highlighted).id)
+        else:
+            self._open(self.selected_id())
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -248,7 +258,15 @@ class ConversationsScreen(Screen):
 
     @on(OptionList.OptionSelected, "#hits")
     def _hit_selected(self, event: OptionList.OptionSelected) -> None:
-        self._open(self._hits[event.option.id].conversation_id)
+        self._open_hit(event.option.id)
+
+    def _open_hit(self, key: str) -> None:
+        """Open the hit's conversation at the hit, its words highlighted."""
+        hit = self._hits[key]
+        terms = tuple(dict.fromkeys(hit.snippet[s:e].lower() for s, e in hit.spans))
+        same = sorted(h.message_id for h in self._hits.values()
+                      if h.conversation_id == hit.conversation_id)
+        self.post_message(self.Chosen(self, hit.conversation_id, hit.message_id, terms, tuple(same)))
 
     def _open(self, conversation_id: str | None) -> None:
         if conversation_id is not None:

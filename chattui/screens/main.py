@@ -3,6 +3,7 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Awaitable, Callable
 
@@ -16,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import compaction, glance, report, tokens
+from chattui.core import alternatives, compaction, glance, report, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
@@ -32,6 +33,7 @@ from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.screens.prefix_choice import PrefixChoice
 from chattui.screens.switch_model import SwitchModel
+from chattui.screens.message_actions import MessageActions
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -44,8 +46,8 @@ from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
-class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls, PrefixChoice,
-                 SwitchModel, Screen):
+class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, KeepWarmControls,
+                 PrefixChoice, SwitchModel, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -57,6 +59,8 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
         Binding("f11", "switch_model", "Switch model", id="switch-model", show=False),
         Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking", id="toggle-thinking", show=False),
+        Binding("ctrl+backslash", "open_editor", "Editor", id="open-editor", show=False),
+        Binding("ctrl+up", "select_messages", "Select messages", id="select-messages", show=False),
     ]
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
@@ -138,13 +142,17 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
         commands = self.session.persona.tool_commands if self.session.persona else {}
         source = self.session.persona.source if self.session.persona else None
         pending = {call.id for call in self.session.pending_tool_calls(page)}
+        places = alternatives.positions(store.turns(conversation.id)) if conversation else {}
 
         def build(message):
             status = message.status
             if status == STREAMING and message.id in elsewhere:
                 status = f"streaming in another window ({elsewhere[message.id]})"
+            if message.inactive:  # a replaced reply: its alternative is shown
+                return []
             view = MessageView(message.role, message.content, status, message.error,
-                               message.attachments, message.reasoning)
+                               message.attachments, message.reasoning, places.get(message.id))
+            view.message_id = message.id
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id), source) for call in message.tool_calls]
 
@@ -157,6 +165,8 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
 
         unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if page else 0
         self._long_history = bool(unloaded)
+        if conversation is not None and (draft := store.draft(conversation.id)):
+            self.query_one(Composer).text = draft  # written before it closed (or crashed)
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
@@ -224,11 +234,29 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
     def _draft_changed(self) -> None:
         if self._estimate_timer is not None:
             self._estimate_timer.stop()
-        self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._show_estimate)
+        self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._draft_settled)
+
+    def _draft_settled(self) -> None:
+        self._show_estimate()
+        self._save_draft()
+
+    def _save_draft(self) -> None:
+        """The composer's text is the conversation's draft (restored when it is reopened)."""
+        conversation = self.session.conversation
+        if conversation is not None and self.editing is None:
+            try:
+                self.session.store.save_draft(conversation.id, self.query_one(Composer).text)
+            except sqlite3.Error:  # a full disk: the draft stays on screen
+                pass
 
     def _show_estimate(self) -> None:
         composer = self.query_one(Composer)
         images = len(self.query_one(AttachmentTray).pending)
+        if self.editing is not None:  # a branch: what is before the edited message is sent
+            line = glance.expected_line(self.session, composer.text, self._turns, images,
+                                        self.editing[1])
+            composer.border_subtitle = plain(f"branch: {line}")
+            return
         composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns,
                                                               images))
 
@@ -253,12 +281,17 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
             return
         event.composer.clear()
         pending = self.query_one(AttachmentTray).take()
+        if self.editing is not None:
+            await self.send_edit(event.text, pending)
+            return
         self.run_turn(self.mcp_ready_then(
             lambda on_text: self.session.send(event.text, on_text, pending)), event.text, pending)
 
     def action_stop_reply(self) -> None:
-        if not self.mcp_stop():  # waiting for MCP servers, or running calls: those first
-            self.session.stop()
+        if self.mcp_stop():  # waiting for MCP servers, or running calls: those first
+            return
+        if not self.session.stop():
+            self.cancel_edit()
 
     def action_retry_turn(self) -> None:
         if self.session.unavailable or self.session.busy or not self.session.turns():
@@ -310,6 +343,8 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
         refused: tuple[type[Exception], ...] = (ProviderError, *self.session.store.errors)  # else: a bug
         try:
             outcome = await ask(on_text)
+            if outcome is not None and user_view is not None:
+                user_view.message_id = outcome.turn.user_message_id
         except refused as exc:  # refused before anything was sent
             kept = getattr(exc, "kept", False)  # stored, but an image of the history is missing
             for unsent in (view,) if kept else (user_view, view):
@@ -336,7 +371,7 @@ class MainScreen(ReportsFailedWorkers, McpCalls, AttachImages, KeepWarmControls,
         if outcome is None:
             return
         turn = outcome.turn
-        view.status = turn.status
+        view.status, view.message_id = turn.status, turn.reply_message_id
         if outcome.saved:  # an unsaved reply is whole: asking again would only bill it twice
             view.error = (turn.error + " · ctrl+r retries") if turn.error else None
         else:

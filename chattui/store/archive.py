@@ -258,6 +258,8 @@ class Archive:
                 values["reasoning"] = json.dumps(values["reasoning"])
             cursor = self.db.execute(sql, (conversation_id, *values.values()))
             mapping[row["id"]] = cursor.lastrowid or 0  # an INSERT always sets it
+            if "inactive" in row.keys() and row["inactive"]:  # a replaced reply stays replaced
+                self.db.execute("UPDATE messages SET inactive = 1 WHERE id = ?", (cursor.lastrowid,))
         return mapping
 
     def _copy_turns(self, rows: Any, conversation_id: str, mapping: dict[int, int],

@@ -388,6 +388,38 @@ class Store(Archive, GeminiCacheBindings):
         ).fetchone()[0]
         return count
 
+    def save_draft(self, conversation_id: str, text: str) -> None:
+        """Keep the unsent message of a conversation (an empty one removes it)."""
+        with self.db:
+            if text.strip():
+                self.db.execute("INSERT OR REPLACE INTO drafts (conversation_id, text, saved_at)"
+                                " SELECT id, ?, ? FROM conversations WHERE id = ?",
+                                (text, time.time(), conversation_id))
+            else:
+                self.db.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
+
+    def draft(self, conversation_id: str) -> str:
+        row = self.db.execute("SELECT text FROM drafts WHERE conversation_id = ?",
+                              (conversation_id,)).fetchone()
+        return row[0] if row else ""
+
+    def reply_alternatives(self, user_message_id: int) -> list[int]:
+        """The replies to one question that did not fail, oldest first (regenerating adds one)."""
+        rows = self.db.execute(
+            "SELECT reply_message_id FROM turns WHERE user_message_id = ? AND kind = 'chat'"
+            " AND status IS NOT 'failed' AND reply_message_id IS NOT NULL ORDER BY id",
+            (user_message_id,))
+        return [row[0] for row in rows]
+
+    def set_active_reply(self, user_message_id: int, reply_message_id: int | None) -> None:
+        """Show and send `reply_message_id` of the question's replies; the others are kept
+        as alternatives (None: all of them active again, as before any regenerate)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE messages SET inactive = (? IS NOT NULL AND id IS NOT ?) WHERE id IN"
+                " (SELECT reply_message_id FROM turns WHERE user_message_id = ?)",
+                (reply_message_id, reply_message_id, user_message_id))
+
     def _message(self, message_id: int | None) -> Message:
         row = self.db.execute(
             "SELECT m.*, NULL AS status, NULL AS error FROM messages m WHERE id = ?", (message_id,)

@@ -239,11 +239,29 @@ def m016_conversation_tool_lists(db: sqlite3.Connection) -> None:
         " updated_at REAL NOT NULL)")
 
 
+def m017_reply_alternatives(db: sqlite3.Connection) -> None:
+    """A regenerated reply keeps the earlier one as an alternative: the replies answering
+    the same question (turns.user_message_id) are its alternatives, and `inactive` marks
+    those not shown nor sent (exactly one of them is active)."""
+    db.execute("ALTER TABLE messages ADD COLUMN inactive INTEGER NOT NULL DEFAULT 0")
+
+
+def m018_conversation_drafts(db: sqlite3.Connection) -> None:
+    """The message being written in each conversation, saved as it is typed: a crash or a
+    quit does not lose it, and reopening the conversation puts it back in the composer."""
+    db.execute(
+        "CREATE TABLE drafts ("
+        " conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,"
+        " text TEXT NOT NULL, saved_at REAL NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
     m014_request_prefixes, m015_message_reasoning, m016_conversation_tool_lists,
+    m017_reply_alternatives, m018_conversation_drafts,
 ]
 
 

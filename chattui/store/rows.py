@@ -51,7 +51,7 @@ def message_from(row: sqlite3.Row) -> Message:
         id=row["id"], conversation_id=row["conversation_id"], role=row["role"],
         content=row["content"], created_at=row["created_at"], status=row["status"],
         error=row["error"], tool_calls=calls_from(row["tool_calls"]),
-        tool_call_id=row["tool_call_id"], name=row["name"],
+        tool_call_id=row["tool_call_id"], name=row["name"], inactive=bool(row["inactive"]),
         reasoning=Reasoning.from_json(row["reasoning"]) if "reasoning" in row.keys() else Reasoning(),
     )
 

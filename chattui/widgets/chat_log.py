@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from textual import events
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button
 
+from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
 from chattui.widgets.textual_compat import anchor_released, follow_anchor
@@ -33,7 +37,32 @@ LoadEarlier = Callable[[int], list]
 """Reads up to n stored messages before the ones handed over so far (oldest first)."""
 
 
+SELECTABLE = ("user", "assistant", "summary")
+"""Roles of the messages that up/down (and a click) select in the log."""
+
+
 class ChatLog(VerticalScroll, can_focus=True):
+    """The messages; with the focus, up/down select one (highlighted) for the screen's
+    actions (copy …), and a printable key goes back to the composer with that key."""
+
+    BINDINGS = [
+        Binding("up", "select_message(-1)", "Previous", id="select-previous-message", show=False),
+        Binding("down", "select_message(1)", "Next", id="select-next-message", show=False),
+        Binding("ctrl+c", "copy_message", "Copy", id="copy-message"),
+        Binding("ctrl+k", "copy_code_block", "Copy code", id="copy-code-block"),
+        Binding("ctrl+e", "screen.edit_message", "Edit", id="edit-message"),
+        Binding("ctrl+r", "screen.regenerate_reply", "Regenerate", id="regenerate-reply"),
+        Binding("left", "screen.switch_reply(-1)", "‹ reply", id="previous-reply", show=False),
+        Binding("right", "screen.switch_reply(1)", "reply ›", id="next-reply", show=False),
+    ]
+
+    class TypedAway(Message):
+        """A printable key pressed in the log: it belongs in the composer."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._earlier: list = []
@@ -42,9 +71,91 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._load_earlier: LoadEarlier | None = None
         self._unloaded = 0
         """Stored messages before `_earlier` not read from the store yet."""
+        self.selected: MessageView | None = None
+        """The message up/down (or a click) picked, while the log has the focus."""
+        self._block = -1
+        """The selected message's code block Ctrl+K copied last (the next press copies the next)."""
 
     def on_mount(self) -> None:
         self.anchor()
+
+    # selection
+
+    def selectable(self) -> list[MessageView]:
+        return [v for v in self.query_children(MessageView) if v.role in SELECTABLE]
+
+    def select(self, view: MessageView | None) -> None:
+        """Highlight `view` (None: no message) and bring it into sight."""
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+        self.selected, self._block = view, -1
+        if view is None:
+            return
+        view.add_class("-selected")
+        views = self.selectable()
+        if views and view is not views[-1]:
+            self._anchored = False  # reading an earlier message: new text must not pull away
+        self.scroll_to_widget(view, animate=False, top=view.outer_size.height > self.size.height)
+
+    def action_select_message(self, step: int) -> None:
+        views = self.selectable()
+        if not views:
+            return
+        if self.selected not in views:
+            self.select(views[-1])
+            return
+        index = max(0, min(len(views) - 1, views.index(self.selected) + step))
+        self.select(views[index])
+
+    def on_focus(self) -> None:
+        if self.selected is None or not self.selected.is_attached:
+            self.action_select_message(0)
+
+    def on_blur(self) -> None:
+        if not self._anchored:  # anchored again, but released: the bottom (or End) resumes following
+            self._anchored, self._anchor_released = True, True
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+            self.selected = None
+
+    def on_click(self, event: events.Click) -> None:
+        widget = event.widget
+        while widget is not None and widget is not self and not isinstance(widget, MessageView):
+            widget = widget.parent
+        if isinstance(widget, MessageView) and widget.role in SELECTABLE:
+            if not self.has_focus:
+                self.focus()
+            self.select(widget)
+
+    # copying (OSC 52: works over SSH and in tmux)
+
+    def copy(self, text: str, what: str = "") -> None:
+        self.app.copy_to_clipboard(text)
+        self.app.notify(copied_line(text, what), timeout=3)
+
+    def action_copy_message(self) -> None:
+        """The text selected with the mouse, if any; else the whole selected message."""
+        if marked := self.screen.get_selected_text():
+            self.copy(marked, "selection")
+        elif self.selected is not None:
+            self.copy(self.selected.text, "message")
+
+    def action_copy_code_block(self) -> None:
+        """The selected message's next code block (the first after the last one copied)."""
+        blocks = code_blocks(self.selected.text) if self.selected is not None else []
+        if not blocks:
+            self.app.notify("No code block in this message.", severity="warning", timeout=3)
+            return
+        self._block = (self._block + 1) % len(blocks)
+        self.copy(blocks[self._block], f"code block {self._block + 1}/{len(blocks)}")
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key with no binding here goes to the composer, never lost."""
+        if not event.is_printable or not event.character or event.key in self.screen.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.TypedAway(event.character))
 
     async def show_history(self, items: Sequence, build: Build, page: int = FIRST_PAGE,
                            load_earlier: LoadEarlier | None = None, unloaded: int = 0) -> None:
@@ -52,6 +163,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         fill the screen now, the rest of the page once that frame is drawn. `load_earlier`
         reads the `unloaded` stored messages before `items` when they are asked for."""
         await self.remove_children()
+        self.selected = None
         self._build = build
         self._load_earlier, self._unloaded = load_earlier, unloaded if load_earlier else 0
         self._earlier = list(items[:-page]) if len(items) > page else []
@@ -62,6 +174,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             await self.mount_all([w for widgets in latest[len(latest) - first:] for w in widgets])
             await self._update_earlier_button()
         self.follow()
+        if self.has_focus:  # still choosing messages: on the last one again
+            self.action_select_message(0)
         if rest := len(latest) - first:
             call_when_drawn(self, self._fill_page, rest, self._earlier)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
@@ -26,7 +30,8 @@ class MessageView(Vertical):
     """Why the turn failed, shown under the text."""
 
     def __init__(self, role: str, content: str = "", status: str | None = None,
-                 error: str | None = None, attachments: tuple = (), reasoning=None) -> None:
+                 error: str | None = None, attachments: tuple = (), reasoning=None,
+                 alternative: tuple[int, int] | None = None) -> None:
         super().__init__(classes=f"-{role}")
         self.reasoning = reasoning
         """The reply's thinking (core.reasoning.Reasoning), shown folded above it."""
@@ -34,6 +39,10 @@ class MessageView(Vertical):
         self._content = content
         self.attachments = attachments
         """The message's images (core.attachments.Attachment), listed under its text."""
+        self.message_id: int | None = None
+        """The stored message shown (None until it is stored)."""
+        self.alternative = alternative
+        """(n, of) when this reply has regenerated alternatives: `reply n/of ‹ ›`."""
         self._width = 0
         self.set_reactive(MessageView.status, status)
         self.set_reactive(MessageView.error, error)
@@ -65,7 +74,21 @@ class MessageView(Vertical):
             note = None
         else:  # a known status gets its explanation; any other (e.g. a draft) shows as is
             note = "streaming…" if self.status == "streaming" else _STATUS_NOTES.get(self.status, self.status)
+        if self.alternative:
+            name = f"{name} · reply {self.alternative[0]}/{self.alternative[1]} ‹ ›"
         return f"{name} · {note}" if note else name
+
+    def highlight(self, pattern: re.Pattern[str]) -> int:
+        """Mark the text matching `pattern` (search words) in the body; how many blocks had one."""
+        marked = 0
+        for block in self.query(".plain, MarkdownBlock"):
+            content = block._content if isinstance(block, MarkdownBlock) else Content(self._content)
+            if not pattern.search(content.plain):
+                continue
+            lit = content.highlight_regex(pattern, style="reverse")
+            block.set_content(lit) if isinstance(block, MarkdownBlock) else block.update(lit)
+            marked += 1
+        return marked
 
     def watch_status(self) -> None:
         self.set_class(self.status == "streaming", "-streaming")

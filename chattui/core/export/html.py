@@ -12,6 +12,7 @@ from chattui.core.export.common import (
     usage_line,
 )
 from chattui.core.reasoning import folded_line
+from chattui.core.export.rendered import highlight_css, markdown_html
 from chattui.core.models import COMPLETE, Conversation, Message, Turn
 from chattui.core.pricing import format_usd
 
@@ -51,15 +52,27 @@ def to_html(conversation: Conversation, messages: Sequence[Message], turns: Sequ
              f"{iso_utc(conversation.created_at)} → {iso_utc(conversation.updated_at)}"]
     title = esc(_one_line(conversation.title or "Untitled conversation"))
     by_reply = _turns_by_reply(turns)
-    body = "\n".join(_html_message(m, by_reply.get(m.id), esc) for m in messages)
+    body = "\n".join(_html_message(m, by_reply.get(m.id), esc, r) for m in messages
+                     if not m.inactive)
+    css = _CSS % colours + "\n" + highlight_css(_is_dark(colours["background"]))
     page = _PAGE.format(
-        title=title, css=_CSS % colours, id=esc(conversation.id),
+        title=title, css=css, id=esc(conversation.id),
         facts=" · ".join(esc(f) for f in facts), body=body,
     )
     return r(page)
 
 
-def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None], str]) -> str:
+def _is_dark(colour: str) -> bool:
+    """Whether a page of this background wants light code colours (non-hex: assume dark)."""
+    digits = colour.lstrip("#")
+    if len(digits) not in (6, 8) or not colour.startswith("#"):
+        return True
+    red, green, blue = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue < 128
+
+
+def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None], str],
+                  r: Callable[[str], str] = lambda text: text) -> str:
     when = esc(iso_utc(message.created_at))
     if message.role == "divider":
         return f'<div class="divider"><span>{esc(_one_line(message.content))}</span></div>'
@@ -67,25 +80,27 @@ def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None
         who = f'Tool result <code>{esc(message.name or "?")}</code>'
         if message.tool_call_id:
             who += f' <span class="muted">{esc(message.tool_call_id)}</span>'
-        return (f'<section class="message tool"><div class="who">{who} <time>{when}</time></div>'
-                f'<pre><code>{esc(message.content)}</code></pre></section>')
+        return (f'<section class="message tool"><details><summary class="who">{who} <time>{when}</time>'
+                f'</summary><pre><code>{esc(message.content)}</code></pre></details></section>')
     if message.role == "user":
         who = "You"
     else:
         who = "Assistant" + (f' <span class="muted">{esc(turn.meta.model)}</span>' if turn else "")
+    text = (_html_text(message.content, esc) if message.role == "user"  # as typed
+            else f'<div class="markdown">{markdown_html(r(message.content))}</div>')
     parts = [f'<section class="message {esc(message.role)}">'
              f'<div class="who">{who} <time>{when}</time></div>']
     if message.reasoning:
         parts.append(f'<details class="thinking"><summary>{esc(folded_line(message.reasoning))}'
                      f'</summary><pre>{esc(message.reasoning.text)}</pre></details>')
-    parts.append(_html_text(message.content, esc))
+    parts.append(text)
     parts += [f'<div class="attachment">🖼 <code>{esc(a.ref)}</code> <span class="muted">'
               f'{esc(images.describe(a))}</span></div>' for a in message.attachments]
     for call in message.tool_calls:
         text, _ = _pretty_arguments(call.arguments)
-        parts.append(f'<div class="tool-call"><div class="who">Tool call <code>{esc(call.name)}</code>'
-                     f' <span class="muted">{esc(call.id)}</span></div>'
-                     f'<pre><code>{esc(text)}</code></pre></div>')
+        parts.append(f'<details class="tool-call"><summary class="who">Tool call <code>{esc(call.name)}</code>'
+                     f' <span class="muted">{esc(call.id)}</span></summary>'
+                     f'<pre><code>{esc(text)}</code></pre></details>')
     if turn is not None and (line := usage_line(turn)):
         css = "usage" if turn.status == COMPLETE else "usage error"
         parts.append(f'<div class="{css}">{esc(line)}</div>')
@@ -166,4 +181,12 @@ pre code { color: inherit; }
 .usage { color: %(muted)s; font-size: .85em; font-style: italic; }
 .error { color: %(error)s; }
 .divider { display: flex; align-items: center; gap: .75rem; color: %(muted)s; margin: 1.5rem 0; }
-.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid %(muted)s; }"""
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid %(muted)s; }
+.markdown p { white-space: normal; }
+.markdown h1, .markdown h2, .markdown h3 { font-size: 1.1rem; margin: .75rem 0 .25rem; }
+.markdown h4, .markdown h5, .markdown h6 { font-size: 1rem; margin: .5rem 0 .25rem; }
+.markdown a { color: %(primary)s; }
+.markdown table { border-collapse: collapse; margin: .5rem 0; }
+.markdown th, .markdown td { border: 1px solid %(muted)s; padding: .2rem .6rem; }
+.markdown blockquote { border-left: 3px solid %(muted)s; margin: .5rem 0; padding-left: .75rem; }
+summary { cursor: pointer; }"""

@@ -51,6 +51,7 @@ def _message_row(message: Message) -> dict[str, Any]:
                        for c in message.tool_calls],
         "tool_call_id": message.tool_call_id, "name": message.name,
         "reasoning": json.loads(message.reasoning.to_json() or "null"),
+        "inactive": message.inactive,
     }
 
 
@@ -96,7 +97,7 @@ _CONVERSATION_SCHEMA: dict[str, tuple[type, ...]] = {
 _MESSAGE_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "role": (str,), "content": (str,),
     "created_at": _NUM, "tool_calls": (list, _OPT), "tool_call_id": (str, _OPT),
-    "name": (str, _OPT), "reasoning": (dict, _OPT),
+    "name": (str, _OPT), "reasoning": (dict, _OPT), "inactive": (bool,),
 }
 _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "user_message_id": (int, _OPT),
@@ -112,7 +113,8 @@ _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "cache_missed_tokens": (int, _OPT), "prefix_hash": (str, _OPT), "base_url": (str, _OPT),
     "image_detail": (str, _OPT),
 }
-_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT, "reasoning": None}
+_DEFAULTS = {"usage_estimated": False, "tool_calls": None, "kind": CHAT, "reasoning": None,
+             "inactive": False}
 
 
 def import_json(data: str | bytes | Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from chattui.core import attachments as images
 from chattui.core.export.common import (
     Secrets, _one_line, _pretty_arguments, _redactor, _turns_by_reply, iso_utc, totals, usage_line,
 )
+from chattui.core.export.rendered import nest_headings
 from chattui.core.models import Conversation, Message, Turn
 from chattui.core.reasoning import folded_line
 
@@ -34,6 +35,8 @@ def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: 
     lines += ["---", "", f"# {r(_one_line(conversation.title or 'Untitled conversation'))}", ""]
     by_reply = _turns_by_reply(turns)
     for message in messages:
+        if message.inactive:  # a replaced reply: the transcript follows the one kept
+            continue
         lines += _markdown_message(message, by_reply.get(message.id), r)
     return r("\n".join(lines).rstrip("\n") + "\n")
 
@@ -55,8 +58,9 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
     if message.reasoning:  # folded: a reader opens it when they want it
         lines += ["<details>", f"<summary>{html.escape(r(folded_line(message.reasoning)))}</summary>", "",
                   *_fenced(r(message.reasoning.text), "text"), "", "</details>", ""]
-    if message.content.strip():
-        lines += [r(message.content.strip("\n")), ""]
+    if message.content.strip():  # a reply's `#` goes below this `## Assistant`
+        text = message.content if message.role == "user" else nest_headings(message.content)
+        lines += [r(text.strip("\n")), ""]
     if message.attachments:
         lines += [f"- 🖼 {_code_span(r(a.ref))} ({r(images.describe(a))})" for a in message.attachments] + [""]
     for call in message.tool_calls:

@@ -1,0 +1,69 @@
+"""Markdown as the export formats need it: rendered to safe HTML (markdown-it-py, raw HTML
+escaped, links only http/https/mailto, code highlighted by Pygments when it is there), and
+nested below a transcript's own turn headings."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _highlight(code: str, language: str, _attrs: str) -> str:
+    """Pygments' spans for `code` (escaped by it), or "" to let markdown-it escape it."""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+    except ImportError:
+        return ""
+    try:
+        lexer = get_lexer_by_name(language.strip()) if language.strip() else None
+    except ClassNotFound:
+        lexer = None
+    return highlight(code, lexer, HtmlFormatter(nowrap=True)) if lexer else ""
+
+
+def _parser() -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
+    parser.enable(["table", "strikethrough"])
+    parser.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)
+    return parser
+
+
+_HTML = _parser()
+_PARSE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def markdown_html(text: str) -> str:
+    """`text` (Markdown from a model) as HTML: raw HTML stays escaped text, links and images
+    to anything but http/https/mailto stay text, code blocks carry Pygments classes."""
+    return _HTML.render(text)
+
+
+def highlight_css(dark: bool) -> str:
+    """The rules for Pygments' classes in a page of this brightness ("" without Pygments)."""
+    try:
+        from pygments.formatters import HtmlFormatter
+    except ImportError:
+        return ""
+    return HtmlFormatter(style="monokai" if dark else "default").get_style_defs(".message pre")
+
+
+def nest_headings(text: str, levels: int = 2) -> str:
+    """`text` with each heading `levels` deeper (at most ######), so that a reply's `#`
+    sits below the transcript's `## Assistant`; code blocks are left alone."""
+    lines = text.split("\n")
+    drop: set[int] = set()
+    for token in _PARSE.parse(text):
+        if token.type != "heading_open" or token.map is None:
+            continue
+        level = min(6, int(token.tag[1]) + levels)
+        start, end = token.map
+        if token.markup.startswith("#"):  # ATX: `## title`
+            lines[start] = "#" * level + " " + lines[start].lstrip()[len(token.markup):].lstrip()
+        else:  # setext: the title lines, then a line of = or -
+            lines[start] = "#" * level + " " + " ".join(line.strip() for line in lines[start:end - 1])
+            drop.update(range(start + 1, end))
+    return "\n".join(line for index, line in enumerate(lines) if index not in drop)

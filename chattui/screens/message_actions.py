@@ -1,0 +1,207 @@
+"""What the chat screen does with the messages on it: select, copy, regenerate (with
+alternatives to switch between), edit an earlier question and send it as a branch."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from textual import work
+
+from chattui.core import alternatives, glance
+from chattui.screens.confirm import Confirm
+from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.composer import Composer
+from chattui.widgets.message_view import MessageView
+
+
+def _last_reply_view(log: ChatLog) -> MessageView | None:
+    views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
+    return views[-1] if views and views[-1].role == "assistant" else None
+
+
+def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
+    return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
+
+
+class MessageActions:
+    """Mixed into MainScreen (which has `session`, `run_turn`, `reload_conversation` …)."""
+
+    editing: tuple[int, int] | None = None
+    """While an earlier question is being edited: (its message id, the id sending branches
+    after: the message before it, 0 when it is the first)."""
+    search_hits: tuple[re.Pattern[str], list[int], int] | None = None
+    """After opening a search hit: its words, the hits in this conversation, the one shown."""
+
+    # search hits
+
+    async def show_hit(self, message_id: int, terms: tuple[str, ...], hit_ids: tuple[int, ...]) -> None:
+        """Scroll to the hit's message, select it and highlight the matched words; n / N
+        (in the log) go to the next / previous hit of this conversation."""
+        words = "|".join(re.escape(term) for term in terms if term)
+        pattern = re.compile(rf"(?i)\b(?:{words})" if words else r"(?!)")
+        ids = sorted(set(hit_ids) | {message_id})
+        self.search_hits = (pattern, ids, ids.index(message_id))
+        await self._go_to_hit()
+
+    async def next_hit(self, step: int) -> None:
+        pattern, ids, at = self.search_hits
+        self.search_hits = (pattern, ids, (at + step) % len(ids))
+        await self._go_to_hit()
+
+    async def _go_to_hit(self) -> None:
+        pattern, ids, at = self.search_hits
+        log = self.query_one(ChatLog)
+        view = _view_of(log, ids[at])
+        while view is None and log.earlier_count and await log.show_earlier():
+            view = _view_of(log, ids[at])  # an older page: mount pages up to it
+        if view is None:
+            self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
+            return
+        log.focus()
+        log.select(view)
+        view.highlight(pattern)
+        for attempt in range(25):  # pages mounted above it shift it until their layout settles
+            await asyncio.sleep(0.02)
+            if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
+                break
+            top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
+            log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
+        self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
+
+    def action_select_messages(self) -> None:
+        """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
+        log = self.query_one(ChatLog)
+        log.focus()
+        log.action_select_message(0)
+
+    def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:
+        if self.search_hits and event.character in ("n", "N"):  # next / previous search hit
+            self.run_worker(self.next_hit(1 if event.character == "n" else -1), group="hits")
+            return
+        self.search_hits = None
+        composer = self.query_one(Composer)
+        composer.focus()
+        composer.insert(event.character)
+
+    def action_copy_last_reply(self) -> None:
+        replies = [m for m in self.session.messages() if m.role == "assistant" and m.content]
+        if not replies:
+            self.notify("No reply to copy yet.", severity="warning")
+            return
+        self.query_one(ChatLog).copy(replies[-1].content, "last reply")
+
+    @work(group="regenerate", exclusive=True, exit_on_error=False)
+    async def action_regenerate_reply(self) -> None:
+        """Ask the last question again after saying what it costs; the earlier reply stays
+        as an alternative (left/right in the log switch between them)."""
+        log = self.query_one(ChatLog)
+        aim = alternatives.target(self.session)
+        if isinstance(aim, str) or self.session.unavailable:
+            self.notify(self.session.unavailable or aim, severity="warning")
+            return
+        if log.selected is not None and log.selected is not _last_reply_view(log):
+            self.notify("Only the last reply can be regenerated: edit the question before it "
+                        "to branch from there.", severity="warning")
+            return
+        line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
+        question = (f"Ask again for a new reply? The current one is kept (left/right switch).\n"
+                    f"Expected: {line}")
+        if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
+            return
+        if (old := _last_reply_view(log)) is not None:
+            await old.remove()
+        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text)).wait()
+        await self.reload_conversation()
+
+    async def action_switch_reply(self, step: int) -> None:
+        """Show (and build on) the last reply's previous/next alternative."""
+        log = self.query_one(ChatLog)
+        if log.selected is not None and log.selected is not _last_reply_view(log):
+            self.notify("Only the last reply's alternatives can be switched.", severity="warning")
+            return
+        said = alternatives.switch(self.session, step)
+        if not said.startswith("reply "):
+            self.notify(said, severity="warning")
+            return
+        await self.reload_conversation()
+        log.focus()
+        log.select(_last_reply_view(log))
+        self._bar().warn(f"{said}: the next turn builds on this one")
+
+    def action_open_editor(self) -> None:
+        """The draft in $VISUAL / $EDITOR (like `git commit`); the saved text comes back."""
+        import os
+        import shlex
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        from textual.app import SuspendNotSupported
+
+        composer = self.query_one(Composer)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".md", prefix="chattui-draft-",
+                                         delete=False, encoding="utf-8") as file:
+            file.write(composer.text)
+        path = Path(file.name)
+        try:
+            with self.app.suspend():
+                finished = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            text = path.read_text(encoding="utf-8")
+        except (OSError, ValueError, SuspendNotSupported) as exc:
+            self.notify(f"Could not open the editor ({editor}): {exc}", severity="error")
+            return
+        finally:
+            path.unlink(missing_ok=True)
+        if finished.returncode != 0:
+            self.notify(f"{editor} exited with {finished.returncode}: the draft is unchanged.",
+                        severity="warning")
+            return
+        composer.text = text.removesuffix("\n")  # editors end the file with a newline
+        composer.focus()
+        composer.move_cursor(composer.document.end)
+
+    async def action_edit_message(self) -> None:
+        """The selected question's text into the composer: sending it branches from there."""
+        log = self.query_one(ChatLog)
+        view = log.selected
+        if view is None or view.role != "user" or view.message_id is None:
+            self.notify("Select one of your stored messages to edit it.", severity="warning")
+            return
+        before = [m.id for m in self.session.messages() if m.id < view.message_id]
+        self.editing = (view.message_id, max(before, default=0))
+        composer = self.query_one(Composer)
+        composer.text = view.text
+        composer.border_title = "Editing an earlier message: sending branches from it (Esc cancels)"
+        composer.focus()
+        composer.move_cursor(composer.document.end)
+        self._show_estimate()
+
+    def cancel_edit(self) -> bool:
+        """Leave editing (the draft is cleared); False when nothing was being edited."""
+        if self.editing is None:
+            return False
+        self.editing = None
+        composer = self.query_one(Composer)
+        composer.border_title = "Message"
+        composer.clear()
+        self._show_estimate()
+        return True
+
+    async def send_edit(self, text: str, pending: tuple) -> None:
+        """Branch the conversation before the edited question and send `text` there; the
+        original stays as it was (Ctrl+G lists both)."""
+        _, upto = self.editing
+        self.editing = None
+        self.query_one(Composer).border_title = "Message"
+        original = self.session.conversation
+        if upto:
+            self.session.conversation = self.session.store.duplicate_conversation(original.id, upto)
+        else:  # the first message: nothing before it to keep
+            self.session.conversation = None
+        await self.reload_conversation()
+        self.notify(f"Branched from “{original.title or 'Untitled'}”: the original is kept (Ctrl+G).",
+                    timeout=5)
+        self.run_turn(lambda on_text: self.session.send(text, on_text, pending), text, pending)
+
