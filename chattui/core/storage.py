@@ -120,6 +120,15 @@ class Store(Protocol):
 
     # Gemini explicit-cache bindings
 
+    def reply_alternatives(self, user_message_id: int) -> list[int]:
+        """The replies to one question that did not fail, oldest first (regenerating adds one)."""
+        ...
+
+    def set_active_reply(self, user_message_id: int, reply_message_id: int | None) -> None:
+        """Show and send `reply_message_id` of the question's replies; the others are kept
+        as alternatives (None: all of them active again)."""
+        ...
+
     def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,
                           fingerprint: str) -> CacheBinding:
         """Bind (or re-bind) a conversation to a cache. KeyError for an unknown id."""

@@ -23,7 +23,7 @@ from textual.widgets import Button
 from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.message_view import MessageView
 from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
-from chattui.widgets.textual_compat import anchor_released, follow_anchor
+from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
 
 FIRST_PAGE = 12
 """Messages mounted when a conversation opens: enough to fill a tall terminal. Mounting
@@ -94,7 +94,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         view.add_class("-selected")
         views = self.selectable()
         if views and view is not views[-1]:
-            self._anchored = False  # reading an earlier message: new text must not pull away
+            self.anchor(False)  # reading an earlier message: new text must not pull away
         self.scroll_to_widget(view, animate=False, top=view.outer_size.height > self.size.height)
 
     def action_select_message(self, step: int) -> None:
@@ -112,8 +112,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             self.action_select_message(0)
 
     def on_blur(self) -> None:
-        if not self._anchored:  # anchored again, but released: the bottom (or End) resumes following
-            self._anchored, self._anchor_released = True, True
+        if not self.is_anchored:  # anchored again, but released: the bottom (or End) resumes following
+            anchor_in_place(self)
         if self.selected is not None:
             self.selected.remove_class("-selected")
             self.selected = None

@@ -36,7 +36,7 @@ __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
     "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
     "adopt_paragraph", "anchor_released", "batch_open", "bindings_of", "child_blocks",
-    "follow_anchor", "paragraph_source", "ShownInput",
+    "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput",
 ]
 
 PRIVATE_NAMES = (
@@ -53,6 +53,7 @@ PRIVATE_NAMES = (
     "TextArea._on_key",
     "Input._value",
     "Widget._anchor_released",
+    "Widget._anchored",
     "App._handle_exception",
     "App._fatal_error",
     "App._close_messages_no_wait",
@@ -134,6 +135,13 @@ class ShownInput(Input):
 def anchor_released(widget: Widget) -> bool:
     """The user scrolled an anchored widget away from its end (it no longer follows)."""
     return widget._anchor_released
+
+
+def anchor_in_place(widget: Widget) -> None:
+    """Anchor `widget` where it is, released: it follows its end again once the user scrolls
+    there (or presses End), without jumping now (`anchor()` scrolls to the end at once)."""
+    widget._anchored = True
+    widget.release_anchor()
 
 
 def follow_anchor(widget: Widget) -> None:

@@ -53,6 +53,7 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "TextArea._on_key": _method(TextArea, "_on_key"),
     "Input._value": lambda: isinstance(getattr(Input, "_value", None), property),
     "Widget._anchor_released": lambda: Widget()._anchor_released is False,
+    "Widget._anchored": lambda: Widget()._anchored is False,
     "App._batch_count": lambda: App()._batch_count == 0,
     "App._handle_exception": _method(App, "_handle_exception"),
     "App._fatal_error": _method(App, "_fatal_error"),
@@ -105,7 +106,7 @@ def test_the_compat_helpers_do_what_they_say() -> None:
 
 
 PRIVATE_USE = re.compile(r"textual\.widgets\._|from textual\._|"
-                         r"\._(anchor_released|batch_count|keymap|bindings|blocks|nodes)\b")
+                         r"\._(anchor_released|anchored|batch_count|keymap|bindings|blocks|nodes)\b")
 
 
 def test_only_the_compat_module_touches_textual_internals() -> None:

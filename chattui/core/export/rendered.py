@@ -22,13 +22,17 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
         lexer = get_lexer_by_name(language.strip()) if language.strip() else None
     except ClassNotFound:
         lexer = None
-    return highlight(code, lexer, HtmlFormatter(nowrap=True)) if lexer else ""
+    return str(highlight(code, lexer, HtmlFormatter(nowrap=True))) if lexer else ""
+
+
+def _safe_link(url: str) -> bool:
+    return url.strip().lower().startswith(SAFE_SCHEMES)
 
 
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
     parser.enable(["table", "strikethrough"])
-    parser.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)
+    parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it's documented hook
     return parser
 
 
@@ -39,7 +43,7 @@ _PARSE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 def markdown_html(text: str) -> str:
     """`text` (Markdown from a model) as HTML: raw HTML stays escaped text, links and images
     to anything but http/https/mailto stay text, code blocks carry Pygments classes."""
-    return _HTML.render(text)
+    return str(_HTML.render(text))
 
 
 def highlight_css(dark: bool) -> str:
@@ -48,7 +52,7 @@ def highlight_css(dark: bool) -> str:
         from pygments.formatters import HtmlFormatter
     except ImportError:
         return ""
-    return HtmlFormatter(style="monokai" if dark else "default").get_style_defs(".message pre")
+    return str(HtmlFormatter(style="monokai" if dark else "default").get_style_defs(".message pre"))
 
 
 def nest_headings(text: str, levels: int = 2) -> str:
