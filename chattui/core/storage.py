@@ -120,6 +120,18 @@ class Store(Protocol):
 
     # Gemini explicit-cache bindings
 
+    def save_prefix(self, body: bytes) -> str:
+        """Store a request prefix's exact bytes once, under their sha256; the hash."""
+        ...
+
+    def get_prefix(self, digest: str) -> bytes | None:
+        """The prefix bytes stored under `digest` (None when there are none)."""
+        ...
+
+    def last_sent_turn(self, conversation_id: str) -> Turn | None:
+        """The latest turn that recorded its prefix (what a reopen restores), else the latest."""
+        ...
+
     def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,
                           fingerprint: str) -> CacheBinding:
         """Bind (or re-bind) a conversation to a cache. KeyError for an unknown id."""
