@@ -106,9 +106,6 @@ _ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS,
           "reasoning": REASONING_LEVELS}
 _STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail",
                "reasoning")
-_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm")
-_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS}
-_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail")
 _TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm",
                            "mcp_servers")
 _KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}

@@ -1,7 +1,7 @@
 """What MainScreen's mixins (AttachImages, KeepWarmControls, McpCalls, PrefixChoice,
 SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
 
-At run time `ChatScreenHost` is `object` (a mixin adds no base class); for mypy it is a
+At run time `ChatScreenHost` and `ChatAppScreen` are empty classes; for mypy it is a
 Screen with the chat screen's session and helpers, and its `app` is a `ChatAppHost`: the
 attributes ChatApp and make_app() give the app. Screens may not import chattui.app (it
 imports the providers), so these are declared here; MainScreen and ChatApp define them.
@@ -55,5 +55,8 @@ if TYPE_CHECKING:
         def _tick(self) -> None: ...
         def _warn_prefix_change(self, before: Persona | None, after: Persona, what: str) -> None: ...
 else:
-    ChatAppScreen = object
-    ChatScreenHost = object
+    class ChatAppScreen:
+        """At run time an empty base: the class also names Screen."""
+
+    class ChatScreenHost(ChatAppScreen):
+        """At run time an empty base: MainScreen is the Screen."""
