@@ -161,7 +161,7 @@ class ConversationsScreen(ChatAppScreen, Screen):
             table.add_column(header, key=header.split()[-1].lower(), width=width)
         for key, cells in rows:
             table.add_row(*(Text(visible(cell), overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
-        if keep in self._summaries:
+        if keep is not None and keep in self._summaries:
             table.move_cursor(row=table.get_row_index(keep))
 
     def _open_id(self) -> str | None:
