@@ -30,9 +30,15 @@ if TYPE_CHECKING:
     from chattui.config import Settings
     from chattui.core.gemini_caches import GeminiCaches
     from chattui.core.provider import Provider
+    from chattui.mcp_client.runtime import McpRuntime
     from chattui.screens.trust_prompt import TrustPrompt
     from chattui.themes import ThemeSet
     from chattui.trust import LocalFiles
+
+
+def _no_provider(mode: str) -> Provider:
+    """ChatApp's provider_for when make_app gives none: no adapter serves `mode`."""
+    raise ValueError("No provider is configured.")
 
 
 class ChatApp(CrashReportingApp):
@@ -51,8 +57,8 @@ class ChatApp(CrashReportingApp):
     turn it off: there that full collection scans the whole test process at every start."""
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by make_app."""
-    mcp = None
-    """chattui.mcp_client.runtime.McpRuntime: this run's MCP servers (set by make_app)."""
+    mcp: McpRuntime | None = None
+    """This run's MCP servers (set by make_app)."""
     trust_prompt: Callable[[], Screen[Any]] | None = None
     """Builds the start-up question for an untrusted working directory (set by make_app)."""
     keymap: dict[str, str] = {}
@@ -66,7 +72,7 @@ class ChatApp(CrashReportingApp):
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
                  keymap: dict[str, str] | None = None, theme: str | None = None,
                  emulated: bool = False,
-                 provider_for: Callable[[str], Provider | None] = lambda mode: None,
+                 provider_for: Callable[[str], Provider] = _no_provider,
                  themes: ThemeSet | None = None, remember_theme: Callable[[str], None] | None = None,
                  cwd: Path | None = None, keep_warm: Policy | None = None,
                  log_file: Path | None = None) -> None:

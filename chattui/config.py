@@ -451,7 +451,7 @@ def _keep_warm(report: _Report, value: Any) -> dict[str, Any]:
         elif type(item) is not kind:
             wanted = "true or false" if kind is bool else "a whole number"
             report.add(("keep_warm", key), f"expected {wanted}, got {_type_name(item)}")
-        elif kind is int and item < 0:
+        elif kind is int and isinstance(item, int) and item < 0:
             report.add(("keep_warm", key), "must be 0 or more")
         else:
             result[key] = item

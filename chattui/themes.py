@@ -131,7 +131,7 @@ def theme_from_data(data: dict[str, Any], default_name: str) -> Theme:
     if errors:
         raise ThemeError("; ".join(errors))
     theme = Theme(name=name, dark=dark, variables=variables,
-                  **{key: value for key, value in colors.items()})
+                  **{key: value for key, value in colors.items()})  # type: ignore[arg-type]  # only COLOR_KEYS (checked above), never a bool/float keyword
     try:
         theme.to_color_system().generate()
     except Exception as exc:  # noqa: BLE001 - whatever Textual rejects, report it

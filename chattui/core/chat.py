@@ -15,7 +15,7 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
@@ -36,10 +36,15 @@ from chattui.core.pricing import Cost, Rates, price
 from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.storage import Store
+from chattui.core.tools import Tool
 from chattui.core.usage import Usage
 from chattui.core.provider import (
     CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND, Provider, ProviderError,
 )
+
+
+if TYPE_CHECKING:
+    from chattui.core.reopen import Setup
 
 OnText = Callable[[str], Awaitable[None]]
 _UNSENT = "unsent"
@@ -159,12 +164,12 @@ class ChatSession:
         """The config's reasoning level, for personas that set none."""
         self.cannot_reason: set[str] = set()
         """Models that refused a reasoning setting: it is no longer sent to them."""
-        self.server_tools: dict[str, tuple] = {}
+        self.server_tools: dict[str, tuple[Tool, ...]] = {}
         """The current persona's MCP servers -> their tools (set by the UI once they started)."""
         self.pinned_tools: ToolList | None = None
         """The stored tool list the user chose to keep (cache hits) over the servers' new one."""
 
-    def tool_list(self):
+    def tool_list(self) -> tuple[Persona | None, ToolList]:
         """The persona with its MCP servers' tools merged in (the canonical list), and the
         routes of those tools; the persona as is when no server tools are known."""
         if self.persona is None:
@@ -248,7 +253,7 @@ class ChatSession:
         asked = [m for m in self.messages() if m.role in ("user", "tool")]
         return await self._answer(asked[-1].id, on_text) if asked else None
 
-    def adopt(self, setup, provider: Provider | None, unavailable: str | None) -> None:
+    def adopt(self, setup: Setup, provider: Provider | None, unavailable: str | None) -> None:
         """Take a reopened conversation's setup (core.reopen.Setup) and the provider serving it."""
         self.provider_name, self.model, self.base_model = setup.provider, setup.model, setup.model
         self.base_url, self.persona, self.mode = setup.base_url, setup.persona, setup.mode

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from chattui.core import insight
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED
 from chattui.core.glance import cache_turns, chat_turns
 from chattui.core.pricing import format_usd
+from chattui.core.tokens import TokenCount
+
+if TYPE_CHECKING:
+    from chattui.core.chat import ChatSession
 
 
 @dataclass(frozen=True)
@@ -39,17 +43,17 @@ def candidates(current: Target, listed: Iterable[str], configured: Iterable[Targ
     return out
 
 
-def next_turn_cost(session, target: Target) -> str:
+def next_turn_cost(session: ChatSession, target: Target) -> str:
     """The next turn's estimated input cost on `target` (warm only where its cache is)."""
     persona = session.persona
-    prefix = persona.prefix_tokens() if persona else 0
+    prefix = persona.prefix_tokens() if persona else TokenCount(0, exact=True)
     count = session.estimate("")
     turns = session.turns()
     chat = chat_turns(turns)
     fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(cache_turns(turns), target.provider, target.model, time.time(),
                                 fingerprint=fingerprint)
-    messages = count.n - (prefix.n if persona else 0)
+    messages = count.n - prefix.n
     expected = insight.expected_turn(
         messages, prefix, chat[-1] if chat else None, state, target.model, target.provider,
         session.prices, session.base_url if target.provider == session.provider_name else None,
@@ -58,7 +62,7 @@ def next_turn_cost(session, target: Target) -> str:
     return f"{cost} ({'warm' if expected.warm else 'cold'}, {expected.prompt:,} tok)"
 
 
-def lacks(session, target: Target) -> list[str]:
+def lacks(session: ChatSession, target: Target) -> list[str]:
     """What this conversation uses that `target` cannot do."""
     out = []
     if session.mode == CHAINED and target.provider not in CHAINABLE_PROVIDERS:
@@ -66,7 +70,7 @@ def lacks(session, target: Target) -> list[str]:
     return out
 
 
-def consequences(session, target: Target) -> str:
+def consequences(session: ChatSession, target: Target) -> str:
     """The question asked before switching: what changes, what it costs."""
     current = Target(session.provider_name, session.model)
     lines = [f"Switch this conversation from {current.label} to {target.label}?",

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from chattui.core import tokens
 from chattui.core.tools import Tool
@@ -92,6 +92,7 @@ def stored_body(system: str | None, tools: Iterable[Tool], params: Mapping[str, 
                            "params": dict(params), "cache_ttl": cache_ttl})
 
 
-def read_body(body: bytes) -> dict:
+def read_body(body: bytes) -> dict[str, Any]:
     """`stored_body` back as a dict: system, tools (definitions), params, cache_ttl."""
-    return json.loads(body.decode())
+    parsed: dict[str, Any] = json.loads(body.decode())
+    return parsed

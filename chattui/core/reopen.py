@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from chattui.core import prefix, tokens
-from chattui.core.models import Conversation
+from chattui.core.models import Conversation, Turn
 from chattui.core.personas import Persona, PersonaLibrary
 from chattui.core.pricing import Rates, price
+from chattui.core.storage import Store
 from chattui.core.tools import parse_tool
 from chattui.core.usage import Usage
 
@@ -58,9 +59,11 @@ class Reopened:
     choice: Choice | None = None
 
 
-def stored_persona(store, turn, on_disk: Persona | None) -> Persona | None:
+def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> Persona | None:
     """The persona a turn sent, from its stored prefix bytes (None when none were stored)."""
-    body = store.get_prefix(turn.meta.prefix_hash) if turn and turn.meta.prefix_hash else None
+    if turn is None or not turn.meta.prefix_hash:
+        return None
+    body = store.get_prefix(turn.meta.prefix_hash)
     if body is None:
         return None
     data = prefix.read_body(body)
@@ -80,7 +83,7 @@ def same_shape(a: Persona | None, b: Persona | None) -> bool:
     return (a.prefix_bytes(), dict(a.params), a.cache_ttl) == (b.prefix_bytes(), dict(b.params), b.cache_ttl)
 
 
-def reopen(store, conversation: Conversation, library: PersonaLibrary, current: Setup,
+def reopen(store: Store, conversation: Conversation, library: PersonaLibrary, current: Setup,
            flags: Mapping[str, object] | None = None,
            prices: Mapping[str, Rates] | None = None) -> Reopened:
     """The setup `conversation` was last sent with. `current`: the session's setup now (it
@@ -108,7 +111,8 @@ def reopen(store, conversation: Conversation, library: PersonaLibrary, current: 
 
 
 def _persona(name: str | None, stored: Persona | None, on_disk: Persona | None,
-             provider: str, model: str, prices) -> tuple[Persona | None, Choice | None]:
+             provider: str, model: str,
+             prices: Mapping[str, Rates] | None) -> tuple[Persona | None, Choice | None]:
     if stored is None:  # recorded before prefixes were stored: the file is all there is
         if name and on_disk is None:
             return None, Choice(f"Persona '{name}' no longer exists and this conversation's prefix "
@@ -149,7 +153,8 @@ def describe_change(old: Persona, new: Persona) -> str:
     return "; ".join(parts) or "same bytes"
 
 
-def rewrite_cost(persona: Persona | None, provider: str, model: str, prices=None,
+def rewrite_cost(persona: Persona | None, provider: str, model: str,
+                 prices: Mapping[str, Rates] | None = None,
                  base_url: str | None = None) -> str:
     """`3,012 tok (≈$0.0090)`: the prefix tokens a cold cache writes again, and their price."""
     n = persona.prefix_tokens().n if persona else 0
@@ -160,7 +165,7 @@ def rewrite_cost(persona: Persona | None, provider: str, model: str, prices=None
 
 
 def _apply_flags(result: Reopened, flags: Mapping[str, object], library: PersonaLibrary,
-                 current: Setup, prices) -> None:
+                 current: Setup, prices: Mapping[str, Rates] | None) -> None:
     """Command-line values win; each real change is noted with what it does to the cache."""
     setup, notes = result.setup, result.notes
     cold = "the cache starts cold: the next turn writes {{}} again"

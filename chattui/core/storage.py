@@ -129,6 +129,26 @@ class Store(Protocol):
         as alternatives (None: all of them active again)."""
         ...
 
+    def save_prefix(self, body: bytes) -> str:
+        """Store a request prefix's exact bytes once, under their sha256; the hash."""
+        ...
+
+    def get_prefix(self, digest: str) -> bytes | None:
+        """The prefix bytes stored under `digest` (None when there are none)."""
+        ...
+
+    def last_sent_turn(self, conversation_id: str) -> Turn | None:
+        """The latest turn that recorded its prefix (what a reopen restores), else the latest."""
+        ...
+
+    def tool_list(self, conversation_id: str) -> str | None:
+        """The tool list JSON a conversation's requests last carried (core.mcp), None if none."""
+        ...
+
+    def save_tool_list(self, conversation_id: str, tools_json: str) -> None:
+        """Record the tool list JSON a conversation's request carried."""
+        ...
+
     def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,
                           fingerprint: str) -> CacheBinding:
         """Bind (or re-bind) a conversation to a cache. KeyError for an unknown id."""

@@ -51,13 +51,14 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
         sent = deliver(with_default_thinking(reply, thinking, scripted is not None), max_tokens)
     usage = _usage(use, sent)
     call.record.usage = usage
-    message = {"id": new_id("msg_01", 22), "type": "message", "role": "assistant",
+    message_id = new_id("msg_01", 22)
+    message = {"id": message_id, "type": "message", "role": "assistant",
                "model": model, "content": _content(sent), "stop_reason": _stop_reason(sent),
                "stop_sequence": None, "usage": usage}
     snapshot = _snapshot(body, model, blocks)
     if "diagnostics" in body:
         message["diagnostics"] = _diagnose(emu, body["diagnostics"], snapshot)
-    emu.snapshots.put(message["id"], snapshot)
+    emu.snapshots.put(message_id, snapshot)
     if body.get("stream"):
         return Stream(_frames(message, sent))
     return Json(message)

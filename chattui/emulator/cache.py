@@ -53,7 +53,7 @@ class OpenAIRules:
 
     def reports_writes(self, model: str) -> bool:
         match = re.search(r"gpt-(\d+)(?:\.(\d+))?", model)
-        return bool(match) and (int(match[1]), int(match[2] or 0)) >= self.writes_from
+        return match is not None and (int(match[1]), int(match[2] or 0)) >= self.writes_from
 
 
 @dataclass

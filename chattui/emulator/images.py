@@ -77,8 +77,9 @@ def without_images(content: Any) -> Any:
 
 def anthropic_tokens(block: dict[str, Any], where: str) -> int:
     """Tokens of an Anthropic `image` block (validated)."""
-    source = block.get("source")
-    kind = source.get("type") if isinstance(source, dict) else None
+    given = block.get("source")
+    source: dict[str, Any] = given if isinstance(given, dict) else {}
+    kind = source.get("type")
     if kind == "url":
         if not isinstance(source.get("url"), str) or not source["url"].startswith(("http://", "https://")):
             raise errors.invalid(f"{where}.source.url: Input should be a valid URL")

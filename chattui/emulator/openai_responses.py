@@ -153,21 +153,21 @@ def item_block(item: dict[str, Any], where: str = "input") -> Block:
         content = item.get("content")
         text, pictures = text_of(content), images.responses_tokens(content, where)
         identity = ["message", item.get("role"), text]
-        if pictures:
-            identity.append([p for p in content if p not in images.without_images(content)])
+        if pictures:  # an image counted: content is a list
+            identity.append([p for p in content or () if p not in images.without_images(content)])
         block = make_block(identity, f"{item.get('role')}: {text}")
         return Block(block.hash, block.tokens + pictures) if pictures else block
-    identity = {k: v for k, v in item.items() if k not in ("id", "status")}
+    fields = {k: v for k, v in item.items() if k not in ("id", "status")}
     if kind == "function_call":
-        return make_block(identity, f"{item.get('name')} {item.get('arguments')}")
+        return make_block(fields, f"{item.get('name')} {item.get('arguments')}")
     if kind == "function_call_output":
         output = item.get("output")
-        return make_block(identity, output if isinstance(output, str) else text_of(output))
+        return make_block(fields, output if isinstance(output, str) else text_of(output))
     if kind == "compaction":
-        return make_block(identity, item.get("encrypted_content", ""))
+        return make_block(fields, item.get("encrypted_content", ""))
     if kind == "reasoning":
-        return make_block(identity, "")
-    return make_block(identity)
+        return make_block(fields, "")
+    return make_block(fields)
 
 
 def _snapshot(body: dict[str, Any], model: str, blocks: list[Block]) -> Snapshot:

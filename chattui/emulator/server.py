@@ -135,6 +135,7 @@ class Emulator:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host  # an AF_INET server: a str
         return f"http://{host}:{port}"
 
     @property

@@ -10,9 +10,10 @@ from __future__ import annotations
 from chattui.core import attachments as images
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
+from chattui.screens.chat_host import ChatScreenHost
 
 
-class AttachImages:
+class AttachImages(ChatScreenHost):
     def attach_image(self, ref: str) -> bool:
         """Add `ref` to the images of the next message; False (and why, in the status bar)
         when it cannot be attached."""

@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from chattui.core.pricing import format_usd
 from chattui.core.secrets import redact
 from chattui.core.when import format_time
+from chattui.screens.chat_host import ChatAppScreen
 from chattui.screens.confirm import Confirm
 from chattui.widgets.plain import PlainInput, plain, visible
 
@@ -82,7 +83,7 @@ class RenameScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConversationsScreen(Screen):
+class ConversationsScreen(ChatAppScreen, Screen):
     BINDINGS = [
         Binding("escape", "close", "Back", id="close-conversations"),
         Binding("f2", "rename", "Rename", id="rename-conversation"),
@@ -166,7 +167,7 @@ class ConversationsScreen(Screen):
             table.add_column(header, key=header.split()[-1].lower(), width=width)
         for key, cells in rows:
             table.add_row(*(Text(visible(cell), overflow="ellipsis", no_wrap=True) for cell in cells), key=key)
-        if keep in self._summaries:
+        if keep is not None and keep in self._summaries:
             table.move_cursor(row=table.get_row_index(keep))
 
     def _open_id(self) -> str | None:
@@ -354,7 +355,8 @@ class ConversationsScreen(Screen):
             self.notify(f"{n} stored response(s) left on the server.")
             return
         try:
-            provider = session.provider if usable else self.app.provider_for(CHAINED)
+            provider = (session.provider if usable and session.provider is not None
+                        else self.app.provider_for(CHAINED))
         except ValueError as exc:
             self.notify(f"{n} stored response(s) stay on the server: {exc}", severity="error")
             return

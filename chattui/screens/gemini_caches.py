@@ -92,7 +92,7 @@ class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     def _show(self, caches: list[CacheInfo], select: str | None = None) -> None:
         self.caches = caches
         options = self.query_one(OptionList)
-        keep = select or (self.selected().name if self.selected() else None)
+        keep = select or (selected.name if (selected := self.selected()) else None)
         options.clear_options()
         options.add_options([Option(self._line(c), id=c.name) for c in caches])
         names = [c.name for c in caches]
@@ -153,6 +153,9 @@ class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     @work(group="gemini-caches", exclusive=True, exit_on_error=False)
     async def _create(self, path: str) -> None:
         persona = self.session.persona
+        if persona is None:  # checked when the file input opened; a switch may have cleared it
+            self.status("No persona in use: pick one first (F1–F9 or the sidebar).", error=True)
+            return
         self.status(f"Creating a cache from persona {persona.name}…")
         try:
             info = await self.service.create(persona, self._model(), HOUR,

@@ -9,9 +9,10 @@ import time
 from textual import work
 
 from chattui.core.keepwarm import KeepWarm, Plan
+from chattui.screens.chat_host import ChatScreenHost
 
 
-class KeepWarmControls:
+class KeepWarmControls(ChatScreenHost):
     keep_warm: KeepWarm
     _ping_worker = None
 

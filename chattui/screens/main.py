@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Awaitable, Callable
 
 from textual import on, work
@@ -158,12 +159,12 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
         def load_earlier(count: int) -> list:
             nonlocal oldest
-            read = store.latest_messages(conversation.id, count, before_id=oldest)
+            read = store.latest_messages(conversation.id, count, before_id=oldest) if conversation else []
             oldest = read[0].id if read else oldest
             results.update({m.tool_call_id: m.content for m in read if m.role == "tool"})
             return [m for m in read if m.role != "tool"]
 
-        unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if page else 0
+        unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if conversation and page else 0
         self._long_history = bool(unloaded)
         if conversation is not None and (draft := store.draft(conversation.id)):
             self.query_one(Composer).text = draft  # written before it closed (or crashed)
@@ -523,7 +524,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             return
         await self.query_one(ChatLog).add("compaction")
         self._show_figures(compacted.outcome)
-        self._bar().warn(f"{compacted} · compacting cost {compacted.outcome.cost}")
+        cost = f" · compacting cost {compacted.outcome.cost}" if compacted.outcome else ""
+        self._bar().warn(f"{compacted}{cost}")
 
     def _bar(self):
         from chattui.widgets.status_bar import StatusBar
@@ -574,7 +576,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         """Say what the provider will change in this persona's requests (e.g. dropped params)."""
         provider = self.session.provider
         if provider is not None and (notice := provider.request_notice(self.session.request())):
-            await self.query_one(ChatLog).add_notice(f"{self.session.persona.name}: {notice}.")
+            persona = self.session.persona
+            await self.query_one(ChatLog).add_notice(f"{persona.name}: {notice}." if persona else f"{notice}.")
 
     def _warn_prefix_change(self, before, after, what: str) -> None:
         from chattui.widgets.status_bar import StatusBar
@@ -604,9 +607,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             self.notify(str(broken.problem), title="Persona file not loaded", severity="error")
         self._show_personas()
 
-    def _file_stamps(self) -> dict:
-        paths = [p.path for p in self.library.personas] + [b.path for b in self.library.broken]
-        stamps = {}
+    def _file_stamps(self) -> dict[Path, int | None]:
+        paths = [p.path for p in self.library.personas if p.path] + [b.path for b in self.library.broken]
+        stamps: dict[Path, int | None] = {}
         for path in paths:
             try:
                 stamps[path] = path.stat().st_mtime_ns

@@ -8,14 +8,16 @@ import json
 from typing import Awaitable, Callable
 
 from chattui.core import mcp
+from chattui.core.mcp import ServerConfig, ToolResult
 from chattui.core.chat import OnText, TurnOutcome
 from chattui.core.provider import ProviderError
 from chattui.widgets.tool_call import ToolCallCard
+from chattui.screens.chat_host import ChatScreenHost
 
 Ask = Callable[[OnText], Awaitable[TurnOutcome | None]]
 
 
-class McpCalls:
+class McpCalls(ChatScreenHost):
     """A mixin for MainScreen; `self.app.mcp` is a chattui.mcp_client.runtime.McpRuntime."""
 
     _mcp_wait: asyncio.Future | None = None
@@ -25,7 +27,7 @@ class McpCalls:
     def mcp(self):
         return getattr(self.app, "mcp", None)
 
-    def mcp_configs(self) -> dict[str, mcp.ServerConfig]:
+    def mcp_configs(self) -> dict[str, ServerConfig]:
         return self.mcp.configs_for(self.session.persona) if self.mcp else {}
 
     def mcp_warm(self, show: bool = True) -> None:
@@ -105,15 +107,13 @@ class McpCalls:
     async def _mcp_check_stored_list(self) -> None:
         """When the servers now list other tools than this conversation's requests carried,
         say what changed and what it costs, and let the user keep the stored list."""
-        from rich.text import Text
-
         from chattui.screens.confirm import Confirm
 
         conversation = self.session.conversation
         if getattr(self, "_mcp_pinned_for", None) != (conversation.id if conversation else None):
             self.session.pinned_tools = None
         stored_json = self.session.store.tool_list(conversation.id) if conversation else None
-        if stored_json is None or self.session.pinned_tools is not None:
+        if conversation is None or stored_json is None or self.session.pinned_tools is not None:
             return
         _, new = self.session.tool_list()
         if mcp.tool_list_json(new) == stored_json:
@@ -125,7 +125,7 @@ class McpCalls:
                     "Keeping the stored list keeps the cache (a call to a tool that is gone "
                     "returns an error).")
         take = await self.app.push_screen_wait(  # Esc keeps the stored list: it costs nothing
-            Confirm(Text(question), yes="Take the new one", no="Keep the stored list"))
+            Confirm(question, yes="Take the new one", no="Keep the stored list"))
         if not take:
             self.session.pinned_tools = stored
             self._mcp_pinned_for = conversation.id
@@ -227,7 +227,7 @@ class McpCalls:
         if cards:
             cards[0].focus()
 
-    def _mcp_answer(self, card: ToolCallCard, result: mcp.ToolResult) -> None:
+    def _mcp_answer(self, card: ToolCallCard, result: ToolResult) -> None:
         card.is_error = result.is_error
         self._next_focus(card)
         card.post_message(ToolCallCard.Answered(card, card.call, result.for_model()))

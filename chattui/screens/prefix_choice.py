@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from chattui.core.reopen import Choice, describe_change, rewrite_cost
 from chattui.widgets.chat_log import ChatLog
+from chattui.screens.chat_host import ChatScreenHost
 
 
-class PrefixChoice:
+class PrefixChoice(ChatScreenHost):
     async def show_reopen_notes(self, notes: list[str]) -> None:
         """Before the first send: what a reopen changed (flags) and any choice it waits for."""
         log = self.query_one(ChatLog)
@@ -29,11 +30,12 @@ class PrefixChoice:
         """The current persona's file changed mid-conversation: keep its bytes until the user chooses."""
         session = self.session
         cost = rewrite_cost(fresh, session.provider_name, session.model, session.prices, session.base_url)
-        session.wait_for_choice(Choice(
+        choice = Choice(
             f"Persona file {current.name} changed: {describe_change(current, fresh)}; taking the "
             f"file writes {cost} again. Keep the stored prefix (cache hits) or use the file? "
-            "(palette: Prefix: …)", stored=current, on_disk=fresh))
-        self._bar().warn(f"⚠ {session.choice.reason}")
+            "(palette: Prefix: …)", stored=current, on_disk=fresh)
+        session.wait_for_choice(choice)
+        self._bar().warn(f"⚠ {choice.reason}")
 
     def action_keep_stored_prefix(self) -> None:
         """A reopen's (or a reload's) choice: go on with the bytes already sent."""
@@ -50,8 +52,9 @@ class PrefixChoice:
         if not self.session.take_persona_file():
             self.notify("No changed persona file to take.", severity="warning")
             return
-        self._warn_prefix_change(before, self.session.persona,
-                                 f"persona file {self.session.persona.name} changed")
+        after = self.session.persona
+        assert after is not None  # the file's persona, taken just now
+        self._warn_prefix_change(before, after, f"persona file {after.name} changed")
         self._after_choice()
 
     def _after_choice(self) -> None:

@@ -19,9 +19,10 @@ from textual.widgets.option_list import Option
 
 from chattui.core.model_switch import Target, candidates, consequences
 from chattui.core.reopen import Setup
-from chattui.core.provider import ProviderError
+from chattui.core.provider import Provider, ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import ChatLog
+from chattui.screens.chat_host import ChatScreenHost
 
 
 class ModelPicker(ModalScreen["Target | None"]):
@@ -47,7 +48,7 @@ class ModelPicker(ModalScreen["Target | None"]):
         self.dismiss(None)
 
 
-class SwitchModel:
+class SwitchModel(ChatScreenHost):
     MODEL_LIST_TIMEOUT = 10.0
 
     @work(group="switch-model", exclusive=True, exit_on_error=False)
@@ -78,6 +79,7 @@ class SwitchModel:
         session = self.session
         url = self.app.url_for(target.provider)
         old = session.provider
+        provider: Provider | None
         if (target.provider, url) == (session.provider_name, session.base_url) and old is not None:
             provider, unavailable = old, session.unavailable
         else:

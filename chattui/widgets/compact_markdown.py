@@ -18,9 +18,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.segment import Segment
+from textual.color import Color
 from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Markdown
 
 from chattui.widgets.textual_compat import (
@@ -56,6 +58,7 @@ class CompactListItem(MarkdownParagraph):
 
     def _bullet(self) -> Strip:
         """The bullet as MarkdownBullet draws it: in its color, on this widget's background."""
+        color: Color | None
         try:
             color = self.get_component_styles("list-item--bullet").color
         except KeyError:  # styles not applied yet, or removed
@@ -82,7 +85,7 @@ def _compact(list_block, symbols) -> list:
     Textual's Horizontal(MarkdownBullet, Vertical(blocks))."""
     from textual.containers import Horizontal, Vertical
 
-    rows = []
+    rows: list[Widget] = []
     for block, symbol in zip([b for b in child_blocks(list_block) if isinstance(b, MarkdownListItem)], symbols):
         blocks = child_blocks(block)
         if len(blocks) == 1 and type(blocks[0]) is MarkdownParagraph:

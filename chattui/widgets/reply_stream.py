@@ -31,6 +31,7 @@ import re
 from typing import Callable
 from weakref import WeakKeyDictionary
 
+from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Markdown
 
@@ -276,7 +277,7 @@ def shelve_far(container: Widget) -> int:
     that lie out of sight above the visible rows, by the heights of the last layout pass
     (no lookup in the widget map, which is stale while blocks are being mounted)."""
     log = container.parent
-    if (log is None or not log.is_anchored or anchor_released(log)
+    if (not isinstance(log, Widget) or not log.is_anchored or anchor_released(log)
             or log.children[-1] is not container):
         return 0
     keep = log.scrollable_content_region.height + SHELF_MARGIN  # out of sight by a margin
@@ -326,7 +327,7 @@ def unpin_heights(container: Widget) -> None:
         call_when_drawn(container, pin_height, chunk)
 
 
-def call_when_drawn(node: Widget, callback: Callable, *args) -> None:
+def call_when_drawn(node: DOMNode, callback: Callable, *args) -> None:
     """Call `callback(*args)` once the screen has been drawn. (While a batch update is open,
     as while a Markdown append mounts blocks, and during all of Textual's start-up,
     after-refresh callbacks run before the pending layout: a height pinned then was stale,

@@ -88,7 +88,7 @@ class EagerMarkdown(Markdown):
     mount: that parses "" in a worker thread, and waiting for it held the next frame of a
     streaming reply up to 70 ms. What that mount leaves behind is set here."""
 
-    async def _on_mount(self, event: Mount) -> None:
+    async def _on_mount(self, event: Mount) -> None:  # type: ignore[override]  # Textual awaits an async handler; Widget's is sync
         if self._initial_markdown:
             return  # Markdown's own handler (Textual calls it after this one) parses it
         self._initial_markdown = None

@@ -1,0 +1,62 @@
+"""What MainScreen's mixins (AttachImages, KeepWarmControls, McpCalls, PrefixChoice,
+SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
+
+At run time `ChatScreenHost` and `ChatAppScreen` are empty classes; for mypy it is a
+Screen with the chat screen's session and helpers, and its `app` is a `ChatAppHost`: the
+attributes ChatApp and make_app() give the app. Screens may not import chattui.app (it
+imports the providers), so these are declared here; MainScreen and ChatApp define them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Callable
+
+    from textual import getters
+    from textual.app import App
+    from textual.screen import Screen
+
+    from chattui.core.chat import ChatSession, TurnOutcome
+    from chattui.core.keepwarm import KeepWarm
+    from chattui.core.model_switch import Target
+    from chattui.core.personas import Persona
+    from chattui.core.provider import Provider
+    from chattui.core.reopen import Setup
+    from chattui.widgets.status_bar import StatusBar
+
+    class ChatAppHost(App[object]):
+        session: ChatSession
+        cwd: Path
+        mcp: Any
+        """chattui.mcp_client.runtime.McpRuntime | None (the screens keep the MCP SDK at a distance)."""
+        provider_for: Callable[[str], Provider]
+        url_for: Callable[[str], str | None]
+        switch_targets: Callable[[], list[Target]]
+        connect: Callable[[Setup], tuple[Provider | None, str | None]]
+
+        async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool: ...
+
+    class ChatAppScreen(Screen[Any]):
+        app = getters.app(ChatAppHost)  # Textual's way to name an App subclass's attributes
+
+    class ChatScreenHost(ChatAppScreen):
+        session: ChatSession
+        keep_warm: KeepWarm
+        _turns: list[Any]
+
+        def _bar(self) -> StatusBar: ...
+        def _show_personas(self) -> None: ...
+        def _show_estimate(self) -> None: ...
+        def _update_header(self) -> None: ...
+        def _show_figures(self, outcome: TurnOutcome | None = None) -> None: ...
+        def _tick(self) -> None: ...
+        def _warn_prefix_change(self, before: Persona | None, after: Persona, what: str) -> None: ...
+else:
+    class ChatAppScreen:
+        """At run time an empty base: the class also names Screen."""
+
+    class ChatScreenHost(ChatAppScreen):
+        """At run time an empty base: MainScreen is the Screen."""
