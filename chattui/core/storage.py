@@ -149,6 +149,19 @@ class Store(Protocol):
         """Record the tool list JSON a conversation's request carried."""
         ...
 
+    def duplicate_conversation(self, conversation_id: str,
+                               upto_message_id: int | None = None) -> Conversation:
+        """A branch: a copy of the conversation up to `upto_message_id` (all of it: None)."""
+        ...
+
+    def draft(self, conversation_id: str) -> str:
+        """The message being written in the conversation ("" when none)."""
+        ...
+
+    def save_draft(self, conversation_id: str, text: str) -> None:
+        """Keep the unsent message of a conversation (an empty one removes it)."""
+        ...
+
     def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,
                           fingerprint: str) -> CacheBinding:
         """Bind (or re-bind) a conversation to a cache. KeyError for an unknown id."""

@@ -1,5 +1,5 @@
-"""What MainScreen's mixins (AttachImages, KeepWarmControls, McpCalls, PrefixChoice,
-SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
+"""What MainScreen's mixins (AttachImages, KeepWarmControls, McpCalls, MessageActions,
+PrefixChoice, SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
 
 At run time `ChatScreenHost` and `ChatAppScreen` are empty classes; for mypy it is a
 Screen with the chat screen's session and helpers, and its `app` is a `ChatAppHost`: the
@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Callable
+    from typing import Any, Awaitable, Callable
 
     from textual import getters
     from textual.app import App
     from textual.screen import Screen
+    from textual.worker import Worker
 
-    from chattui.core.chat import ChatSession, TurnOutcome
+    from chattui.core.chat import ChatSession, OnText, TurnOutcome
     from chattui.core.keepwarm import KeepWarm
     from chattui.core.model_switch import Target
     from chattui.core.personas import Persona
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
         def _show_figures(self, outcome: TurnOutcome | None = None) -> None: ...
         def _tick(self) -> None: ...
         def _warn_prefix_change(self, before: Persona | None, after: Persona, what: str) -> None: ...
+        async def reload_conversation(self) -> None: ...
+        def run_turn(self, ask: Callable[[OnText], Awaitable[TurnOutcome | None]],
+                     text: str | None = None, attachments: tuple[Any, ...] = ()) -> Worker[None]: ...
 else:
     class ChatAppScreen:
         """At run time an empty base: the class also names Screen."""

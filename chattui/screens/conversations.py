@@ -249,7 +249,7 @@ class ConversationsScreen(ChatAppScreen, Screen):
             self.run_search()
         hits = self.query_one("#hits", OptionList)
         if hits.display and hits.highlighted is not None:
-            self._open_hit(hits.get_option_at_index(hits.highlighted).id)
+            self._open_hit(str(hits.get_option_at_index(hits.highlighted).id))
         else:
             self._open(self.selected_id())
 
@@ -259,7 +259,7 @@ class ConversationsScreen(ChatAppScreen, Screen):
 
     @on(OptionList.OptionSelected, "#hits")
     def _hit_selected(self, event: OptionList.OptionSelected) -> None:
-        self._open_hit(event.option.id)
+        self._open_hit(str(event.option.id))
 
     def _open_hit(self, key: str) -> None:
         """Open the hit's conversation at the hit, its words highlighted."""

@@ -9,6 +9,7 @@ import re
 from textual import work
 
 from chattui.core import alternatives, glance
+from chattui.screens.chat_host import ChatScreenHost
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
@@ -24,7 +25,7 @@ def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
     return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
 
 
-class MessageActions:
+class MessageActions(ChatScreenHost):
     """Mixed into MainScreen (which has `session`, `run_turn`, `reload_conversation` …)."""
 
     editing: tuple[int, int] | None = None
@@ -45,11 +46,15 @@ class MessageActions:
         await self._go_to_hit()
 
     async def next_hit(self, step: int) -> None:
+        if self.search_hits is None:
+            return
         pattern, ids, at = self.search_hits
         self.search_hits = (pattern, ids, (at + step) % len(ids))
         await self._go_to_hit()
 
     async def _go_to_hit(self) -> None:
+        if self.search_hits is None:
+            return
         pattern, ids, at = self.search_hits
         log = self.query_one(ChatLog)
         view = _view_of(log, ids[at])
@@ -98,7 +103,7 @@ class MessageActions:
         log = self.query_one(ChatLog)
         aim = alternatives.target(self.session)
         if isinstance(aim, str) or self.session.unavailable:
-            self.notify(self.session.unavailable or aim, severity="warning")
+            self.notify(self.session.unavailable or str(aim), severity="warning")
             return
         if log.selected is not None and log.selected is not _last_reply_view(log):
             self.notify("Only the last reply can be regenerated: edit the question before it "
@@ -192,14 +197,14 @@ class MessageActions:
     async def send_edit(self, text: str, pending: tuple) -> None:
         """Branch the conversation before the edited question and send `text` there; the
         original stays as it was (Ctrl+G lists both)."""
+        original = self.session.conversation
+        if self.editing is None or original is None:
+            return
         _, upto = self.editing
         self.editing = None
         self.query_one(Composer).border_title = "Message"
-        original = self.session.conversation
-        if upto:
-            self.session.conversation = self.session.store.duplicate_conversation(original.id, upto)
-        else:  # the first message: nothing before it to keep
-            self.session.conversation = None
+        # the first message (upto 0): nothing before it to keep, a new conversation
+        self.session.open(self.session.store.duplicate_conversation(original.id, upto) if upto else None)
         await self.reload_conversation()
         self.notify(f"Branched from “{original.title or 'Untitled'}”: the original is kept (Ctrl+G).",
                     timeout=5)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from textual import events
+from textual.dom import DOMNode
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -119,7 +120,7 @@ class ChatLog(VerticalScroll, can_focus=True):
             self.selected = None
 
     def on_click(self, event: events.Click) -> None:
-        widget = event.widget
+        widget: DOMNode | None = event.widget
         while widget is not None and widget is not self and not isinstance(widget, MessageView):
             widget = widget.parent
         if isinstance(widget, MessageView) and widget.role in SELECTABLE:

@@ -14,6 +14,7 @@ from textual.widgets.markdown import MarkdownBlock
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
+from chattui.widgets.textual_compat import block_content
 from chattui.widgets.thinking import ThinkingView
 
 _STATUS_NOTES = {
@@ -82,11 +83,14 @@ class MessageView(Vertical):
         """Mark the text matching `pattern` (search words) in the body; how many blocks had one."""
         marked = 0
         for block in self.query(".plain, MarkdownBlock"):
-            content = block._content if isinstance(block, MarkdownBlock) else Content(self._content)
+            content = block_content(block) if isinstance(block, MarkdownBlock) else Content(self._content)
             if not pattern.search(content.plain):
                 continue
             lit = content.highlight_regex(pattern, style="reverse")
-            block.set_content(lit) if isinstance(block, MarkdownBlock) else block.update(lit)
+            if isinstance(block, MarkdownBlock):
+                block.set_content(lit)
+            elif isinstance(block, Static):
+                block.update(lit)
             marked += 1
         return marked
 

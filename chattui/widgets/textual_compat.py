@@ -16,6 +16,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import BindingsMap
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.events import Mount
 from textual.widget import Widget
@@ -35,7 +36,7 @@ from textual.widgets._markdown import (
 __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
     "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
-    "adopt_paragraph", "anchor_released", "batch_open", "bindings_of", "child_blocks",
+    "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput",
 ]
 
@@ -75,6 +76,12 @@ def child_blocks(block: MarkdownBlock) -> list[MarkdownBlock]:
 def paragraph_source(paragraph: MarkdownParagraph) -> tuple[Markdown, Any, tuple[int, int]]:
     """What a MarkdownBlock is constructed from: (its Markdown, its token, source range)."""
     return paragraph._markdown, paragraph._token, paragraph.source_range
+
+
+def block_content(block: MarkdownBlock) -> Content:
+    """The inline content a Markdown block draws (Textual keeps it private)."""
+    content: Content = block._content
+    return content
 
 
 def adopt_paragraph(block: MarkdownParagraph, paragraph: MarkdownParagraph) -> None:
