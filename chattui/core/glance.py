@@ -70,7 +70,8 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], image
         session.provider_name, session.prices, session.base_url, fingerprint=fingerprint,
         cache_ttl=persona.cache_ttl if persona else None)
     line = expected.text + ("" if count.exact and prefix.exact else " (estimate)")
-    return f"{line} · {changed}" if changed else line
+    notes = [note for note in (changed, session.cache_key_change(turns)) if note]
+    return " · ".join([line, *notes])
 
 
 def diagnosis_line(turn: Turn) -> str | None:

@@ -40,6 +40,8 @@ class OpenAIChatProvider(SDKProvider):
         if effort:  # passed through as is to OpenAI-compatible servers too
             body["reasoning_effort"] = effort
         body.update(request.params)
+        if request.prompt_cache_key:
+            body["prompt_cache_key"] = request.prompt_cache_key
         if request.tools and not cached:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
         if cached:  # the SDK's extra_body, holding the wire's own `extra_body` (PROVIDERS.md §4)

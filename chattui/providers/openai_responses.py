@@ -76,6 +76,8 @@ class OpenAIResponsesProvider(SDKProvider):
             body["previous_response_id"] = request.previous_response_id
         if request.compare_with and openai_56_or_later(request.model):
             body["prompt_cache_options"] = {"comparison_response_id": request.compare_with}
+        if request.prompt_cache_key:
+            body["prompt_cache_key"] = request.prompt_cache_key
         body["store"] = self.store
         effort = levels.effort(request.reasoning)
         if effort:

@@ -108,6 +108,7 @@ def _when(turn: Turn) -> float:
 
 PERSONA_CHANGED, MODEL_CHANGED = "persona_changed", "model_changed"
 PREFIX_CHANGED = "prefix_changed"
+KEY_CHANGED = "prompt_cache_key_changed"
 HISTORY_REWRITTEN, TTL_EXPIRED, BELOW_MINIMUM = "history_rewritten", "ttl_expired", "below_minimum"
 UNKNOWN_CAUSE = "unknown"
 
@@ -115,7 +116,8 @@ UNKNOWN_CAUSE = "unknown"
 @dataclass(frozen=True)
 class MissCause:
     code: str
-    """persona_changed | model_changed | prefix_changed | history_rewritten |
+    """persona_changed | model_changed | prefix_changed | prompt_cache_key_changed |
+    history_rewritten |
     below_minimum | ttl_expired | unknown"""
     text: str
     expected: int
@@ -131,7 +133,7 @@ _DIAGNOSED: Mapping[str, tuple[str, str]] = {
     "messages_changed": (HISTORY_REWRITTEN, "earlier messages changed"),
     "input_changed": (HISTORY_REWRITTEN, "input changed"),
     "context_compacted": (HISTORY_REWRITTEN, "context compacted"),
-    "prompt_cache_key_changed": (UNKNOWN_CAUSE, "prompt_cache_key changed"),
+    "prompt_cache_key_changed": (KEY_CHANGED, "prompt_cache_key changed (another cache routing)"),
     "text_format_changed": (UNKNOWN_CAUSE, "text format changed"),
     "reasoning_effort_changed": (UNKNOWN_CAUSE, "reasoning effort changed"),
     "verbosity_changed": (UNKNOWN_CAUSE, "verbosity changed"),
