@@ -4,7 +4,7 @@
 +++
 name = "support"              # default: the file name without .md
 description = "Customer support for an online shop"
-hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h")
+hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h" | "30m" | "12h")
 reasoning = "low"             # optional thinking: "off" | "low" | "medium" | "high"
 prompt_cache_key = "shop"     # optional OpenAI cache routing key, or "conversation" (core.cache_key)
 tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
@@ -51,7 +51,8 @@ else:  # pragma: no cover
 
 BUILTIN = "built-in"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
-CACHE_TTLS = ("5m", "1h")
+CACHE_TTLS = ("5m", "1h", "30m", "12h")
+"""Anthropic's breakpoint TTLs, then OpenAI's (GPT-5.6+; providers.openai_cache)."""
 KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "reasoning", "tools",
         "params", "tool", "tool_commands", "mcp_servers", "prompt_cache_key")
 REASONING_LEVELS = ("off", "low", "medium", "high")
