@@ -107,3 +107,19 @@ async def test_the_emulator_refuses_retention_with_a_ttl_and_more_than_four_brea
     with pytest.raises(openai.BadRequestError, match="At most 4"):
         await openai_client.chat.completions.create(
             model="gpt-5.6", messages=[{"role": "user", "content": [part] * 5}])
+
+
+@pytest.mark.parametrize("model, ttl, left", [
+    ("gpt-5.6", "12h", "warm · 11:00:00 left"), ("gpt-5.6", "30m", "warm · 30:00 left"),
+    ("gpt-4.1", "12h", "cold (expired"),  # older models: the implicit cache's 10 minutes
+])
+async def test_the_countdown_follows_the_ttl_in_force(session_for, emulator, model, ttl, left):
+    from chattui.core import glance
+
+    session = session_for(model=model, ttl=ttl)
+    emulator.queue(Reply(text="One."))
+    await session.send("first", ignore)
+    turns = session.turns()
+    written = turns[-1].finished_at
+    now = written + (3600 if ttl == "12h" else 0)
+    assert glance.cache_line(session, turns, now).startswith(left)
