@@ -369,7 +369,7 @@ class ChatSession:
 
     def cache_key(self) -> str | None:
         """The `prompt_cache_key` the next request sends (core.cache_key)."""
-        persona, _ = self.tool_list()
+        persona = self.persona
         return cache_key.resolve(self.provider_name, self.prefix_fingerprint(),
                                  persona.prompt_cache_key if persona else None,
                                  self.conversation.id if self.conversation else None)
@@ -379,7 +379,8 @@ class ChatSession:
         (`turns`: this conversation's, when the caller has them)."""
         turns = self.turns() if turns is None else turns
         sent = [t for t in turns if t.kind == CHAT and t.meta.prefix_hash]
-        body = self.store.get_prefix(sent[-1].meta.prefix_hash) if sent else None
+        digest = sent[-1].meta.prefix_hash if sent else None
+        body = self.store.get_prefix(digest) if digest else None
         if body is None:
             return None
         return cache_key.change_note(prefix.read_body(body).get("prompt_cache_key"), self.cache_key())
