@@ -130,7 +130,7 @@ def openai_cache(emu: Emulator, namespace: Any, model: str, blocks: list[Block],
                                  "prompt_cache_options.ttl.", param="prompt_cache_retention")
         if options.get("mode") == "explicit" and not marks:
             return 0, 0
-        ttl = OPENAI_TTL_SECONDS.get(options.get("ttl"), ttl)
+        ttl = OPENAI_TTL_SECONDS.get(str(options.get("ttl")), ttl)
     cached = emu.prefix_cache.apply(namespace, blocks, min_tokens=rules.min_tokens,
                                     step=rules.step, ttl=ttl, now=emu.now())
     if not rules.reports_writes(model) or prompt < rules.min_tokens:
