@@ -15,11 +15,11 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
-from chattui.core import gemini_caches, prefix, tokens
+from chattui.core import cache_key, gemini_caches, prefix, tokens
 from chattui.core.events import (
     CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
     ToolCallDelta, UsageReported,
@@ -370,7 +370,26 @@ class ChatSession:
             cached_content=gemini_caches.cached_content(self),
             compare_with=_previous_response(turns, until_id),
             reasoning=self.effective_reasoning(),
+            prompt_cache_key=self.cache_key(),
         )
+
+    def cache_key(self) -> str | None:
+        """The `prompt_cache_key` the next request sends (core.cache_key)."""
+        persona = self.persona
+        return cache_key.resolve(self.provider_name, self.prefix_fingerprint(),
+                                 persona.prompt_cache_key if persona else None,
+                                 self.conversation.id if self.conversation else None)
+
+    def cache_key_change(self, turns: Sequence[Turn] | None = None) -> str | None:
+        """The cache-miss cause a changed `prompt_cache_key` will be, named before the send
+        (`turns`: this conversation's, when the caller has them)."""
+        turns = self.turns() if turns is None else turns
+        sent = [t for t in turns if t.kind == CHAT and t.meta.prefix_hash]
+        digest = sent[-1].meta.prefix_hash if sent else None
+        body = self.store.get_prefix(digest) if digest else None
+        if body is None:
+            return None
+        return cache_key.change_note(prefix.read_body(body).get("prompt_cache_key"), self.cache_key())
 
     def reasoning_change(self) -> str | None:
         """The cache-miss cause a changed reasoning level will be, named before the send,
@@ -442,7 +461,8 @@ class ChatSession:
         return urlparse(self.base_url).hostname if self.base_url else None
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
-        body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl)
+        body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl,
+                                  request.prompt_cache_key)
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
                         request.fingerprint(), getattr(self.provider, "api", None),
                         prefix_hash=self.store.save_prefix(body), base_url=self.base_url,

@@ -38,8 +38,10 @@ def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = 
     if binding := gemini_caches.active_binding(session):
         return gemini_caches.state_text(binding, now)
     fingerprint = session.prefix_fingerprint()
+    persona = session.persona
     state = insight.cache_state(cache_turns(turns), session.provider_name, session.model, now,
-                                fingerprint=fingerprint)
+                                fingerprint=fingerprint,
+                                cache_ttl=persona.cache_ttl if persona else None)
     return state.text
 
 
@@ -64,14 +66,16 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], image
     chat = chat_turns(turns)
     fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(cache_turns(turns), session.provider_name, session.model,
-                                time.time(), fingerprint=fingerprint)
+                                time.time(), fingerprint=fingerprint,
+                                cache_ttl=persona.cache_ttl if persona else None)
     changed = session.reasoning_change()  # then only the prefix (system, tools) can hit
     expected = insight.expected_turn(
         messages, prefix, chat[-1] if chat and not changed else None, state, session.model,
         session.provider_name, session.prices, session.base_url, fingerprint=fingerprint,
         cache_ttl=persona.cache_ttl if persona else None)
     line = expected.text + ("" if count.exact and prefix.exact else " (estimate)")
-    return f"{line} · {changed}" if changed else line
+    notes = [note for note in (changed, session.cache_key_change(turns)) if note]
+    return " · ".join([line, *notes])
 
 
 def diagnosis_line(turn: Turn) -> str | None:

@@ -4,8 +4,9 @@
 +++
 name = "support"              # default: the file name without .md
 description = "Customer support for an online shop"
-hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h")
+hotkey = "2"                  # optional, like provider, model and cache_ttl ("5m" | "1h" | "30m" | "12h")
 reasoning = "low"             # optional thinking: "off" | "low" | "medium" | "high"
+prompt_cache_key = "shop"     # optional OpenAI cache routing key, or "conversation" (core.cache_key)
 tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
 [params]                      # sent to the API as is (temperature, max_tokens, ...)
 [[tool]]                      # inline tools, OpenAI function format
@@ -50,9 +51,10 @@ else:  # pragma: no cover
 
 BUILTIN = "built-in"
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
-CACHE_TTLS = ("5m", "1h")
+CACHE_TTLS = ("5m", "1h", "30m", "12h")
+"""Anthropic's breakpoint TTLs, then OpenAI's (GPT-5.6+; providers.openai_cache)."""
 KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "reasoning", "tools",
-        "params", "tool", "tool_commands", "mcp_servers")
+        "params", "tool", "tool_commands", "mcp_servers", "prompt_cache_key")
 REASONING_LEVELS = ("off", "low", "medium", "high")
 """Values of `reasoning` (core.reasoning.LEVELS)."""
 RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
@@ -77,6 +79,9 @@ class Persona:
     cache_ttl: str | None = None
     reasoning: str | None = None
     """Thinking level (core.reasoning.LEVELS); None: the provider's default."""
+    prompt_cache_key: str | None = None
+    """OpenAI's cache routing key, "conversation" for one per conversation; None: the
+    default, one per prefix (core.cache_key)."""
     tools: tuple[Tool, ...] = ()
     tool_commands: Mapping[str, str] = field(default_factory=dict, hash=False)
     mcp_servers: Mapping[str, mcp.ServerConfig] = field(default_factory=dict, hash=False)
@@ -300,6 +305,8 @@ def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
         "model": _string(data, "model", report),
         "cache_ttl": _string(data, "cache_ttl", report, choices=CACHE_TTLS),
         "reasoning": _string(data, "reasoning", report, choices=REASONING_LEVELS),
+        "prompt_cache_key": _string(data, "prompt_cache_key", report, pattern=r"\S+",
+                                    hint="no spaces"),
         "params": _params(data.get("params", {}), report),
         "tools": tools,
         "tool_commands": _commands(data.get("tool_commands", {}), tools, report),

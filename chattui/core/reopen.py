@@ -72,7 +72,7 @@ def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> 
         description=on_disk.description if on_disk else "the bytes this conversation sent",
         hotkey=on_disk.hotkey if on_disk else None,
         tools=tuple(parse_tool(d) for d in data["tools"]), params=data["params"],
-        cache_ttl=data["cache_ttl"],
+        cache_ttl=data["cache_ttl"], prompt_cache_key=data.get("prompt_cache_key"),
         tool_commands=on_disk.tool_commands if on_disk else {}, source=STORED)
 
 

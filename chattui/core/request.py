@@ -66,6 +66,8 @@ class ChatRequest:
     earlier request (Anthropic `diagnostics`, Responses `prompt_cache_options`) ask it to."""
     reasoning: str | None = None
     """Reasoning level (core.reasoning.LEVELS); None: the provider's default."""
+    prompt_cache_key: str | None = None
+    """OpenAI's cache routing key (core.cache_key); None: not sent."""
 
     def fingerprint(self) -> str:
         """Hash of the frozen prefix (tools + system): equal when the cache can hit."""

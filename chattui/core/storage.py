@@ -79,6 +79,14 @@ class Store(Protocol):
 
     # turns
 
+    def save_prefix(self, body: bytes) -> str:
+        """Store a request's prefix body (core.prefix.stored_body) once; its sha256."""
+        ...
+
+    def get_prefix(self, digest: str) -> bytes | None:
+        """The prefix body stored under `digest`, None when unknown."""
+        ...
+
     def turns(self, conversation_id: str) -> list[Turn]:
         """Every turn of the conversation, oldest first."""
         ...

@@ -104,15 +104,35 @@ def _cache(emu: Emulator, call: Call, model: str, blocks: list[Block], prompt: i
         rules = emu.rules.gemini
         return emu.prefix_cache.apply(namespace, blocks, min_tokens=rules.min_tokens, step=1,
                                       ttl=rules.ttl, now=emu.now()), 0
-    return openai_cache(emu, namespace, model, blocks, prompt)
+    return openai_cache(emu, namespace, model, blocks, prompt, call.body)
 
 
-def openai_cache(emu: Emulator, namespace: Any, model: str, blocks: list[Block], prompt: int
-                 ) -> tuple[int, int]:
-    """OpenAI's automatic caching; writes are reported only for GPT-5.6+ families."""
+OPENAI_TTL_SECONDS = {"30m": 1800.0, "12h": 43200.0}
+"""`prompt_cache_options.ttl` / breakpoint TTLs on GPT-5.6+ (PROVIDERS.md §1.4)."""
+MAX_EXPLICIT = 4
+
+
+def openai_cache(emu: Emulator, namespace: Any, model: str, blocks: list[Block], prompt: int,
+                 body: dict[str, Any] | None = None) -> tuple[int, int]:
+    """OpenAI's caching; writes are reported only for GPT-5.6+ families, which also take
+    `prompt_cache_options` (`mode` explicit: nothing cached without a breakpoint; `ttl`:
+    how long entries live) and `prompt_cache_breakpoint` parts (at most 4)."""
     rules = emu.rules.openai
+    ttl = rules.ttl
+    if body is not None and rules.reports_writes(model):
+        options = body.get("prompt_cache_options") or {}
+        marks = breakpoints(body)
+        if marks > MAX_EXPLICIT:
+            raise errors.invalid(f"At most {MAX_EXPLICIT} prompt_cache_breakpoint parts are "
+                                 f"allowed; got {marks}.", param="messages")
+        if options.get("ttl") and body.get("prompt_cache_retention"):
+            raise errors.invalid("prompt_cache_retention cannot be used with "
+                                 "prompt_cache_options.ttl.", param="prompt_cache_retention")
+        if options.get("mode") == "explicit" and not marks:
+            return 0, 0
+        ttl = OPENAI_TTL_SECONDS.get(str(options.get("ttl")), ttl)
     cached = emu.prefix_cache.apply(namespace, blocks, min_tokens=rules.min_tokens,
-                                    step=rules.step, ttl=rules.ttl, now=emu.now())
+                                    step=rules.step, ttl=ttl, now=emu.now())
     if not rules.reports_writes(model) or prompt < rules.min_tokens:
         return cached, 0
     return cached, max(0, prompt // rules.step * rules.step - cached)
@@ -197,3 +217,12 @@ def _tool_deltas(calls: tuple[ToolCall, ...], ids: list[str]) -> list[dict[str, 
         for piece in split_text(call.arguments_json, chunk_size=8):
             deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     return deltas
+
+
+def breakpoints(value: Any) -> int:
+    """How many `prompt_cache_breakpoint` markers a request body holds."""
+    if isinstance(value, dict):
+        return ("prompt_cache_breakpoint" in value) + sum(breakpoints(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(breakpoints(v) for v in value)
+    return 0

@@ -62,7 +62,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     blocks = render(body, context)
     prompt = sum(b.tokens for b in blocks)
     namespace = ("openai-responses", model, body.get("prompt_cache_key"))
-    cached, written = openai_cache(emu, namespace, model, blocks, prompt)
+    cached, written = openai_cache(emu, namespace, model, blocks, prompt, body)
     scripted = call.take_reply()
     reply = scripted or default_reply(
         messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,

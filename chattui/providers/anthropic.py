@@ -124,8 +124,9 @@ class AnthropicProvider(SDKProvider):
 
 
 def cache_control(ttl: str | None) -> dict[str, str]:
-    """The breakpoint marker for a persona's `cache_ttl` (None: the 5-minute default)."""
-    if ttl in (None, "5m"):
+    """The breakpoint marker for a persona's `cache_ttl` (None, or one of OpenAI's TTLs
+    "30m"/"12h": the 5-minute default)."""
+    if ttl in (None, "5m", "30m", "12h"):
         return {"type": "ephemeral"}
     if ttl == "1h":
         return {"type": "ephemeral", "ttl": "1h"}

@@ -12,7 +12,7 @@ from chattui.core.events import (
     Finished, ReasoningDelta, ResponseId, StreamEvent, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
-from chattui.providers import gateway_cache
+from chattui.providers import gateway_cache, openai_cache
 from chattui.providers.sdk import SDKProvider
 
 
@@ -40,8 +40,12 @@ class OpenAIChatProvider(SDKProvider):
         if effort:  # passed through as is to OpenAI-compatible servers too
             body["reasoning_effort"] = effort
         body.update(request.params)
+        if request.prompt_cache_key:
+            body["prompt_cache_key"] = request.prompt_cache_key
         if request.tools and not cached:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
+        if ttl := openai_cache.explicit_ttl(request):
+            openai_cache.mark_chat(body, ttl)
         if cached:  # the SDK's extra_body, holding the wire's own `extra_body` (PROVIDERS.md §4)
             body["extra_body"] = {"extra_body": {"google": {"cached_content": cached}}}
         return body

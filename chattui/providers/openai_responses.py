@@ -37,7 +37,7 @@ from chattui.core.reasoning import ReasoningBlock
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest
 from chattui.core.usage import Usage
 from chattui.core.insight.rules import openai_56_or_later
-from chattui.providers import diagnostics
+from chattui.providers import diagnostics, openai_cache
 from chattui.core.provider import ProviderError
 from chattui.providers.errors import from_sdk
 from chattui.providers.sdk import SDKProvider
@@ -76,6 +76,10 @@ class OpenAIResponsesProvider(SDKProvider):
             body["previous_response_id"] = request.previous_response_id
         if request.compare_with and openai_56_or_later(request.model):
             body["prompt_cache_options"] = {"comparison_response_id": request.compare_with}
+        if request.prompt_cache_key:
+            body["prompt_cache_key"] = request.prompt_cache_key
+        if ttl := openai_cache.explicit_ttl(request):
+            openai_cache.mark_responses(body, ttl)
         body["store"] = self.store
         effort = levels.effort(request.reasoning)
         if effort:

@@ -87,11 +87,15 @@ async def test_a_miss_only_the_provider_can_explain_takes_its_words(session_for,
 
 
 async def test_responses_on_gpt_5_6_get_a_verdict_every_turn(session_for, emulator):
-    session = session_for("openai", "gpt-5.6", api="responses")
+    # one prompt_cache_key for both personas (by default it follows the prefix, and the
+    # provider would name the key's change first), so the provider names the tools change
+    session = session_for("openai", "gpt-5.6", api="responses",
+                          persona=Persona(name="reader", system=LONG, prompt_cache_key="shared"))
     emulator.queue(Reply(text="One."), Reply(text="Two."), Reply(text="Three."))
     await session.send("first", ignore)
     await session.send("second", ignore)
-    session.switch_persona(Persona(name="tooled", system=LONG, tools=_lookup_tool()))
+    session.switch_persona(Persona(name="tooled", system=LONG, tools=_lookup_tool(),
+                                   prompt_cache_key="shared"))
     await session.send("third", ignore)
 
     bodies = [r.json for r in emulator.requests]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from chattui.core.insight.fmt import ago as _ago, clock as _clock
-from chattui.core.insight.rules import cache_family, step, ttl_seconds
+from chattui.core.insight.rules import cache_family, openai_ttl_kind, step, ttl_seconds
 from chattui.core.models import FAILED, Turn
 from chattui.core.prefix import cache_minimum
 
@@ -23,7 +23,7 @@ class CacheState:
     ttl: float | None = None
     """Idle seconds the entry lives after `last_at`."""
     ttl_kind: str | None = None
-    """Anthropic: "5m" or "1h"; None elsewhere."""
+    """Anthropic: "5m" or "1h"; OpenAI GPT-5.6+ explicit: "30m" or "12h"; None elsewhere."""
     seconds_left: float | None = None
     """Positive while warm; negative once expired (−seconds since it expired)."""
 
@@ -49,13 +49,14 @@ class CacheState:
 
 def cache_state(turns: Sequence[Turn], provider: str, model: str, now: float,
                 ttl_overrides: Mapping[str, float] | None = None,
-                fingerprint: str | None = None) -> CacheState:
+                fingerprint: str | None = None, cache_ttl: str | None = None) -> CacheState:
     """Warm or cold for the prefix `fingerprint` (default: the last turn's) on `model`.
 
     A turn counts as a cache write or hit when it reported cached or written tokens, or,
     on providers that cache automatically (OpenAI, Gemini), when its prompt reached the
     minimum (the provider stores it without reporting a write). Anthropic entries live 5
     minutes, or 1 hour when the turn wrote 1-hour tokens; a hit refreshes the entry it hit.
+    OpenAI's entries live for the persona's explicit `cache_ttl` ("30m"/"12h") on GPT-5.6+.
     """
     if fingerprint is None and turns:
         fingerprint = turns[-1].meta.prefix_fingerprint
@@ -79,7 +80,7 @@ def cache_state(turns: Sequence[Turn], provider: str, model: str, now: float,
         known = seen_counters or provider in ("openai", "gemini", "anthropic")
         return CacheState(NEVER if known or not matching else UNKNOWN)
     family = cache_family(provider, model)
-    kind = (kind or "5m") if family == "anthropic" else None
+    kind = (kind or "5m") if family == "anthropic" else openai_ttl_kind(family, model, cache_ttl)
     ttl = ttl_seconds(family, kind, ttl_overrides)
     left = last_at + ttl - now
     return CacheState(WARM if left > 0 else COLD, last_at, ttl, kind, left)
@@ -108,6 +109,7 @@ def _when(turn: Turn) -> float:
 
 PERSONA_CHANGED, MODEL_CHANGED = "persona_changed", "model_changed"
 PREFIX_CHANGED = "prefix_changed"
+KEY_CHANGED = "prompt_cache_key_changed"
 HISTORY_REWRITTEN, TTL_EXPIRED, BELOW_MINIMUM = "history_rewritten", "ttl_expired", "below_minimum"
 UNKNOWN_CAUSE = "unknown"
 
@@ -115,7 +117,8 @@ UNKNOWN_CAUSE = "unknown"
 @dataclass(frozen=True)
 class MissCause:
     code: str
-    """persona_changed | model_changed | prefix_changed | history_rewritten |
+    """persona_changed | model_changed | prefix_changed | prompt_cache_key_changed |
+    history_rewritten |
     below_minimum | ttl_expired | unknown"""
     text: str
     expected: int
@@ -131,7 +134,7 @@ _DIAGNOSED: Mapping[str, tuple[str, str]] = {
     "messages_changed": (HISTORY_REWRITTEN, "earlier messages changed"),
     "input_changed": (HISTORY_REWRITTEN, "input changed"),
     "context_compacted": (HISTORY_REWRITTEN, "context compacted"),
-    "prompt_cache_key_changed": (UNKNOWN_CAUSE, "prompt_cache_key changed"),
+    "prompt_cache_key_changed": (KEY_CHANGED, "prompt_cache_key changed (another cache routing)"),
     "text_format_changed": (UNKNOWN_CAUSE, "text format changed"),
     "reasoning_effort_changed": (UNKNOWN_CAUSE, "reasoning effort changed"),
     "verbosity_changed": (UNKNOWN_CAUSE, "verbosity changed"),

@@ -13,6 +13,8 @@ DEFAULT_TTLS: Mapping[str, float] = {
     "gemini": 300.0,             # implicit caching: no documented TTL; configurable
     "anthropic": 300.0,          # 5-minute breakpoints (the default)
     "anthropic-1h": 3600.0,      # breakpoints written with ttl "1h"
+    "openai-30m": 1800.0,        # GPT-5.6+ explicit breakpoints, prompt_cache_options.ttl
+    "openai-12h": 43200.0,
 }
 """Idle seconds a cache entry lives, refreshed by each hit. Override any key with
 `ttl_overrides` (the sources disagree, PROVIDERS.md §1.4, §4)."""
@@ -32,10 +34,25 @@ def is_claude(model: str) -> bool:
 
 def ttl_seconds(provider: str, kind: str | None = None,
                 overrides: Mapping[str, float] | None = None) -> float:
-    """The TTL of `provider`'s cache entries; `kind` "1h" for Anthropic 1-hour writes."""
+    """The TTL of `provider`'s cache entries; `kind` "1h" for Anthropic 1-hour writes,
+    "30m"/"12h" for OpenAI's explicit ones (see `openai_ttl_kind`)."""
     key = "anthropic-1h" if provider == "anthropic" and kind == "1h" else provider
+    if provider in ("openai", "openai-compatible") and kind in OPENAI_TTLS:
+        key = f"openai-{kind}"
     table = {**DEFAULT_TTLS, **(overrides or {})}
     return float(table.get(key, table["openai"]))
+
+
+OPENAI_TTLS = ("30m", "12h")
+
+
+def openai_ttl_kind(provider: str, model: str, cache_ttl: str | None) -> str | None:
+    """The explicit TTL in force for a persona's `cache_ttl` on OpenAI: "30m" or "12h" on
+    GPT-5.6+ (providers.openai_cache sends it), else None (the implicit cache's)."""
+    if provider in ("openai", "openai-compatible") and cache_ttl in OPENAI_TTLS \
+            and openai_56_or_later(model):
+        return cache_ttl
+    return None
 
 
 def step(provider: str) -> int:

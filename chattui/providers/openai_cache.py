@@ -1,0 +1,59 @@
+"""OpenAI's explicit prompt caching on GPT-5.6+ (PROVIDERS.md §1.4, §2.1).
+
+A persona's `cache_ttl` of "30m" or "12h" (OpenAI's TTLs; "5m"/"1h" are Anthropic's) asks
+for it on models that take `prompt_cache_options`: the request says `{"mode": "explicit",
+"ttl": …}` and marks its breakpoints with `prompt_cache_breakpoint` parts, at most two of
+the four allowed: the end of the persona prefix (the system prompt, sent as one text part;
+Chat Completions only, since Responses' `instructions` is a plain string) and the latest
+turn. The deprecated `prompt_cache_retention` is never sent. Older models, and personas
+without an OpenAI TTL, keep the implicit caching.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chattui.core.insight.rules import openai_56_or_later
+from chattui.core.request import ChatRequest
+
+OPENAI_TTLS = ("30m", "12h")
+
+
+def explicit_ttl(request: ChatRequest) -> str | None:
+    """The TTL of explicit breakpoints for `request`; None: implicit caching."""
+    if request.cache_ttl in OPENAI_TTLS and openai_56_or_later(request.model):
+        return request.cache_ttl
+    return None
+
+
+def breakpoint(ttl: str) -> dict[str, str]:
+    return {"mode": "explicit", "ttl": ttl}
+
+
+def mark_chat(body: dict[str, Any], ttl: str) -> None:
+    """Chat Completions: options, then breakpoints on the system prompt and the latest message."""
+    body["prompt_cache_options"] = breakpoint(ttl)
+    messages = body["messages"]
+    targets = [m for m in messages[:1] if m["role"] == "system"]
+    targets += [messages[-1]] if messages and messages[-1] not in targets else []
+    for message in targets:
+        _mark_last_part(message, ttl, "text")
+
+
+def mark_responses(body: dict[str, Any], ttl: str) -> None:
+    """Responses: options (kept with any `comparison_response_id`), a breakpoint on the
+    latest input message (a tool output cannot carry one: then the latest message before it)."""
+    body["prompt_cache_options"] = {**(body.get("prompt_cache_options") or {}), **breakpoint(ttl)}
+    items = body.get("input")
+    messages = [item for item in items if "role" in item] if isinstance(items, list) else []
+    if messages:
+        _mark_last_part(messages[-1], ttl, "input_text")
+
+
+def _mark_last_part(message: dict[str, Any], ttl: str, text_type: str) -> None:
+    content = message.get("content")
+    if isinstance(content, str):
+        message["content"] = [{"type": text_type, "text": content,
+                               "prompt_cache_breakpoint": breakpoint(ttl)}]
+    elif isinstance(content, list) and content:
+        content[-1] = {**content[-1], "prompt_cache_breakpoint": breakpoint(ttl)}
