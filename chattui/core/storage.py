@@ -137,14 +137,6 @@ class Store(Protocol):
         as alternatives (None: all of them active again)."""
         ...
 
-    def save_prefix(self, body: bytes) -> str:
-        """Store a request prefix's exact bytes once, under their sha256; the hash."""
-        ...
-
-    def get_prefix(self, digest: str) -> bytes | None:
-        """The prefix bytes stored under `digest` (None when there are none)."""
-        ...
-
     def last_sent_turn(self, conversation_id: str) -> Turn | None:
         """The latest turn that recorded its prefix (what a reopen restores), else the latest."""
         ...
