@@ -53,40 +53,33 @@ class ToolCallCard(Vertical):
     """The answer that was sent (None while it is still pending)."""
 
     @dataclass
-    class Answered(Message):
+    class _Event(Message):
+        """Something the user did with this card's call."""
+
+        card: ToolCallCard
+        call: ToolCall
+
+        @property
+        def control(self) -> ToolCallCard:
+            return self.card
+
+    @dataclass
+    class Answered(_Event):
         """The user gave this call its result."""
 
-        card: ToolCallCard
-        call: ToolCall
         text: str
 
-        @property
-        def control(self) -> ToolCallCard:
-            return self.card
-
     @dataclass
-    class RunRequested(Message):
+    class RunRequested(_Event):
         """The user asked to run the persona's command for this call (not confirmed yet)."""
 
-        card: ToolCallCard
-        call: ToolCall
         command: str
 
-        @property
-        def control(self) -> ToolCallCard:
-            return self.card
-
     @dataclass
-    class Decided(Message):
+    class Decided(_Event):
         """The user chose for an MCP call: `once`, `always` or `decline`."""
 
-        card: ToolCallCard
-        call: ToolCall
         choice: str
-
-        @property
-        def control(self) -> ToolCallCard:
-            return self.card
 
     running: reactive[bool] = reactive(False)
 
