@@ -17,13 +17,13 @@ from chattui.core import prefix, tokens
 from chattui.core.models import Conversation, Turn
 from chattui.core.personas import Persona, PersonaLibrary
 from chattui.core.pricing import Rates, price
+from chattui.core.provider import PROVIDERS
 from chattui.core.storage import Store
 from chattui.core.tools import parse_tool
 from chattui.core.usage import Usage
 
 STORED = "stored"
 """`Persona.source` of a persona rebuilt from a conversation's stored prefix bytes."""
-KNOWN_PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def reopen(store: Store, conversation: Conversation, library: PersonaLibrary, cu
     persona, choice = _persona(name, stored, on_disk, provider, model, prices)
     setup = Setup(provider, model, base_url, persona, conversation.mode,
                   (meta.image_detail if meta else None) or current.image_detail)
-    if provider not in KNOWN_PROVIDERS:
+    if provider not in PROVIDERS:
         choice = Choice(f"This conversation used provider '{provider}', which chattui no longer "
                         f"knows; start with --provider to choose one.", kind="provider")
     result = Reopened(setup, choice=choice)
