@@ -32,16 +32,22 @@ async def test_a_reply_that_cannot_be_stored_stays_on_screen_with_a_warning(app_
     emulator.queue(Reply(text=long_reply, chunks=50))
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
-        notified = []
-        app.notify = lambda message, **kw: notified.append(message)  # type: ignore[method-assign]
-        pilot.app.screen.query_one(Composer).text = "hi"
-        fill_up(app.session.store, spare_pages=2)  # room for the question, not the reply
-        await pilot.press("enter")
-        await settle(pilot)
+        notified = await ask_into_a_full_disk(pilot, app)
         assert views(app)[-1].text == long_reply  # what arrived is on screen
         assert any("could not be saved" in message for message in notified)
         stored = app.session.messages()
         assert [m.role for m in stored][:1] == ["user"]  # the question was committed first
+
+
+async def ask_into_a_full_disk(pilot, app) -> list[str]:
+    """Send "hi" with room for the question only, not the reply; the notifications shown."""
+    notified: list[str] = []
+    app.notify = lambda message, **kw: notified.append(message)  # type: ignore[method-assign]
+    pilot.app.screen.query_one(Composer).text = "hi"
+    fill_up(app.session.store, spare_pages=2)  # room for the question, not the reply
+    await pilot.press("enter")
+    await settle(pilot)
+    return notified
 
 
 def room_again(store) -> None:
@@ -53,12 +59,7 @@ async def test_a_reply_that_did_not_fit_is_kept_and_written_once_there_is_room(a
     emulator.queue(Reply(text=long_reply, chunks=50))
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
-        notified = []
-        app.notify = lambda message, **kw: notified.append(message)  # type: ignore[method-assign]
-        pilot.app.screen.query_one(Composer).text = "hi"
-        fill_up(app.session.store, spare_pages=2)
-        await pilot.press("enter")
-        await settle(pilot)
+        notified = await ask_into_a_full_disk(pilot, app)
         assert any("kept in memory" in message for message in notified)
         assert app.session.messages()[-1].content != long_reply  # not on disk yet
         room_again(app.session.store)  # space returns
@@ -74,10 +75,7 @@ async def test_the_next_message_writes_the_reply_that_did_not_fit_first(app_for,
     app = app_for()
     async with app.run_test(size=(120, 40)) as pilot:
         app.session.unsaved_retry_seconds = 3600  # no timer: only the next write saves it
-        pilot.app.screen.query_one(Composer).text = "hi"
-        fill_up(app.session.store, spare_pages=2)
-        await pilot.press("enter")
-        await settle(pilot)
+        await ask_into_a_full_disk(pilot, app)
         room_again(app.session.store)
         await send(pilot, "and then?")
         await settle(pilot)
