@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, S
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
-from chattui.core import cache_key, gemini_caches, prefix, tokens
+from chattui.core import cache_key, gemini_caches, prefix, responses_system, tokens
 from chattui.core.events import (
     CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
     ToolCallDelta, UsageReported,
@@ -358,6 +358,9 @@ class ChatSession:
         boundary = max((m.id for m in messages if m.role in BOUNDARIES
                         and (until_id is None or m.id <= until_id)), default=0)
         point = chain_point(turns, until_id, after_id=boundary) if chaining else None
+        point = point if responses_system.chain_may_go_on(
+            self.store, turns, point, self.provider_name, self.model,
+            persona.system if persona else None, persona.cache_ttl if persona else None) else None
         if point is not None:
             messages = [m for m in messages if m.id > point.reply_message_id]
         return ChatRequest(

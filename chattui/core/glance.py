@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable, Mapping, Sequence
 
-from chattui.core import gemini_caches, insight, tokens
+from chattui.core import gemini_caches, insight, tokens, ttl_in_force
 from chattui.core.chat import ChatSession
 from chattui.core.models import CHAT, COMPLETE, PING, Turn
 from chattui.core.pricing import Rates
@@ -38,19 +38,20 @@ def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = 
     if binding := gemini_caches.active_binding(session):
         return gemini_caches.state_text(binding, now)
     fingerprint = session.prefix_fingerprint()
-    persona = session.persona
     state = insight.cache_state(cache_turns(turns), session.provider_name, session.model, now,
                                 fingerprint=fingerprint,
-                                cache_ttl=persona.cache_ttl if persona else None)
+                                cache_ttl=ttl_in_force.in_force(session, turns))
     return state.text
 
 
-def miss_line(turns: Sequence[Turn]) -> str | None:
-    """Why the last turn read fewer cached tokens than the one before made possible."""
+def miss_line(turns: Sequence[Turn], session: ChatSession | None = None) -> str | None:
+    """Why the last turn read fewer cached tokens than the one before made possible (with
+    `session`, a TTL expiry is judged by the TTL the earlier request carried)."""
     done = [t for t in chat_turns(turns) if t.status == COMPLETE]
     if len(done) < 2:
         return None
-    cause = insight.miss_cause(done[-2], done[-1])
+    ttl = ttl_in_force.sent_ttl(session.store, done[-2]) if session else None
+    cause = insight.miss_cause(done[-2], done[-1], cache_ttl=ttl)
     return f"⚠ miss: {cause.text}" if cause else None
 
 
@@ -67,7 +68,7 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], image
     fingerprint = session.prefix_fingerprint()
     state = insight.cache_state(cache_turns(turns), session.provider_name, session.model,
                                 time.time(), fingerprint=fingerprint,
-                                cache_ttl=persona.cache_ttl if persona else None)
+                                cache_ttl=ttl_in_force.in_force(session, turns))
     changed = session.reasoning_change()  # then only the prefix (system, tools) can hit
     expected = insight.expected_turn(
         messages, prefix, chat[-1] if chat and not changed else None, state, session.model,
@@ -100,7 +101,7 @@ def details(session: ChatSession, now: float | None = None) -> list[str]:
     last = chat[-1]
     lines = [f"Last turn · {last.meta.model} · {last.status}",
              *insight.breakdown(last, overrides=session.prices).lines()]
-    if miss := miss_line(turns):
+    if miss := miss_line(turns, session):
         lines.append(miss)
     if verdict := diagnosis_line(last):
         lines.append(verdict)

@@ -2,11 +2,13 @@
 TTL runs out, so the next turn still reads from the cache instead of writing it again.
 
 Off by default. A ping re-sends the last answered request byte for byte (its breakpoints
-land where they did, so it reads the cache and refreshes the entry's TTL) with
-`max_tokens=0`, Anthropic's pre-warm that generates nothing. It fires only while the
-cache is warm, while what the next turn saves by finding the cache warm exceeds what the
-ping costs, and at most `max_pings` times per idle stretch (a new turn starts a new one).
-Every ping is stored as a `ping` turn, so it is priced and counted in the session cost.
+land where they did, so it reads the cache and refreshes the entry's TTL) as a pre-warm
+that generates nothing: `max_tokens=0` on Anthropic, `prompt_cache_options.prewarm` on
+OpenAI's Responses API from GPT-5.6 on (core.prewarm). It fires only while the cache is
+warm (for the TTL the requests carried, core.ttl_in_force), while what the next turn
+saves by finding the cache warm exceeds what the ping costs, and at most `max_pings`
+times per idle stretch (a new turn starts a new one). Every ping is stored as a `ping`
+turn, so it is priced and counted in the session cost, never as a saving.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from chattui.core import insight
-from chattui.core.chaining import FULL
+from chattui.core import insight, prewarm, ttl_in_force
 from chattui.core.glance import cache_turns
 from chattui.core.insight.fmt import clock
 from chattui.core.models import CHAT, COMPLETE, PING, Turn
@@ -27,10 +28,6 @@ from chattui.core.usage import Usage
 if TYPE_CHECKING:
     from chattui.core.chat import ChatSession, TurnOutcome
 
-PREWARM_PARAMS: Mapping[str, Mapping[str, int]] = {"anthropic": {"max_tokens": 0}}
-"""Per provider, what turns a request into a ping. Only Anthropic has a pre-warm that
-generates nothing and a TTL short enough to matter; OpenAI and Gemini caches cannot be
-kept warm on purpose (their TTLs are best-effort and unreported)."""
 DEFAULT_MAX_PINGS = 6
 DEFAULT_MARGIN = 30.0
 """Seconds before the expiry a ping goes out (room for a slow request)."""
@@ -98,9 +95,11 @@ def economics(last: Turn, provider: str, model: str, ttl_kind: str | None,
 
 def plan(policy: Policy, turns: Sequence[Turn], pings: int, provider: str, model: str,
          fingerprint: str | None, now: float, prices: Mapping[str, Rates] | None = None,
-         base_url: str | None = None) -> Plan:
+         base_url: str | None = None, *, api: str | None = None,
+         cache_ttl: str | None = None) -> Plan:
     """When to ping next, given the conversation's chat and ping `turns` (oldest first)
-    and the `pings` already sent in this idle stretch."""
+    and the `pings` already sent in this idle stretch; `api`: the wire API in use (OpenAI's
+    prewarm needs Responses), `cache_ttl`: the TTL in force (core.ttl_in_force)."""
 
     def idle(reason: str, economics: Economics | None = None) -> Plan:
         e = economics or Economics(None, None)
@@ -108,11 +107,12 @@ def plan(policy: Policy, turns: Sequence[Turn], pings: int, provider: str, model
 
     if not policy.enabled:
         return idle("")
-    if provider not in PREWARM_PARAMS:
-        return idle(f"keep-warm: not available on {provider}")
+    if why := prewarm.unavailable(provider, model, api):
+        return idle(why)
     if pings >= policy.max_pings:
         return idle(f"keep-warm stopped: {pings}/{policy.max_pings} pings used")
-    state = insight.cache_state(turns, provider, model, now, fingerprint=fingerprint)
+    state = insight.cache_state(turns, provider, model, now, fingerprint=fingerprint,
+                                cache_ttl=cache_ttl)
     chat = [t for t in turns if t.kind == CHAT and t.usage.input_total]
     if not state.warm or not chat:
         return idle("keep-warm: cache cold, nothing to keep")
@@ -155,20 +155,17 @@ class KeepWarm:
         spent = sum(t.cost_usd or 0.0 for t in turns if t.kind == PING)
         if self.failure:
             found = Plan(None, f"keep-warm stopped: {self.failure}", self.pings, self.policy.max_pings)
-        elif s.mode != FULL:
-            found = Plan(None, "keep-warm: not available in chained mode", self.pings,
-                         self.policy.max_pings)
         else:
             found = plan(self.policy, turns, self.pings, s.provider_name, s.model,
                          s.prefix_fingerprint(), time.time() if now is None else now, s.prices,
-                         s.base_url)
+                         s.base_url, api=getattr(s.provider, "api", None),
+                         cache_ttl=ttl_in_force.in_force(s, turns))
         return replace(found, spent=spent)
 
     async def ping(self) -> TurnOutcome | None:
         """Send one ping now (None when there is nothing to re-send or a reply streams)."""
         s = self.session
-        params = PREWARM_PARAMS.get(s.provider_name)
-        request = s.resend_request(**params) if params is not None else None
+        request = prewarm.ping_request(s)
         if request is None or s.busy or s.unavailable:
             return None
         self.pings += 1

@@ -68,6 +68,9 @@ class ChatRequest:
     """Reasoning level (core.reasoning.LEVELS); None: the provider's default."""
     prompt_cache_key: str | None = None
     """OpenAI's cache routing key (core.cache_key); None: not sent."""
+    prewarm: bool = False
+    """A keep-warm ping on the Responses API: `prompt_cache_options.prewarm`, which writes
+    the prompt into the cache and generates nothing (core.prewarm)."""
 
     def fingerprint(self) -> str:
         """Hash of the frozen prefix (tools + system): equal when the cache can hit."""

@@ -5,6 +5,10 @@ the whole chain (every earlier input and output item) as part of its prompt, exa
 the real server, but not the earlier `instructions`. Streams are `event:` + `data:` frames
 with increasing `sequence_number`, full item/part scaffolding before any delta, usage only
 in `response.completed`, and no `[DONE]`.
+
+`prompt_cache_options.prewarm` (GPT-5.6+) prepares the cache without generating: the prompt
+is written (or read) as for any request, no scripted reply is used, the output is empty and
+the usage reports `cache_write_tokens`, so a following real turn hits.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from chattui.emulator.cache import Block, make_block
 from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.openai_chat import openai_cache
 from chattui.emulator.responses_stream import output_items, stream_frames
-from chattui.emulator.script import can_reason, default_reply, deliver, with_default_thinking
+from chattui.emulator.script import (
+    Delivery, can_reason, default_reply, deliver, with_default_thinking,
+)
 from chattui.emulator.wire import Call, Json, Stream, new_id, now_s, text_of
 
 if TYPE_CHECKING:
@@ -62,14 +68,18 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     blocks = render(body, context)
     prompt = sum(b.tokens for b in blocks)
     namespace = ("openai-responses", model, body.get("prompt_cache_key"))
+    prewarm = _prewarm(emu, body, model)
     cached, written = openai_cache(emu, namespace, model, blocks, prompt, body)
-    scripted = call.take_reply()
-    reply = scripted or default_reply(
-        messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,
-        cached=cached)
     asked = bool((body.get("reasoning") or {}).get("effort"))
-    sent = deliver(with_default_thinking(reply, asked, scripted is not None),
-                   body.get("max_output_tokens"))
+    if prewarm:
+        sent = _NOTHING
+    else:
+        scripted = call.take_reply()
+        reply = scripted or default_reply(
+            messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,
+            cached=cached)
+        sent = deliver(with_default_thinking(reply, asked, scripted is not None),
+                       body.get("max_output_tokens"))
     usage = {"input_tokens": prompt,
              "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": written},
              "output_tokens": sent.output_tokens,
@@ -91,6 +101,21 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     if body.get("stream"):
         return Stream(stream_frames(response, final, sent))
     return Json(final)
+
+
+_NOTHING = Delivery([], (), 0, 0, False)
+"""A prewarm's output: none."""
+
+
+def _prewarm(emu: Emulator, body: dict[str, Any], model: str) -> bool:
+    """Whether the request only prepares the cache; 400 on a model without the option."""
+    if (body.get("prompt_cache_options") or {}).get("prewarm") is not True:
+        return False
+    if not emu.rules.openai.reports_writes(model):
+        raise errors.invalid(f"prompt_cache_options.prewarm is not supported with the model "
+                             f"'{model}'.", param="prompt_cache_options.prewarm",
+                             code="unsupported_parameter")
+    return True
 
 
 def retrieve(emu: Emulator, call: Call) -> Json:

@@ -3,10 +3,13 @@
 A persona's `cache_ttl` of "30m" or "12h" (OpenAI's TTLs; "5m"/"1h" are Anthropic's) asks
 for it on models that take `prompt_cache_options`: the request says `{"mode": "explicit",
 "ttl": …}` and marks its breakpoints with `prompt_cache_breakpoint` parts, at most two of
-the four allowed: the end of the persona prefix (the system prompt, sent as one text part;
-Chat Completions only, since Responses' `instructions` is a plain string) and the latest
-turn. The deprecated `prompt_cache_retention` is never sent. Older models, and personas
-without an OpenAI TTL, keep the implicit caching.
+the four allowed: the end of the persona prefix (the system prompt, sent as one text part)
+and the latest turn. Responses' `instructions` is a plain string that takes no breakpoint,
+so there the system prompt goes as the first input item instead, a developer message
+(`system_item`); along a `previous_response_id` chain it is sent once, at the chain's start,
+since input items carry over (core.responses_system decides when a chain may go on). The
+deprecated `prompt_cache_retention` is never sent with a TTL, not even from a persona's
+params. Older models, and personas without an OpenAI TTL, keep the implicit caching.
 """
 
 from __future__ import annotations
@@ -28,6 +31,28 @@ def explicit_ttl(request: ChatRequest) -> str | None:
 
 def breakpoint(ttl: str) -> dict[str, str]:
     return {"mode": "explicit", "ttl": ttl}
+
+
+SYSTEM_ROLE = "developer"
+"""The role `instructions` stand for on the Responses API ("a system (or developer) message")."""
+
+
+def system_item(system: str, ttl: str) -> dict[str, Any]:
+    """Responses: the system prompt as a developer message whose one text part ends the
+    persona prefix with a breakpoint (the same bytes every turn)."""
+    return {"role": SYSTEM_ROLE, "content": [
+        {"type": "input_text", "text": system, "prompt_cache_breakpoint": breakpoint(ttl)}]}
+
+
+def drop_retention(body: dict[str, Any]) -> None:
+    """Never the deprecated `prompt_cache_retention` together with a `ttl` (§1.4)."""
+    if (body.get("prompt_cache_options") or {}).get("ttl"):
+        body.pop("prompt_cache_retention", None)
+
+
+def prewarm(body: dict[str, Any]) -> None:
+    """Responses keep-warm ping: write the prompt into the cache, generate nothing (§2.1)."""
+    body["prompt_cache_options"] = {**(body.get("prompt_cache_options") or {}), "prewarm": True}
 
 
 def mark_chat(body: dict[str, Any], ttl: str) -> None:

@@ -46,6 +46,7 @@ class OpenAIChatProvider(SDKProvider):
             body["tools"] = tool_formats.to_chat_completions(request.tools)
         if ttl := openai_cache.explicit_ttl(request):
             openai_cache.mark_chat(body, ttl)
+            openai_cache.drop_retention(body)
         if cached:  # the SDK's extra_body, holding the wire's own `extra_body` (PROVIDERS.md §4)
             body["extra_body"] = {"extra_body": {"google": {"cached_content": cached}}}
         return body

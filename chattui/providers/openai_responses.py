@@ -8,7 +8,10 @@ Two ways to send a conversation, both handled by `body()`:
 
 `instructions` (the system prompt) is sent on EVERY request, byte-identical: the server
 does not carry instructions over along a `previous_response_id` chain, and an identical
-prefix is what keeps the prompt cache hitting. A chained request whose stored response is
+prefix is what keeps the prompt cache hitting. With an explicit cache TTL on GPT-5.6+ the
+system prompt is instead the first input item, carrying the breakpoint that ends the
+persona prefix (providers.openai_cache): resent every turn in full mode, sent once at the
+start of a chain in chained mode (input items do carry over; resending would repeat it). A chained request whose stored response is
 gone (expired, deleted, `store: false`) fails with a ProviderError of kind
 `previous_response_not_found`; the caller then resends the full history.
 
@@ -67,9 +70,12 @@ class OpenAIResponsesProvider(SDKProvider):
         """The `responses.create` kwargs: instructions every turn, then the input items
         (all of history, or only the new items after `previous_response_id`)."""
         body: dict[str, Any] = {"model": request.model}
-        if request.system:
+        ttl = openai_cache.explicit_ttl(request)
+        if request.system and not ttl:
             body["instructions"] = request.system
         body["input"] = input_items(request.messages)
+        if request.system and ttl and not request.previous_response_id:
+            body["input"].insert(0, openai_cache.system_item(request.system, ttl))
         if request.tools:
             body["tools"] = tool_formats.to_responses(request.tools)
         if request.previous_response_id:
@@ -78,8 +84,10 @@ class OpenAIResponsesProvider(SDKProvider):
             body["prompt_cache_options"] = {"comparison_response_id": request.compare_with}
         if request.prompt_cache_key:
             body["prompt_cache_key"] = request.prompt_cache_key
-        if ttl := openai_cache.explicit_ttl(request):
+        if ttl:
             openai_cache.mark_responses(body, ttl)
+        if request.prewarm:
+            openai_cache.prewarm(body)
         body["store"] = self.store
         effort = levels.effort(request.reasoning)
         if effort:
@@ -88,12 +96,16 @@ class OpenAIResponsesProvider(SDKProvider):
                 body["include"] = ["reasoning.encrypted_content"]
         for key, value in request.params.items():
             body["max_output_tokens" if key == "max_tokens" else key] = value
+        openai_cache.drop_retention(body)
         return body
 
     async def compact(self, request: ChatRequest) -> tuple[list[dict[str, Any]], Usage]:
         """`responses.compact` on the chain (or the full input): the compacted items to send
         instead of the history from now on, and what compacting cost."""
-        body: dict[str, Any] = {"model": request.model, "instructions": request.system}
+        body: dict[str, Any] = {"model": request.model}
+        carried = openai_cache.explicit_ttl(request) and request.previous_response_id
+        if not carried:  # else the chain's first input item holds it already
+            body["instructions"] = request.system
         if request.previous_response_id:
             body["previous_response_id"] = request.previous_response_id
         if request.messages:

@@ -199,7 +199,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                                                       self.session.prices, self.session.base_url))
         else:
             line = None
-        miss = glance.miss_line(self._turns)
+        miss = glance.miss_line(self._turns, self.session)
         if line is not None:
             bar.turn = f"{line} · {miss}" if miss else line
         if outcome is not None and outcome.cost.note:  # why there is no price

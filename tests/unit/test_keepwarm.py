@@ -155,7 +155,11 @@ async def test_no_pings_on_a_provider_without_a_prewarm(emulator, tmp_path):
 
     plan = KeepWarm(chat, Policy(enabled=True)).plan()
 
-    assert plan.at is None and plan.reason == "keep-warm: not available on openai"
+    assert plan.at is None
+    assert plan.reason == "keep-warm: not available on openai gpt-4.1-mini (prewarm needs GPT-5.6+)"
+    assert KeepWarm(chat, Policy(enabled=True)).session.resend_request() is not None
+    assert await KeepWarm(chat, Policy(enabled=True)).ping() is None
+    assert len(emulator.requests) == 1  # nothing was sent
     await provider.aclose()
 
 

@@ -70,7 +70,12 @@ async def test_responses_marks_the_latest_input_and_keeps_the_comparison(session
     assert second["input"][-1] == {"role": "user", "content": [
         {"type": "input_text", "text": "second",
          "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "30m"}}]}
-    assert second["instructions"] == LONG
+    # instructions take no breakpoint: the system prompt is the first input item instead
+    assert "instructions" not in first and "instructions" not in second
+    system = {"role": "developer", "content": [
+        {"type": "input_text", "text": LONG,
+         "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "30m"}}]}
+    assert first["input"][0] == second["input"][0] == system
     assert emulator.requests[1].usage["input_tokens_details"]["cached_tokens"] > 0
     assert session.turns()[0].usage.cache_write > 0
 

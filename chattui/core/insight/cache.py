@@ -155,11 +155,13 @@ def diagnosed(turn: Turn) -> tuple[str, str] | None:
 
 
 def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = None, *,
-               ttl_overrides: Mapping[str, float] | None = None) -> MissCause | None:
+               ttl_overrides: Mapping[str, float] | None = None,
+               cache_ttl: str | None = None) -> MissCause | None:
     """Why `turn` read fewer cached tokens than `previous_turn` made possible; None when
-    there is nothing to explain. chattui's own reasoning (below) names the cause; when the
-    provider diagnosed the miss itself, its words replace "unknown" or are added."""
-    found = _own_cause(previous_turn, turn, minimum, ttl_overrides)
+    there is nothing to explain (`cache_ttl`: the TTL `previous_turn`'s request carried).
+    chattui's own reasoning (below) names the cause; when the provider diagnosed the miss
+    itself, its words replace "unknown" or are added."""
+    found = _own_cause(previous_turn, turn, minimum, ttl_overrides, cache_ttl)
     said = diagnosed(turn)
     if found is None or said is None:
         return found
@@ -169,7 +171,8 @@ def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = Non
 
 
 def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
-               ttl_overrides: Mapping[str, float] | None) -> MissCause | None:
+               ttl_overrides: Mapping[str, float] | None,
+               cache_ttl: str | None = None) -> MissCause | None:
     """Why `turn` read fewer cached tokens than `previous_turn` made possible, from the
     stored turns alone; None when there is nothing to explain (no previous turn, unknown
     counters, or a hit).
@@ -180,7 +183,9 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
     file or tools were edited), history rewritten (this prompt is shorter than the
     previous one: compaction, an edit), prefix below the model's minimum (the previous
     prompt was too short to be cached at all), TTL expired (the idle gap exceeded the
-    provider's TTL), else unknown (provider-side: eviction, routing, load).
+    TTL in force: Anthropic 5m/1h as written, OpenAI's explicit 30m/12h on GPT-5.6+ when
+    the previous request carried one, else the implicit cache's), else unknown
+    (provider-side: eviction, routing, load).
     """
     if previous_turn is None:
         return None
@@ -217,7 +222,8 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
         return cause(BELOW_MINIMUM, f"prefix below the model's minimum ({prev.input_total:,} < "
                                     f"{minimum:,} tokens)")
     wrote_1h = (prev.cache_write_1h or 0) > 0
-    ttl = ttl_seconds(provider, "1h" if wrote_1h else "5m", ttl_overrides)
+    kind = openai_ttl_kind(provider, pm.model, cache_ttl) or ("1h" if wrote_1h else "5m")
+    ttl = ttl_seconds(provider, kind, ttl_overrides)
     gap = turn.started_at - _when(previous_turn)
     if gap > ttl:
         return cause(TTL_EXPIRED, f"TTL expired (idle {_ago(gap)} > {_ago(ttl)})")
