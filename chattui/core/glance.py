@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable, Mapping, Sequence
 
-from chattui.core import gemini_caches, insight, tokens, ttl_in_force
+from chattui.core import cache_key, gemini_caches, insight, tokens, ttl_in_force
 from chattui.core.chat import ChatSession
 from chattui.core.models import CHAT, COMPLETE, PING, Turn
 from chattui.core.pricing import Rates
@@ -46,12 +46,19 @@ def cache_line(session: ChatSession, turns: Sequence[Turn], now: float | None = 
 
 def miss_line(turns: Sequence[Turn], session: ChatSession | None = None) -> str | None:
     """Why the last turn read fewer cached tokens than the one before made possible (with
-    `session`, a TTL expiry is judged by the TTL the earlier request carried)."""
+    `session`, from what the two requests carried too: the earlier one's TTL judges an
+    expiry, and a changed `prompt_cache_key` is named)."""
     done = [t for t in chat_turns(turns) if t.status == COMPLETE]
     if len(done) < 2:
         return None
-    ttl = ttl_in_force.sent_ttl(session.store, done[-2]) if session else None
-    cause = insight.miss_cause(done[-2], done[-1], cache_ttl=ttl)
+    before, after = done[-2], done[-1]
+    ttl = key_change = None
+    if session is not None:
+        ttl = ttl_in_force.sent_ttl(session.store, before)
+        key_change = cache_key.change_note(
+            ttl_in_force.sent(session.store, before, "prompt_cache_key"),
+            ttl_in_force.sent(session.store, after, "prompt_cache_key"))
+    cause = insight.miss_cause(before, after, cache_ttl=ttl, key_change=key_change)
     return f"⚠ miss: {cause.text}" if cause else None
 
 

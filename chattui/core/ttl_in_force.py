@@ -18,12 +18,18 @@ if TYPE_CHECKING:
     from chattui.core.storage import Store
 
 
-def sent_ttl(store: Store, turn: Turn) -> str | None:
-    """The `cache_ttl` `turn`'s request carried (None: none, or nothing stored)."""
+def sent(store: Store, turn: Turn, name: str) -> str | None:
+    """What `turn`'s request carried as `name` (`cache_ttl`, `prompt_cache_key`) ahead of
+    its messages; None: nothing, or nothing stored."""
     digest = turn.meta.prefix_hash
     body = store.get_prefix(digest) if digest else None
-    ttl = prefix.read_body(body).get("cache_ttl") if body else None
-    return ttl if isinstance(ttl, str) else None
+    value = prefix.read_body(body).get(name) if body else None
+    return value if isinstance(value, str) else None
+
+
+def sent_ttl(store: Store, turn: Turn) -> str | None:
+    """The `cache_ttl` `turn`'s request carried."""
+    return sent(store, turn, "cache_ttl")
 
 
 def in_force(session: ChatSession, turns: Sequence[Turn]) -> str | None:

@@ -95,6 +95,24 @@ async def test_a_changed_key_misses_and_is_named_before_and_after_the_send(sessi
                           f"({after.cache_missed_tokens:,} tokens not reused) (the provider's diagnosis)")
 
 
+async def test_without_a_provider_diagnosis_chattui_names_the_changed_key_itself(
+        session_for, emulator):
+    from chattui.core import glance
+
+    session = session_for(api="chat", model="gpt-4.1")  # Chat Completions: no diagnostics
+    emulator.queue(Reply(text="One."), Reply(text="Two."))
+    await session.send("first", ignore)
+    session.refresh_persona(Persona(name="reader", system=LONG, prompt_cache_key="moved"))
+    await session.send("second", ignore)
+
+    before, after = session.turns()
+    assert after.cache_diagnosis is None and after.usage.cache_read == 0
+    assert insight.miss_cause(before, after).code == insight.UNKNOWN_CAUSE  # the turns alone
+    assert glance.miss_line(session.turns(), session) == (
+        f"⚠ miss: prompt_cache_key changed (chattui-{READER.fingerprint()} → moved): "
+        "OpenAI routes to another cache")
+
+
 @pytest.mark.parametrize("provider, persona_key, sent", [
     ("anthropic", None, None), ("anthropic", "mine", None),
     ("openai-compatible", None, None), ("openai-compatible", "mine", "mine"),

@@ -156,12 +156,13 @@ def diagnosed(turn: Turn) -> tuple[str, str] | None:
 
 def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = None, *,
                ttl_overrides: Mapping[str, float] | None = None,
-               cache_ttl: str | None = None) -> MissCause | None:
+               cache_ttl: str | None = None, key_change: str | None = None) -> MissCause | None:
     """Why `turn` read fewer cached tokens than `previous_turn` made possible; None when
-    there is nothing to explain (`cache_ttl`: the TTL `previous_turn`'s request carried).
-    chattui's own reasoning (below) names the cause; when the provider diagnosed the miss
-    itself, its words replace "unknown" or are added."""
-    found = _own_cause(previous_turn, turn, minimum, ttl_overrides, cache_ttl)
+    there is nothing to explain (`cache_ttl`: the TTL `previous_turn`'s request carried;
+    `key_change`: chattui's words for a `prompt_cache_key` that changed between the two,
+    core.cache_key.change_note). chattui's own reasoning (below) names the cause; when the
+    provider diagnosed the miss itself, its words replace "unknown" or are added."""
+    found = _own_cause(previous_turn, turn, minimum, ttl_overrides, cache_ttl, key_change)
     said = diagnosed(turn)
     if found is None or said is None:
         return found
@@ -172,7 +173,7 @@ def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = Non
 
 def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
                ttl_overrides: Mapping[str, float] | None,
-               cache_ttl: str | None = None) -> MissCause | None:
+               cache_ttl: str | None = None, key_change: str | None = None) -> MissCause | None:
     """Why `turn` read fewer cached tokens than `previous_turn` made possible, from the
     stored turns alone; None when there is nothing to explain (no previous turn, unknown
     counters, or a hit).
@@ -180,7 +181,8 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
     What is possible: the whole previous prompt (it is an exact prefix of this one when
     nothing changed), rounded to the provider's step. The causes, checked in this order:
     persona changed, model changed, prefix changed (same persona, new fingerprint: its
-    file or tools were edited), history rewritten (this prompt is shorter than the
+    file or tools were edited), prompt_cache_key changed (OpenAI routes the request to
+    another cache), history rewritten (this prompt is shorter than the
     previous one: compaction, an edit), prefix below the model's minimum (the previous
     prompt was too short to be cached at all), TTL expired (the idle gap exceeded the
     TTL in force: Anthropic 5m/1h as written, OpenAI's explicit 30m/12h on GPT-5.6+ when
@@ -215,6 +217,8 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
     fingerprints = (pm.prefix_fingerprint, cm.prefix_fingerprint)
     if all(fingerprints) and fingerprints[0] != fingerprints[1]:
         return cause(PREFIX_CHANGED, "prefix changed (the persona's prompt or tools were edited)")
+    if key_change:
+        return cause(KEY_CHANGED, key_change)
     if cur.input_total < prev.input_total - slack:
         return cause(HISTORY_REWRITTEN, f"history rewritten (prompt {cur.input_total:,} < "
                                         f"{prev.input_total:,} before: compaction or an edit)")
