@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 emulator.save_caches(_emulator_caches(settings))
             except OSError:
                 pass  # the data dir is unusable, and the line above said so
+            _save_request_log(emulator)
             emulator.stop()
 
 
@@ -176,6 +177,25 @@ def _queue_script(emulator) -> None:
 
     if path := os.environ.get("CHATTUI_EMULATOR_SCRIPT"):
         emulator.queue(*(Reply(**item) for item in json.loads(Path(path).read_text())))
+
+
+def _save_request_log(emulator) -> None:
+    """`CHATTUI_EMULATOR_LOG=FILE`: append every request the emulator answered in this run
+    as a JSON line (method, path, status, the body bytes as sent, the usage returned), to
+    see what went over the wire. No headers: credentials never reach the file."""
+    import json
+    import os
+
+    if not (path := os.environ.get("CHATTUI_EMULATOR_LOG")):
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as log:
+            for r in emulator.requests:
+                log.write(json.dumps({"method": r.method, "path": r.path, "status": r.status,
+                                      "body": r.body.decode("utf-8", "replace"),
+                                      "usage": r.usage}, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        print(f"chattui: could not write the emulator log {path}: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":
