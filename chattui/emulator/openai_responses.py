@@ -185,9 +185,12 @@ def item_block(item: dict[str, Any], where: str = "input") -> Block:
     fields = {k: v for k, v in item.items() if k not in ("id", "status")}
     if kind == "function_call":
         return make_block(fields, f"{item.get('name')} {item.get('arguments')}")
-    if kind == "function_call_output":
+    if kind == "function_call_output":  # text parts are the same prompt as the plain string
         output = item.get("output")
-        return make_block(fields, output if isinstance(output, str) else text_of(output))
+        text = output if isinstance(output, str) else text_of(output)
+        if isinstance(output, list) and all(p.get("type") == "input_text" for p in output):
+            fields["output"] = text
+        return make_block(fields, text)
     if kind == "compaction":
         return make_block(fields, item.get("encrypted_content", ""))
     if kind == "reasoning":

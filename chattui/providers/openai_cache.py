@@ -67,10 +67,19 @@ def mark_chat(body: dict[str, Any], ttl: str) -> None:
 
 def mark_responses(body: dict[str, Any], ttl: str) -> None:
     """Responses: options (kept with any `comparison_response_id`), a breakpoint on the
-    latest input message (a tool output cannot carry one: then the latest message before it)."""
+    latest input item: a message's last part, or a tool output (its text as one
+    `input_text` part, the form that takes a breakpoint); after any other item, the latest
+    message before it."""
     body["prompt_cache_options"] = {**(body.get("prompt_cache_options") or {}), **breakpoint(ttl)}
     items = body.get("input")
-    messages = [item for item in items if "role" in item] if isinstance(items, list) else []
+    if not isinstance(items, list) or not items:
+        return
+    last = items[-1]
+    if last.get("type") == "function_call_output" and isinstance(last.get("output"), str):
+        items[-1] = {**last, "output": [{"type": "input_text", "text": last["output"],
+                                         "prompt_cache_breakpoint": breakpoint(ttl)}]}
+        return
+    messages = [item for item in items if "role" in item]
     if messages:
         _mark_last_part(messages[-1], ttl, "input_text")
 

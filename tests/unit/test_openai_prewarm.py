@@ -23,6 +23,7 @@ from chattui.store import Store
 LONG = "You answer questions about this text.\n" + "ctx " * 1500
 MODEL = "gpt-5.6"
 TWELVE = {"mode": "explicit", "ttl": "12h"}
+RESULT = "row " * 400
 SYSTEM = {"role": "developer", "content": [
     {"type": "input_text", "text": LONG, "prompt_cache_breakpoint": TWELVE}]}
 
@@ -207,3 +208,31 @@ async def test_the_countdown_and_the_miss_wording_follow_the_twelve_hours(chaine
     turns = [*earlier, replace(last, started_at=last.started_at + 13 * 3600)]
     assert glance.miss_line(turns, session).startswith("⚠ miss: TTL expired (idle 13 h > 12 h)")
     assert glance.miss_line(turns).startswith("⚠ miss: TTL expired (idle 13 h > 10 min)")
+
+
+@pytest.mark.parametrize("mode", [CHAINED, "full"])
+async def test_a_tool_result_carries_the_latest_breakpoint_and_the_prefix_still_hits(
+        chained, emulator, mode):
+    from chattui.emulator import ToolCall
+
+    session = chained()
+    session.mode = mode
+    emulator.queue(Reply(tool_calls=[ToolCall("lookup", {"q": "x"}, id="call_1")]),
+                   Reply(text="Found."), Reply(text="Three."))
+    await session.send("look it up", ignore)
+    await session.answer_tools([(session.pending_tool_calls()[0], RESULT)], ignore)
+    await session.send("thanks", ignore)
+
+    tools_body, last_body = emulator.requests[1].json, emulator.requests[2].json
+    result = {"type": "function_call_output", "call_id": "call_1", "output": [
+        {"type": "input_text", "text": RESULT, "prompt_cache_breakpoint": TWELVE}]}
+    assert tools_body["input"][-1] == result
+    assert json.dumps(tools_body).count("prompt_cache_breakpoint") == (1 if mode == CHAINED else 2)
+    if mode == "full":  # later turns send the result as the plain string it is stored as
+        assert {"type": "function_call_output", "call_id": "call_1", "output": RESULT} in \
+            last_body["input"]
+    first, second, third = session.turns()
+    assert second.usage.cache_read >= first.usage.cache_write > 0
+    # the whole previous prompt, the (long) tool result included, in 128-token steps
+    assert third.usage.cache_read == second.usage.input_total // 128 * 128
+    assert third.usage.cache_read > first.usage.input_total + 300
