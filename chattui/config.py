@@ -39,7 +39,7 @@ openai = "sk-..."            # openai | openai-compatible | anthropic | gemini
 [keys]                       # remap bindings by id
 stop-reply = "escape"
 
-[keep_warm]                  # Anthropic: re-send the cached prefix before its TTL ends
+[keep_warm]                  # Anthropic, OpenAI GPT-5.6+ chained: pre-warm before the TTL ends
 enabled = false              # off by default; also toggled from the palette
 max_pings = 6                # per idle stretch (a new turn starts a new one)
 

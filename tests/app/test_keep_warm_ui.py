@@ -86,3 +86,40 @@ async def test_keep_warm_on_openai_says_it_is_not_available(app_for, emulator, t
         await settle(pilot)
         assert await wait_until(pilot, lambda: "keep-warm: not available on openai"
                                 in status_bar(app).session)
+
+
+async def test_openai_chained_gpt_5_6_keeps_a_twelve_hour_cache_warm_with_prewarm(
+        app_for, emulator, tmp_path):
+    config(tmp_path, "[keep_warm]\nenabled = true\nmax_pings = 1\n")
+    folder = tmp_path / ".chattui" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "guide.md").write_text('+++\nname = "guide"\ncache_ttl = "12h"\n+++\n'
+                                     "Answer about this text.\n" + "ctx " * 1500 + "\n")
+    emulator.queue(Reply(text="Read it."), Reply(text="Again."))
+    app = app_for(model="gpt-5.6", mode="chained", persona="guide")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await send(pilot, "What is it about?")
+        await settle(pilot)
+        screen = main_screen(app)
+        assert await wait_until(pilot, lambda: "keep-warm 0/1 · next 11:59:" in status_bar(app).session)
+        assert "warm · 11:59:" in status_bar(app).session
+        assert " · write " in status_bar(app).turn and "write 0 " not in status_bar(app).turn
+
+        screen.keep_warm.policy = replace(screen.keep_warm.policy, margin=12 * 3600)  # due now
+        assert await wait_until(pilot, lambda: "keep-warm stopped: 1/1 pings used"
+                                in status_bar(app).session)
+
+        chat, ping = app.session.turns()
+        sent = emulator.requests[-1].json
+        assert sent["prompt_cache_options"] == {"mode": "explicit", "ttl": "12h", "prewarm": True}
+        assert ping.kind == "ping" and ping.usage.output == 0 and ping.cost_usd
+        assert f"pings 1 {format_usd(ping.cost_usd)}" in status_bar(app).session
+        assert [m.role for m in app.session.messages()] == ["user", "assistant"]
+
+        screen.keep_warm.policy = replace(screen.keep_warm.policy, margin=30)  # not due again
+        await send(pilot, "And then?")
+        assert await wait_until(pilot, lambda: len(app.session.turns()) == 3
+                                and app.session.turns()[-1].status == "complete")
+        last = app.session.turns()[-1]
+        assert last.kind == "chat" and last.usage.cache_read >= chat.usage.cache_write
+        assert emulator.requests[-1].json["previous_response_id"] == chat.response_id
