@@ -236,3 +236,20 @@ async def test_a_tool_result_carries_the_latest_breakpoint_and_the_prefix_still_
     # the whole previous prompt, the (long) tool result included, in 128-token steps
     assert third.usage.cache_read == second.usage.input_total // 128 * 128
     assert third.usage.cache_read > first.usage.input_total + 300
+
+
+async def test_after_compaction_the_new_chain_starts_with_the_system_item_again(chained, emulator):
+    from chattui.core.compaction import compact_chain
+
+    session = chained()
+    emulator.queue(Reply(text="One."), Reply(text="Two."))
+    await session.send("first", ignore)
+    await compact_chain(session)
+    await session.send("second", ignore)
+
+    compact_body, after = emulator.requests[1].json, emulator.requests[2].json
+    assert "instructions" not in compact_body  # the chain it compacts holds the system item
+    assert compact_body["previous_response_id"] == session.turns()[0].response_id
+    assert "previous_response_id" not in after
+    assert after["input"][0] == SYSTEM and after["input"][-1] == marked("second")
+    assert [item.get("type") for item in after["input"][1:-1]][-1] == "compaction"
