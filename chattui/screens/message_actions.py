@@ -96,42 +96,55 @@ class MessageActions(ChatScreenHost):
             return
         self.query_one(ChatLog).copy(replies[-1].content, "last reply")
 
+    def _reply_to_act_on(self) -> MessageView | None:
+        """The selected reply, if a reply is selected (None: the last reply)."""
+        selected = self.query_one(ChatLog).selected
+        return selected if selected is not None and selected.role == "assistant" else None
+
     @work(group="regenerate", exclusive=True, exit_on_error=False)
     async def action_regenerate_reply(self) -> None:
-        """Ask the last question again after saying what it costs; the earlier reply stays
-        as an alternative (left/right in the log switch between them)."""
+        """Ask the selected reply's question (else the last one's) again after saying what it
+        costs; the earlier reply stays as an alternative with the turns that followed it
+        (left/right on the reply switch between them; core.alternatives)."""
         log = self.query_one(ChatLog)
-        aim = alternatives.target(self.session)
+        chosen = self._reply_to_act_on()
+        reply_id = chosen.message_id if chosen is not None else None
+        aim = alternatives.target(self.session, reply_id)
         if isinstance(aim, str) or self.session.unavailable:
             self.notify(self.session.unavailable or str(aim), severity="warning")
             return
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply can be regenerated: edit the question before it "
-                        "to branch from there.", severity="warning")
-            return
+        old = _view_of(log, aim.reply_id) or _last_reply_view(log)
+        children = list(log.children)
+        later = children[children.index(old) + 1:] if old is not None and old in children else []
+        shown_later = sum(1 for m in self.session.messages() if not m.inactive
+                          and m.id > aim.reply_id and m.role in ("user", "assistant"))
         line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
-        question = (f"Ask again for a new reply? The current one is kept (left/right switch).\n"
+        kept = (f"The current one is kept, with the {shown_later} messages after it"
+                if shown_later else "The current one is kept")
+        question = (f"Ask again for a new reply? {kept} (left/right on the reply switch back).\n"
                     f"Expected: {line}")
         if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
             return
-        if (old := _last_reply_view(log)) is not None:
-            await old.remove()
-        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text)).wait()
+        if old is not None:
+            await log.remove_children([old, *later])  # the new reply streams where it was
+        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text, aim.reply_id)).wait()
         await self.reload_conversation()
 
     async def action_switch_reply(self, step: int) -> None:
-        """Show (and build on) the last reply's previous/next alternative."""
+        """Show (and build on) the selected reply's (else the last reply's) previous/next
+        alternative, with the turns that followed it."""
         log = self.query_one(ChatLog)
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply's alternatives can be switched.", severity="warning")
-            return
-        said = alternatives.switch(self.session, step)
-        if not said.startswith("reply "):
+        chosen = self._reply_to_act_on()
+        said, shown = alternatives.switch(self.session, step, chosen.message_id if chosen else None)
+        if shown is None:
             self.notify(said, severity="warning")
             return
         await self.reload_conversation()
         log.focus()
-        log.select(_last_reply_view(log))
+        view = _view_of(log, shown)
+        while view is None and log.earlier_count and await log.show_earlier():
+            view = _view_of(log, shown)  # an older page: mount pages up to it
+        log.select(view or _last_reply_view(log))
         self._bar().warn(f"{said}: the next turn builds on this one")
 
     def action_open_editor(self) -> None:

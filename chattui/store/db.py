@@ -31,6 +31,7 @@ from chattui.core.models import (
 )
 from chattui.core.usage import Usage
 from chattui.store import attachments as image_rows
+from chattui.store import lines
 from chattui.store import owners
 from chattui.store.archive import Archive
 from chattui.store.gemini_caches import GeminiCacheBindings
@@ -413,12 +414,10 @@ class Store(Archive, GeminiCacheBindings):
 
     def set_active_reply(self, user_message_id: int, reply_message_id: int | None) -> None:
         """Show and send `reply_message_id` of the question's replies; the others are kept
-        as alternatives (None: all of them active again, as before any regenerate)."""
+        as alternatives, each with the messages that followed it (store.lines; None: all of
+        them active again, as before any regenerate)."""
         with self.db:
-            self.db.execute(
-                "UPDATE messages SET inactive = (? IS NOT NULL AND id IS NOT ?) WHERE id IN"
-                " (SELECT reply_message_id FROM turns WHERE user_message_id = ?)",
-                (reply_message_id, reply_message_id, user_message_id))
+            lines.choose_reply(self.db, user_message_id, reply_message_id)
 
     def _message(self, message_id: int | None) -> Message:
         row = self.db.execute(
