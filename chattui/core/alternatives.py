@@ -107,6 +107,26 @@ def switch(session: ChatSession, step: int, reply_id: int | None = None) -> tupl
     return f"reply {index + 1}/{len(replies)}", replies[index]
 
 
+def reveal(session: ChatSession, message_id: int) -> bool:
+    """Choose the alternatives that put message `message_id` (a search hit on a line not
+    shown) on the line shown; False when it is shown already (or cannot be)."""
+    messages = {m.id: m for m in session.messages()}
+    question_of = {t.reply_message_id: t.user_message_id for t in session.turns()
+                   if t.reply_message_id and t.user_message_id}
+    choices = []  # innermost first
+    current = messages.get(message_id)
+    while current is not None and current.inactive:
+        if current.id in question_of:  # a reply: set aside, or its question is hidden
+            if current.set_aside:
+                choices.append((question_of[current.id], current.id))
+            current = messages.get(question_of[current.id])
+        else:  # it followed a reply that is not shown
+            current = messages.get(current.after_reply) if current.after_reply else None
+    for question_id, reply_id in reversed(choices):
+        session.store.set_active_reply(question_id, reply_id)
+    return bool(choices)
+
+
 def positions(turns: Sequence[Turn]) -> dict[int, tuple[int, int]]:
     """Reply id → (its place, how many) for every reply that has alternatives."""
     groups: dict[int, list[int]] = {}

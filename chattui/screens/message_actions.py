@@ -25,6 +25,24 @@ def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
     return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
 
 
+async def _select_in_sight(log: ChatLog, view: MessageView, settle: int = 0) -> None:
+    """Select `view` and scroll to it once the messages just mounted have their height
+    (before that, the log scrolls to where it will not be): when the log's layout stops
+    changing; `settle`: scroll to it that many times at least (pages mounted above it
+    shift it)."""
+    log.select(view)
+    laid_out = None
+    for attempt in range(25):  # pages mounted above it shift it until their layout settles
+        await asyncio.sleep(0.02)
+        layout = (log.virtual_size, view.virtual_region)
+        if attempt >= settle and layout == laid_out:
+            break
+        laid_out = layout
+        top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
+        log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
+    log.select(view)  # where it is now: the end of a short log stays at the bottom
+
+
 class MessageActions(ChatScreenHost):
     """Mixed into MainScreen (which has `session`, `run_turn`, `reload_conversation` …)."""
 
@@ -57,6 +75,8 @@ class MessageActions(ChatScreenHost):
             return
         pattern, ids, at = self.search_hits
         log = self.query_one(ChatLog)
+        if alternatives.reveal(self.session, ids[at]):  # on another reply's line: shown now
+            await self.reload_conversation()
         view = _view_of(log, ids[at])
         while view is None and log.earlier_count and await log.show_earlier():
             view = _view_of(log, ids[at])  # an older page: mount pages up to it
@@ -64,14 +84,8 @@ class MessageActions(ChatScreenHost):
             self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
             return
         log.focus()
-        log.select(view)
         view.highlight(pattern)
-        for attempt in range(25):  # pages mounted above it shift it until their layout settles
-            await asyncio.sleep(0.02)
-            if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
-                break
-            top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
-            log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
+        await _select_in_sight(log, view, settle=2)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
     def action_select_messages(self) -> None:
@@ -144,7 +158,8 @@ class MessageActions(ChatScreenHost):
         view = _view_of(log, shown)
         while view is None and log.earlier_count and await log.show_earlier():
             view = _view_of(log, shown)  # an older page: mount pages up to it
-        log.select(view or _last_reply_view(log))
+        if (view := view or _last_reply_view(log)) is not None:
+            await _select_in_sight(log, view)
         self._bar().warn(f"{said}: the next turn builds on this one")
 
     def action_open_editor(self) -> None:

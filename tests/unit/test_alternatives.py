@@ -99,3 +99,22 @@ def test_an_alternative_chosen_before_lines_existed_takes_the_turns_after_it(tmp
     assert _shown(store, cid) == ["q1", "r1"]
     store.set_active_reply(q1, new)
     assert _shown(store, cid) == ["q1", "r1 again", "q2", "r2"]
+
+
+def test_a_message_on_a_line_not_shown_is_revealed_by_choosing_its_replies(tmp_path):
+    from types import SimpleNamespace
+
+    store = Store(tmp_path / "c.db")
+    cid = store.create_conversation("openai", "gpt-4.1-mini", "assistant").id
+    session = SimpleNamespace(store=store, messages=lambda: store.messages(cid),
+                              turns=lambda: store.turns(cid))
+    q1, r1 = _turn(store, cid, "q1", "r1")
+    q2, r2 = _turn(store, cid, "q2", "r2")
+    store.set_active_reply(q2, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q2, "r2 again")
+    store.set_active_reply(q1, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q1, "r1 again")
+    assert _shown(store, cid) == ["q1", "r1 again"]
+    assert alternatives.reveal(session, r2)  # nested two lines deep: a search hit there
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2"]
+    assert not alternatives.reveal(session, r2)  # shown already
