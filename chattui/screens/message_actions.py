@@ -110,10 +110,18 @@ class MessageActions(ChatScreenHost):
             return
         self.query_one(ChatLog).copy(replies[-1].content, "last reply")
 
-    def _reply_to_act_on(self) -> MessageView | None:
-        """The selected reply, if a reply is selected (None: the last reply)."""
-        selected = self.query_one(ChatLog).selected
-        return selected if selected is not None and selected.role == "assistant" else None
+    def _reply_to_act_on(self) -> int | None:
+        """The selected reply, or the one answering the selected question (None: the last
+        reply)."""
+        log = self.query_one(ChatLog)
+        selected = log.selected
+        if selected is None or selected.message_id is None:
+            return None
+        if selected.role == "assistant":
+            return selected.message_id
+        answers = [t.reply_message_id for t in self.session.turns()
+                   if t.user_message_id == selected.message_id and t.reply_message_id]
+        return next((r for r in reversed(answers) if _view_of(log, r) is not None), None)
 
     @work(group="regenerate", exclusive=True, exit_on_error=False)
     async def action_regenerate_reply(self) -> None:
@@ -121,13 +129,11 @@ class MessageActions(ChatScreenHost):
         costs; the earlier reply stays as an alternative with the turns that followed it
         (left/right on the reply switch between them; core.alternatives)."""
         log = self.query_one(ChatLog)
-        chosen = self._reply_to_act_on()
-        reply_id = chosen.message_id if chosen is not None else None
-        aim = alternatives.target(self.session, reply_id)
+        aim = alternatives.target(self.session, self._reply_to_act_on())
         if isinstance(aim, str) or self.session.unavailable:
             self.notify(self.session.unavailable or str(aim), severity="warning")
             return
-        old = _view_of(log, aim.reply_id) or _last_reply_view(log)
+        old = _view_of(log, aim.reply_id)
         children = list(log.children)
         later = children[children.index(old) + 1:] if old is not None and old in children else []
         shown_later = sum(1 for m in self.session.messages() if not m.inactive
@@ -148,8 +154,7 @@ class MessageActions(ChatScreenHost):
         """Show (and build on) the selected reply's (else the last reply's) previous/next
         alternative, with the turns that followed it."""
         log = self.query_one(ChatLog)
-        chosen = self._reply_to_act_on()
-        said, shown = alternatives.switch(self.session, step, chosen.message_id if chosen else None)
+        said, shown = alternatives.switch(self.session, step, self._reply_to_act_on())
         if shown is None:
             self.notify(said, severity="warning")
             return

@@ -116,6 +116,16 @@ async def test_the_palette_regenerates_the_selected_reply(app_for, emulator):
         await settle(pilot)
         assert _sent(emulator) == ["one", "reply one", "two"]
 
+        await _select(pilot, app, "one")  # a question selected: its answer is asked again
+        emulator.queue(Reply(text="reply one, again"))
+        await pilot.press("ctrl+r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "kept, with the 2 messages after it" in str(app.screen.query_one(Label).render())
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: _texts(app) == ["one", "reply one, again"])
+        await settle(pilot)
+        assert _sent(emulator) == ["one"]
+
 
 async def test_a_reply_that_called_tools_is_refused_the_answer_after_its_results_is_not(app_for, emulator):
     from chattui.emulator import ToolCall
@@ -150,3 +160,31 @@ async def test_a_reply_that_called_tools_is_refused_the_answer_after_its_results
         await settle(pilot)
         sent = emulator.requests[-1].json["messages"]
         assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool"]
+
+
+async def test_a_search_hit_on_the_line_not_shown_opens_that_line(app_for, emulator):
+    from textual.widgets import OptionList
+
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _three_turns(pilot, emulator)
+        await _select(pilot, app, "reply one")
+        emulator.queue(Reply(text="reply one, again"))
+        await pilot.press("ctrl+r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: _texts(app) == ["one", "reply one, again"])
+        await settle(pilot)
+
+        await pilot.press("escape", "ctrl+g")
+        await pilot.press(*"three")
+        hits = app.screen.query_one("#hits", OptionList)
+        assert await wait_until(pilot, lambda: hits.display and hits.option_count == 2)
+        target = next(i for i in range(2) if "reply three" in hits.get_option_at_index(i).prompt.plain)
+        hits.focus()
+        hits.highlighted = target
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: _texts(app) == OLD_LINE)  # the old reply's line, at the hit
+        log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: log.selected is not None and log.selected.text == "reply three")
+        assert _label(views(app)[1]) == "Assistant · reply 1/2 ‹ ›"
