@@ -104,7 +104,8 @@ class MessageActions(ChatScreenHost):
         composer.insert(event.character)
 
     def action_copy_last_reply(self) -> None:
-        replies = [m for m in self.session.messages() if m.role == "assistant" and m.content]
+        replies = [m for m in self.session.messages()
+                   if m.role == "assistant" and m.content and not m.inactive]
         if not replies:
             self.notify("No reply to copy yet.", severity="warning")
             return

@@ -118,3 +118,15 @@ def test_a_message_on_a_line_not_shown_is_revealed_by_choosing_its_replies(tmp_p
     assert alternatives.reveal(session, r2)  # nested two lines deep: a search hit there
     assert _shown(store, cid) == ["q1", "r1", "q2", "r2"]
     assert not alternatives.reveal(session, r2)  # shown already
+
+
+def test_pages_of_a_long_conversation_read_only_the_line_shown(tmp_path):
+    store = Store(tmp_path / "c.db")
+    cid = store.create_conversation("openai", "gpt-4.1-mini", "assistant").id
+    q1, _ = _turn(store, cid, "q1", "r1")
+    for n in range(2, 30):
+        _turn(store, cid, f"q{n}", f"r{n}")
+    store.set_active_reply(q1, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q1, "r1 again")
+    assert [m.content for m in store.latest_messages(cid, 10)] == ["q1", "r1 again"]
+    assert store.count_messages(cid) == 2
