@@ -78,7 +78,7 @@ class ModeCommands(_Commands):
         yield ("Edit draft in $EDITOR", partial(self.screen.run_action, "open_editor"),
                "Ctrl+\\: the message being written in $VISUAL / $EDITOR; the saved text comes back")
         yield ("Regenerate reply", partial(self.screen.run_action, "regenerate_reply"),
-               "Ask the last question again (shows the cost first); the earlier reply is kept")
+               "The selected reply (else the last) asked again, cost shown first; the earlier one is kept")
         yield ("Copy last reply", partial(self.screen.run_action, "copy_last_reply"),
                "The last reply's Markdown to the clipboard (OSC 52: over SSH and tmux too)")
         yield ("Attach image…", partial(self.screen.run_action, "attach_image"),

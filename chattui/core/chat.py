@@ -250,7 +250,7 @@ class ChatSession:
     async def retry(self, on_text: OnText) -> TurnOutcome | None:
         """Answer the last question (or tool results) again, after a failure or an interruption."""
         self._check_ready()
-        asked = [m for m in self.messages() if m.role in ("user", "tool")]
+        asked = [m for m in self.messages() if m.role in ("user", "tool") and not m.inactive]
         return await self._answer(asked[-1].id, on_text) if asked else None
 
     def adopt(self, setup: Setup, provider: Provider | None, unavailable: str | None) -> None:
@@ -314,10 +314,13 @@ class ChatSession:
         """Calls of the last reply that have no result yet (empty when none). `latest`: the
         conversation's last messages, when the caller has read them; they are enough when
         they hold a reply (its results come after it), else the whole history is read."""
-        replies = [m for m in latest or () if m.role == "assistant" and m.status != FAILED]
-        messages = latest if latest and replies else self.messages()
-        answered = {m.tool_call_id for m in messages if m.role == "tool"}
-        replies = [m for m in messages if m.role == "assistant" and m.status != FAILED]
+        def shown_replies(messages: list[Message]) -> list[Message]:
+            return [m for m in messages if m.role == "assistant" and m.status != FAILED
+                    and not m.inactive]
+
+        messages = latest if latest and shown_replies(latest) else self.messages()
+        answered = {m.tool_call_id for m in messages if m.role == "tool" and not m.inactive}
+        replies = shown_replies(messages)
         calls = replies[-1].tool_calls if replies else ()
         return tuple(c for c in calls if c.id not in answered)
 
@@ -354,6 +357,9 @@ class ChatSession:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
         chained, only what came after the last stored response)."""
         (persona, _), messages, turns = self.tool_list(), self.messages(), self.turns()
+        messages = [m for m in messages if not m.inactive]  # the line shown (core.alternatives)
+        shown = {m.id for m in messages}
+        turns = [t for t in turns if t.reply_message_id is None or t.reply_message_id in shown]
         chaining = self.mode == CHAINED if chained is None else chained
         boundary = max((m.id for m in messages if m.role in BOUNDARIES
                         and (until_id is None or m.id <= until_id)), default=0)
@@ -414,8 +420,9 @@ class ChatSession:
     def resend_request(self, **params: object) -> ChatRequest | None:
         """The last answered question's request again, byte for byte up to its end, with
         `params` on top (a keep-warm ping); None before the first answered turn."""
-        answered = [t.user_message_id for t in self.turns()
-                    if t.kind == CHAT and t.status != FAILED and t.user_message_id]
+        shown = {m.id for m in self.messages() if not m.inactive}
+        answered = [t.user_message_id for t in self.turns() if t.kind == CHAT
+                    and t.status != FAILED and t.user_message_id and t.reply_message_id in shown]
         if not answered:
             return None
         request = self.request(until_id=answered[-1])

@@ -65,7 +65,12 @@ class Message:
     reasoning: Reasoning = field(default_factory=Reasoning)
     """A reply's thinking blocks (chattui.core.reasoning), as they came."""
     inactive: bool = False
-    """A reply replaced by a regenerated alternative (kept, but neither shown nor sent)."""
+    """Not on the line shown: a reply replaced by a regenerated alternative, or a message
+    that followed a replaced reply (kept, but neither shown nor sent; store.lines)."""
+    set_aside: bool = False
+    """A reply the user did not choose among its question's alternatives."""
+    after_reply: int | None = None
+    """The replaced reply whose line this message continues (None: the line shown)."""
 
 
 @dataclass(frozen=True)

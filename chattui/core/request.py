@@ -87,11 +87,13 @@ def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[C
     for message in messages:
         if until_id is not None and message.id > until_id:
             break
+        if message.inactive:  # on a line not shown (core.alternatives)
+            continue
         if message.role == SUMMARY:
             out = [ChatMessage("user", SUMMARY_PREFIX + message.content)]
         elif message.role == COMPACTION:
             out = [ChatMessage(COMPACTION, message.content)]
-        if message.role not in HISTORY_ROLES or message.inactive:
+        if message.role not in HISTORY_ROLES:
             continue
         if message.role == "assistant" and (
             message.status == FAILED or not (message.content or message.tool_calls

@@ -51,13 +51,13 @@ class Store(Protocol):
 
     def latest_messages(self, conversation_id: str, limit: int,
                         before_id: int | None = None) -> list[Message]:
-        """A page of `messages()`: the last `limit` before message `before_id` (the very
-        last ones when None), in order."""
+        """A page of the line shown (`messages()` minus `inactive` ones): the last `limit`
+        before message `before_id` (the very last ones when None), in order."""
         ...
 
     def count_messages(self, conversation_id: str, before_id: int | None = None,
                        skip_role: str | None = None) -> int:
-        """How many messages (not counting role `skip_role`) come before `before_id`."""
+        """How many shown messages (not counting role `skip_role`) come before `before_id`."""
         ...
 
     def add_user_message(self, conversation_id: str, text: str,

@@ -25,6 +25,24 @@ def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
     return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
 
 
+async def _select_in_sight(log: ChatLog, view: MessageView, settle: int = 0) -> None:
+    """Select `view` and scroll to it once the messages just mounted have their height
+    (before that, the log scrolls to where it will not be): when the log's layout stops
+    changing; `settle`: scroll to it that many times at least (pages mounted above it
+    shift it)."""
+    log.select(view)
+    laid_out = None
+    for attempt in range(25):  # pages mounted above it shift it until their layout settles
+        await asyncio.sleep(0.02)
+        layout = (log.virtual_size, view.virtual_region)
+        if attempt >= settle and layout == laid_out:
+            break
+        laid_out = layout
+        top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
+        log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
+    log.select(view)  # where it is now: the end of a short log stays at the bottom
+
+
 class MessageActions(ChatScreenHost):
     """Mixed into MainScreen (which has `session`, `run_turn`, `reload_conversation` …)."""
 
@@ -57,6 +75,8 @@ class MessageActions(ChatScreenHost):
             return
         pattern, ids, at = self.search_hits
         log = self.query_one(ChatLog)
+        if alternatives.reveal(self.session, ids[at]):  # on another reply's line: shown now
+            await self.reload_conversation()
         view = _view_of(log, ids[at])
         while view is None and log.earlier_count and await log.show_earlier():
             view = _view_of(log, ids[at])  # an older page: mount pages up to it
@@ -64,14 +84,8 @@ class MessageActions(ChatScreenHost):
             self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
             return
         log.focus()
-        log.select(view)
         view.highlight(pattern)
-        for attempt in range(25):  # pages mounted above it shift it until their layout settles
-            await asyncio.sleep(0.02)
-            if attempt > 1 and log.scrollable_content_region.overlaps(view.region):
-                break
-            top = view.virtual_region.y - log.gutter.top  # its top line, within the scroll range
-            log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
+        await _select_in_sight(log, view, settle=2)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
     def action_select_messages(self) -> None:
@@ -90,48 +104,68 @@ class MessageActions(ChatScreenHost):
         composer.insert(event.character)
 
     def action_copy_last_reply(self) -> None:
-        replies = [m for m in self.session.messages() if m.role == "assistant" and m.content]
+        replies = [m for m in self.session.messages()
+                   if m.role == "assistant" and m.content and not m.inactive]
         if not replies:
             self.notify("No reply to copy yet.", severity="warning")
             return
         self.query_one(ChatLog).copy(replies[-1].content, "last reply")
 
+    def _reply_to_act_on(self) -> int | None:
+        """The selected reply, or the one answering the selected question (None: the last
+        reply)."""
+        log = self.query_one(ChatLog)
+        selected = log.selected
+        if selected is None or selected.message_id is None:
+            return None
+        if selected.role == "assistant":
+            return selected.message_id
+        answers = [t.reply_message_id for t in self.session.turns()
+                   if t.user_message_id == selected.message_id and t.reply_message_id]
+        return next((r for r in reversed(answers) if _view_of(log, r) is not None), None)
+
     @work(group="regenerate", exclusive=True, exit_on_error=False)
     async def action_regenerate_reply(self) -> None:
-        """Ask the last question again after saying what it costs; the earlier reply stays
-        as an alternative (left/right in the log switch between them)."""
+        """Ask the selected reply's question (else the last one's) again after saying what it
+        costs; the earlier reply stays as an alternative with the turns that followed it
+        (left/right on the reply switch between them; core.alternatives)."""
         log = self.query_one(ChatLog)
-        aim = alternatives.target(self.session)
+        aim = alternatives.target(self.session, self._reply_to_act_on())
         if isinstance(aim, str) or self.session.unavailable:
             self.notify(self.session.unavailable or str(aim), severity="warning")
             return
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply can be regenerated: edit the question before it "
-                        "to branch from there.", severity="warning")
-            return
+        old = _view_of(log, aim.reply_id)
+        children = list(log.children)
+        later = children[children.index(old) + 1:] if old is not None and old in children else []
+        shown_later = sum(1 for m in self.session.messages() if not m.inactive
+                          and m.id > aim.reply_id and m.role in ("user", "assistant"))
         line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
-        question = (f"Ask again for a new reply? The current one is kept (left/right switch).\n"
+        kept = (f"The current one is kept, with the {shown_later} messages after it"
+                if shown_later else "The current one is kept")
+        question = (f"Ask again for a new reply? {kept} (left/right on the reply switch back).\n"
                     f"Expected: {line}")
         if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
             return
-        if (old := _last_reply_view(log)) is not None:
-            await old.remove()
-        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text)).wait()
+        if old is not None:
+            await log.remove_children([old, *later])  # the new reply streams where it was
+        await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text, aim.reply_id)).wait()
         await self.reload_conversation()
 
     async def action_switch_reply(self, step: int) -> None:
-        """Show (and build on) the last reply's previous/next alternative."""
+        """Show (and build on) the selected reply's (else the last reply's) previous/next
+        alternative, with the turns that followed it."""
         log = self.query_one(ChatLog)
-        if log.selected is not None and log.selected is not _last_reply_view(log):
-            self.notify("Only the last reply's alternatives can be switched.", severity="warning")
-            return
-        said = alternatives.switch(self.session, step)
-        if not said.startswith("reply "):
+        said, shown = alternatives.switch(self.session, step, self._reply_to_act_on())
+        if shown is None:
             self.notify(said, severity="warning")
             return
         await self.reload_conversation()
         log.focus()
-        log.select(_last_reply_view(log))
+        view = _view_of(log, shown)
+        while view is None and log.earlier_count and await log.show_earlier():
+            view = _view_of(log, shown)  # an older page: mount pages up to it
+        if (view := view or _last_reply_view(log)) is not None:
+            await _select_in_sight(log, view)
         self._bar().warn(f"{said}: the next turn builds on this one")
 
     def action_open_editor(self) -> None:

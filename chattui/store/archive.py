@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from chattui.core.models import INTERRUPTED, STREAMING, Conversation
 from chattui.store import attachments as image_rows
+from chattui.store import lines
 from chattui.store.rows import CONVERSATION_COLUMNS, MESSAGE_COLUMNS, TURN_COLUMNS
 
 _LEDGER_COLUMNS = ("started_at, provider, model, base_url_host, kind, status, input_total,"
@@ -197,6 +198,7 @@ class Archive:
                     "SELECT * FROM turns WHERE conversation_id = ? ORDER BY id", (conversation_id,)
                 ).fetchall(), new_id, mapping, skip_unmapped=True,
             )
+            lines.refresh(self.db, new_id)
         return self.get_conversation(new_id)  # type: ignore[return-value]
 
     def import_conversation(self, document: Mapping[str, Any], force: bool = False) -> Conversation:
@@ -230,6 +232,7 @@ class Archive:
                 for turn in document["turns"]
             ]
             self._copy_turns(turns, new_id, mapping, skip_unmapped=False)
+            lines.refresh(self.db, new_id)
         return self.get_conversation(new_id)  # type: ignore[return-value]
 
     def _insert_conversation(self, row: Mapping[str, Any]) -> str:
@@ -258,9 +261,22 @@ class Archive:
                 values["reasoning"] = json.dumps(values["reasoning"])
             cursor = self.db.execute(sql, (conversation_id, *values.values()))
             mapping[row["id"]] = cursor.lastrowid or 0  # an INSERT always sets it
-            if "inactive" in row.keys() and row["inactive"]:  # a replaced reply stays replaced
-                self.db.execute("UPDATE messages SET inactive = 1 WHERE id = ?", (cursor.lastrowid,))
+        for row in rows:
+            self._copy_line(row, mapping)
         return mapping
+
+    def _copy_line(self, row: Any, mapping: dict[int, int]) -> None:
+        """A replaced reply stays replaced, and what followed it stays attached to it
+        (store.lines; in an export made before them, the `inactive` replies were the ones
+        set aside)."""
+        keys = row.keys()
+        inactive = "inactive" in keys and row["inactive"]
+        aside = row["set_aside"] if "set_aside" in keys and row["set_aside"] is not None else inactive
+        after = mapping.get(row["after_reply"]) if "after_reply" in keys and row["after_reply"] else None
+        if aside or after or inactive:
+            self.db.execute("UPDATE messages SET set_aside = ?, after_reply = ?, inactive = ?"
+                            " WHERE id = ?", (int(bool(aside)), after, int(bool(inactive)),
+                                              mapping[row["id"]]))
 
     def _copy_turns(self, rows: Any, conversation_id: str, mapping: dict[int, int],
                     skip_unmapped: bool) -> None:

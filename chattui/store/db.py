@@ -31,6 +31,7 @@ from chattui.core.models import (
 )
 from chattui.core.usage import Usage
 from chattui.store import attachments as image_rows
+from chattui.store import lines
 from chattui.store import owners
 from chattui.store.archive import Archive
 from chattui.store.gemini_caches import GeminiCacheBindings
@@ -367,23 +368,24 @@ class Store(Archive, GeminiCacheBindings):
 
     def latest_messages(self, conversation_id: str, limit: int,
                         before_id: int | None = None) -> list[Message]:
-        """A page of `messages()`: the last `limit` messages before message `before_id` (the
-        conversation's very last ones when None), in order. Opening a long conversation
-        reads only this page; earlier ones are read as the user scrolls up."""
+        """A page of the line shown (`messages()` minus `inactive` ones): the last `limit`
+        messages before message `before_id` (the conversation's very last ones when None),
+        in order. Opening a long conversation reads only this page; earlier ones are read
+        as the user scrolls up."""
         rows = self.db.execute(
             "SELECT * FROM (SELECT m.*, t.status, t.error FROM messages m"
-            " LEFT JOIN turns t ON t.reply_message_id = m.id"
-            " WHERE m.conversation_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?) ORDER BY id",
+            " LEFT JOIN turns t ON t.reply_message_id = m.id WHERE m.conversation_id = ?"
+            " AND m.id < ? AND m.inactive = 0 ORDER BY m.id DESC LIMIT ?) ORDER BY id",
             (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, limit),
         )
         return image_rows.with_attachments(self.db, conversation_id, [message_from(row) for row in rows])
 
     def count_messages(self, conversation_id: str, before_id: int | None = None,
                        skip_role: str | None = None) -> int:
-        """How many messages (not counting role `skip_role`) come before `before_id`."""
+        """How many shown messages (not counting role `skip_role`) come before `before_id`."""
         count: int = self.db.execute(
             "SELECT count(*) FROM messages WHERE conversation_id = ? AND id < ?"
-            " AND role IS NOT ?",
+            " AND role IS NOT ? AND inactive = 0",
             (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, skip_role),
         ).fetchone()[0]
         return count
@@ -413,12 +415,10 @@ class Store(Archive, GeminiCacheBindings):
 
     def set_active_reply(self, user_message_id: int, reply_message_id: int | None) -> None:
         """Show and send `reply_message_id` of the question's replies; the others are kept
-        as alternatives (None: all of them active again, as before any regenerate)."""
+        as alternatives, each with the messages that followed it (store.lines; None: all of
+        them active again, as before any regenerate)."""
         with self.db:
-            self.db.execute(
-                "UPDATE messages SET inactive = (? IS NOT NULL AND id IS NOT ?) WHERE id IN"
-                " (SELECT reply_message_id FROM turns WHERE user_message_id = ?)",
-                (reply_message_id, reply_message_id, user_message_id))
+            lines.choose_reply(self.db, user_message_id, reply_message_id)
 
     def _message(self, message_id: int | None) -> Message:
         row = self.db.execute(

@@ -256,12 +256,22 @@ def m018_conversation_drafts(db: sqlite3.Connection) -> None:
     )
 
 
+def m019_reply_lines(db: sqlite3.Connection) -> None:
+    """Any reply can be regenerated, not only the last: the messages that followed the
+    replaced reply are attached to it (`after_reply`) and shown again with it; `set_aside`
+    is the user's choice among a question's replies, and `inactive` becomes what follows
+    from the choices (not shown nor sent). Until now the two were the same thing."""
+    db.execute("ALTER TABLE messages ADD COLUMN after_reply INTEGER")
+    db.execute("ALTER TABLE messages ADD COLUMN set_aside INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE messages SET set_aside = inactive")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
     m014_request_prefixes, m015_message_reasoning, m016_conversation_tool_lists,
-    m017_reply_alternatives, m018_conversation_drafts,
+    m017_reply_alternatives, m018_conversation_drafts, m019_reply_lines,
 ]
 
 

@@ -53,6 +53,8 @@ def message_from(row: sqlite3.Row) -> Message:
         error=row["error"], tool_calls=calls_from(row["tool_calls"]),
         tool_call_id=row["tool_call_id"], name=row["name"], inactive=bool(row["inactive"]),
         reasoning=Reasoning.from_json(row["reasoning"]) if "reasoning" in row.keys() else Reasoning(),
+        set_aside=bool(row["set_aside"]) if "set_aside" in row.keys() else False,
+        after_reply=row["after_reply"] if "after_reply" in row.keys() else None,
     )
 
 

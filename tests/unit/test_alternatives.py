@@ -33,3 +33,100 @@ def test_the_active_alternative_is_the_one_sent_and_a_branch_keeps_the_choice(tm
     assert [m.content for m in history(store.messages(branch.id))] == ["q", "one"]
     assert [(m.content, m.inactive) for m in store.messages(branch.id) if m.role == "assistant"] == [
         ("one", False), ("two", True), ("", True)]
+
+
+def _turn(store, conversation_id, text, reply):
+    question = store.add_user_message(conversation_id, text)
+    return question.id, _reply(store, conversation_id, question.id, reply).reply_message_id
+
+
+def _shown(store, conversation_id):
+    return [m.content for m in history(store.messages(conversation_id))]
+
+
+def test_an_earlier_reply_regenerated_keeps_its_later_turns_on_its_own_line(tmp_path):
+    from chattui.core.export import import_json, to_json
+
+    store = Store(tmp_path / "c.db")
+    conversation = store.create_conversation("openai", "gpt-4.1-mini", "assistant")
+    cid = conversation.id
+    q1, r1 = _turn(store, cid, "q1", "r1")
+    q2, r2 = _turn(store, cid, "q2", "r2")
+    _turn(store, cid, "q3", "r3")
+
+    store.set_active_reply(q1, alternatives.NONE_ACTIVE)  # regenerate reply 1
+    assert _shown(store, cid) == ["q1"]  # what the new reply is asked with
+    new = _reply(store, cid, q1, "r1 again").reply_message_id
+    assert _shown(store, cid) == ["q1", "r1 again"]
+    _turn(store, cid, "q4", "r4")  # goes on from the new reply
+    assert _shown(store, cid) == ["q1", "r1 again", "q4", "r4"]
+
+    store.set_active_reply(q1, r1)  # back to the old reply: its turns are there again
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2", "q3", "r3"]
+    store.set_active_reply(q2, alternatives.NONE_ACTIVE)  # a reply inside that line
+    _reply(store, cid, q2, "r2 again")
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2 again"]
+    store.set_active_reply(q1, new)
+    assert _shown(store, cid) == ["q1", "r1 again", "q4", "r4"]
+    store.set_active_reply(q1, r1)  # the choice made inside the old line is remembered
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2 again"]
+    store.set_active_reply(q2, r2)
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2", "q3", "r3"]
+
+    reopened = Store(tmp_path / "c.db")  # stored, not remembered in memory
+    assert _shown(reopened, cid) == ["q1", "r1", "q2", "r2", "q3", "r3"]
+    document = import_json(to_json(conversation, reopened.messages(cid), reopened.turns(cid)))
+    copy = reopened.import_conversation(document)
+    branch = reopened.duplicate_conversation(cid)
+    for other in (copy.id, branch.id):  # a copy keeps the lines and the choices
+        assert _shown(reopened, other) == ["q1", "r1", "q2", "r2", "q3", "r3"]
+        question = next(m.id for m in reopened.messages(other) if m.content == "q1")
+        reopened.set_active_reply(question, reopened.reply_alternatives(question)[1])
+        assert _shown(reopened, other) == ["q1", "r1 again", "q4", "r4"]
+    assert _shown(reopened, cid) == ["q1", "r1", "q2", "r2", "q3", "r3"]
+
+
+def test_an_alternative_chosen_before_lines_existed_takes_the_turns_after_it(tmp_path):
+    """A database from before store.lines: regenerated last reply, then the chat went on."""
+    store = Store(tmp_path / "c.db")
+    cid = store.create_conversation("openai", "gpt-4.1-mini", "assistant").id
+    q1, r1 = _turn(store, cid, "q1", "r1")
+    store.db.execute("UPDATE messages SET inactive = 1, set_aside = 1 WHERE id = ?", (r1,))
+    new = _reply(store, cid, q1, "r1 again").reply_message_id
+    _turn(store, cid, "q2", "r2")
+    store.db.commit()
+    store.set_active_reply(q1, r1)
+    assert _shown(store, cid) == ["q1", "r1"]
+    store.set_active_reply(q1, new)
+    assert _shown(store, cid) == ["q1", "r1 again", "q2", "r2"]
+
+
+def test_a_message_on_a_line_not_shown_is_revealed_by_choosing_its_replies(tmp_path):
+    from types import SimpleNamespace
+
+    store = Store(tmp_path / "c.db")
+    cid = store.create_conversation("openai", "gpt-4.1-mini", "assistant").id
+    session = SimpleNamespace(store=store, messages=lambda: store.messages(cid),
+                              turns=lambda: store.turns(cid))
+    q1, r1 = _turn(store, cid, "q1", "r1")
+    q2, r2 = _turn(store, cid, "q2", "r2")
+    store.set_active_reply(q2, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q2, "r2 again")
+    store.set_active_reply(q1, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q1, "r1 again")
+    assert _shown(store, cid) == ["q1", "r1 again"]
+    assert alternatives.reveal(session, r2)  # nested two lines deep: a search hit there
+    assert _shown(store, cid) == ["q1", "r1", "q2", "r2"]
+    assert not alternatives.reveal(session, r2)  # shown already
+
+
+def test_pages_of_a_long_conversation_read_only_the_line_shown(tmp_path):
+    store = Store(tmp_path / "c.db")
+    cid = store.create_conversation("openai", "gpt-4.1-mini", "assistant").id
+    q1, _ = _turn(store, cid, "q1", "r1")
+    for n in range(2, 30):
+        _turn(store, cid, f"q{n}", f"r{n}")
+    store.set_active_reply(q1, alternatives.NONE_ACTIVE)
+    _reply(store, cid, q1, "r1 again")
+    assert [m.content for m in store.latest_messages(cid, 10)] == ["q1", "r1 again"]
+    assert store.count_messages(cid) == 2

@@ -51,7 +51,8 @@ def _message_row(message: Message) -> dict[str, Any]:
                        for c in message.tool_calls],
         "tool_call_id": message.tool_call_id, "name": message.name,
         "reasoning": json.loads(message.reasoning.to_json() or "null"),
-        "inactive": message.inactive,
+        "inactive": message.inactive, "set_aside": message.set_aside,
+        "after_reply": message.after_reply,
     }
 
 
@@ -98,6 +99,7 @@ _MESSAGE_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "role": (str,), "content": (str,),
     "created_at": _NUM, "tool_calls": (list, _OPT), "tool_call_id": (str, _OPT),
     "name": (str, _OPT), "reasoning": (dict, _OPT), "inactive": (bool,),
+    "set_aside": (bool, _OPT), "after_reply": (int, _OPT),
 }
 _TURN_SCHEMA: dict[str, tuple[type, ...]] = {
     "id": (int,), "conversation_id": (str,), "user_message_id": (int, _OPT),
