@@ -277,6 +277,19 @@ def formats_by_reply(store: Any, turns: Iterable[Any]) -> dict[int, ResponseForm
     return found
 
 
+def turn_format(store: Any, turn: Any) -> ResponseFormat | None:
+    """The schema `turn` was sent with (None: free text, or no prefix stored)."""
+    raw = store.get_prefix(turn.meta.prefix_hash) if turn.meta.prefix_hash else None
+    return stored_format(prefix.read_body(raw)) if raw else None
+
+
+def checked_message(message: Any, formats: Mapping[int, ResponseFormat]) -> Checked | None:
+    """A stored reply checked against the schema of its turn (`formats_by_reply`); None
+    for a free-text reply or one with no text."""
+    fmt = formats.get(message.id)
+    return check(message.content, fmt) if fmt is not None and message.content else None
+
+
 def change_words(sent: ResponseFormat | None, now: ResponseFormat | None) -> str | None:
     """`response schema answer changed` and the like (None: the same schema)."""
     if sent == now:
