@@ -18,6 +18,7 @@ from chattui.emulator import Reply
 from chattui.emulator.structured import instance
 from chattui.providers.registry import make_provider
 from chattui.store import Store
+from tests.unit.test_archive_cli import isolated  # noqa: F401  (fixture)
 
 LONG = "You extract facts from the user's text.\n" + "ctx " * 1500
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["title", "tags", "year"],
@@ -190,3 +191,45 @@ def test_the_emulator_answers_a_minimal_instance_of_the_schema():
                              "xs": {"type": "array", "minItems": 1, "items": {"const": 7}}}}
     assert instance(schema, schema) == {"kind": "book", "n": 0.0, "ok": False,
                                         "code": "emulatedxx", "xs": [7]}
+
+
+# export
+
+
+async def test_exports_carry_structured_replies_as_data(session_for, emulator):
+    from chattui.core.export import to_document, to_html, to_markdown
+
+    session = session_for()
+    emulator.queue(Reply(text='{"year":1965,"title":"Dune","tags":["sf"]}'), Reply(text="No."))
+    await session.send("Dune", ignore)
+    await session.send("?", ignore)
+    store, cid = session.store, session.conversation.id
+    args = store.get_conversation(cid), store.messages(cid), store.turns(cid)
+    ids = tuple(structured.formats_by_reply(store, args[2]))
+    assert ids == tuple(m.id for m in args[1] if m.role == "assistant")
+
+    rows = to_document(*args, structured=ids)["messages"]
+    assert rows[1]["structured"] == {"year": 1965, "title": "Dune", "tags": ["sf"]}
+    assert rows[3]["structured"] is None and rows[3]["content"] == "No."  # not JSON
+    assert "structured" not in rows[0]
+    assert "structured" not in to_document(*args)["messages"][1]  # free text: as before
+    pretty = '{\n  "year": 1965,\n  "title": "Dune",\n  "tags": [\n    "sf"\n  ]\n}'
+    assert f"```json\n{pretty}\n```" in to_markdown(*args, structured=ids)
+    page = to_html(*args, structured=ids)
+    block = page.split('<code class="language-json">')[1].split("</code>")[0]
+    assert '<span class="nt">"year"</span>' in block and '<span class="s2">"Dune"</span>' in block
+
+
+async def test_the_export_command_finds_the_structured_replies_itself(session_for, emulator,
+                                                                    tmp_path, capsys, isolated):
+    from chattui.store import DB_NAME
+    from tests.unit.test_archive_cli import run
+
+    session = session_for(store=Store(tmp_path / "data" / DB_NAME))
+    await session.send("Dune", ignore)
+    session.store.close()
+    code, out, _ = run(capsys, "export", "--data-dir", str(tmp_path / "data"), "last", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["messages"][1]["structured"] == {"tags": [], "title": "emulated", "year": 1900}
+    code, out, _ = run(capsys, "export", "--data-dir", str(tmp_path / "data"), "last")
+    assert '```json\n{\n  "tags": [],\n  "title": "emulated",\n  "year": 1900\n}\n```' in out
