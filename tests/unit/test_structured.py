@@ -233,3 +233,14 @@ async def test_the_export_command_finds_the_structured_replies_itself(session_fo
     assert json.loads(out)["messages"][1]["structured"] == {"tags": [], "title": "emulated", "year": 1900}
     code, out, _ = run(capsys, "export", "--data-dir", str(tmp_path / "data"), "last")
     assert '```json\n{\n  "tags": [],\n  "title": "emulated",\n  "year": 1900\n}\n```' in out
+
+
+async def test_a_summary_draft_is_prose_even_for_a_persona_with_a_schema(session_for, emulator):
+    from chattui.core.compaction import draft_summary
+
+    session = session_for()
+    await session.send("Dune", ignore)
+    text, _ = await draft_summary(session, ignore)
+    assert "response_format" in emulator.requests[0].json
+    assert "response_format" not in emulator.requests[1].json
+    assert text.startswith("Emulated reply")
