@@ -210,7 +210,8 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
         return cause(MODEL_CHANGED, f"model changed ({model_text}): each model has its own cache")
     fingerprints = (pm.prefix_fingerprint, cm.prefix_fingerprint)
     if all(fingerprints) and fingerprints[0] != fingerprints[1]:
-        return cause(PREFIX_CHANGED, "prefix changed (the persona's prompt or tools were edited)")
+        return cause(PREFIX_CHANGED, "prefix changed (the persona's prompt, tools or response "
+                                     "schema were edited)")
     if cur.input_total < prev.input_total - slack:
         return cause(HISTORY_REWRITTEN, f"history rewritten (prompt {cur.input_total:,} < "
                                         f"{prev.input_total:,} before: compaction or an edit)")
