@@ -147,6 +147,18 @@ async def test_anthropic_gets_its_native_structured_output_format(session_for, e
     assert structured.check(session.messages()[1].content, FORMAT).valid
 
 
+async def test_gemini_gets_chat_completions_response_format_on_its_compatible_endpoint(
+        emulator, tmp_path):
+    adapter = make_provider("gemini", "gk-test", emulator.gemini_base_url)
+    session = ChatSession(Store(tmp_path / "g.db"), adapter, provider_name="gemini",
+                          model="gemini-2.5-flash", persona=EXTRACT,
+                          base_url=emulator.gemini_base_url)
+    await session.send("Dune, 1965", ignore)
+    assert emulator.requests[0].path.endswith("/openai/chat/completions")
+    assert emulator.requests[0].json["response_format"]["json_schema"]["schema"] == SCHEMA
+    assert structured.check(session.messages()[1].content, FORMAT).valid
+
+
 async def test_a_scripted_reply_wins_and_a_nonconforming_one_is_named(session_for, emulator):
     session = session_for()
     emulator.queue(Reply(text='{"title": 3}'), Reply(text="Sorry, no."))
