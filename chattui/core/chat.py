@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, S
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
-from chattui.core import cache_key, gemini_caches, prefix, responses_system, tokens
+from chattui.core import cache_key, gemini_caches, prefix, responses_system, structured, tokens
 from chattui.core.events import (
     CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
     ToolCallDelta, UsageReported,
@@ -350,8 +350,7 @@ class ChatSession:
     def prefix_fingerprint(self) -> str:
         """The current persona's prefix fingerprint (what the next request's will be)."""
         persona, _ = self.tool_list()
-        return prefix.fingerprint(persona.system if persona else None,
-                                  persona.tools if persona else ())
+        return persona.fingerprint() if persona else prefix.fingerprint(None)
 
     def request(self, until_id: int | None = None, chained: bool | None = None) -> ChatRequest:
         """The request the next turn sends: the persona's frozen prefix, then history (or,
@@ -380,6 +379,7 @@ class ChatSession:
             compare_with=_previous_response(turns, until_id),
             reasoning=self.effective_reasoning(),
             prompt_cache_key=self.cache_key(),
+            response_format=persona.response_format if persona else None,
         )
 
     def cache_key(self) -> str | None:
@@ -392,13 +392,27 @@ class ChatSession:
     def cache_key_change(self, turns: Sequence[Turn] | None = None) -> str | None:
         """The cache-miss cause a changed `prompt_cache_key` will be, named before the send
         (`turns`: this conversation's, when the caller has them)."""
+        body = self._last_sent_body(turns)
+        if body is None:
+            return None
+        return cache_key.change_note(body.get("prompt_cache_key"), self.cache_key())
+
+    def text_format_change(self, turns: Sequence[Turn] | None = None) -> str | None:
+        """The cache-miss cause a changed response schema will be (`text_format_changed`),
+        named before the send (core.structured)."""
+        body = self._last_sent_body(turns)
+        if body is None:
+            return None
+        now = self.persona.response_format if self.persona else None
+        return structured.change_note(structured.stored_format(body), now)
+
+    def _last_sent_body(self, turns: Sequence[Turn] | None) -> dict[str, Any] | None:
+        """The stored prefix body of the conversation's last chat turn (None: none stored)."""
         turns = self.turns() if turns is None else turns
         sent = [t for t in turns if t.kind == CHAT and t.meta.prefix_hash]
         digest = sent[-1].meta.prefix_hash if sent else None
         body = self.store.get_prefix(digest) if digest else None
-        if body is None:
-            return None
-        return cache_key.change_note(prefix.read_body(body).get("prompt_cache_key"), self.cache_key())
+        return prefix.read_body(body) if body is not None else None
 
     def reasoning_change(self) -> str | None:
         """The cache-miss cause a changed reasoning level will be, named before the send,
@@ -472,7 +486,7 @@ class ChatSession:
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
         body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl,
-                                  request.prompt_cache_key)
+                                  request.prompt_cache_key, request.text_format())
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
                         request.fingerprint(), getattr(self.provider, "api", None),
                         prefix_hash=self.store.save_prefix(body), base_url=self.base_url,

@@ -43,7 +43,8 @@ def tokens_before(session: ChatSession) -> int | None:
 async def draft_summary(session: ChatSession, on_text: OnText) -> tuple[str, TurnOutcome]:
     """Stream a summary of the history to show the user; nothing is replaced yet."""
     request = session.request(chained=False)
-    request = replace(request, messages=request.messages + (ChatMessage("user", SUMMARY_INSTRUCTION),))
+    request = replace(request, messages=request.messages + (ChatMessage("user", SUMMARY_INSTRUCTION),),
+                      response_format=None)  # a summary is prose, whatever the persona's schema
     return await session.side_turn(request, on_text)
 
 

@@ -82,7 +82,8 @@ def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], image
         session.provider_name, session.prices, session.base_url, fingerprint=fingerprint,
         cache_ttl=persona.cache_ttl if persona else None)
     line = expected.text + ("" if count.exact and prefix.exact else " (estimate)")
-    notes = [note for note in (changed, session.cache_key_change(turns)) if note]
+    notes = [note for note in (changed, session.cache_key_change(turns),
+                               session.text_format_change(turns)) if note]
     return " · ".join([line, *notes])
 
 

@@ -8,6 +8,8 @@ hotkey = "2"                  # optional, like provider, model and cache_ttl ("5
 reasoning = "low"             # optional thinking: "off" | "low" | "medium" | "high"
 prompt_cache_key = "shop"     # optional OpenAI cache routing key, or "conversation" (core.cache_key)
 tools = ["tools/shop.json"]   # JSON files of tools, relative to this file
+response_format = "answer.schema.json"  # replies follow this JSON Schema (core.structured);
+                              # or an inline [response_format] table
 [params]                      # sent to the API as is (temperature, max_tokens, ...)
 [[tool]]                      # inline tools, OpenAI function format
 [tool_commands]               # tool name -> shell command the UI may run once confirmed
@@ -39,7 +41,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from chattui.core import mcp, prefix, tokens
+from chattui.core import mcp, prefix, structured, tokens
 from chattui.core.provider import PROVIDERS
 from chattui.core.tools import Tool, ToolError, parse_tool, read_tool_file
 from chattui.toml_lines import FileProblem, key_lines
@@ -54,7 +56,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "personas"
 CACHE_TTLS = ("5m", "1h", "30m", "12h")
 """Anthropic's breakpoint TTLs, then OpenAI's (GPT-5.6+; providers.openai_cache)."""
 KEYS = ("name", "description", "hotkey", "provider", "model", "cache_ttl", "reasoning", "tools",
-        "params", "tool", "tool_commands", "mcp_servers", "prompt_cache_key")
+        "params", "tool", "tool_commands", "mcp_servers", "prompt_cache_key", "response_format")
 REASONING_LEVELS = ("off", "low", "medium", "high")
 """Values of `reasoning` (core.reasoning.LEVELS)."""
 RESERVED_PARAMS = ("model", "messages", "system", "instructions", "input", "tools", "stream")
@@ -83,6 +85,8 @@ class Persona:
     """OpenAI's cache routing key, "conversation" for one per conversation; None: the
     default, one per prefix (core.cache_key)."""
     tools: tuple[Tool, ...] = ()
+    response_format: structured.ResponseFormat | None = None
+    """The JSON Schema replies follow (core.structured); part of the prefix."""
     tool_commands: Mapping[str, str] = field(default_factory=dict, hash=False)
     mcp_servers: Mapping[str, mcp.ServerConfig] = field(default_factory=dict, hash=False)
     """`[mcp_servers.NAME]` of the front matter; `with_server_tools` adds their tools."""
@@ -104,13 +108,17 @@ class Persona:
 
     def prefix_bytes(self) -> bytes:
         """The exact bytes of this persona's cached prefix (see core.prefix)."""
-        return prefix.prefix_bytes(self.system, self.tools)
+        return prefix.prefix_bytes(self.system, self.tools, self.text_format())
 
     def fingerprint(self) -> str:
-        return prefix.fingerprint(self.system, self.tools)
+        return prefix.fingerprint(self.system, self.tools, self.text_format())
 
     def prefix_tokens(self) -> tokens.TokenCount:
-        return prefix.prefix_tokens(self.system, self.tools)
+        return prefix.prefix_tokens(self.system, self.tools, self.text_format())
+
+    def text_format(self) -> dict[str, Any] | None:
+        """The schema's definition as the prefix holds it (None: free text)."""
+        return self.response_format.definition() if self.response_format else None
 
     def cacheability(self, provider: str, model: str) -> tuple[bool, int, str]:
         return prefix.cacheability(self.prefix_tokens(), provider, model)
@@ -309,9 +317,36 @@ def _fields(data: dict[str, Any], report: _Report) -> dict[str, Any]:
                                     hint="no spaces"),
         "params": _params(data.get("params", {}), report),
         "tools": tools,
+        "response_format": _response_format(data, report),
         "tool_commands": _commands(data.get("tool_commands", {}), tools, report),
         "mcp_servers": _servers(data.get("mcp_servers", {}), report),
     }
+
+
+def _response_format(data: dict[str, Any], report: _Report) -> structured.ResponseFormat | None:
+    """A schema file (relative to the persona file) or an inline table; each problem names
+    the file and line."""
+    value = data.get("response_format")
+    if value is None:
+        return None
+    if isinstance(data.get("params"), dict) and "response_format" in data["params"]:
+        report.add(("params", "response_format"), "response_format is set at the top level too; "
+                                                  "keep one")
+    name = data["name"] if isinstance(data.get("name"), str) else report.path.stem
+    try:
+        if isinstance(value, str) and value.strip():
+            path = report.path.parent / Path(value).expanduser()
+            if not path.is_file():
+                report.add(("response_format",), f"schema file not found: {value} (looked for {path})")
+                return None
+            return structured.read_file(path, ref=value)
+        if isinstance(value, dict):
+            return structured.parse(value, name)
+        report.add(("response_format",), "expected a schema file path or a [response_format] "
+                                          f"table, got {_type_name(value)}")
+    except structured.FormatError as exc:
+        report.add(("response_format",), str(exc))
+    return None
 
 
 def _servers(value: Any, report: _Report) -> dict[str, mcp.ServerConfig]:

@@ -46,22 +46,35 @@ def canonical_json(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def prefix_bytes(system: str | None, tools: Iterable[Tool] = ()) -> bytes:
-    """Canonical bytes of the cached prefix: `{"system": ..., "tools": [...]}`."""
-    return canonical_json({"tools": [tool.definition() for tool in tools], "system": system or ""})
+TextFormat = Mapping[str, Any] | None
+"""A structured-output schema's definition (core.structured.ResponseFormat.definition)."""
 
 
-def fingerprint(system: str | None, tools: Iterable[Tool] = ()) -> str:
+def prefix_bytes(system: str | None, tools: Iterable[Tool] = (),
+                 text_format: TextFormat = None) -> bytes:
+    """Canonical bytes of the cached prefix: `{"system": ..., "tools": [...]}`, plus
+    `"text_format"` when replies follow a schema (core.structured)."""
+    body: dict[str, Any] = {"tools": [tool.definition() for tool in tools], "system": system or ""}
+    if text_format is not None:
+        body["text_format"] = dict(text_format)
+    return canonical_json(body)
+
+
+def fingerprint(system: str | None, tools: Iterable[Tool] = (),
+                text_format: TextFormat = None) -> str:
     """Short hash of `prefix_bytes`: equal fingerprints, equal prefixes."""
-    return hashlib.sha256(prefix_bytes(system, tools)).hexdigest()[:12]
+    return hashlib.sha256(prefix_bytes(system, tools, text_format)).hexdigest()[:12]
 
 
-def prefix_tokens(system: str | None, tools: tuple[Tool, ...] = ()) -> tokens.TokenCount:
-    """Tokens in the system prompt plus the tools' canonical JSON (an estimate of what
-    each provider counts, which renders tools its own way)."""
+def prefix_tokens(system: str | None, tools: tuple[Tool, ...] = (),
+                  text_format: TextFormat = None) -> tokens.TokenCount:
+    """Tokens in the system prompt plus the tools' and the schema's canonical JSON (an
+    estimate of what each provider counts, which renders them its own way)."""
     counts = [tokens.count(system or "")]
     if tools:
         counts.append(tokens.count(canonical_json([t.definition() for t in tools]).decode()))
+    if text_format is not None:
+        counts.append(tokens.count(canonical_json(dict(text_format)).decode()))
     return tokens.TokenCount(sum(c.n for c in counts), all(c.exact for c in counts))
 
 
@@ -85,19 +98,22 @@ def cacheability(count: tokens.TokenCount, provider: str, model: str) -> tuple[b
 
 
 def stored_body(system: str | None, tools: Iterable[Tool], params: Mapping[str, object],
-                cache_ttl: str | None, prompt_cache_key: str | None = None) -> bytes:
-    """What a turn stores of its request ahead of the messages: the prefix (system prompt and
-    tools, the bytes `prefix_bytes` hashes) and what shapes it (params, cache TTL, and the
-    `prompt_cache_key` sent, only when one was)."""
-    body = {"tools": [tool.definition() for tool in tools], "system": system or "",
-            "params": dict(params), "cache_ttl": cache_ttl}
+                cache_ttl: str | None, prompt_cache_key: str | None = None,
+                text_format: TextFormat = None) -> bytes:
+    """What a turn stores of its request ahead of the messages: the prefix (system prompt,
+    tools and schema, the bytes `prefix_bytes` hashes) and what shapes it (params, cache
+    TTL, and the `prompt_cache_key` sent, only when one was)."""
+    body: dict[str, Any] = {"tools": [tool.definition() for tool in tools], "system": system or "",
+                            "params": dict(params), "cache_ttl": cache_ttl}
     if prompt_cache_key is not None:
         body["prompt_cache_key"] = prompt_cache_key
+    if text_format is not None:
+        body["text_format"] = dict(text_format)
     return canonical_json(body)
 
 
 def read_body(body: bytes) -> dict[str, Any]:
     """`stored_body` back as a dict: system, tools (definitions), params, cache_ttl (and
-    prompt_cache_key when one was sent)."""
+    prompt_cache_key, text_format when they were sent)."""
     parsed: dict[str, Any] = json.loads(body.decode())
     return parsed

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from chattui.core import prefix, tokens
+from chattui.core import prefix, structured, tokens
 from chattui.core.models import Conversation, Turn
 from chattui.core.personas import Persona, PersonaLibrary
 from chattui.core.pricing import Rates, price
@@ -73,6 +73,7 @@ def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> 
         hotkey=on_disk.hotkey if on_disk else None,
         tools=tuple(parse_tool(d) for d in data["tools"]), params=data["params"],
         cache_ttl=data["cache_ttl"], prompt_cache_key=data.get("prompt_cache_key"),
+        response_format=structured.stored_format(data),
         tool_commands=on_disk.tool_commands if on_disk else {}, source=STORED)
 
 
@@ -146,6 +147,8 @@ def describe_change(old: Persona, new: Persona) -> str:
         parts.append("tools removed: " + ", ".join(removed))
     if old_tools == new_tools and old.tools != new.tools:
         parts.append("tool definitions changed")
+    if words := structured.change_words(old.response_format, new.response_format):
+        parts.append(words)
     if dict(old.params) != dict(new.params):
         parts.append(f"params {dict(old.params)} → {dict(new.params)}")
     if old.cache_ttl != new.cache_ttl:

@@ -18,6 +18,7 @@ from chattui.core.tools import Tool
 
 if TYPE_CHECKING:
     from chattui.core.attachments import Attachment
+    from chattui.core.structured import ResponseFormat
 
 HISTORY_ROLES = ("user", "assistant", "tool")
 """Roles that are sent; other stored rows (dividers, notices) are for the screen only."""
@@ -71,10 +72,15 @@ class ChatRequest:
     prewarm: bool = False
     """A keep-warm ping on the Responses API: `prompt_cache_options.prewarm`, which writes
     the prompt into the cache and generates nothing (core.prewarm)."""
+    response_format: ResponseFormat | None = None
+    """The JSON Schema the reply must follow (core.structured); None: free text."""
+
+    def text_format(self) -> dict[str, Any] | None:
+        return self.response_format.definition() if self.response_format else None
 
     def fingerprint(self) -> str:
-        """Hash of the frozen prefix (tools + system): equal when the cache can hit."""
-        return prefix.fingerprint(self.system, self.tools)
+        """Hash of the frozen prefix (tools + system + schema): equal when the cache can hit."""
+        return prefix.fingerprint(self.system, self.tools, self.text_format())
 
 
 def history(messages: Iterable[Message], until_id: int | None = None) -> tuple[ChatMessage, ...]:

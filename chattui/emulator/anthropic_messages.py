@@ -20,6 +20,7 @@ from chattui.emulator.diagnostics import Snapshot, divergence, section
 from chattui.emulator.script import (
     Delivery, can_reason, default_reply, deliver, split_text, with_default_thinking,
 )
+from chattui.emulator.structured import structured_reply
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, sse, text_of
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
         sent = _PREWARM
     else:
         scripted = call.take_reply()
-        reply = scripted or default_reply(
+        reply = scripted or structured_reply(body) or default_reply(
             messages=len(body["messages"]), prompt_tokens=use.total, model=model,
             endpoint=call.path, cached=use.read)
         sent = deliver(with_default_thinking(reply, thinking, scripted is not None), max_tokens)

@@ -15,6 +15,7 @@ from chattui.emulator.cache import Block, make_block
 from chattui.emulator.script import (
     Delivery, ToolCall, can_reason, default_reply, deliver, split_text, with_default_thinking,
 )
+from chattui.emulator.structured import structured_reply
 from chattui.emulator.wire import Call, Json, Stream, dumps, new_id, now_s, sse, text_of
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
     else:  # an explicit cache: its tokens are part of the prompt, all of them cached
         prompt, cached, written = prompt + explicit, explicit, 0
     scripted = call.take_reply()
-    reply = scripted or default_reply(
+    reply = scripted or structured_reply(body) or default_reply(
         messages=len(messages), prompt_tokens=prompt, model=model, endpoint=call.path,
         cached=cached)
     asked = bool(body.get("reasoning_effort") or body.get("reasoning"))

@@ -25,6 +25,7 @@ from chattui.emulator.responses_stream import output_items, stream_frames
 from chattui.emulator.script import (
     Delivery, can_reason, default_reply, deliver, with_default_thinking,
 )
+from chattui.emulator.structured import structured_reply
 from chattui.emulator.wire import Call, Json, Stream, new_id, now_s, text_of
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def create(emu: Emulator, call: Call) -> Json | Stream:
         sent = _NOTHING
     else:
         scripted = call.take_reply()
-        reply = scripted or default_reply(
+        reply = scripted or structured_reply(body) or default_reply(
             messages=len(context), prompt_tokens=prompt, model=model, endpoint=call.path,
             cached=cached)
         sent = deliver(with_default_thinking(reply, asked, scripted is not None),
@@ -162,8 +163,11 @@ def compact(emu: Emulator, call: Call) -> Json:
 
 
 def render(body: dict[str, Any], context: list[dict[str, Any]]) -> list[Block]:
-    """Tools, then the instructions, then every context item: the prefix order."""
+    """Tools, the text format (a structured-output schema), then the instructions, then
+    every context item: the prefix order."""
     blocks = [make_block(["tool", tool]) for tool in body.get("tools") or []]
+    if (fmt := (body.get("text") or {}).get("format")) and fmt.get("type") != "text":
+        blocks.append(make_block(["text.format", fmt]))
     if body.get("instructions"):
         blocks.append(make_block(["instructions", body["instructions"]], body["instructions"]))
     return blocks + [item_block(item, f"input[{i}]") for i, item in enumerate(context)]

@@ -107,6 +107,9 @@ class AnthropicProvider(SDKProvider):
                 body["tools"][-1]["cache_control"] = dict(control)
         body["messages"] = messages(request.messages)
         _mark_history(body["messages"], control)
+        if request.response_format is not None:  # Anthropic's structured outputs
+            config = params["output_config"] if isinstance(params.get("output_config"), dict) else {}
+            params["output_config"] = {**config, "format": request.response_format.anthropic_format()}
         extra = {k: params.pop(k) for k in list(params) if k not in SDK_PARAMS}
         body.update(params)
         if extra:

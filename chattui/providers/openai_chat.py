@@ -44,6 +44,8 @@ class OpenAIChatProvider(SDKProvider):
             body["prompt_cache_key"] = request.prompt_cache_key
         if request.tools and not cached:
             body["tools"] = tool_formats.to_chat_completions(request.tools)
+        if request.response_format is not None:  # canonical: the same bytes every turn
+            body["response_format"] = request.response_format.chat_param()
         if ttl := openai_cache.explicit_ttl(request):
             openai_cache.mark_chat(body, ttl)
             openai_cache.drop_retention(body)

@@ -96,6 +96,10 @@ class OpenAIResponsesProvider(SDKProvider):
                 body["include"] = ["reasoning.encrypted_content"]
         for key, value in request.params.items():
             body["max_output_tokens" if key == "max_tokens" else key] = value
+        if request.response_format is not None:  # canonical: the same bytes every turn
+            text = body["text"] if isinstance(body.get("text"), dict) else {}
+            body["text"] = {"format": request.response_format.responses_format(),
+                            **{k: v for k, v in text.items() if k != "format"}}
         openai_cache.drop_retention(body)
         return body
 

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from chattui.core.export import RENDERERS, write_atomic
+from chattui.core.structured import formats_by_reply
 from chattui.widgets.plain import plain
 
 FORMATS = {"md": "Markdown", "json": "JSON (lossless, re-importable)", "html": "HTML (one page)"}
@@ -44,7 +45,8 @@ def export_conversation(store, conversation_id: str, path: Path, fmt: str,
     if conversation is None:
         raise KeyError(conversation_id)
     messages, turns = store.messages(conversation_id), store.turns(conversation_id)
-    options: dict = {"secrets": tuple(secrets)}
+    options: dict = {"secrets": tuple(secrets),
+                     "structured": tuple(formats_by_reply(store, turns))}  # replies as data
     if fmt == "html" and theme:
         options["theme"] = theme
     write_atomic(path, RENDERERS[fmt](conversation, messages, turns, **options))

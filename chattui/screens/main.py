@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import alternatives, compaction, glance, report, tokens
+from chattui.core import alternatives, compaction, glance, report, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
@@ -38,6 +38,7 @@ from chattui.screens.message_actions import MessageActions
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
+from chattui.widgets.structured_reply import StructuredReply
 from chattui.widgets.thinking import ThinkingView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
@@ -59,7 +60,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         Binding("ctrl+t", "show_details", "Details", id="turn-details"),
         Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
         Binding("f11", "switch_model", "Switch model", id="switch-model", show=False),
-        Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking", id="toggle-thinking", show=False),
+        Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking or JSON", id="toggle-thinking", show=False),
         Binding("ctrl+backslash", "open_editor", "Editor", id="open-editor", show=False),
         Binding("ctrl+up", "select_messages", "Select messages", id="select-messages", show=False),
     ]
@@ -143,7 +144,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         commands = self.session.persona.tool_commands if self.session.persona else {}
         source = self.session.persona.source if self.session.persona else None
         pending = {call.id for call in self.session.pending_tool_calls(page)}
-        places = alternatives.positions(store.turns(conversation.id)) if conversation else {}
+        turns = store.turns(conversation.id) if conversation else []
+        places = alternatives.positions(turns) if conversation else {}
+        formats = structured.formats_by_reply(store, turns)  # replies that follow a schema
 
         def build(message):
             status = message.status
@@ -152,7 +155,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             if message.inactive:  # a replaced reply: its alternative is shown
                 return []
             view = MessageView(message.role, message.content, status, message.error,
-                               message.attachments, message.reasoning, places.get(message.id))
+                               message.attachments, message.reasoning, places.get(message.id),
+                               structured=structured.checked_message(message, formats))
             view.message_id = message.id
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
                                           results.get(call.id), source) for call in message.tool_calls]
@@ -301,8 +305,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self.run_turn(self.session.retry)
 
     def action_toggle_thinking(self) -> None:
-        """Unfold (or fold) the thinking of the latest reply that has some."""
-        shown = [t for t in self.query(ThinkingView) if t.display]
+        """Unfold (or fold) the latest folded block: a reply's thinking, or its JSON (a
+        structured reply, which comes after its thinking)."""
+        shown = [t for t in self.query("ThinkingView, StructuredReply")
+                 if isinstance(t, (ThinkingView, StructuredReply)) and t.display]
         if shown:
             shown[-1].toggle()
         else:
@@ -373,6 +379,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             return
         turn = outcome.turn
         view.status, view.message_id = turn.status, turn.reply_message_id
+        if view.text and (fmt := structured.turn_format(self.session.store, turn)) is not None:
+            await view.show_structured(structured.check(view.text, fmt))
         if outcome.saved:  # an unsaved reply is whole: asking again would only bill it twice
             view.error = (turn.error + " · ctrl+r retries") if turn.error else None
         else:

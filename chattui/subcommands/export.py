@@ -22,6 +22,7 @@ def add_arguments(parser) -> None:
 
 def run(args, settings) -> int:
     from chattui.core.export import LIGHT_THEME, RENDERERS, write_atomic
+    from chattui.core.structured import formats_by_reply
 
     fmt = args.format or (_SUFFIXES.get(Path(args.output).suffix.lower(), "md") if args.output else "md")
     try:
@@ -30,11 +31,12 @@ def run(args, settings) -> int:
             conversation = find_conversation(store, args.conversation)
             messages = store.messages(conversation.id)
             turns = store.turns(conversation.id)
+            structured = formats_by_reply(store, turns)  # replies that follow a schema
         finally:
             store.close()
     except CommandError as exc:
         return fail("export", str(exc))
-    options = {"secrets": settings.known_secrets()}
+    options = {"secrets": settings.known_secrets(), "structured": tuple(structured)}
     if fmt == "html" and "light" in settings.theme:
         options["theme"] = LIGHT_THEME
     text = RENDERERS[fmt](conversation, messages, turns, **options)

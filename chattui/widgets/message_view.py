@@ -14,6 +14,7 @@ from textual.widgets.markdown import MarkdownBlock
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import ReplyStream, unpin_heights
+from chattui.widgets.structured_reply import StructuredReply
 from chattui.widgets.textual_compat import block_content
 from chattui.widgets.thinking import ThinkingView
 
@@ -32,8 +33,11 @@ class MessageView(Vertical):
 
     def __init__(self, role: str, content: str = "", status: str | None = None,
                  error: str | None = None, attachments: tuple = (), reasoning=None,
-                 alternative: tuple[int, int] | None = None) -> None:
+                 alternative: tuple[int, int] | None = None, structured=None) -> None:
         super().__init__(classes=f"-{role}")
+        self.structured = structured
+        """The reply checked against its persona's schema (core.structured.Checked), shown
+        as folded JSON instead of Markdown; None: free text."""
         self.reasoning = reasoning
         """The reply's thinking (core.reasoning.Reasoning), shown folded above it."""
         self.role = role
@@ -64,7 +68,10 @@ class MessageView(Vertical):
         else:
             if self.role == "assistant":
                 yield ThinkingView(self.reasoning)
-            yield ChatMarkdown(visible(self._content))  # the reply's Markdown; no raw escapes
+            if self.structured is not None:
+                yield StructuredReply(self.structured)
+            else:
+                yield ChatMarkdown(visible(self._content))  # the reply's Markdown; no raw escapes
         yield Label(plain(self.error), classes="error")
 
     def _role_line(self) -> str:
@@ -130,9 +137,17 @@ class MessageView(Vertical):
     @property
     def text(self) -> str:
         """The message as stored: the typed text, or the reply's Markdown source so far."""
-        if self.role in ("user", "divider", "notice"):
+        if self.role in ("user", "divider", "notice") or self.structured is not None:
             return self._content
         return "".join(chunk.source for chunk in self.query_children(Markdown))
+
+    async def show_structured(self, checked) -> None:
+        """The finished reply follows a schema: show it as folded JSON instead of the
+        Markdown it streamed into (kept, hidden, for nothing else reads it)."""
+        self.structured, self._content = checked, checked.text
+        for chunk in self.query_children(Markdown):
+            chunk.display = False
+        await self.mount(StructuredReply(checked), before=self.query_one(".error"))
 
     def stream(self) -> ReplyStream:
         """A stream that appends fragments to the body through Markdown.get_stream()."""

@@ -219,7 +219,7 @@ def test_no_cause_when_nothing_to_explain():
     (cur(persona="chef", fp="f2", model="gpt-4.1"), "persona_changed",
      "persona changed (assistant → chef, model gpt-4.1-mini → gpt-4.1)"),
     (cur(model="gpt-4.1"), "model_changed", "model changed (gpt-4.1-mini → gpt-4.1): each model has its own cache"),
-    (cur(fp="f2"), "prefix_changed", "prefix changed (the persona's prompt or tools were edited)"),
+    (cur(fp="f2"), "prefix_changed", "prefix changed (the persona's prompt, tools or response schema were edited)"),
     (cur(input_total=1500), "history_rewritten",
      "history rewritten (prompt 1,500 < 3,000 before: compaction or an edit)"),
     (cur(started=1002.0 + 700), "ttl_expired", "TTL expired (idle 11 min > 10 min)"),

@@ -25,7 +25,7 @@ from chattui.core.personas import (
 from chattui.core.prefix import cache_minimum
 from chattui.core.tools import Tool
 
-BUILTIN_NAMES = ["assistant", "chef", "panda", "styleguide", "support", "trainer"]
+BUILTIN_NAMES = ["assistant", "chef", "extract", "panda", "styleguide", "support", "trainer"]
 TOOL_JSON = ('[\n  {"type": "function", "function": {"name": "lookup", "description": "Find",\n'
              '    "parameters": {"type": "object",\n'
              '                   "properties": {"q": {"type": "string"}}}}}\n]\n')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from chattui.core import attachments as images
 from chattui.core.export.common import (
@@ -12,6 +12,7 @@ from chattui.core.export.common import (
     usage_line,
 )
 from chattui.core.reasoning import folded_line
+from chattui.core.structured import json_block
 from chattui.core.export.rendered import highlight_css, markdown_html
 from chattui.core.models import COMPLETE, Conversation, Message, Turn
 from chattui.core.pricing import format_usd
@@ -30,7 +31,8 @@ _COLOUR = re.compile(
 
 
 def to_html(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
-            theme: Mapping[str, str] | None = None, secrets: Secrets = ()) -> str:
+            theme: Mapping[str, str] | None = None, secrets: Secrets = (),
+            structured: Collection[int] = ()) -> str:
     """One self-contained HTML page. `theme` may set background, foreground, primary,
     accent, muted and error (CSS colours; anything that is not a plain colour is ignored)."""
     r = _redactor(secrets)
@@ -52,7 +54,7 @@ def to_html(conversation: Conversation, messages: Sequence[Message], turns: Sequ
              f"{iso_utc(conversation.created_at)} → {iso_utc(conversation.updated_at)}"]
     title = esc(_one_line(conversation.title or "Untitled conversation"))
     by_reply = _turns_by_reply(turns)
-    body = "\n".join(_html_message(m, by_reply.get(m.id), esc, r) for m in messages
+    body = "\n".join(_html_message(m, by_reply.get(m.id), esc, r, m.id in structured) for m in messages
                      if not m.inactive)
     css = _CSS % colours + "\n" + highlight_css(_is_dark(colours["background"]))
     page = _PAGE.format(
@@ -72,7 +74,7 @@ def _is_dark(colour: str) -> bool:
 
 
 def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None], str],
-                  r: Callable[[str], str] = lambda text: text) -> str:
+                  r: Callable[[str], str] = lambda text: text, is_structured: bool = False) -> str:
     when = esc(iso_utc(message.created_at))
     if message.role == "divider":
         return f'<div class="divider"><span>{esc(_one_line(message.content))}</span></div>'
@@ -86,8 +88,9 @@ def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None
         who = "You"
     else:
         who = "Assistant" + (f' <span class="muted">{esc(turn.meta.model)}</span>' if turn else "")
+    content = f"```json\n{json_block(message.content)}\n```" if is_structured else message.content
     text = (_html_text(message.content, esc) if message.role == "user"  # as typed
-            else f'<div class="markdown">{markdown_html(r(message.content))}</div>')
+            else f'<div class="markdown">{markdown_html(r(content))}</div>')
     parts = [f'<section class="message {esc(message.role)}">'
              f'<div class="who">{who} <time>{when}</time></div>']
     if message.reasoning:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from chattui.core import attachments as images
 from chattui.core.export.common import FORMAT, ROLES, VERSION, Secrets, _redactor
 from chattui.core.models import CHAT, SIDE, Conversation, Message, Turn
+from chattui.core.structured import check
 
 
 def to_document(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
-                secrets: Secrets = ()) -> dict[str, Any]:
-    """The lossless export as a dict (every string value redacted)."""
+                secrets: Secrets = (), structured: Collection[int] = ()) -> dict[str, Any]:
+    """The lossless export as a dict (every string value redacted). A reply in `structured`
+    (it follows a schema) also carries its parsed JSON as `structured` (null: not JSON)."""
     from chattui import __version__
 
     document = {
@@ -27,7 +29,7 @@ def to_document(conversation: Conversation, messages: Sequence[Message], turns: 
             "base_url_host": conversation.base_url_host, "created_at": conversation.created_at,
             "updated_at": conversation.updated_at,
         },
-        "messages": [_message_row(m) for m in messages],
+        "messages": [_message_row(m, m.id in structured) for m in messages],
         "attachments": [{"message_id": m.id, "position": i, **images.as_row(a)}
                         for m in messages for i, a in enumerate(m.attachments)],
         "turns": [_turn_row(t) for t in turns],
@@ -37,14 +39,14 @@ def to_document(conversation: Conversation, messages: Sequence[Message], turns: 
 
 
 def to_json(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
-            secrets: Secrets = ()) -> str:
+            secrets: Secrets = (), structured: Collection[int] = ()) -> str:
     """The lossless export as indented JSON text."""
-    return json.dumps(to_document(conversation, messages, turns, secrets), indent=2,
+    return json.dumps(to_document(conversation, messages, turns, secrets, structured), indent=2,
                       ensure_ascii=False) + "\n"
 
 
-def _message_row(message: Message) -> dict[str, Any]:
-    return {
+def _message_row(message: Message, is_structured: bool = False) -> dict[str, Any]:
+    row = {
         "id": message.id, "conversation_id": message.conversation_id, "role": message.role,
         "content": message.content, "created_at": message.created_at,
         "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments}
@@ -54,6 +56,10 @@ def _message_row(message: Message) -> dict[str, Any]:
         "inactive": message.inactive, "set_aside": message.set_aside,
         "after_reply": message.after_reply,
     }
+    if is_structured:
+        checked = check(message.content, None)
+        row["structured"] = checked.value if checked.is_json else None
+    return row
 
 
 def _turn_row(turn: Turn) -> dict[str, Any]:

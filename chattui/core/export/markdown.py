@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from chattui.core import attachments as images
 from chattui.core.export.common import (
@@ -14,10 +14,12 @@ from chattui.core.export.common import (
 from chattui.core.export.rendered import nest_headings
 from chattui.core.models import Conversation, Message, Turn
 from chattui.core.reasoning import folded_line
+from chattui.core.structured import json_block
 
 def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: Sequence[Turn],
-                secrets: Secrets = ()) -> str:
-    """A readable transcript: YAML front matter, then each message under its speaker."""
+                secrets: Secrets = (), structured: Collection[int] = ()) -> str:
+    """A readable transcript: YAML front matter, then each message under its speaker
+    (`structured`: ids of replies that follow a schema, shown as a ```json block)."""
     r = _redactor(secrets)
     total = totals(turns)
     front = {
@@ -37,11 +39,12 @@ def to_markdown(conversation: Conversation, messages: Sequence[Message], turns: 
     for message in messages:
         if message.inactive:  # a replaced reply: the transcript follows the one kept
             continue
-        lines += _markdown_message(message, by_reply.get(message.id), r)
+        lines += _markdown_message(message, by_reply.get(message.id), r, message.id in structured)
     return r("\n".join(lines).rstrip("\n") + "\n")
 
 
-def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], str]) -> list[str]:
+def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], str],
+                      is_structured: bool = False) -> list[str]:
     when = iso_utc(message.created_at)
     if message.role == "divider":
         return ["* * *", "", f"_{r(_one_line(message.content))}_ · {when}", ""]
@@ -58,7 +61,9 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
     if message.reasoning:  # folded: a reader opens it when they want it
         lines += ["<details>", f"<summary>{html.escape(r(folded_line(message.reasoning)))}</summary>", "",
                   *_fenced(r(message.reasoning.text), "text"), "", "</details>", ""]
-    if message.content.strip():  # a reply's `#` goes below this `## Assistant`
+    if is_structured and message.content.strip():  # data: a JSON block, never Markdown
+        lines += [*_fenced(r(json_block(message.content)), "json"), ""]
+    elif message.content.strip():  # a reply's `#` goes below this `## Assistant`
         text = message.content if message.role == "user" else nest_headings(message.content)
         lines += [r(text.strip("\n")), ""]
     if message.attachments:

@@ -21,7 +21,8 @@ config's `[prices."model"]` override.
 from __future__ import annotations
 
 from chattui.core.insight.cache import (
-    COLD, HISTORY_REWRITTEN, KEY_CHANGED, MODEL_CHANGED, NEVER, PERSONA_CHANGED, PREFIX_CHANGED, TTL_EXPIRED,
+    COLD, HISTORY_REWRITTEN, KEY_CHANGED, MODEL_CHANGED, NEVER, PERSONA_CHANGED, PREFIX_CHANGED, TEXT_FORMAT_CHANGED,
+    TTL_EXPIRED,
     BELOW_MINIMUM, UNKNOWN, UNKNOWN_CAUSE, WARM, CacheState, MissCause, cache_state, diagnosed,
     miss_cause, miss_causes,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "PERSONA_CHANGED",
     "PREFIX_CHANGED",
     "KEY_CHANGED",
+    "TEXT_FORMAT_CHANGED",
     "TTL_EXPIRED",
     "BELOW_MINIMUM",
     "UNKNOWN",

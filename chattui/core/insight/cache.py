@@ -110,6 +110,7 @@ def _when(turn: Turn) -> float:
 PERSONA_CHANGED, MODEL_CHANGED = "persona_changed", "model_changed"
 PREFIX_CHANGED = "prefix_changed"
 KEY_CHANGED = "prompt_cache_key_changed"
+TEXT_FORMAT_CHANGED = "text_format_changed"
 HISTORY_REWRITTEN, TTL_EXPIRED, BELOW_MINIMUM = "history_rewritten", "ttl_expired", "below_minimum"
 UNKNOWN_CAUSE = "unknown"
 
@@ -118,7 +119,7 @@ UNKNOWN_CAUSE = "unknown"
 class MissCause:
     code: str
     """persona_changed | model_changed | prefix_changed | prompt_cache_key_changed |
-    history_rewritten |
+    text_format_changed | history_rewritten |
     below_minimum | ttl_expired | unknown"""
     text: str
     expected: int
@@ -135,7 +136,7 @@ _DIAGNOSED: Mapping[str, tuple[str, str]] = {
     "input_changed": (HISTORY_REWRITTEN, "input changed"),
     "context_compacted": (HISTORY_REWRITTEN, "context compacted"),
     "prompt_cache_key_changed": (KEY_CHANGED, "prompt_cache_key changed (another cache routing)"),
-    "text_format_changed": (UNKNOWN_CAUSE, "text format changed"),
+    "text_format_changed": (TEXT_FORMAT_CHANGED, "response schema changed (text.format)"),
     "reasoning_effort_changed": (UNKNOWN_CAUSE, "reasoning effort changed"),
     "verbosity_changed": (UNKNOWN_CAUSE, "verbosity changed"),
     "service_tier_changed": (UNKNOWN_CAUSE, "service tier changed"),
@@ -166,7 +167,7 @@ def miss_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None = Non
     said = diagnosed(turn)
     if found is None or said is None:
         return found
-    if found.code == UNKNOWN_CAUSE:
+    if found.code == UNKNOWN_CAUSE or (found.code, said[0]) == (PREFIX_CHANGED, TEXT_FORMAT_CHANGED):
         return replace(found, code=said[0], text=f"{said[1]} (the provider's diagnosis)")
     return replace(found, text=f"{found.text}; the provider says: {said[1]}")
 
@@ -216,7 +217,8 @@ def _own_cause(previous_turn: Turn | None, turn: Turn, minimum: int | None,
         return cause(MODEL_CHANGED, f"model changed ({model_text}): each model has its own cache")
     fingerprints = (pm.prefix_fingerprint, cm.prefix_fingerprint)
     if all(fingerprints) and fingerprints[0] != fingerprints[1]:
-        return cause(PREFIX_CHANGED, "prefix changed (the persona's prompt or tools were edited)")
+        return cause(PREFIX_CHANGED, "prefix changed (the persona's prompt, tools or response "
+                                     "schema were edited)")
     if key_change:
         return cause(KEY_CHANGED, key_change)
     if cur.input_total < prev.input_total - slack:
