@@ -462,7 +462,7 @@ class ChatSession:
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
         body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl,
-                                  request.prompt_cache_key)
+                                  request.prompt_cache_key, self.tool_list()[1].routes)
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
                         request.fingerprint(), getattr(self.provider, "api", None),
                         prefix_hash=self.store.save_prefix(body), base_url=self.base_url,

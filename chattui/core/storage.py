@@ -141,14 +141,6 @@ class Store(Protocol):
         """The latest turn that recorded its prefix (what a reopen restores), else the latest."""
         ...
 
-    def tool_list(self, conversation_id: str) -> str | None:
-        """The tool list JSON a conversation's requests last carried (core.mcp), None if none."""
-        ...
-
-    def save_tool_list(self, conversation_id: str, tools_json: str) -> None:
-        """Record the tool list JSON a conversation's request carried."""
-        ...
-
     def duplicate_conversation(self, conversation_id: str,
                                upto_message_id: int | None = None) -> Conversation:
         """A branch: a copy of the conversation up to `upto_message_id` (all of it: None)."""

@@ -144,19 +144,6 @@ class Store(Archive, GeminiCacheBindings):
         return self.db.execute(
             "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
 
-    def tool_list(self, conversation_id: str) -> str | None:
-        """The tool list JSON a conversation's requests last carried (chattui.core.mcp)."""
-        row = self.db.execute("SELECT tools_json FROM conversation_tools WHERE conversation_id = ?",
-                              (conversation_id,)).fetchone()
-        return row[0] if row else None
-
-    def save_tool_list(self, conversation_id: str, tools_json: str) -> None:
-        with self.db:
-            self.db.execute("INSERT INTO conversation_tools VALUES (?, ?, ?) ON CONFLICT"
-                            "(conversation_id) DO UPDATE SET tools_json = excluded.tools_json,"
-                            " updated_at = excluded.updated_at",
-                            (conversation_id, tools_json, time.time()))
-
     # conversations
 
     def create_conversation(

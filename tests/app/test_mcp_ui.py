@@ -93,7 +93,7 @@ async def test_a_server_that_fails_is_shown_and_the_send_goes_on_without_it(app_
         assert any(n.startswith("MCP server time failed: command not found") for n in notices)
 
 
-async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
+async def test_a_changed_tool_list_is_announced_on_reopen_before_any_send_and_can_be_kept(
         app_for, emulator, tmp_path, monkeypatch):
     from chattui.screens.confirm import Confirm
     from tests.app.pilot import raw_field
@@ -114,15 +114,18 @@ async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
             await settle(pilot)
             assert [v.text for v in views(app) if v.role == "assistant"][-1] == "first"
         server.reword()
-        app = app_for(persona="docs", continue_last=True)
+        app = app_for(continue_last=True)  # the reopen brings back persona docs and its server
         async with app.run_test(size=(140, 40)) as pilot:
-            await send(pilot, "again")
+            # as soon as the server is up, before anything is typed
             assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            assert len(emulator.requests) == 1
             question = str(app.screen.query_one("Label").render())
             assert "docs: reworded search_docs" in question
             assert "tokens" in question and "writes the cache again" in question
             await pilot.press("n")  # keep the stored list
+            await send(pilot, "again")
             await settle(pilot)
+            assert not isinstance(app.screen, Confirm)  # asked once, not again at the send
             assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
         first, second = emulator.requests[0].body, emulator.requests[1].body
         assert raw_field(second, "tools") == raw_field(first, "tools")
