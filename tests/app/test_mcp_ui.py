@@ -155,3 +155,32 @@ async def test_esc_cancels_a_running_call_and_the_model_hears_why(app_for, emula
         assert emulator.requests[1].json["messages"][-1]["content"] == "error: cancelled by the user"
         assert "error: cancelled by the user" in str(card.query_one(".result").render())
         assert [v.text for v in views(app) if v.role == "assistant"][-1] == "Understood."
+
+
+async def test_two_calls_in_one_reply_show_together_run_in_parallel_and_answer_in_one_request(
+        app_for, emulator, tmp_path):
+    from tests.mcp.servers import MEETING, python_server
+
+    table = python_server(tmp_path, MEETING)  # `meet` answers only once two calls are in
+    _persona(tmp_path, command=table["command"], args=tuple(table["args"]))
+    emulator.queue(Reply(tool_calls=(ToolCall("time__meet", {"name": "ann"}),
+                                     ToolCall("time__meet", {"name": "bob"}))),
+                   Reply(text="Both met."))
+    app = app_for(persona="clock")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Meet twice")
+        assert await wait_until(pilot, lambda: isinstance(app.focused, ToolCallCard), 60)
+        first, second = main_screen(app).query(ToolCallCard)
+        assert '"ann"' in str(first.query_one(".arguments").render())
+        assert '"bob"' in str(second.query_one(".arguments").render())
+        assert app.focused is first
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: app.focused is second, 10)
+        assert first.running and first.result is None  # still waiting for the second call
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: len(emulator.requests) == 2, timeout=60)
+        await settle(pilot)
+        results = emulator.requests[1].json["messages"][-2:]
+        assert [r["content"] for r in results] == ["ann met ann and bob", "bob met ann and bob"]
+        assert "ann met ann and bob" in str(first.query_one(".result").render())
+        assert views(app)[-1].text == "Both met."
