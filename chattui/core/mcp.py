@@ -1,6 +1,7 @@
 """MCP tool servers as core sees them: their config, a small protocol, the canonical merge.
 
-Providers and the store never see a server, only `Tool` definitions and text results. The
+Providers and the store never see a server, only `Tool` definitions and results (text, and
+images kept as attachments of the tool message). The
 SDK client lives in `chattui.mcp_client`; nothing in core, providers or store imports it.
 
 ```toml
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 from chattui.core.tools import EMPTY_SCHEMA, NAME_PATTERN, Tool, ToolError, canonical_schema
 
 if TYPE_CHECKING:
+    from chattui.core.attachments import Attachment
     from chattui.core.storage import Store
 
 SEPARATOR = "__"
@@ -147,10 +149,12 @@ def parse_servers(raw: Any) -> tuple[dict[str, ServerConfig], list[tuple[str, st
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A call's outcome as the model gets it: text, and whether it is an error."""
+    """A call's outcome as the model gets it: text, whether it is an error, and the images
+    it returned (stored like attachments; each also named in `text`, e.g. `[image/png 12 KB]`)."""
 
     text: str
     is_error: bool = False
+    images: tuple["Attachment", ...] = ()
 
     def for_model(self) -> str:
         return f"error: {self.text}" if self.is_error else self.text

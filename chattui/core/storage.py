@@ -65,8 +65,9 @@ class Store(Protocol):
         """The user's text and images; the first one titles the conversation."""
         ...
 
-    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
-        """The answer to one tool call."""
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str,
+                        attachments: tuple[Attachment, ...] = ()) -> Message:
+        """The answer to one tool call (with the images an MCP tool returned)."""
         ...
 
     def add_divider(self, conversation_id: str, text: str) -> Message:

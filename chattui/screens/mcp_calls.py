@@ -236,7 +236,16 @@ class McpCalls(ChatScreenHost):
         if cards:
             cards[0].focus()
 
+    def mcp_images(self, calls) -> dict[str, tuple]:
+        """The images MCP calls among `calls` returned, by call id (taken: given once)."""
+        kept = getattr(self, "_mcp_images", {})
+        return {call.id: kept.pop(call.id) for call in calls if call.id in kept}
+
     def _mcp_answer(self, card: ToolCallCard, result: ToolResult) -> None:
+        if result.images:
+            if not hasattr(self, "_mcp_images"):
+                self._mcp_images: dict[str, tuple] = {}
+            self._mcp_images[card.call.id] = result.images
         card.is_error = result.is_error
         self._next_focus(card)
         card.post_message(ToolCallCard.Answered(card, card.call, result.for_model()))

@@ -205,9 +205,19 @@ class Store(Archive, GeminiCacheBindings):
             self._touch(conversation_id)
         return replace(self._message(message_id), attachments=tuple(attachments))
 
-    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
-        """The user's (or a command's) answer to one tool call, committed at once."""
-        return self._add(conversation_id, "tool", content, tool_call_id=call.id, name=call.name)
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str,
+                        attachments: tuple[Attachment, ...] = ()) -> Message:
+        """The user's (or a command's, or an MCP server's) answer to one tool call, with the
+        images it returned, committed at once."""
+        with self.db:
+            message_id = self.db.execute(
+                "INSERT INTO messages (conversation_id, role, content, created_at, tool_call_id,"
+                " name) VALUES (?, 'tool', ?, ?, ?, ?)",
+                (conversation_id, content, time.time(), call.id, call.name)).lastrowid
+            assert message_id is not None  # an INSERT always sets it
+            image_rows.save(self.db, message_id, attachments)
+            self._touch(conversation_id)
+        return replace(self._message(message_id), attachments=tuple(attachments))
 
     def add_divider(self, conversation_id: str, text: str) -> Message:
         """A marker for the screen (a persona switch …); never sent to a provider."""

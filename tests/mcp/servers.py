@@ -116,3 +116,26 @@ async def meet(name: str) -> str:
 
 app.run()
 '''
+
+
+IMAGING = '''
+import base64
+from mcp.server.mcpserver import Image, MCPServer
+app = MCPServer("imaging")
+
+@app.tool()
+def snapshot() -> list:
+    """A caption and a picture."""
+    return ["a red pixel", Image(data=base64.b64decode("%s"), format="png")]
+
+app.run()
+'''
+
+
+def imaging_source() -> str:
+    """IMAGING with the 1x1 red PNG of tests.image_files in it."""
+    import base64
+
+    from tests.image_files import png
+
+    return IMAGING % base64.b64encode(png()).decode()
