@@ -184,3 +184,39 @@ async def test_two_calls_in_one_reply_show_together_run_in_parallel_and_answer_i
         assert [r["content"] for r in results] == ["ann met ann and bob", "bob met ann and bob"]
         assert "ann met ann and bob" in str(first.query_one(".result").render())
         assert views(app)[-1].text == "Both met."
+
+
+async def test_opening_a_conversation_whose_server_changed_asks_before_sending_and_can_take_it(
+        app_for, emulator, tmp_path, monkeypatch):
+    from chattui.screens.confirm import Confirm
+    from tests.mcp.servers import HttpServer
+
+    server = HttpServer().start()
+    folder = tmp_path / "config" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "docs.md").write_text(
+        f'+++\n[mcp_servers.docs]\nurl = "{server.url}"\n+++\nYou search the docs.\n')
+    emulator.queue(Reply(text="first"), Reply(text="second"))
+    try:
+        app = app_for(persona="docs")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await send(pilot, "hello")
+            await settle(pilot)
+            conversation_id = app.session.conversation.id
+        server.reword()
+        app = app_for()  # a new conversation, no persona: nothing to check yet
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            assert not isinstance(app.screen, Confirm)
+            await app.open_conversation(conversation_id)  # what ctrl+g's choice does
+            assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            assert "docs: reworded search_docs" in str(app.screen.query_one("Label").render())
+            await pilot.press("y")  # take the new list
+            await send(pilot, "again")
+            await settle(pilot)
+            assert not isinstance(app.screen, Confirm)
+            assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
+        tools = emulator.requests[1].json["tools"]
+        assert tools[0]["function"]["description"] == "Search the documentation, by keyword."
+    finally:
+        server.stop()
