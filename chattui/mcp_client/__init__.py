@@ -229,6 +229,7 @@ class ServerPool:
             server = self.server(config)
             task = self._starts.get(config.name)
             if task is None or (task.done() and server.state == FAILED):  # try again
+                server.state, server.reason = STARTING, None  # what the sidebar shows at once
                 task = self._starts[config.name] = asyncio.ensure_future(server.start())
             tasks.append(task)
         return tasks

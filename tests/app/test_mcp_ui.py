@@ -20,6 +20,13 @@ def _persona(tmp_path, extra: str = "", command: str = TIME_SERVER,
         f'{extra}+++\nYou tell the time.\n')
 
 
+def _asking(app) -> bool:
+    """The tool-list question is up and drawn."""
+    from chattui.screens.confirm import Confirm
+
+    return isinstance(app.screen, Confirm) and bool(app.screen.query("Label"))
+
+
 def _sidebar(app) -> str:
     from chattui.widgets.persona_list import PersonaList
 
@@ -117,7 +124,7 @@ async def test_a_changed_tool_list_is_announced_on_reopen_before_any_send_and_ca
         app = app_for(continue_last=True)  # the reopen brings back persona docs and its server
         async with app.run_test(size=(140, 40)) as pilot:
             # as soon as the server is up, before anything is typed
-            assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            assert await wait_until(pilot, lambda: _asking(app), timeout=30)
             assert len(emulator.requests) == 1
             question = str(app.screen.query_one("Label").render())
             assert "docs: reworded search_docs" in question
@@ -209,7 +216,7 @@ async def test_opening_a_conversation_whose_server_changed_asks_before_sending_a
             await settle(pilot)
             assert not isinstance(app.screen, Confirm)
             await app.open_conversation(conversation_id)  # what ctrl+g's choice does
-            assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            assert await wait_until(pilot, lambda: _asking(app), timeout=30)
             assert "docs: reworded search_docs" in str(app.screen.query_one("Label").render())
             await pilot.press("y")  # take the new list
             await send(pilot, "again")
