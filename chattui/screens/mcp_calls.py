@@ -126,7 +126,8 @@ class McpCalls(ChatScreenHost):
             self.session.pinned_tools = None
         if conversation is None or self.session.pinned_tools is not None:
             return
-        stored = mcp.stored_list(self.session.store, conversation.id)
+        persona = self.session.persona.name if self.session.persona else ""
+        stored = mcp.stored_list(self.session.store, conversation.id, persona)
         _, new = self.session.tool_list()
         asked = (conversation.id, mcp.tool_list_json(new))
         if stored is None or mcp.tool_list_json(stored) == asked[1] or self._mcp_asked == asked:

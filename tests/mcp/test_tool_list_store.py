@@ -39,6 +39,8 @@ def test_the_stored_prefix_carries_the_routes_and_reopen_keeps_server_tools_apar
     stored = mcp.stored_list(store, cid)
     assert stored is not None and mcp.tool_list_json(stored) == mcp.tool_list_json(merged)
     assert stored.route("docs__search_docs") == ("docs", "search_docs")
+    assert mcp.stored_list(store, cid, "docs") is not None
+    assert mcp.stored_list(store, cid, "chef") is None  # a persona switch is not a server change
     result = reopen(store, store.get_conversation(cid), PersonaLibrary(personas=(PERSONA,)), NOW)
     # the server's tool is not the persona's own: the file is unchanged, nothing to choose
     assert result.choice is None and result.setup.persona == PERSONA
