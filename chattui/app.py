@@ -214,6 +214,7 @@ class ChatApp(CrashReportingApp):
         main = next(s for s in self.screen_stack if isinstance(s, MainScreen))
         await main.reload_conversation()
         await main.show_reopen_notes(notes)
+        main.mcp_warm()  # its servers' tool list is checked against the stored one once they are up
         return True
 
     def action_export_conversation(self) -> None:

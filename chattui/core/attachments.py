@@ -166,6 +166,27 @@ def _file(path: Path, detail: str) -> Attachment:
     return Attachment(PATH, str(path), media_type, len(data), digest, detail)
 
 
+def keep(data: bytes, folder: Path, detail: str = DEFAULT_DETAIL) -> Attachment:
+    """An image that arrived as bytes (an MCP tool's result), written once to `folder` under
+    its sha256 and attached like a file the user picked, so a reopen or an export has it.
+    AttachmentError for what is not a PNG, JPEG, GIF or WebP, or is too large."""
+    media_type = sniff(data)
+    if media_type is None:
+        raise AttachmentError("not a PNG, JPEG, GIF or WebP image")
+    if len(data) > MAX_BYTES:
+        raise AttachmentError(f"{human_size(len(data))}; images may be at most {human_size(MAX_BYTES)}")
+    digest = hashlib.sha256(data).hexdigest()
+    path = folder / f"{digest}.{media_type.split('/')[1]}"
+    if not path.exists() or path.stat().st_size != len(data):
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    stat = path.stat()
+    _remember((str(path), digest), (stat.st_size, stat.st_mtime_ns), _b64(data))
+    return Attachment(PATH, str(path), media_type, len(data), digest, detail)
+
+
 def sniff(data: bytes) -> str | None:
     """The image type by its first bytes (never by the file name), or None."""
     for signature, media_type in _SIGNATURES:

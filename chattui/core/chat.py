@@ -240,11 +240,17 @@ class ChatSession:
         self.conversation = self.store.get_conversation(self.conversation.id)  # titled now
         return await self._answer(user_message.id, on_text)
 
-    async def answer_tools(self, results: list[tuple[ToolCall, str]], on_text: OnText) -> TurnOutcome:
-        """Store the results of the last reply's tool calls and let the model go on."""
+    async def answer_tools(self, results: list[tuple[ToolCall, str]], on_text: OnText,
+                           returned: Mapping[str, tuple[images.Attachment, ...]] | None = None,
+                           ) -> TurnOutcome:
+        """Store the results of the last reply's tool calls (with the images, by call id, that
+        `returned` holds) and let the model go on."""
         self._check_ready()
         assert self.conversation is not None, "tool results need a conversation"
-        stored = [self.store.add_tool_result(self.conversation.id, call, text) for call, text in results]
+        returned = returned or {}
+        stored = [self.store.add_tool_result(self.conversation.id, call, text,
+                                             returned.get(call.id, ()))
+                  for call, text in results]
         return await self._answer(stored[-1].id, on_text)
 
     async def retry(self, on_text: OnText) -> TurnOutcome | None:
@@ -486,7 +492,8 @@ class ChatSession:
 
     def _meta(self, request: ChatRequest) -> TurnMeta:
         body = prefix.stored_body(request.system, request.tools, request.params, request.cache_ttl,
-                                  request.prompt_cache_key, request.text_format())
+                                  request.prompt_cache_key, request.text_format(),
+                                  self.tool_list()[1].routes)
         return TurnMeta(self.provider_name, self.model, self._host(), self._persona_name(),
                         request.fingerprint(), getattr(self.provider, "api", None),
                         prefix_hash=self.store.save_prefix(body), base_url=self.base_url,

@@ -1,6 +1,7 @@
 """MCP tool servers as core sees them: their config, a small protocol, the canonical merge.
 
-Providers and the store never see a server, only `Tool` definitions and text results. The
+Providers and the store never see a server, only `Tool` definitions and results (text, and
+images kept as attachments of the tool message). The
 SDK client lives in `chattui.mcp_client`; nothing in core, providers or store imports it.
 
 ```toml
@@ -29,9 +30,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from chattui.core.tools import EMPTY_SCHEMA, NAME_PATTERN, Tool, ToolError, canonical_schema
+
+if TYPE_CHECKING:
+    from chattui.core.attachments import Attachment
+    from chattui.core.storage import Store
 
 SEPARATOR = "__"
 SERVER_NAME = re.compile(r"[a-zA-Z0-9-]{1,32}")
@@ -144,10 +149,12 @@ def parse_servers(raw: Any) -> tuple[dict[str, ServerConfig], list[tuple[str, st
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A call's outcome as the model gets it: text, and whether it is an error."""
+    """A call's outcome as the model gets it: text, whether it is an error, and the images
+    it returned (stored like attachments; each also named in `text`, e.g. `[image/png 12 KB]`)."""
 
     text: str
     is_error: bool = False
+    images: tuple["Attachment", ...] = ()
 
     def for_model(self) -> str:
         return f"error: {self.text}" if self.is_error else self.text
@@ -231,6 +238,36 @@ def servers_for(shared: Mapping[str, ServerConfig],
     return {**shared, **own}
 
 
+def stored_tool_list(body: Mapping[str, Any]) -> ToolList | None:
+    """The tool list a turn sent, from its stored prefix body (core.prefix.read_body);
+    None when no MCP server's tool was in it."""
+    routes = body.get("tool_routes") or {}
+    if not routes:
+        return None
+    tools = tuple(Tool(d["name"], d.get("description", ""), d.get("parameters") or {})
+                  for d in body.get("tools", []))
+    return ToolList(tools, MappingProxyType({k: (v[0], v[1]) for k, v in routes.items()}))
+
+
+def stored_list(store: "Store", conversation_id: str, persona: str | None = None) -> ToolList | None:
+    """The tool list `conversation_id` last sent (its latest stored prefix), None without MCP
+    tools in it, or when `persona` is given and that turn was another persona's (a switch
+    changes the prefix on purpose; it is not a server's doing)."""
+    from chattui.core.prefix import read_body
+
+    turn = store.last_sent_turn(conversation_id)
+    if turn is not None and persona is not None and turn.meta.persona != persona:
+        return None
+    body = store.get_prefix(turn.meta.prefix_hash) if turn and turn.meta.prefix_hash else None
+    return stored_tool_list(read_body(body)) if body else None
+
+
+def own_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The stored tool definitions that are the persona's own (no MCP server serves them)."""
+    routes = body.get("tool_routes") or {}
+    return [d for d in body.get("tools", []) if d.get("name") not in routes]
+
+
 def tool_list_json(tools: ToolList) -> str:
     """Stable JSON of a tool list and its routes (what a conversation stores)."""
     import json
@@ -238,16 +275,6 @@ def tool_list_json(tools: ToolList) -> str:
     return json.dumps({"tools": [t.definition() for t in tools.tools],
                        "routes": {k: list(v) for k, v in tools.routes.items()}},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def tool_list_from_json(text: str) -> ToolList:
-    import json
-
-    data = json.loads(text)
-    tools = tuple(Tool(d["name"], d.get("description", ""), d.get("parameters") or {})
-                  for d in data.get("tools", []))
-    routes = {k: (v[0], v[1]) for k, v in data.get("routes", {}).items()}
-    return ToolList(tools, MappingProxyType(routes))
 
 
 def changes(old: ToolList, new: ToolList) -> list[str]:

@@ -99,21 +99,28 @@ def cacheability(count: tokens.TokenCount, provider: str, model: str) -> tuple[b
 
 def stored_body(system: str | None, tools: Iterable[Tool], params: Mapping[str, object],
                 cache_ttl: str | None, prompt_cache_key: str | None = None,
-                text_format: TextFormat = None) -> bytes:
+                text_format: TextFormat = None,
+                tool_routes: Mapping[str, tuple[str, str]] | None = None) -> bytes:
     """What a turn stores of its request ahead of the messages: the prefix (system prompt,
     tools and schema, the bytes `prefix_bytes` hashes) and what shapes it (params, cache
-    TTL, and the `prompt_cache_key` sent, only when one was)."""
+    TTL, and the `prompt_cache_key` sent, only when one was). `tool_routes`: which of the
+    tools an MCP server serves (name -> [server, tool], core.mcp), only when some do: the
+    tool list a conversation used lives here, with its prefix, and nowhere else."""
+    tools = tuple(tools)
     body: dict[str, Any] = {"tools": [tool.definition() for tool in tools], "system": system or "",
                             "params": dict(params), "cache_ttl": cache_ttl}
     if prompt_cache_key is not None:
         body["prompt_cache_key"] = prompt_cache_key
     if text_format is not None:
         body["text_format"] = dict(text_format)
+    sent = {tool.name for tool in tools}
+    if routes := {name: list(route) for name, route in (tool_routes or {}).items() if name in sent}:
+        body["tool_routes"] = routes
     return canonical_json(body)
 
 
 def read_body(body: bytes) -> dict[str, Any]:
     """`stored_body` back as a dict: system, tools (definitions), params, cache_ttl (and
-    prompt_cache_key, text_format when they were sent)."""
+    prompt_cache_key, text_format when they were sent, tool_routes when MCP tools were)."""
     parsed: dict[str, Any] = json.loads(body.decode())
     return parsed

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from chattui.core import prefix, structured, tokens
+from chattui.core import mcp, prefix, structured, tokens
 from chattui.core.models import Conversation, Turn
 from chattui.core.personas import Persona, PersonaLibrary
 from chattui.core.pricing import Rates, price
@@ -60,7 +60,8 @@ class Reopened:
 
 
 def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> Persona | None:
-    """The persona a turn sent, from its stored prefix bytes (None when none were stored)."""
+    """The persona a turn sent, from its stored prefix bytes (None when none were stored);
+    its MCP servers' tools are not its own (their stored list is core.mcp.stored_tool_list)."""
     if turn is None or not turn.meta.prefix_hash:
         return None
     body = store.get_prefix(turn.meta.prefix_hash)
@@ -71,10 +72,11 @@ def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> 
         name=turn.meta.persona or "(stored prefix)", system=data["system"],
         description=on_disk.description if on_disk else "the bytes this conversation sent",
         hotkey=on_disk.hotkey if on_disk else None,
-        tools=tuple(parse_tool(d) for d in data["tools"]), params=data["params"],
+        tools=tuple(parse_tool(d) for d in mcp.own_tools(data)), params=data["params"],
         cache_ttl=data["cache_ttl"], prompt_cache_key=data.get("prompt_cache_key"),
         response_format=structured.stored_format(data),
-        tool_commands=on_disk.tool_commands if on_disk else {}, source=STORED)
+        tool_commands=on_disk.tool_commands if on_disk else {},
+        mcp_servers=on_disk.mcp_servers if on_disk else {}, source=STORED)
 
 
 def same_shape(a: Persona | None, b: Persona | None) -> bool:

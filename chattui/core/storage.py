@@ -65,8 +65,9 @@ class Store(Protocol):
         """The user's text and images; the first one titles the conversation."""
         ...
 
-    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
-        """The answer to one tool call."""
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str,
+                        attachments: tuple[Attachment, ...] = ()) -> Message:
+        """The answer to one tool call (with the images an MCP tool returned)."""
         ...
 
     def add_divider(self, conversation_id: str, text: str) -> Message:
@@ -139,14 +140,6 @@ class Store(Protocol):
 
     def last_sent_turn(self, conversation_id: str) -> Turn | None:
         """The latest turn that recorded its prefix (what a reopen restores), else the latest."""
-        ...
-
-    def tool_list(self, conversation_id: str) -> str | None:
-        """The tool list JSON a conversation's requests last carried (core.mcp), None if none."""
-        ...
-
-    def save_tool_list(self, conversation_id: str, tools_json: str) -> None:
-        """Record the tool list JSON a conversation's request carried."""
         ...
 
     def duplicate_conversation(self, conversation_id: str,

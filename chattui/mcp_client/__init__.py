@@ -9,16 +9,19 @@ on its next use.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from chattui.core import attachments
 from chattui.core.mcp import (
     FAILED, IDLE, READY, STARTING, ServerConfig, ServerConfigError, ToolResult, server_tool,
 )
 from chattui.core.tools import Tool
 
 LOG_DIR = "mcp-logs"
+IMAGE_DIR = "mcp-images"
 START_TIMEOUT = 30.0
 """Seconds a server may take to start and list its tools (a call has the config's timeout)."""
 
@@ -37,6 +40,11 @@ class McpServer:
         self._ready = asyncio.Event()
         self._close = asyncio.Event()
         self._start_lock = asyncio.Lock()
+
+    @property
+    def image_dir(self) -> Path | None:
+        """Where the images its tools return are kept (None: they are named, not kept)."""
+        return self.data_dir / IMAGE_DIR if self.data_dir else None
 
     @property
     def log_path(self) -> Path | None:
@@ -122,7 +130,7 @@ class McpServer:
             await self.stop()
             self._fail(_reason(exc))
             return ToolResult(f"MCP server {self.config.name} failed: {_reason(exc)}", True)
-        return ToolResult(_result_text(result), bool(getattr(result, "is_error", False)))
+        return result_of(result, self.image_dir)
 
     async def stop(self) -> None:
         self._close.set()
@@ -149,16 +157,39 @@ def _http_client(config: ServerConfig):
     return connect()
 
 
-def _result_text(result: Any) -> str:
-    """The text of a CallToolResult: text blocks joined; other blocks named by their type."""
-    parts = []
+def result_of(result: Any, image_dir: Path | None) -> ToolResult:
+    """A CallToolResult as a ToolResult: text blocks joined; each image kept as an attachment
+    and named in the text (`[image/png 12 KB]`); other blocks named by their type."""
+    parts, images = [], []
     for block in getattr(result, "content", None) or ():
         text = getattr(block, "text", None)
-        parts.append(text if isinstance(text, str) else f"[{getattr(block, 'type', 'content')}]")
+        if isinstance(text, str):
+            parts.append(text)
+        elif getattr(block, "type", None) == "image":
+            kept = _image(block, image_dir)
+            if isinstance(kept, str):
+                parts.append(kept)
+            else:
+                images.append(kept)
+                parts.append(f"[{kept.media_type} {attachments.human_size(kept.size or 0)}]")
+        else:
+            parts.append(f"[{getattr(block, 'type', 'content')}]")
     if not parts and getattr(result, "structured_content", None) is not None:
         import json
         parts.append(json.dumps(result.structured_content, ensure_ascii=False))
-    return "\n".join(parts)
+    return ToolResult("\n".join(parts), bool(getattr(result, "is_error", False)), tuple(images))
+
+
+def _image(block: Any, image_dir: Path | None) -> attachments.Attachment | str:
+    """An image block kept under `image_dir`, or the text that says why it was not."""
+    declared = getattr(block, "mime_type", None) or "image"
+    if image_dir is None:
+        return f"[{declared}]"
+    try:
+        return attachments.keep(base64.b64decode(getattr(block, "data", "") or "", validate=True),
+                                image_dir)
+    except (ValueError, attachments.AttachmentError) as exc:
+        return f"[{declared}: not passed on: {exc}]"
 
 
 def _reason(exc: BaseException) -> str:
@@ -198,6 +229,7 @@ class ServerPool:
             server = self.server(config)
             task = self._starts.get(config.name)
             if task is None or (task.done() and server.state == FAILED):  # try again
+                server.state, server.reason = STARTING, None  # what the sidebar shows at once
                 task = self._starts[config.name] = asyncio.ensure_future(server.start())
             tasks.append(task)
         return tasks

@@ -164,9 +164,12 @@ def messages(history: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[dict[
 
 
 def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
-    if message.role == "tool":
-        return [{"type": "tool_result", "tool_use_id": message.tool_call_id,
-                 "content": message.content}]
+    if message.role == "tool":  # images an MCP tool returned are blocks of its result
+        content: str | list[dict[str, Any]] = message.content
+        if message.attachments:
+            content = ([{"type": "text", "text": message.content}] if message.content else [])
+            content += [image_block(a) for a in message.attachments]
+        return [{"type": "tool_result", "tool_use_id": message.tool_call_id, "content": content}]
     if message.role == COMPACTION:
         return [{"type": "text", "text": compaction_text(message)}]
     blocks: list[dict[str, Any]] = [image_block(a) for a in message.attachments]

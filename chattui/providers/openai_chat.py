@@ -1,8 +1,16 @@
 """OpenAI Chat Completions adapter: also serves any OpenAI-compatible server
-(Ollama, vLLM, llama.cpp, OpenRouter, Gemini's compatibility endpoint) via base_url."""
+(Ollama, vLLM, llama.cpp, OpenRouter, Gemini's compatibility endpoint) via base_url.
+
+Images a tool returned (MCP): a `tool` message's content is text only in this API, so the
+tool message keeps the text (naming each image, `[image/png 12 KB]`) and one `user` message
+right after that turn's tool messages carries the images (`chat_messages`). Anthropic puts
+them in the `tool_result` block's content, Responses in the `function_call_output`'s output
+array (`input_text` + `input_image`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chattui.core import tools as tool_formats
@@ -32,7 +40,7 @@ class OpenAIChatProvider(SDKProvider):
         cached = request.cached_content  # Gemini: the cache holds the system prompt and tools
         if request.system and not cached:
             messages.append({"role": "system", "content": request.system})
-        messages.extend(chat_message(m) for m in request.messages)
+        messages.extend(chat_messages(request.messages))
         if gateway_cache.wants_markers(request.model):
             gateway_cache.mark(messages, request.cache_ttl)
         body: dict[str, Any] = {"model": request.model, "messages": messages}
@@ -59,6 +67,26 @@ class OpenAIChatProvider(SDKProvider):
 
     def _new_state(self) -> _ChatState:
         return _ChatState()
+
+
+def chat_messages(history: tuple[ChatMessage, ...]) -> list[dict[str, Any]]:
+    """History in Chat Completions form. A tool message carries text only, so the images
+    tool results returned (MCP) follow the run of tool messages as one user message: a
+    text part naming each call, then its `image_url` parts."""
+    out: list[dict[str, Any]] = []
+    returned: list[dict[str, Any]] = []
+    for message in history:
+        if returned and message.role != "tool":
+            out.append({"role": "user", "content": returned})
+            returned = []
+        out.append(chat_message(message))
+        if message.role == "tool" and message.attachments:
+            returned.append({"type": "text", "text": f"Images returned by tool call "
+                                                     f"{message.tool_call_id} ({message.name}):"})
+            returned.extend(content_parts(replace(message, content="")))
+    if returned:
+        out.append({"role": "user", "content": returned})
+    return out
 
 
 def chat_message(message: ChatMessage) -> dict[str, Any]:

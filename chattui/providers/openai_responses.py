@@ -151,7 +151,7 @@ def input_items(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[d
     for message in messages:
         if message.role == "tool":
             items.append({"type": "function_call_output", "call_id": message.tool_call_id,
-                          "output": message.content})
+                          "output": _content(message)})  # with images: input_text + input_image
             continue
         if message.role == COMPACTION:  # the compacted items, as responses.compact gave them
             items.extend(json.loads(message.content))

@@ -429,8 +429,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         pending = self.session.pending_tool_calls()
         if pending and all(call.id in self._tool_answers for call in pending):
             results = [(call, self._tool_answers.pop(call.id)) for call in pending]
+            returned = self.mcp_images(pending)  # images MCP tools returned go to the model
             self.query_one(Composer).focus()
-            self.run_turn(lambda on_text: self.session.answer_tools(results, on_text))
+            self.run_turn(lambda on_text: self.session.answer_tools(results, on_text, returned))
 
     @on(ToolCallCard.RunRequested)
     @work(group="tool-command", exclusive=True)

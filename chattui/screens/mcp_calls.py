@@ -21,6 +21,9 @@ class McpCalls(ChatScreenHost):
     """A mixin for MainScreen; `self.app.mcp` is a chattui.mcp_client.runtime.McpRuntime."""
 
     _mcp_wait: asyncio.Future | None = None
+    _mcp_checking: asyncio.Future | None = None
+    _mcp_asked: tuple[str, str] | None = None
+    """(conversation, new tool list) the user was asked about: not asked twice."""
     _mcp_running: dict
 
     @property
@@ -41,7 +44,9 @@ class McpCalls(ChatScreenHost):
             self._show_personas()
 
     def _mcp_started(self) -> None:
-        """A server started or failed: its tools count in the estimate and the sidebar now."""
+        """A server started or failed: its tools count in the estimate and the sidebar now;
+        once all of them are up, a tool list other than the conversation's stored one is
+        announced at once (a reopened conversation hears of it before the user sends)."""
         if not self.is_mounted:
             return
         if self.session.busy or self.session.pinned_tools is not None:
@@ -51,6 +56,8 @@ class McpCalls(ChatScreenHost):
         self.session.server_tools = {s.config.name: s.tools for s in servers
                                      if s is not None and s.state == mcp.READY and s.tools}
         self._show_personas()
+        if all(s is not None and s.state in (mcp.READY, mcp.FAILED) for s in servers):
+            self._mcp_check()
 
     def mcp_states(self) -> tuple[str, ...]:
         """`mcp time: 2 tools` for each server of the current persona (the sidebar)."""
@@ -67,9 +74,7 @@ class McpCalls(ChatScreenHost):
 
         async def wrapped(on_text: OnText) -> TurnOutcome | None:
             await self._mcp_before_send()
-            outcome = await ask(on_text)
-            self._mcp_remember_list()
-            return outcome
+            return await ask(on_text)
 
         return wrapped
 
@@ -101,8 +106,15 @@ class McpCalls(ChatScreenHost):
                     f"not offered (log: {server.log_path})")
         tools = {s.config.name: s.tools for s in servers if s.tools}
         self.session.server_tools = tools
-        await self._mcp_check_stored_list()
+        await self._mcp_check()
         self._show_personas()
+
+    def _mcp_check(self) -> asyncio.Future:
+        """Compare the servers' tool list with the stored one, once at a time (a send that
+        comes while the question is up waits for the same answer)."""
+        if self._mcp_checking is None or self._mcp_checking.done():
+            self._mcp_checking = asyncio.ensure_future(self._mcp_check_stored_list())
+        return self._mcp_checking
 
     async def _mcp_check_stored_list(self) -> None:
         """When the servers now list other tools than this conversation's requests carried,
@@ -112,23 +124,32 @@ class McpCalls(ChatScreenHost):
         conversation = self.session.conversation
         if getattr(self, "_mcp_pinned_for", None) != (conversation.id if conversation else None):
             self.session.pinned_tools = None
-        stored_json = self.session.store.tool_list(conversation.id) if conversation else None
-        if conversation is None or stored_json is None or self.session.pinned_tools is not None:
+        if conversation is None or self.session.pinned_tools is not None:
             return
+        persona = self.session.persona.name if self.session.persona else ""
+        stored = mcp.stored_list(self.session.store, conversation.id, persona)
         _, new = self.session.tool_list()
-        if mcp.tool_list_json(new) == stored_json:
+        asked = (conversation.id, mcp.tool_list_json(new))
+        if stored is None or mcp.tool_list_json(stored) == asked[1] or self._mcp_asked == asked:
             return
-        stored = mcp.tool_list_from_json(stored_json)
+        self._mcp_asked = asked
         what = "\n".join(mcp.changes(stored, new)) or "the tool definitions' bytes"
         question = (f"The MCP servers now list other tools than this conversation used:\n{what}\n\n"
                     f"Taking the new list writes the cache again: {self._mcp_rewrite_cost()}. "
                     "Keeping the stored list keeps the cache (a call to a tool that is gone "
                     "returns an error).")
-        take = await self.app.push_screen_wait(  # Esc keeps the stored list: it costs nothing
-            Confirm(question, yes="Take the new one", no="Keep the stored list"))
-        if not take:
+        answer: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
+
+        def answered(take: bool | None) -> None:
+            if not answer.done():
+                answer.set_result(take)
+
+        self.app.push_screen(Confirm(question, yes="Take the new one", no="Keep the stored list"),
+                             answered)
+        if not await answer:  # Esc keeps the stored list: it costs nothing
             self.session.pinned_tools = stored
             self._mcp_pinned_for = conversation.id
+            self._show_personas()
 
     def _mcp_rewrite_cost(self) -> str:
         from chattui.core.pricing import format_usd, price
@@ -140,17 +161,6 @@ class McpCalls(ChatScreenHost):
                      self.session.provider_name, self.session.prices, self.session.base_url)
         usd = f" (≈{format_usd(cost.usd)})" if cost.usd is not None else " (price unknown)"
         return f"≈{n:,} tokens{usd}"
-
-    def _mcp_remember_list(self) -> None:
-        """Store the tool list this conversation's request carried (when MCP tools were in it)."""
-        conversation = self.session.conversation
-        _, tools = self.session.tool_list()
-        if conversation is None or not tools.routes:
-            return
-        try:
-            self.session.store.save_tool_list(conversation.id, mcp.tool_list_json(tools))
-        except Exception:  # noqa: BLE001 - a full disk must not lose the reply
-            pass
 
     def mcp_stop(self) -> bool:
         """Esc: give up waiting for servers, or cancel the running calls. True if it did."""
@@ -227,7 +237,16 @@ class McpCalls(ChatScreenHost):
         if cards:
             cards[0].focus()
 
+    def mcp_images(self, calls) -> dict[str, tuple]:
+        """The images MCP calls among `calls` returned, by call id (taken: given once)."""
+        kept = getattr(self, "_mcp_images", {})
+        return {call.id: kept.pop(call.id) for call in calls if call.id in kept}
+
     def _mcp_answer(self, card: ToolCallCard, result: ToolResult) -> None:
+        if result.images:
+            if not hasattr(self, "_mcp_images"):
+                self._mcp_images: dict[str, tuple] = {}
+            self._mcp_images[card.call.id] = result.images
         card.is_error = result.is_error
         self._next_focus(card)
         card.post_message(ToolCallCard.Answered(card, card.call, result.for_model()))

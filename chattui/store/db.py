@@ -145,19 +145,6 @@ class Store(Archive, GeminiCacheBindings):
         return self.db.execute(
             "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
 
-    def tool_list(self, conversation_id: str) -> str | None:
-        """The tool list JSON a conversation's requests last carried (chattui.core.mcp)."""
-        row = self.db.execute("SELECT tools_json FROM conversation_tools WHERE conversation_id = ?",
-                              (conversation_id,)).fetchone()
-        return row[0] if row else None
-
-    def save_tool_list(self, conversation_id: str, tools_json: str) -> None:
-        with self.db:
-            self.db.execute("INSERT INTO conversation_tools VALUES (?, ?, ?) ON CONFLICT"
-                            "(conversation_id) DO UPDATE SET tools_json = excluded.tools_json,"
-                            " updated_at = excluded.updated_at",
-                            (conversation_id, tools_json, time.time()))
-
     # conversations
 
     def create_conversation(
@@ -219,9 +206,19 @@ class Store(Archive, GeminiCacheBindings):
             self._touch(conversation_id)
         return replace(self._message(message_id), attachments=tuple(attachments))
 
-    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str) -> Message:
-        """The user's (or a command's) answer to one tool call, committed at once."""
-        return self._add(conversation_id, "tool", content, tool_call_id=call.id, name=call.name)
+    def add_tool_result(self, conversation_id: str, call: ToolCall, content: str,
+                        attachments: tuple[Attachment, ...] = ()) -> Message:
+        """The user's (or a command's, or an MCP server's) answer to one tool call, with the
+        images it returned, committed at once."""
+        with self.db:
+            message_id = self.db.execute(
+                "INSERT INTO messages (conversation_id, role, content, created_at, tool_call_id,"
+                " name) VALUES (?, 'tool', ?, ?, ?, ?)",
+                (conversation_id, content, time.time(), call.id, call.name)).lastrowid
+            assert message_id is not None  # an INSERT always sets it
+            image_rows.save(self.db, message_id, attachments)
+            self._touch(conversation_id)
+        return replace(self._message(message_id), attachments=tuple(attachments))
 
     def add_divider(self, conversation_id: str, text: str) -> Message:
         """A marker for the screen (a persona switch …); never sent to a provider."""

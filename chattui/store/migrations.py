@@ -6,7 +6,10 @@ at the same schema. Never edit a released migration; append a new one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
+import time
 from typing import Callable
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -266,12 +269,41 @@ def m019_reply_lines(db: sqlite3.Connection) -> None:
     db.execute("UPDATE messages SET set_aside = inactive")
 
 
+def m020_tool_lists_into_request_prefixes(db: sqlite3.Connection) -> None:
+    """The tool list a conversation used is part of its stored prefix bytes: each
+    `conversation_tools` row (m016) becomes the `tool_routes` of the prefix its latest
+    sending turn stored (a new prefix row under the new body's sha256), and the table goes."""
+    rows = db.execute("SELECT conversation_id, tools_json FROM conversation_tools").fetchall()
+    for conversation_id, tools_json in rows:
+        turn = db.execute("SELECT prefix_hash FROM turns WHERE conversation_id = ? AND"
+                          " prefix_hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+                          (conversation_id,)).fetchone()
+        stored = db.execute("SELECT body FROM request_prefixes WHERE hash = ?",
+                            (turn[0],)).fetchone() if turn else None
+        if stored is None:
+            continue  # no prefix stored: nothing to attach the list to
+        body = json.loads(bytes(stored[0]).decode())
+        names = {tool.get("name") for tool in body.get("tools", [])}
+        routes = {name: route for name, route in json.loads(tools_json).get("routes", {}).items()
+                  if name in names}
+        if not routes:
+            continue
+        body["tool_routes"] = routes
+        new = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        digest = hashlib.sha256(new).hexdigest()
+        db.execute("INSERT OR IGNORE INTO request_prefixes VALUES (?, ?, ?)", (digest, new, time.time()))
+        db.execute("UPDATE turns SET prefix_hash = ? WHERE conversation_id = ? AND prefix_hash = ?",
+                   (digest, conversation_id, turn[0]))
+    db.execute("DROP TABLE conversation_tools")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
     m014_request_prefixes, m015_message_reasoning, m016_conversation_tool_lists,
     m017_reply_alternatives, m018_conversation_drafts, m019_reply_lines,
+    m020_tool_lists_into_request_prefixes,
 ]
 
 

@@ -20,6 +20,13 @@ def _persona(tmp_path, extra: str = "", command: str = TIME_SERVER,
         f'{extra}+++\nYou tell the time.\n')
 
 
+def _asking(app) -> bool:
+    """The tool-list question is up and drawn."""
+    from chattui.screens.confirm import Confirm
+
+    return isinstance(app.screen, Confirm) and bool(app.screen.query("Label"))
+
+
 def _sidebar(app) -> str:
     from chattui.widgets.persona_list import PersonaList
 
@@ -93,7 +100,7 @@ async def test_a_server_that_fails_is_shown_and_the_send_goes_on_without_it(app_
         assert any(n.startswith("MCP server time failed: command not found") for n in notices)
 
 
-async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
+async def test_a_changed_tool_list_is_announced_on_reopen_before_any_send_and_can_be_kept(
         app_for, emulator, tmp_path, monkeypatch):
     from chattui.screens.confirm import Confirm
     from tests.app.pilot import raw_field
@@ -114,15 +121,18 @@ async def test_a_changed_tool_list_is_announced_before_the_send_and_can_be_kept(
             await settle(pilot)
             assert [v.text for v in views(app) if v.role == "assistant"][-1] == "first"
         server.reword()
-        app = app_for(persona="docs", continue_last=True)
+        app = app_for(continue_last=True)  # the reopen brings back persona docs and its server
         async with app.run_test(size=(140, 40)) as pilot:
-            await send(pilot, "again")
-            assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm), timeout=30)
+            # as soon as the server is up, before anything is typed
+            assert await wait_until(pilot, lambda: _asking(app), timeout=30)
+            assert len(emulator.requests) == 1
             question = str(app.screen.query_one("Label").render())
             assert "docs: reworded search_docs" in question
             assert "tokens" in question and "writes the cache again" in question
             await pilot.press("n")  # keep the stored list
+            await send(pilot, "again")
             await settle(pilot)
+            assert not isinstance(app.screen, Confirm)  # asked once, not again at the send
             assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
         first, second = emulator.requests[0].body, emulator.requests[1].body
         assert raw_field(second, "tools") == raw_field(first, "tools")
@@ -152,3 +162,68 @@ async def test_esc_cancels_a_running_call_and_the_model_hears_why(app_for, emula
         assert emulator.requests[1].json["messages"][-1]["content"] == "error: cancelled by the user"
         assert "error: cancelled by the user" in str(card.query_one(".result").render())
         assert [v.text for v in views(app) if v.role == "assistant"][-1] == "Understood."
+
+
+async def test_two_calls_in_one_reply_show_together_run_in_parallel_and_answer_in_one_request(
+        app_for, emulator, tmp_path):
+    from tests.mcp.servers import MEETING, python_server
+
+    table = python_server(tmp_path, MEETING)  # `meet` answers only once two calls are in
+    _persona(tmp_path, command=table["command"], args=tuple(table["args"]))
+    emulator.queue(Reply(tool_calls=(ToolCall("time__meet", {"name": "ann"}),
+                                     ToolCall("time__meet", {"name": "bob"}))),
+                   Reply(text="Both met."))
+    app = app_for(persona="clock")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Meet twice")
+        assert await wait_until(pilot, lambda: isinstance(app.focused, ToolCallCard), 60)
+        first, second = main_screen(app).query(ToolCallCard)
+        assert '"ann"' in str(first.query_one(".arguments").render())
+        assert '"bob"' in str(second.query_one(".arguments").render())
+        assert app.focused is first
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: app.focused is second, 10)
+        assert first.running and first.result is None  # still waiting for the second call
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: len(emulator.requests) == 2, timeout=60)
+        await settle(pilot)
+        results = emulator.requests[1].json["messages"][-2:]
+        assert [r["content"] for r in results] == ["ann met ann and bob", "bob met ann and bob"]
+        assert "ann met ann and bob" in str(first.query_one(".result").render())
+        assert views(app)[-1].text == "Both met."
+
+
+async def test_opening_a_conversation_whose_server_changed_asks_before_sending_and_can_take_it(
+        app_for, emulator, tmp_path, monkeypatch):
+    from chattui.screens.confirm import Confirm
+    from tests.mcp.servers import HttpServer
+
+    server = HttpServer().start()
+    folder = tmp_path / "config" / "personas"
+    folder.mkdir(parents=True)
+    (folder / "docs.md").write_text(
+        f'+++\n[mcp_servers.docs]\nurl = "{server.url}"\n+++\nYou search the docs.\n')
+    emulator.queue(Reply(text="first"), Reply(text="second"))
+    try:
+        app = app_for(persona="docs")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await send(pilot, "hello")
+            await settle(pilot)
+            conversation_id = app.session.conversation.id
+        server.reword()
+        app = app_for()  # a new conversation, no persona: nothing to check yet
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            assert not isinstance(app.screen, Confirm)
+            await app.open_conversation(conversation_id)  # what ctrl+g's choice does
+            assert await wait_until(pilot, lambda: _asking(app), timeout=30)
+            assert "docs: reworded search_docs" in str(app.screen.query_one("Label").render())
+            await pilot.press("y")  # take the new list
+            await send(pilot, "again")
+            await settle(pilot)
+            assert not isinstance(app.screen, Confirm)
+            assert [v.text for v in views(app) if v.role == "assistant"][-1] == "second"
+        tools = emulator.requests[1].json["tools"]
+        assert tools[0]["function"]["description"] == "Search the documentation, by keyword."
+    finally:
+        server.stop()

@@ -93,3 +93,49 @@ class HttpServer:
 
 def search_docs(query: str) -> str:
     return f"3 pages mention {query}"
+
+
+MEETING = '''
+import asyncio
+from mcp.server.mcpserver import MCPServer
+app = MCPServer("meeting")
+arrived = []
+both = asyncio.Event()
+
+@app.tool()
+async def meet(name: str) -> str:
+    """Wait until two calls are in, then answer: only calls run in parallel finish."""
+    arrived.append(name)
+    if len(arrived) == 2:
+        both.set()
+    try:
+        await asyncio.wait_for(both.wait(), 20)
+    except asyncio.TimeoutError:
+        return f"{name} waited alone"
+    return f"{name} met " + " and ".join(sorted(arrived))
+
+app.run()
+'''
+
+
+IMAGING = '''
+import base64
+from mcp.server.mcpserver import Image, MCPServer
+app = MCPServer("imaging")
+
+@app.tool()
+def snapshot() -> list:
+    """A caption and a picture."""
+    return ["a red pixel", Image(data=base64.b64decode("%s"), format="png")]
+
+app.run()
+'''
+
+
+def imaging_source() -> str:
+    """IMAGING with the 1x1 red PNG of tests.image_files in it."""
+    import base64
+
+    from tests.image_files import png
+
+    return IMAGING % base64.b64encode(png()).decode()

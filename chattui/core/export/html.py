@@ -82,8 +82,10 @@ def _html_message(message: Message, turn: Turn | None, esc: Callable[[str | None
         who = f'Tool result <code>{esc(message.name or "?")}</code>'
         if message.tool_call_id:
             who += f' <span class="muted">{esc(message.tool_call_id)}</span>'
+        returned = "".join(f'<div class="attachment">🖼 <code>{esc(a.ref)}</code> <span class="muted">'
+                           f'{esc(images.describe(a))}</span></div>' for a in message.attachments)
         return (f'<section class="message tool"><details><summary class="who">{who} <time>{when}</time>'
-                f'</summary><pre><code>{esc(message.content)}</code></pre></details></section>')
+                f'</summary><pre><code>{esc(message.content)}</code></pre>{returned}</details></section>')
     if message.role == "user":
         who = "You"
     else:

@@ -52,7 +52,10 @@ def _markdown_message(message: Message, turn: Turn | None, r: Callable[[str], st
         label = f"### Tool result `{r(message.name or '?')}`"
         if message.tool_call_id:
             label += f" ({r(message.tool_call_id)})"
-        return [label, "", *_fenced(r(message.content)), ""]
+        images_returned = [f"- 🖼 {_code_span(r(a.ref))} ({r(images.describe(a))})"
+                           for a in message.attachments]
+        return [label, "", *_fenced(r(message.content)), "",
+                *(images_returned + [""] if images_returned else [])]
     if message.role == "user":
         lines = [f"## You · {when}", ""]
     else:
