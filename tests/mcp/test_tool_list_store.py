@@ -25,7 +25,7 @@ NOW = Setup("openai", "gpt-4.1-mini", None, None, "full", "auto")
 def _send(store: Store, persona: Persona, tools: mcp.ToolList) -> str:
     conversation = store.create_conversation("openai", "gpt-4.1-mini", persona.name)
     user = store.add_user_message(conversation.id, "hi")
-    body = prefix.stored_body(persona.system, tools.tools, {}, None, None, tools.routes)
+    body = prefix.stored_body(persona.system, tools.tools, {}, None, tool_routes=tools.routes)
     meta = TurnMeta("openai", "gpt-4.1-mini", None, persona.name, "f", "chat",
                     prefix_hash=store.save_prefix(body))
     store.start_turn(conversation.id, user.id, meta)
@@ -47,7 +47,7 @@ def test_the_stored_prefix_carries_the_routes_and_reopen_keeps_server_tools_apar
 
 
 def test_a_prefix_without_server_tools_has_no_routes_and_the_same_bytes_as_before():
-    body = prefix.stored_body("sys", (OWN,), {}, None, None, {})
+    body = prefix.stored_body("sys", (OWN,), {}, None, tool_routes={})
     assert b"tool_routes" not in body
     assert mcp.stored_tool_list(prefix.read_body(body)) is None
 
