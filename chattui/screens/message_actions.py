@@ -17,12 +17,9 @@ from chattui.widgets.message_view import MessageView
 
 
 def _last_reply_view(log: ChatLog) -> MessageView | None:
-    views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
-    return views[-1] if views and views[-1].role == "assistant" else None
-
-
-def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
-    return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
+    """The conversation's last message when it is a reply (None: a question, or not mounted)."""
+    view = log.latest_view(("user", "assistant"))
+    return view if view is not None and view.role == "assistant" else None
 
 
 class MessageActions(ChatScreenHost):
@@ -57,9 +54,7 @@ class MessageActions(ChatScreenHost):
             return
         pattern, ids, at = self.search_hits
         log = self.query_one(ChatLog)
-        view = _view_of(log, ids[at])
-        while view is None and log.earlier_count and await log.show_earlier():
-            view = _view_of(log, ids[at])  # an older page: mount pages up to it
+        view = await log.show_message(ids[at])  # mounted first when scrolled far from it
         if view is None:
             self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
             return
@@ -74,11 +69,11 @@ class MessageActions(ChatScreenHost):
             log.scroll_to(y=max(0, min(top, log.max_scroll_y)), animate=False, force=True)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
-    def action_select_messages(self) -> None:
+    async def action_select_messages(self) -> None:
         """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
         log = self.query_one(ChatLog)
         log.focus()
-        log.action_select_message(0)
+        await log.action_select_message(0)
 
     def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:
         if self.search_hits and event.character in ("n", "N"):  # next / previous search hit
