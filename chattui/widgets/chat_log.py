@@ -93,8 +93,6 @@ class ChatLog(VerticalScroll, can_focus=True):
         """Rows unmounted since the last garbage collection."""
         self.selected: MessageView | None = None
         """The message up/down (or a click) picked, while the log has the focus."""
-        self._selected_row: int | None = None
-        """The selected row, once scrolling has unmounted its view (up/down go on from it)."""
         self._block = -1
         """The selected message's code block Ctrl+K copied last (the next press copies the next)."""
 
@@ -111,7 +109,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         """Highlight `view` (None: no message) and bring it into sight."""
         if self.selected is not None:
             self.selected.remove_class("-selected")
-        self.selected, self._selected_row, self._block = view, None, -1
+        self.selected, self._block = view, -1
         if view is None:
             return
         view.add_class("-selected")
@@ -134,17 +132,20 @@ class ChatLog(VerticalScroll, can_focus=True):
         entries = self._entries()
         if not entries:
             return
-        if self.selected is not None and self.selected.is_attached:
-            current: int | MessageView | None = self._entry(self.selected)
-        else:
-            current = self._selected_row
-        if current not in entries:
-            target = entries[-1]
+        current = self._entry(self.selected) if self.selected is not None and self.selected.is_attached else None
+        if current not in entries:  # none selected, or scrolled out of sight: start from the screen
+            shown = [e for e in entries if not isinstance(e, int) or e in self._mounted and self._on_screen(e)]
+            following = self.is_anchored and not anchor_released(self)
+            target = entries[-1] if following or not shown else shown[0 if step > 0 else -1]
         else:
             target = entries[max(0, min(len(entries) - 1, entries.index(current) + step))]
         view = target if isinstance(target, MessageView) else await self._show_row(target)
         if view is not None:
             self.select(view)
+
+    def _on_screen(self, row: int) -> bool:
+        view = _view_in(self._mounted.get(row, []))
+        return view is not None and self.scrollable_content_region.overlaps(view.region)
 
     async def on_focus(self) -> None:
         if self.selected is None or not self.selected.is_attached:
@@ -156,7 +157,6 @@ class ChatLog(VerticalScroll, can_focus=True):
         if self.selected is not None:
             self.selected.remove_class("-selected")
             self.selected = None
-        self._selected_row = None
 
     def on_click(self, event: events.Click) -> None:
         widget: DOMNode | None = event.widget
@@ -242,7 +242,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         each one's widgets) and show the latest. `load_earlier` reads the `unloaded` stored
         messages before `items`; that happens once the first frame is drawn."""
         await self.remove_children()
-        self.selected, self._selected_row = None, None
+        self.selected = None
         self._build, self._rows, self._mounted = build, list(items), {}
         self._width = self._text_width()
         self._heights = Heights(_estimate(item, self._width) for item in self._rows)
@@ -293,8 +293,6 @@ class ChatLog(VerticalScroll, can_focus=True):
         shift = len(read)
         self._mounted = {i + shift: widgets for i, widgets in self._mounted.items()}
         self._window = range(self._window.start + shift, self._window.stop + shift)
-        if self._selected_row is not None:
-            self._selected_row += shift
         self._size_spacers()
         return sum(added)
 
@@ -392,8 +390,8 @@ class ChatLog(VerticalScroll, can_focus=True):
         leaving = [row for row in old if row not in new]
         for row in leaving:
             if self.selected is not None and self.selected in self._mounted.get(row, []):
-                self.selected.remove_class("-selected")  # up/down go on from its row
-                self.selected, self._selected_row = None, row
+                self.selected.remove_class("-selected")  # up/down start from the screen
+                self.selected = None
         gone = [w for row in leaving for w in self._mounted.pop(row, [])]
         above = [w for row in range(new.start, min(new.stop, old.start)) for w in self._built(row)]
         below = [w for row in range(max(new.start, old.stop), new.stop) for w in self._built(row)]
@@ -417,9 +415,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._schedule_window()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._rows and self._text_width() != self._width:  # re-estimate the rows at this width
-            self._width = self._text_width()
-            self._heights = Heights(_estimate(item, self._width) for item in self._rows)
+        if self._rows and self._text_width() != self._width:  # rows read from now on are
+            self._width = self._text_width()  # estimated at this width; mounted ones measured
             self._schedule_window()
 
     async def add(self, role: str, content: str = "", status: str | None = None,

@@ -62,6 +62,9 @@ async def test_a_long_conversation_mounts_only_the_messages_near_the_screen_and_
         await settle(pilot)
         assert shown_texts(app)[0] == "question 0" and log.scroll_y == 0
         assert len(views(app)) <= MOUNTED_AT_MOST
+        await pilot.press("down")  # the last message, selected, is far away: start from the screen
+        assert await wait_until(pilot, lambda: [v.text for v in views(app) if v.has_class("-selected")]
+                                == ["question 0"])
 
         await pilot.press("end")
         assert await wait_until(pilot, lambda: "answer **999**" in shown_texts(app), timeout=10)
