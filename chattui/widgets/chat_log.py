@@ -269,7 +269,7 @@ class ChatLog(VerticalScroll, can_focus=True):
             added = self._insert_earlier(rows)
             if not added:
                 return
-            for _ in range(50):  # until the scroll range has grown (a frame, unless very busy)
+            for _ in range(10):  # until the scroll range has grown (a frame, unless very busy)
                 await _drawn(self)
                 if self.max_scroll_y >= top + added:
                     break
