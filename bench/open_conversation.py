@@ -61,6 +61,12 @@ BASELINE_MESSAGES = 50
 TARGET_OPEN_S = 0.5
 TARGET_RSS_MB = 150.0
 TIMEOUT = 120.0
+CONTIGUOUS_PAGES = 60
+JUMPS = 150
+SCROLL_TIMEOUT = 900.0
+TARGET_SCROLL_RSS_MB = 200.0
+TARGET_HOME_S = 1.0
+TARGET_OPEN_RATIO = 1.1
 PYCACHE = _common.RESULTS_DIR / "pycache"
 VIAS = ("launch", "switch")
 
@@ -69,7 +75,7 @@ VIAS = ("launch", "switch")
 
 
 async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
-                    via: str = "launch") -> dict:
+                    via: str = "launch", scroll: bool = False) -> dict:
     import asyncio
     import resource
 
@@ -90,6 +96,7 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
     seen: dict = {}
     store = Store(database_path(data_dir))
     seen["last"] = store.latest_messages(conversation_id, 1)[-1].content
+    seen["first_text"] = store.messages(conversation_id)[0].content
     store.close()
 
     def latest_visible(app) -> bool:
@@ -105,6 +112,12 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
         return (last.text == seen["last"] and last.region.area > 0
                 and last.region.overlaps(log.region))
 
+    def first_visible(app) -> bool:
+        log = app.screen.query(ChatLog).first()
+        views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
+        return bool(views) and views[0].text == seen.get("first_text") and views[0].region.area > 0 \
+            and views[0].region.overlaps(log.region) and log.scroll_y == 0
+
     t0 = making = time.perf_counter()
     app = make_app(load_settings(flags, environ=env, cwd=home), cwd=home)
     made = time.perf_counter()
@@ -112,6 +125,8 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
 
     def display(screen, renderable) -> None:
         original(screen, renderable)
+        if renderable is not None and seen.get("home_armed") and "home" not in seen and first_visible(app):
+            seen["home"] = time.perf_counter()
         if (renderable is not None and not app._batch_count and "frame" not in seen
                 and seen.get("armed", via == "launch")):
             if latest_visible(app):
@@ -133,6 +148,7 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
         await pilot.pause()
         settled_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         views = len(app.screen.query(MessageView))
+        scrolled = await scroll_end_to_start(app, pilot, seen) if scroll and via == "launch" else {}
         stored = len(app.session.messages())
         correct = (app.session.conversation is not None
                    and app.session.conversation.id == conversation_id and "frame" in seen)
@@ -143,8 +159,65 @@ async def child_run(data_dir: Path, conversation_id: str, spawned_at: float,
         "open_s": frame - t0 if frame else None,
         "import_s": imported - started, "make_app_s": made - making,
         "rss_mb": seen.get("rss", 0) / 1024, "rss_settled_mb": settled_rss / 1024,
-        "views": views, "stored_messages": stored, "correct": correct,
+        "views": views, "stored_messages": stored, "correct": correct, **scrolled,
     }
+
+
+def rss_now_mb() -> float:
+    """The resident set size now (not the peak), from /proc."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def _settled(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def scroll_end_to_start(app, pilot, seen: dict) -> dict:
+    """From the end to the start of the conversation as a reader does: `CONTIGUOUS_PAGES`
+    screens up one after the other (Page Up), then `JUMPS` evenly spaced jumps to the start
+    (dragging the scrollbar); the RSS (now, and its peak) and the mounted MessageViews at
+    every stop. Then End, and Home timed to the first frame showing the first message."""
+    import asyncio
+    import resource
+
+    from chattui.widgets.chat_log import ChatLog
+    from chattui.widgets.message_view import MessageView
+
+    log = app.screen.query_one(ChatLog)
+    log.focus()
+    await _settled(app, pilot)
+    started, rss, views = time.perf_counter(), [rss_now_mb()], [len(log.query_children(MessageView))]
+    page = log.scrollable_content_region.height
+    for _ in range(CONTIGUOUS_PAGES):
+        if log.scroll_y <= 0:
+            break
+        await pilot.press("pageup")
+        await _settled(app, pilot)
+        rss.append(rss_now_mb())
+        views.append(len(log.query_children(MessageView)))
+    start_y = log.scroll_y
+    for step in range(JUMPS, -1, -1):
+        log.scroll_to(y=start_y * step / JUMPS, animate=False)
+        await _settled(app, pilot)
+        rss.append(rss_now_mb())
+        views.append(len(log.query_children(MessageView)))
+    scroll_s = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    await pilot.press("end")
+    await asyncio.sleep(0.5)
+    await _settled(app, pilot)
+    seen["home_armed"] = True
+    pressed = time.perf_counter()
+    await pilot.press("home")
+    deadline = time.perf_counter() + 30
+    while "home" not in seen and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+    home = seen.get("home")
+    return {"scroll_s": scroll_s, "scroll_stops": len(rss), "scroll_rss_max_mb": max(rss),
+            "scroll_rss_peak_mb": peak, "scroll_views_max": max(views),
+            "home_s": home - pressed if home else None}
 
 
 async def pick_in_conversations_screen(app, pilot, conversation_id: str) -> None:
@@ -179,8 +252,10 @@ def child_main(data_dir: str, conversation_id: str, spawned_at: float, via: str)
     import asyncio
     import faulthandler
 
-    faulthandler.dump_traceback_later(TIMEOUT + 60, exit=True)
-    result = asyncio.run(child_run(Path(data_dir), conversation_id, spawned_at, via))
+    faulthandler.dump_traceback_later(SCROLL_TIMEOUT + 60, exit=True)
+    scroll = via.endswith("+scroll")
+    result = asyncio.run(child_run(Path(data_dir), conversation_id, spawned_at,
+                                   via.removesuffix("+scroll"), scroll))
     print(json.dumps(result), flush=True)
 
 
@@ -201,21 +276,24 @@ def seed(folder: Path, messages: int) -> dict[str, str]:
     return {f"{messages} messages": long.id, f"{BASELINE_MESSAGES} messages": short.id}
 
 
-def spawn(data_dir: Path, conversation_id: str, via: str = "launch") -> dict:
+def spawn(data_dir: Path, conversation_id: str, via: str = "launch", scroll: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith(("CHATTUI_", "OPENAI_"))}
     env.update(CHATTUI_TOKENIZER="approx", PYTHONPYCACHEPREFIX=str(PYCACHE))
     spawned_at = time.perf_counter()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(data_dir), conversation_id,
-           repr(spawned_at), via]
+           repr(spawned_at), via + ("+scroll" if scroll and via == "launch" else "")]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=TIMEOUT + 120)
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=SCROLL_TIMEOUT + 120)
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(f"child timed out:\n{(exc.stderr or b'')[-2000:]!r}") from exc
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(lines[-1])
+
+
+SCROLL_KEYS = ("scroll_stops", "scroll_s", "scroll_rss_max_mb", "scroll_rss_peak_mb", "scroll_views_max", "home_s")
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -232,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--messages", type=int, default=5000, help="the long conversation's size")
     ap.add_argument("--via", default=",".join(VIAS), help="comma-separated subset of launch,switch")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--scroll-repeat", type=int, default=1,
+                    help="launch runs per conversation that then scroll end -> start and time Home (0: none)")
     ap.add_argument("--child", nargs=4, metavar=("DATA_DIR", "ID", "SPAWNED_AT", "VIA"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -270,6 +350,20 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"[{i + 1}/{args.repeat}] {key:23s} open {run['open_s'] or float('nan'):.3f}s "
                     f"launch {run['launch_s'] or float('nan'):.3f}s rss {run['rss_settled_mb']:.0f} MB "
                     f"views {run['views']}")
+        scrolls = {name: [] for name in conversations}
+        for i in range(args.scroll_repeat):
+            for name in conversations:
+                try:
+                    run = spawn(data_dir, conversations[name], "launch", scroll=True)
+                except RuntimeError as exc:
+                    errors.append(f"scroll: {name} run {i + 1}: {exc}")
+                    say(f"[{i + 1}/{args.scroll_repeat}] scroll: {name} FAILED: {str(exc).splitlines()[0]}")
+                    continue
+                scrolls[name].append(run)
+                say(f"[{i + 1}/{args.scroll_repeat}] scroll: {name:14s} {run['scroll_stops']} stops in "
+                    f"{run['scroll_s']:.1f}s, RSS max {run['scroll_rss_max_mb']:.0f} MB (peak "
+                    f"{run['scroll_rss_peak_mb']:.0f}), views max {run['scroll_views_max']}, "
+                    f"Home {run['home_s'] or float('nan'):.3f}s")
 
     summary = {key: summarize(r) for key, r in runs.items()}
     names = list(conversations)
@@ -285,8 +379,23 @@ def main(argv: list[str] | None = None) -> int:
             "value": long["rss_settled_mb"], "ok": long["rss_settled_mb"] < TARGET_RSS_MB}
         shown = bool(long["repeats"] and base["repeats"] and long["correct"] and base["correct"])
         targets[f"{via}: latest_message_shown"] = {"value": shown, "ok": shown}
+    scroll_summary = {name: {key: median([r[key] for r in rs if r.get(key) is not None])
+                             for key in SCROLL_KEYS} for name, rs in scrolls.items() if rs}
+    if long_name in scroll_summary and base_name in scroll_summary:
+        long, base = scroll_summary[long_name], scroll_summary[base_name]
+        for key in SCROLL_KEYS:
+            ratios[f"scroll: {key} long/baseline"] = ratio(long[key], base[key])
+        targets[f"scroll: rss_peak_{args.messages}_le_{TARGET_SCROLL_RSS_MB:.0f}MB"] = {
+            "value": long["scroll_rss_peak_mb"], "ok": long["scroll_rss_peak_mb"] <= TARGET_SCROLL_RSS_MB}
+        targets[f"scroll: home_{args.messages}_le_{TARGET_HOME_S}s"] = {
+            "value": long["home_s"], "ok": long["home_s"] <= TARGET_HOME_S}
+    if "launch" in vias:
+        launch_ratio = ratio(summary[f"launch: {long_name}"]["launch_s"], summary[f"launch: {base_name}"]["launch_s"])
+        targets[f"launch: launch_s_{args.messages}/{BASELINE_MESSAGES}_le_{TARGET_OPEN_RATIO}x"] = {
+            "value": launch_ratio, "ok": launch_ratio <= TARGET_OPEN_RATIO}
     result = {
-        "benchmark": "open_conversation", "machine": machine(),
+        "benchmark": "open_conversation", "machine": machine(), "scroll": scrolls,
+        "scroll_median": scroll_summary,
         "setup": {"size": list(SIZE), "repeat": args.repeat, "messages": args.messages,
                   "baseline_messages": BASELINE_MESSAGES, "via": vias},
         "runs": runs, "errors": errors, "median": summary, "ratios": ratios, "targets": targets,
@@ -315,6 +424,16 @@ def main(argv: list[str] | None = None) -> int:
                      ratio(long["rss_settled_mb"], base["rss_settled_mb"]),
                      ratio(long["views"], base["views"])])
     print(table(headers, rows))
+    if scroll_summary:
+        print()
+        print(f"scroll end -> start ({CONTIGUOUS_PAGES} pages up, then {JUMPS} jumps to the start), "
+              f"then End and Home (Home s: to the first frame showing the first message)")
+        scroll_rows = [[name, *(scroll_summary[name][key] for key in SCROLL_KEYS)] for name in scroll_summary]
+        if long_name in scroll_summary and base_name in scroll_summary:
+            scroll_rows.append(["ratio long/base", *(ratio(scroll_summary[long_name][key],
+                                                          scroll_summary[base_name][key]) for key in SCROLL_KEYS)])
+        print(table(["conversation", "stops", "scroll s", "RSS max MB", "RSS peak MB", "views max", "Home s"],
+                    scroll_rows))
     print()
     for name, target in targets.items():
         print(target_line(name, target))

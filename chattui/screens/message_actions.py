@@ -17,12 +17,9 @@ from chattui.widgets.message_view import MessageView
 
 
 def _last_reply_view(log: ChatLog) -> MessageView | None:
-    views = [v for v in log.query_children(MessageView) if v.role in ("user", "assistant")]
-    return views[-1] if views and views[-1].role == "assistant" else None
-
-
-def _view_of(log: ChatLog, message_id: int) -> MessageView | None:
-    return next((v for v in log.query_children(MessageView) if v.message_id == message_id), None)
+    """The conversation's last message when it is a reply (None: a question, or not mounted)."""
+    view = log.latest_view(("user", "assistant"))
+    return view if view is not None and view.role == "assistant" else None
 
 
 async def _select_in_sight(log: ChatLog, view: MessageView, settle: int = 0) -> None:
@@ -77,9 +74,7 @@ class MessageActions(ChatScreenHost):
         log = self.query_one(ChatLog)
         if alternatives.reveal(self.session, ids[at]):  # on another reply's line: shown now
             await self.reload_conversation()
-        view = _view_of(log, ids[at])
-        while view is None and log.earlier_count and await log.show_earlier():
-            view = _view_of(log, ids[at])  # an older page: mount pages up to it
+        view = await log.show_message(ids[at])  # mounted first when scrolled far from it
         if view is None:
             self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
             return
@@ -88,11 +83,11 @@ class MessageActions(ChatScreenHost):
         await _select_in_sight(log, view, settle=2)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")
 
-    def action_select_messages(self) -> None:
+    async def action_select_messages(self) -> None:
         """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
         log = self.query_one(ChatLog)
         log.focus()
-        log.action_select_message(0)
+        await log.action_select_message(0)
 
     def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:
         if self.search_hits and event.character in ("n", "N"):  # next / previous search hit
@@ -122,7 +117,8 @@ class MessageActions(ChatScreenHost):
             return selected.message_id
         answers = [t.reply_message_id for t in self.session.turns()
                    if t.user_message_id == selected.message_id and t.reply_message_id]
-        return next((r for r in reversed(answers) if _view_of(log, r) is not None), None)
+        shown = {m.id for m in self.session.messages() if not m.inactive}
+        return next((r for r in reversed(answers) if r in shown), None)
 
     @work(group="regenerate", exclusive=True, exit_on_error=False)
     async def action_regenerate_reply(self) -> None:
@@ -134,9 +130,6 @@ class MessageActions(ChatScreenHost):
         if isinstance(aim, str) or self.session.unavailable:
             self.notify(self.session.unavailable or str(aim), severity="warning")
             return
-        old = _view_of(log, aim.reply_id)
-        children = list(log.children)
-        later = children[children.index(old) + 1:] if old is not None and old in children else []
         shown_later = sum(1 for m in self.session.messages() if not m.inactive
                           and m.id > aim.reply_id and m.role in ("user", "assistant"))
         line = glance.expected_line(self.session, "", self._turns, until_id=aim.question_id)
@@ -146,8 +139,7 @@ class MessageActions(ChatScreenHost):
                     f"Expected: {line}")
         if not await self.app.push_screen_wait(Confirm(question, yes="Regenerate", no="Cancel")):
             return
-        if old is not None:
-            await log.remove_children([old, *later])  # the new reply streams where it was
+        await log.cut_from(aim.reply_id)  # the new reply streams where it was
         await self.run_turn(lambda on_text: alternatives.regenerate(self.session, on_text, aim.reply_id)).wait()
         await self.reload_conversation()
 
@@ -161,9 +153,7 @@ class MessageActions(ChatScreenHost):
             return
         await self.reload_conversation()
         log.focus()
-        view = _view_of(log, shown)
-        while view is None and log.earlier_count and await log.show_earlier():
-            view = _view_of(log, shown)  # an older page: mount pages up to it
+        view = await log.show_message(shown)
         if (view := view or _last_reply_view(log)) is not None:
             await _select_in_sight(log, view)
         self._bar().warn(f"{said}: the next turn builds on this one")

@@ -1,16 +1,24 @@
 """The scrolling conversation. It follows a streaming reply to its last line; scrolling
 up pauses that, and End (or scrolling back to the bottom) resumes it.
 
-A long history is mounted a page at a time, newest first: opening a conversation of
-thousands of messages mounts only the latest few; reaching the top (or the button there)
-mounts the page before it, keeping the reading position. The caller may hand over only the
-latest stored messages with a `load_earlier` callback: older ones are then read from the
-store page by page too. Of the first page, only the messages that fill the screen are
-mounted before the first frame; the rest follow right after it.
+A stored history of any length is kept as rows (the stored messages, plain data, with a
+height each: measured once shown, estimated from the text before) and only the rows near
+the ones on screen are mounted (chattui/widgets/log_window.py says which); a spacer above
+and one below stand in for the rest, so the scroll range and the scrollbar are the whole
+conversation's. Scrolling mounts the rows coming into sight and unmounts those far away,
+keeping the row at the top of the screen where it was. Messages added after the history
+(the turns of this session, notices) follow the bottom spacer and stay mounted.
+
+For other code: `show_message(id)` mounts a stored message (scrolling to it) and returns
+its view; `view_of(id)` is the view when mounted; `latest_view(roles)` the last message's.
+Opening a conversation mounts the latest rows that fill the screen, before the first frame;
+the rows before the page handed over (`load_earlier`) are read once that frame is drawn.
 """
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from typing import Callable, Sequence
 
 from textual import events
@@ -19,20 +27,23 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button
 
 from chattui.core.codeblocks import code_blocks, copied_line
-from chattui.widgets.message_view import MessageView
+from chattui.widgets.log_window import Heights, covers, filling, window
+from chattui.widgets.message_view import MessageView, estimated_rows
 from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
 from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
 
-FIRST_PAGE = 12
-"""Messages mounted when a conversation opens: enough to fill a tall terminal. Mounting
-a Markdown message costs ~40 ms of layout, so more would delay the first frame."""
 HISTORY_PAGE = 40
-"""Messages mounted each time the user reaches the top."""
+"""Messages read from the store before the first frame (the rest is read right after it)."""
 FILL_SCREENS = 2
 """Before the first frame, mount the latest messages estimated to fill this many screens."""
+COLLECT_AFTER_ROWS = 20
+"""A full garbage collection after this many rows are unmounted: a widget tree is a web of
+reference cycles, and the app's collector thresholds (chattui/app.py) let the garbage of a
+long scroll pile up to gigabytes before one comes by itself."""
+TOOL_CARD_ROWS = 6
+"""A tool call card's estimated height (border, name, arguments, result, margin)."""
 Build = Callable[[object], list[Widget]]
 LoadEarlier = Callable[[int], list]
 """Reads up to n stored messages before the ones handed over so far (oldest first)."""
@@ -66,12 +77,20 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._earlier: list = []
-        """Stored messages not mounted yet (oldest first)."""
+        self._rows: list = []
+        """The stored messages of the history (oldest first), mounted or not."""
+        self._heights = Heights()
+        self._mounted: dict[int, list[Widget]] = {}
+        """The widgets built for each mounted row (the rows of `_window`)."""
+        self._window = range(0)
+        self._spacers: tuple[Widget, Widget] | None = None
         self._build: Build = lambda item: []
         self._load_earlier: LoadEarlier | None = None
-        self._unloaded = 0
-        """Stored messages before `_earlier` not read from the store yet."""
+        self._width = 0
+        self._lock = asyncio.Lock()
+        self._moving = self._dirty = False
+        self._unmounted = 0
+        """Rows unmounted since the last garbage collection."""
         self.selected: MessageView | None = None
         """The message up/down (or a click) picked, while the log has the focus."""
         self._block = -1
@@ -83,6 +102,7 @@ class ChatLog(VerticalScroll, can_focus=True):
     # selection
 
     def selectable(self) -> list[MessageView]:
+        """The selectable messages mounted now, in order."""
         return [v for v in self.query_children(MessageView) if v.role in SELECTABLE]
 
     def select(self, view: MessageView | None) -> None:
@@ -93,24 +113,43 @@ class ChatLog(VerticalScroll, can_focus=True):
         if view is None:
             return
         view.add_class("-selected")
-        views = self.selectable()
-        if views and view is not views[-1]:
+        if self._entry(view) != self._entries()[-1]:
             self.anchor(False)  # reading an earlier message: new text must not pull away
         self.scroll_to_widget(view, animate=False, top=view.outer_size.height > self.size.height)
 
-    def action_select_message(self, step: int) -> None:
-        views = self.selectable()
-        if not views:
-            return
-        if self.selected not in views:
-            self.select(views[-1])
-            return
-        index = max(0, min(len(views) - 1, views.index(self.selected) + step))
-        self.select(views[index])
+    def _entries(self) -> list:
+        """Every selectable message in order: a history row's index, or a later message's view."""
+        rows = [i for i, item in enumerate(self._rows) if _role(item) in SELECTABLE
+                and not getattr(item, "inactive", False)]
+        return rows + [v for v in self._tail(MessageView) if v.role in SELECTABLE]
 
-    def on_focus(self) -> None:
+    def _entry(self, view: MessageView) -> int | MessageView:
+        return next((i for i, widgets in self._mounted.items() if view in widgets), view)
+
+    async def action_select_message(self, step: int) -> None:
+        if step < 0:
+            await self._read_earlier()  # up past the first row read
+        entries = self._entries()
+        if not entries:
+            return
+        current = self._entry(self.selected) if self.selected is not None and self.selected.is_attached else None
+        if current not in entries:  # none selected, or scrolled out of sight: start from the screen
+            shown = [e for e in entries if not isinstance(e, int) or e in self._mounted and self._on_screen(e)]
+            following = self.is_anchored and not anchor_released(self)
+            target = entries[-1] if following or not shown else shown[0 if step > 0 else -1]
+        else:
+            target = entries[max(0, min(len(entries) - 1, entries.index(current) + step))]
+        view = target if isinstance(target, MessageView) else await self._show_row(target)
+        if view is not None:
+            self.select(view)
+
+    def _on_screen(self, row: int) -> bool:
+        view = _view_in(self._mounted.get(row, []))
+        return view is not None and self.scrollable_content_region.overlaps(view.region)
+
+    async def on_focus(self) -> None:
         if self.selected is None or not self.selected.is_attached:
-            self.action_select_message(0)
+            await self.action_select_message(0)
 
     def on_blur(self) -> None:
         if not self.is_anchored:  # anchored again, but released: the bottom (or End) resumes following
@@ -158,78 +197,248 @@ class ChatLog(VerticalScroll, can_focus=True):
         event.prevent_default()
         self.post_message(self.TypedAway(event.character))
 
-    async def show_history(self, items: Sequence, build: Build, page: int = FIRST_PAGE,
+    def action_scroll_home(self) -> None:
+        """To the first message at once (an animation would mount every row on its way)."""
+        self.anchor(False)
+        self.run_worker(self._home(), group="log-window")
+
+    async def _home(self) -> None:
+        await self._read_earlier()
+        self.scroll_home(animate=False, immediate=True)
+
+    def action_scroll_end(self) -> None:
+        self.follow()
+
+    # finding messages
+
+    def view_of(self, message_id: int) -> MessageView | None:
+        """The mounted view of stored message `message_id` (None: not mounted or not shown)."""
+        return next((v for v in self.query_children(MessageView) if v.message_id == message_id), None)
+
+    async def show_message(self, message_id: int) -> MessageView | None:
+        """Mount stored message `message_id` (scrolling the log to it when it is not mounted)
+        and return its view; None when the log does not show it (a tool result, a replaced
+        reply, another conversation)."""
+        if (view := self.view_of(message_id)) is not None:
+            return view
+        await self._read_earlier()
+        row = next((i for i, item in enumerate(self._rows) if getattr(item, "id", None) == message_id), None)
+        return None if row is None else await self._show_row(row)
+
+    async def cut_from(self, message_id: int) -> None:
+        """Take message `message_id` and everything after it off the log (a reply asked again
+        streams where it was; the conversation is shown afresh once it has come)."""
+        async with self._lock:
+            tail = self._tail()
+            row = next((i for i, item in enumerate(self._rows) if getattr(item, "id", None) == message_id), None)
+            if row is None:  # one of this session's messages, after the history
+                view = next((w for w in tail if isinstance(w, MessageView) and w.message_id == message_id), None)
+                gone = tail[tail.index(view):] if view is not None else []
+            else:
+                gone = [w for r in sorted(self._mounted) if r >= row for w in self._mounted.pop(r)]
+                gone += tail
+                self._rows = self._rows[:row]
+                self._heights = Heights(self._heights[i] for i in range(row))
+                self._window = range(min(self._window.start, row), min(self._window.stop, row))
+            if self.selected in gone:
+                self.selected = None
+            await self.remove_children([w for w in gone if w.is_attached])
+            self._size_spacers()
+        self.follow()
+
+    def latest_view(self, roles: Sequence[str] = ("user", "assistant")) -> MessageView | None:
+        """The view of the log's last message of one of `roles`, when it is mounted."""
+        later = [v for v in self._tail(MessageView) if v.role in roles]
+        if later:
+            return later[-1]
+        row = next((i for i in reversed(range(len(self._rows))) if _role(self._rows[i]) in roles
+                    and not getattr(self._rows[i], "inactive", False)), None)
+        return None if row is None else _view_in(self._mounted.get(row, []))
+
+    # the history's rows
+
+    async def show_history(self, items: Sequence, build: Build,
                            load_earlier: LoadEarlier | None = None, unloaded: int = 0) -> None:
-        """Replace the log with `items`, mounting only the latest `page` of them: those that
-        fill the screen now, the rest of the page once that frame is drawn. `load_earlier`
-        reads the `unloaded` stored messages before `items` when they are asked for."""
+        """Replace the log with the rows `items` (stored messages, oldest first; `build` makes
+        each one's widgets) and show the latest. `load_earlier` reads the `unloaded` stored
+        messages before `items`; that happens once the first frame is drawn."""
         await self.remove_children()
         self.selected = None
-        self._build = build
-        self._load_earlier, self._unloaded = load_earlier, unloaded if load_earlier else 0
-        self._earlier = list(items[:-page]) if len(items) > page else []
-        latest = [build(item) for item in items[-page:]]
-        first = _filling(latest, self.app.size.width, FILL_SCREENS * self.app.size.height)
-        self._earlier += list(items[-page:][:len(latest) - first])
+        self._build, self._rows, self._mounted = build, list(items), {}
+        self._width = self._text_width()
+        self._heights = Heights(_estimate(item, self._width) for item in self._rows)
+        self._window = filling(self._heights, FILL_SCREENS * self.app.size.height)
+        widgets = [w for i in self._window for w in self._built(i)]
+        self._spacers = (Widget(classes="log-spacer"), Widget(classes="log-spacer"))
         with self.app.batch_update():
-            await self.mount_all([w for widgets in latest[len(latest) - first:] for w in widgets])
-            await self._update_earlier_button()
+            await self.mount_all([self._spacers[0], *widgets, self._spacers[1]])
+            self._size_spacers()
         self.follow()
         if self.has_focus:  # still choosing messages: on the last one again
-            self.action_select_message(0)
-        if rest := len(latest) - first:
-            call_when_drawn(self, self._fill_page, rest, self._earlier)
+            await self.action_select_message(0)
+        self._load_earlier = load_earlier if unloaded else None
+        if self._load_earlier is not None:
+            call_when_drawn(self, lambda rows: self.run_worker(self._read_earlier(rows)), self._rows)
+        call_when_drawn(self, self._schedule_window)
 
-    def _fill_page(self, count: int, earlier: list) -> None:
-        """After the first frame: mount the rest of the first page (unless the log changed)."""
-        if earlier is self._earlier:
-            self.run_worker(self.show_earlier(count), exclusive=True, group="earlier")
+    async def _read_earlier(self, rows: list | None = None) -> None:
+        """After the first frame (or when asked for first): read the rest of the history
+        (plain rows, a few MB for thousands of messages) and put it above, keeping the
+        reading position."""
+        async with self._lock:  # not while the window moves
+            top = self.scroll_y
+            added = self._insert_earlier(rows)
+            if not added:
+                return
+            for _ in range(10):  # until the scroll range has grown (a frame, unless very busy)
+                await _drawn(self)
+                if self.max_scroll_y >= top + added:
+                    break
+            if self.is_anchored and not anchor_released(self):
+                self.scroll_end(animate=False, immediate=True)
+            else:
+                self.scroll_to(y=top + added, animate=False, immediate=True, force=True)
+        self._schedule_window()
 
-    async def show_earlier(self, page: int = HISTORY_PAGE) -> int:
-        """Mount the page before the first one shown; how many messages it added."""
-        if len(self._earlier) < page and self._unloaded and self._load_earlier is not None:
-            read = self._load_earlier(page - len(self._earlier))
-            self._earlier[:0] = read
-            self._unloaded = max(0, self._unloaded - len(read)) if read else 0
-        if not self._earlier:
-            return 0
-        items, self._earlier = self._earlier[-page:], self._earlier[:-page]
-        widgets = [w for item in items for w in self._build(item)]
-        anchor = next((c for c in self.children if c.id != "earlier"), None)
-        height_before = self.virtual_size.height
+    def _insert_earlier(self, rows: list | None) -> int:
+        """Read the rows before the first one and put them above; their height."""
+        load_earlier, self._load_earlier = self._load_earlier, None
+        if load_earlier is None or rows is not None and rows is not self._rows:
+            return 0  # read already, or another conversation since
+        read: list = []
+        while page := load_earlier(1000):
+            read[:0] = page
+        added = [_estimate(item, self._width) for item in read]
+        self._rows[:0] = read
+        self._heights.insert(0, added)
+        shift = len(read)
+        self._mounted = {i + shift: widgets for i, widgets in self._mounted.items()}
+        self._window = range(self._window.start + shift, self._window.stop + shift)
+        self._size_spacers()
+        return sum(added)
+
+    def _built(self, row: int) -> list[Widget]:
+        self._mounted[row] = widgets = self._build(self._rows[row])
+        return widgets
+
+    def _text_width(self) -> int:
+        return self.scrollable_content_region.width or self.app.size.width
+
+    def _size_spacers(self) -> None:
+        if self._spacers is not None:
+            above, below = self._spacers
+            above.styles.height = self._heights.top(self._window.start)
+            below.styles.height = self._heights.span(self._window.stop, len(self._rows))
+
+    def _tail(self, kind: type[Widget] = Widget) -> list:
+        """The widgets after the history (this session's messages, notices), of `kind`."""
+        if self._spacers is None or not self._spacers[1].is_attached:
+            return list(self.query_children(kind))
+        children = list(self.children)
+        return [w for w in children[children.index(self._spacers[1]) + 1:] if isinstance(w, kind)]
+
+    def _measure(self) -> None:
+        """Take the laid-out heights of the mounted rows (from each row's top to the next's)."""
+        if self._spacers is None:
+            return
+        tops: list[tuple[int, int]] = []
+        for row in self._window:
+            widgets = [w for w in self._mounted.get(row, []) if w.is_attached]
+            if widgets and not widgets[0].size.height:
+                return  # not laid out yet
+            if widgets:
+                tops.append((row, widgets[0].virtual_region.y))
+        bottom = self._spacers[1].virtual_region.y
+        for (row, y), (_, below) in zip(tops, [*tops[1:], (self._window.stop, bottom)]):
+            self._heights.set(row, below - y)
+            # a row with nothing shown (a replaced reply) sits between two: it is 0 rows
+        for row in self._window:
+            if not any(w.is_attached for w in self._mounted.get(row, [])):
+                self._heights.set(row, 0)
+
+    def _schedule_window(self) -> None:
+        """Mount the rows coming into sight (and unmount far ones) soon, once for a burst."""
+        self._dirty = True
+        if not self._moving and self._rows and self.is_attached:
+            self._moving = True
+            self.run_worker(self._keep_window(), group="log-window")
+
+    async def _keep_window(self) -> None:
+        try:
+            while self._dirty:
+                self._dirty = False
+                await self._move_window()
+        finally:
+            self._moving = False
+
+    async def _show_row(self, row: int) -> MessageView | None:
+        """Mount history row `row`, scrolled to its top, and return its view."""
+        if row not in self._mounted:
+            self.anchor(False)  # jumping away from the end: stop following it
+            self.scroll_to(y=self._heights.top(row), animate=False, immediate=True, force=True)
+            await self._move_window(row)
+        return _view_in(self._mounted.get(row, []))
+
+    async def _move_window(self, row: int | None = None) -> None:
+        """Mount the rows near the scroll position (or near row `row`) and unmount the rest,
+        keeping the row at the top of the screen where it is (estimates become heights)."""
+        async with self._lock:
+            if self._spacers is None or not self._spacers[1].is_attached:
+                return
+            self._measure()
+            viewport = self.scrollable_content_region.height or self.app.size.height
+            top = self._heights.top(row) if row is not None else self.scroll_y
+            if covers(self._window, self._heights, top, viewport, viewport // 2):
+                return
+            anchor = self._heights.index_at(top)
+            offset = top - self._heights.top(anchor)
+            new = window(self._heights, top, viewport, viewport)
+            jump = new.start >= self._window.stop or new.stop <= self._window.start
+            if jump:  # what is on screen first; the rows around it once that is drawn
+                new = window(self._heights, top, viewport, 0)
+                call_when_drawn(self, self._schedule_window)
+            await self._remount(new)
+            await _drawn(self)
+            self._measure()
+            self._size_spacers()
+            if row is None and self.is_anchored and not anchor_released(self):
+                return  # following the end: it stays in view by itself
+            await _drawn(self)
+            self.scroll_to(y=self._heights.top(anchor) + offset, animate=False, immediate=True, force=True)
+
+    async def _remount(self, new: range) -> None:
+        old, (above_spacer, below_spacer) = self._window, self._spacers or (None, None)
+        leaving = [row for row in old if row not in new]
+        for row in leaving:
+            if self.selected is not None and self.selected in self._mounted.get(row, []):
+                self.selected.remove_class("-selected")  # up/down start from the screen
+                self.selected = None
+        gone = [w for row in leaving for w in self._mounted.pop(row, [])]
+        above = [w for row in range(new.start, min(new.stop, old.start)) for w in self._built(row)]
+        below = [w for row in range(max(new.start, old.stop), new.stop) for w in self._built(row)]
+        self._window = new
         with self.app.batch_update():
-            await self.mount_all(widgets, before=anchor) if anchor else await self.mount_all(widgets)
-            await self._update_earlier_button()
-        self.call_after_refresh(self._keep_position, height_before)
-        return len(items)
-
-    def _keep_position(self, height_before: int) -> None:
-        if self.is_anchored and not anchor_released(self):
-            return  # following the end: it stays in view by itself
-        self.scroll_to(y=self.scroll_y + self.virtual_size.height - height_before, animate=False)
-
-    @property
-    def earlier_count(self) -> int:
-        """Stored messages before the first one mounted."""
-        return len(self._earlier) + self._unloaded
-
-    async def _update_earlier_button(self) -> None:
-        for button in self.query("#earlier"):
-            await button.remove()
-        if self.earlier_count:
-            label = f"▲ {self.earlier_count:,} earlier messages (scroll up or press to show)"
-            await self.mount(Button(label, id="earlier"), before=0)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "earlier":
-            event.stop()
-            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+            await self.remove_children([w for w in gone if w.is_attached])
+            self._unmounted += len(leaving)
+            if self._unmounted >= COLLECT_AFTER_ROWS:  # their widgets are cycles: free them
+                self._unmounted = 0  # before the next ones are built, which reuse the memory
+                gc.collect()
+            if above:
+                await self.mount_all(above, after=above_spacer)
+            if below:
+                await self.mount_all(below, before=below_spacer)
+            self._size_spacers()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         unshelve_near(self, new)  # before the frame is drawn: chunks shelved out of sight come back
-        if new <= 0 < old and self.earlier_count:  # reached the top by scrolling
-            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+        if self._rows:
+            self._schedule_window()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows and self._text_width() != self._width:  # rows read from now on are
+            self._width = self._text_width()  # estimated at this width; mounted ones measured
+            self._schedule_window()
 
     async def add(self, role: str, content: str = "", status: str | None = None,
                   error: str | None = None, attachments: tuple = ()) -> MessageView:
@@ -246,12 +455,27 @@ class ChatLog(VerticalScroll, can_focus=True):
         self.scroll_end(animate=False, immediate=True)
 
 
-def _filling(messages: list[list[Widget]], width: int, rows: int) -> int:
-    """How many of the latest `messages` (each the widgets built for one) are estimated to
-    fill `rows` rows at `width` columns (all of them when they do not)."""
-    total = 0
-    for count, widgets in enumerate(reversed(messages), 1):
-        total += sum(w.estimated_rows(width) if isinstance(w, MessageView) else 4 for w in widgets)
-        if total >= rows:
-            return count
-    return len(messages)
+def _role(item: object) -> str:
+    return getattr(item, "role", "")
+
+
+def _view_in(widgets: list[Widget]) -> MessageView | None:
+    return next((w for w in widgets if isinstance(w, MessageView) and w.is_attached), None)
+
+
+def _estimate(item: object, width: int) -> int:
+    """A stored message's rows in the log before it is laid out (tool calls: a card each)."""
+    if getattr(item, "inactive", False):
+        return 0
+    rows = estimated_rows(getattr(item, "content", "") or "", width, bool(getattr(item, "error", None)))
+    return rows + TOOL_CARD_ROWS * len(getattr(item, "tool_calls", ()) or ())
+
+
+async def _drawn(node: Widget) -> None:
+    """Wait for the next layout pass and frame (at most a second)."""
+    drawn = asyncio.Event()
+    call_when_drawn(node, drawn.set)
+    try:
+        await asyncio.wait_for(drawn.wait(), 1.0)
+    except asyncio.TimeoutError:
+        pass

@@ -117,11 +117,8 @@ class MessageView(Vertical):
             error.display = bool(self.error)
 
     def estimated_rows(self, width: int) -> int:
-        """Rows this message should take at `width` columns, from its text alone (before any
-        layout): one a source line, wrapped; the role line and the margin."""
-        text_width = max(1, width - 4)
-        lines = sum(len(line) // text_width + 1 for line in self._content.split("\n"))
-        return 2 + lines + bool(self.error)
+        """Rows this message should take at `width` columns, from its text alone."""
+        return estimated_rows(self._content, width, bool(self.error))
 
     @property
     def thinking(self) -> ThinkingView | None:
@@ -157,3 +154,11 @@ class MessageView(Vertical):
         if self._width != event.size.width and len(self.query_children(Markdown)) > 1:
             unpin_heights(self)
         self._width = event.size.width
+
+
+def estimated_rows(content: str, width: int, error: bool = False) -> int:
+    """Rows a message of `content` should take at `width` columns, from its text alone
+    (before any layout): one a source line, wrapped; the role line and the margin."""
+    text_width = max(1, width - 4)
+    lines = sum(len(line) // text_width + 1 for line in content.split("\n"))
+    return 2 + lines + error

@@ -1,16 +1,19 @@
-"""A long conversation opens on its latest messages; earlier ones come when asked for."""
+"""A long conversation: only the messages near the screen are mounted, whatever its length;
+the rest are rows with heights (spacers above and below), mounted as they come into sight."""
 
 from __future__ import annotations
-
-from textual.widgets import Button
 
 from chattui.core.models import ToolCall, TurnMeta, TurnResult
 from chattui.core.usage import Usage
 from chattui.store import Store, database_path
 from chattui.widgets.textual_compat import batch_open
-from chattui.widgets.chat_log import FIRST_PAGE, HISTORY_PAGE, ChatLog
+from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.message_view import MessageView
 from chattui.widgets.tool_call import ToolCallCard
 from tests.app.pilot import settle, status_bar, views, wait_until
+
+MOUNTED_AT_MOST = 40
+"""Message widgets a 100x30 log may hold at any time, for any length of history."""
 
 
 def seed(settings, pairs: int, lines: int = 1) -> str:
@@ -30,35 +33,66 @@ def chat_views(app):
     return [v for v in views(app) if v.role in ("user", "assistant")]
 
 
-async def test_only_the_latest_page_is_mounted_and_earlier_pages_load_on_demand(settings_for, app_for):
-    seed(settings_for(), 300)  # 600 messages
+def on_screen(log: ChatLog, view: MessageView) -> bool:
+    return view.is_attached and view.region.area > 0 and log.scrollable_content_region.overlaps(view.region)
+
+
+def shown_texts(app) -> list[str]:
+    log = app.screen.query_one(ChatLog)
+    return [v.text for v in chat_views(app) if on_screen(log, v)]
+
+
+async def test_a_long_conversation_mounts_only_the_messages_near_the_screen_and_home_reaches_the_first(
+        settings_for, app_for):
+    seed(settings_for(), 1000)  # 2,000 messages
     app = app_for(continue_last=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        # what fills the screen comes first, the rest of the first page right after
-        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
-        await pilot.pause()
         log = app.screen.query_one(ChatLog)
-        texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
-        assert len(texts) == FIRST_PAGE and texts[-1] == "answer **299**"
+        assert await wait_until(pilot, lambda: "answer **999**" in shown_texts(app))
+        assert await wait_until(pilot, lambda: " · 1,000 turns · " in status_bar(app).session
+                                or " · 1000 turns · " in status_bar(app).session, timeout=15)
+        await settle(pilot)
+        assert len(views(app)) <= MOUNTED_AT_MOST
         assert log.scroll_y == log.max_scroll_y  # opened on the latest message
-        button = log.query_one("#earlier", Button)
-        assert str(button.label).startswith(f"▲ {600 - FIRST_PAGE:,} earlier messages")
+        assert log.virtual_size.height > 2000 * 2  # the scroll range is the whole conversation's
 
-        button.press()
-        shown = FIRST_PAGE + HISTORY_PAGE
-        assert await wait_until(pilot, lambda: len(chat_views(app)) >= shown)
-        await settle(pilot)  # the page's worker is done and its position kept
-        texts = [v.text for v in views(app) if v.role in ("user", "assistant")]
-        assert len(texts) == shown and texts[0] == f"question {300 - shown // 2}"
-        assert log.scroll_y > 0  # the reading position stayed where it was
+        log.focus()
+        await pilot.press("home")
+        assert await wait_until(pilot, lambda: "question 0" in shown_texts(app), timeout=10)
+        await settle(pilot)
+        assert shown_texts(app)[0] == "question 0" and log.scroll_y == 0
+        assert len(views(app)) <= MOUNTED_AT_MOST
+        await pilot.press("down")  # the last message, selected, is far away: start from the screen
+        assert await wait_until(pilot, lambda: [v.text for v in views(app) if v.has_class("-selected")]
+                                == ["question 0"])
 
-        log.scroll_home(animate=False)  # reaching the top loads the next page by itself
-        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE + 2 * HISTORY_PAGE)
-        assert len([v for v in views(app) if v.role == "user"]) == (FIRST_PAGE + 2 * HISTORY_PAGE) // 2
-        assert " · 300 turns · " in status_bar(app).session  # figures cover the whole conversation
+        await pilot.press("end")
+        assert await wait_until(pilot, lambda: "answer **999**" in shown_texts(app), timeout=10)
+        await settle(pilot)
+        assert len(views(app)) <= MOUNTED_AT_MOST
 
 
-async def test_the_first_frame_shows_the_latest_messages_and_the_page_fills_in_above(settings_for, app_for):
+async def test_selection_goes_on_past_the_mounted_messages(settings_for, app_for):
+    seed(settings_for(), 300)
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: "answer **299**" in shown_texts(app))
+        await settle(pilot)
+        mounted = len(chat_views(app))
+        await pilot.press("ctrl+up")
+        expected = [t for n in range(299, 299 - mounted - 10, -1) for t in (f"answer **{n}**", f"question {n}")]
+        for text in expected:
+            selected = [v for v in views(app) if v.has_class("-selected")]
+            assert [v.text for v in selected] == [text] and log.selected is selected[0]
+            assert await wait_until(pilot, lambda: on_screen(log, selected[0]))
+            await pilot.press("up")
+        assert len(views(app)) <= MOUNTED_AT_MOST
+        await pilot.press("down")  # and back down
+        assert [v.text for v in views(app) if v.has_class("-selected")] == [expected[-1]]
+
+
+async def test_the_first_frame_shows_the_latest_messages(settings_for, app_for):
     seed(settings_for(), 30, lines=6)  # answers of 11 rows: a few fill the screen
     app = app_for(continue_last=True)
     first_frame: list[list[str]] = []
@@ -73,43 +107,46 @@ async def test_the_first_frame_shows_the_latest_messages_and_the_page_fills_in_a
 
     app._display = display
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
         log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: any(t.startswith("answer **29**") for t in shown_texts(app)))
         assert await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
     texts, filled = first_frame[0]
     shown = [text.split("\n")[0] for text in texts]
-    assert filled and 2 <= len(shown) < FIRST_PAGE and shown[-1] == "answer **29**"  # enough to fill it
+    assert filled and 2 <= len(shown) < 12 and shown[-1] == "answer **29**"  # enough to fill it
     assert shown == [v for pair in zip([f"question {n}" for n in range(30)],
                                        [f"answer **{n}**" for n in range(30)]) for v in pair][-len(shown):]
 
 
-async def test_scrolling_up_reads_every_earlier_page_from_the_store_in_order(settings_for, app_for):
+async def test_scrolling_up_shows_every_earlier_message_in_order(settings_for, app_for):
     settings = settings_for()
     store = Store(database_path(settings.data_dir))
     conversation = store.create_conversation("openai", "gpt-4.1-mini", "assistant")
     expected = []
-    for n in range(40):
+    for n in range(80):
         user = store.add_user_message(conversation.id, f"question {n}")
         turn = store.start_turn(conversation.id, user.id, TurnMeta("openai", "gpt-4.1-mini"))
         calls = (ToolCall(f"call-{n}", "lookup", "{}"),) if n == 3 else ()
         store.finish_turn(turn, TurnResult("complete", f"answer **{n}**",
                                            Usage(input_total=10 + n, output=5), 0.0001, tool_calls=calls))
         expected += [f"question {n}", f"answer **{n}**"]
-        if calls:  # answered: the card shows its result, on whatever page it is read
+        if calls:  # answered: the card shows its result, wherever it is mounted
             store.add_tool_result(conversation.id, calls[0], "looked up")
     store.close()
     app = app_for(continue_last=True)
     async with app.run_test(size=(100, 30)) as pilot:
         log = app.screen.query_one(ChatLog)
-        assert await wait_until(pilot, lambda: len(chat_views(app)) >= FIRST_PAGE)
-        while log.earlier_count:
-            shown = len(chat_views(app))
-            log.scroll_home(animate=False)
-            assert await wait_until(pilot, lambda: len(chat_views(app)) > shown, timeout=15)
-            await settle(pilot)  # the page's worker is done…
-            await wait_until(pilot, lambda: log.scroll_y > 0)  # …and the reading position kept
-        assert [v.text for v in chat_views(app)] == expected
-        card = log.query_one(ToolCallCard)
-        assert card.call.id == "call-3" and card.result == "looked up"
-        assert not log.query("#earlier")
-
+        assert await wait_until(pilot, lambda: "answer **79**" in shown_texts(app))
+        assert await wait_until(pilot, lambda: log.virtual_size.height > 2 * 160)  # all rows read
+        await settle(pilot)
+        seen: list[str] = []
+        cards = []
+        while True:
+            seen[:0] = [t for t in shown_texts(app) if t not in seen]
+            cards += [c for c in log.query(ToolCallCard) if c.call.id == "call-3"]
+            assert len(views(app)) <= MOUNTED_AT_MOST
+            if log.scroll_y == 0:
+                break
+            log.scroll_to(y=max(0, log.scroll_y - 10), animate=False)  # the wheel, a few times
+            await settle(pilot)
+        assert seen == expected
+        assert cards and cards[-1].result == "looked up"
