@@ -67,6 +67,8 @@ class ChatApp(CrashReportingApp):
     """(conversation, library, flags) -> core.reopen.Reopened, set by make_app."""
     connect: Callable = staticmethod(lambda setup: (None, "No provider is configured."))
     """setup -> (provider or None, why unavailable): the adapter serving a reopened setup."""
+    model_abilities: Mapping[str, Any] = {}
+    """config `[models."pattern"]`: what models can take (core.capabilities.Abilities)."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -389,6 +391,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         return out
 
     app.url_for, app.switch_targets = url_for, switch_targets
+    app.model_abilities = settings.models
     app.reopen_notes = reopened.notes if reopened else []
     return app
 

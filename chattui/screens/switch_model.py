@@ -74,7 +74,8 @@ class SwitchModel(ChatScreenHost):
         target = await self.app.push_screen_wait(ModelPicker(current, targets, note))
         attached = len(self.query_one(AttachmentTray).pending)
         if target is not None and await self.app.push_screen_wait(
-                Confirm(consequences(session, target, attached), yes="Switch", no="Keep")):
+                Confirm(consequences(session, target, attached, self.app.model_abilities),
+                        yes="Switch", no="Keep")):
             await self.switch_to(target)
 
     async def switch_to(self, target: Target) -> None:

@@ -66,3 +66,20 @@ def test_every_lack_is_in_the_question_before_the_switch():
     assert ("The new one lacks: images (1 in this conversation: claude-2.1 cannot read them), "
             "tools (lookup: claude-2.1 cannot call them), chained mode (it continues in full mode)."
             ) in question
+
+
+def test_config_models_tables_declare_what_a_model_takes(tmp_path):
+    from chattui.config import load_settings
+
+    (tmp_path / "config.toml").write_text(
+        '[models."my-local-*"]\nimages = false\ntools = false\n'
+        '[models."my-vision"]\nimages = true\nvideo = false\n'
+        '[models."odd"]\ntools = "no"\n')
+    settings = load_settings({}, {"CHATTUI_CONFIG_DIR": str(tmp_path),
+                                  "CHATTUI_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+    assert settings.models == {"my-local-*": Abilities(images=False, tools=False),
+                               "my-vision": Abilities(), "odd": Abilities()}
+    problems = [p.message for p in settings.problems]
+    assert 'models.my-vision.video: unknown key; expected one of: images, tools' in problems
+    assert 'models.odd.tools: expected true or false, got string' in problems
+    assert abilities("my-local-7b", settings.models) == Abilities(images=False, tools=False)
