@@ -99,8 +99,8 @@ def model_gone(provider: str, model: str, listed: list[str], configured: list[st
     snapshots = (name[len(stem) + 1:] for name in names if name.startswith(stem + "-"))
     if model in names or any(re.fullmatch(r"\d[\d-]*", date) for date in snapshots):
         return None
-    return Choice(f"Model '{model}' no longer exists on {provider} (its models list does not "
-                  "name it). Choose a model (palette: Switch model…, F11) before sending; "
+    return Choice(f"Model '{model}' no longer exists on {provider}: choose a model (F11, "
+                  "palette: Switch model…) before sending. Its models list does not name it; "
                   "the history still reads.", kind="model")
 
 

@@ -57,7 +57,8 @@ def _known_models(provider: str) -> frozenset[str]:
     from genai_prices import data
 
     family = _PRICE_FAMILY.get(provider)
-    return frozenset(m.id for p in data.providers if p.id == family for m in p.models)
+    return frozenset(m.id for p in data.providers if p.id == family for m in p.models
+                     if re.fullmatch(r"[\w.-]*\w", m.id))  # not `ft:…` or prefix-only ids
 
 
 def list_models(emu: Emulator, call: Call) -> Json:

@@ -220,9 +220,10 @@ async def test_a_model_that_no_longer_exists_waits_for_a_model_choice(app_for, e
     emulator.retire("gpt-retired-1")  # the provider withdrew it
     app = app_for(continue_last=True)
     async with app.run_test(size=(140, 40)) as pilot:
-        gone = "Model 'gpt-retired-1' no longer exists on openai (its models list does not name it)"
+        gone = "Model 'gpt-retired-1' no longer exists on openai: choose a model (F11, palette: Switch model…)"
         assert await wait_until(pilot, lambda: gone in notices(app))
-        assert "Choose a model (palette: Switch model…, F11) before sending" in status_bar(app).turn
+        assert "Its models list does not name it; the history still reads." in notices(app)
+        assert status_bar(app).turn == f"⚠ {gone} before sending. Its models list does not name it; the history still reads."
         assert app.session.model == "gpt-retired-1"  # never silently the default model
         assert " · styleguide · " in app.sub_title
         assert any(v.role == "user" and v.text == "hi" for v in views(app))  # the history reads

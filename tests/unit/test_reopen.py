@@ -85,8 +85,8 @@ def test_a_model_is_gone_only_when_the_list_and_the_config_both_lack_it():
 
     gone = model_gone("openai", "gpt-retired-1", ["gpt-4.1-mini", "gpt-4o"], ["gpt-4.1-mini"])
     assert gone.kind == "model" and gone.reason.startswith(
-        "Model 'gpt-retired-1' no longer exists on openai (its models list does not name it). "
-        "Choose a model (palette: Switch model…, F11) before sending")
+        "Model 'gpt-retired-1' no longer exists on openai: choose a model (F11, palette: "
+        "Switch model…) before sending. Its models list does not name it")
     assert model_gone("openai", "gpt-retired-1", [], ["gpt-retired-1"]) is None  # configured
     assert model_gone("anthropic", "claude-x-4-5", ["claude-x-4-5-20250929"], []) is None
     assert model_gone("anthropic", "claude-x-4-5-latest", ["claude-x-4-5-20250929"], []) is None
