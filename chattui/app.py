@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
+from chattui.core.provider import PROVIDERS
 from chattui.core.chat import ChatSession
 from chattui.core.estimates import price_interrupted
 from chattui.core.keepwarm import Policy
@@ -311,6 +312,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         return reopened
 
     def connect(setup: Setup) -> tuple[Provider | None, str | None]:
+        if setup.provider not in PROVIDERS:  # a stored conversation's, from an older chattui
+            return None, f"chattui does not know provider '{setup.provider}'"
         target = settings.for_provider(setup.provider, setup.base_url)
         hint = target.missing_key_hint()
         if hint is None:

@@ -157,7 +157,8 @@ def reopen(store: Store, conversation: Conversation, library: PersonaLibrary, cu
                   (meta.image_detail if meta else None) or current.image_detail)
     if provider not in PROVIDERS:
         choice = Choice(f"This conversation used provider '{provider}', which chattui no longer "
-                        f"knows; start with --provider to choose one.", kind="provider")
+                        "knows: choose a model (F11, palette: Switch model…) or start with "
+                        "--provider; the history still reads.", kind="provider")
     result = Reopened(setup, choice=choice)
     _apply_flags(result, flags, library, current, prices)
     return result

@@ -253,3 +253,30 @@ async def test_an_unanswered_models_list_never_holds_the_conversation(app_for, e
         await app.workers.wait_for_complete()
         assert app.session.choice is None
         assert "no longer exists" not in notices(app)
+
+
+async def test_an_unknown_provider_waits_until_switch_model_picks_a_known_one(app_for, emulator, tmp_path):
+    from chattui.store import Store, database_path
+    from tests.app.test_switch_model import pick
+
+    store = Store(database_path(tmp_path / "data"))
+    conversation = store.create_conversation("mistral", "mistral-large", "assistant", "full", "127.0.0.1")
+    store.add_user_message(conversation.id, "bonjour")
+    store.close()
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        said = "This conversation used provider 'mistral', which chattui no longer knows"
+        assert said in status_bar(app).turn and said in notices(app)
+        assert any(v.role == "user" and v.text == "bonjour" for v in views(app))
+        await send(pilot, "encore")
+        await settle(pilot)
+        assert not any(r.method == "POST" for r in emulator.requests)
+        await pilot.press("f11")
+        await pick(pilot, "openai · gpt-4.1-mini")
+        await pilot.press("y")
+        await settle(pilot)
+        await send(pilot, "encore")
+        await settle(pilot)
+        sent = emulator.requests[-1].json
+        assert sent["model"] == "gpt-4.1-mini"
+        assert [m["content"] for m in sent["messages"] if m["role"] == "user"] == ["bonjour", "encore"]
