@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL
+from chattui.core.provider import PROVIDERS
 from chattui.core.chat import ChatSession
 from chattui.core.estimates import price_interrupted
 from chattui.core.keepwarm import Policy
@@ -67,6 +68,8 @@ class ChatApp(CrashReportingApp):
     """(conversation, library, flags) -> core.reopen.Reopened, set by make_app."""
     connect: Callable = staticmethod(lambda setup: (None, "No provider is configured."))
     """setup -> (provider or None, why unavailable): the adapter serving a reopened setup."""
+    model_abilities: Mapping[str, Any] = {}
+    """config `[models."pattern"]`: what models can take (core.capabilities.Abilities)."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary] = PersonaLibrary,
@@ -310,6 +313,8 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         return reopened
 
     def connect(setup: Setup) -> tuple[Provider | None, str | None]:
+        if setup.provider not in PROVIDERS:  # a stored conversation's, from an older chattui
+            return None, f"chattui does not know provider '{setup.provider}'"
         target = settings.for_provider(setup.provider, setup.base_url)
         hint = target.missing_key_hint()
         if hint is None:
@@ -390,6 +395,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
         return out
 
     app.url_for, app.switch_targets = url_for, switch_targets
+    app.model_abilities = settings.models
     app.reopen_notes = reopened.notes if reopened else []
     return app
 

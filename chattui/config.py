@@ -54,6 +54,10 @@ output = 0.5
 
 [endpoints."localhost:11434"]  # every model served there ("host:port", or "host")
 price = 0                      # free; or input/output/cache_* rates as under [prices]
+
+[models."my-local-*"]        # what a model can take (pattern as under [prices]); a switch
+images = false               # to it names what it lacks; unknown models are assumed able
+tools = false
 ```
 
 Cache rates an override leaves out are derived from the provider's published ratios
@@ -82,6 +86,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from chattui.core.capabilities import Abilities
 from chattui.core.provider import PROVIDERS
 from chattui.core.mcp import parse_servers
 from chattui.toml_lines import FileProblem, key_lines
@@ -107,8 +112,9 @@ _ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS,
 _STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail",
                "reasoning")
 _TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm",
-                           "mcp_servers")
+                           "mcp_servers", "models")
 _KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
+_MODEL_FIELDS = ("images", "tools")
 _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
 _ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
                "CHATTUI_PERSONA": "persona", "CHATTUI_MODE": "mode", "CHATTUI_THEME": "theme",
@@ -162,6 +168,8 @@ class Settings:
     """`[keep_warm]` as given: enabled (bool), max_pings (int ≥ 0)."""
     mcp_servers: Mapping[str, Any] = field(default_factory=dict)
     """`[mcp_servers.NAME]` shared by every persona (chattui.core.mcp.ServerConfig by name)."""
+    models: Mapping[str, Abilities] = field(default_factory=dict)
+    """`[models."pattern"]`: what those models can take (chattui.core.capabilities)."""
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     """Every API key value found in any layer (used or not, trusted or not): what to redact."""
@@ -192,7 +200,7 @@ class Settings:
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
         for name in ("keys", "prices", "keep_warm", "api_keys", "flags", "emulator_urls",
-                     "provider_urls", "mcp_servers"):
+                     "provider_urls", "mcp_servers", "models"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def api_key(self) -> str | None:
@@ -257,7 +265,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         continue_last=bool(flags.get("continue_last")), emulator=bool(flags.get("emulator")),
         keys=toml_layer.keys, prices=toml_layer.prices, keep_warm=toml_layer.keep_warm,
         provider_urls={p: url for p in _BASE_URL_FAMILY if (url := _family_url(layers, p))},
-        mcp_servers=toml_layer.mcp_servers,
+        mcp_servers=toml_layer.mcp_servers, models=toml_layer.models,
         api_keys=api_keys, secrets=tuple(dict.fromkeys(secrets)),
         flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
@@ -302,6 +310,7 @@ class _Layer:
     prices: dict[str, PriceOverride] = field(default_factory=dict)
     keep_warm: dict[str, Any] = field(default_factory=dict)
     mcp_servers: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, Abilities] = field(default_factory=dict)
 
 
 @dataclass
@@ -367,6 +376,8 @@ def _read_toml(path: Path) -> tuple[_Layer, _Report]:
             layer.prices = {**layer.prices, **_endpoints(report, value)}
         elif name == "keep_warm":
             layer.keep_warm = _keep_warm(report, value)
+        elif name == "models":
+            layer.models = _models(report, value)
         elif name == "mcp_servers":
             layer.mcp_servers, problems = parse_servers(value)
             for where, message in problems:
@@ -440,6 +451,22 @@ def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride
             report.add(where, f"needs {' and '.join(missing)}; override ignored")
         return None
     return PriceOverride(**rates)
+
+
+def _models(report: _Report, value: Any) -> dict[str, Abilities]:
+    """`[models."pattern"]`: `images` / `tools` true or false (left out: true)."""
+    result = {}
+    for model, table in (_table(report, ("models",), value) or {}).items():
+        flags = {}
+        for key, item in (_table(report, ("models", model), table) or {}).items():
+            if key not in _MODEL_FIELDS:
+                report.add(("models", model, key), _unknown(key, _MODEL_FIELDS))
+            elif not isinstance(item, bool):
+                report.add(("models", model, key), f"expected true or false, got {_type_name(item)}")
+            else:
+                flags[key] = item
+        result[model] = Abilities(**flags)
+    return result
 
 
 def _keep_warm(report: _Report, value: Any) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.storage import Store
 from chattui.core.tools import Tool
+from chattui.core.reopen import without
 from chattui.core.usage import Usage
 from chattui.core.provider import (
     CACHED_CONTENT_NOT_FOUND, PREVIOUS_RESPONSE_NOT_FOUND, Provider, ProviderError,
@@ -274,20 +275,19 @@ class ChatSession:
         """The user's choice: go on with the bytes the conversation already sent."""
         if self.choice is not None and self.choice.stored is not None:
             self.persona = self.choice.stored
-        self.choice = None
+        self.choice = without(self.choice, "persona")
 
     def take_persona_file(self) -> bool:
         """The user's choice: the persona file as it is now (False when there is none)."""
         if self.choice is None or self.choice.on_disk is None:
             return False
-        self.persona, self.choice = self.choice.on_disk, None
+        self.persona, self.choice = self.choice.on_disk, without(self.choice, "persona")
         return True
 
     def switch_persona(self, persona: Persona) -> Message | None:
         """Use `persona` (and its model, when it names one for this provider) from the next
         turn on; a divider marks the switch in the log."""
-        if self.choice is not None and self.choice.kind == "persona":
-            self.choice = None  # picking a persona is the choice a reopen waited for
+        self.choice = without(self.choice, "persona")  # the choice a reopen waited for
         self.persona = persona
         own_model = persona.provider in (None, self.provider_name)
         self.model = persona.model if persona.model and own_model else self.base_model
@@ -312,6 +312,7 @@ class ChatSession:
                 self.conversation = self.store.set_mode(self.conversation.id, FULL)
         self.provider_name, self.model, self.base_model = provider_name, model, model
         self.provider, self.base_url, self.unavailable = provider, base_url, unavailable
+        self.choice = without(self.choice, "model", "provider")  # a reopen may wait for this
         if self.conversation is None:
             return None
         return self.store.add_divider(self.conversation.id, f"model → {provider_name} · {model}")

@@ -10,6 +10,7 @@ nothing is sent until they pick the stored bytes or something else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -44,11 +45,63 @@ class Choice:
 
     reason: str
     kind: str = "persona"
-    """persona (a persona pick resolves it) or provider (only --provider does)."""
+    """persona (a persona pick resolves it), model (a model switch does) or provider (a
+    switch to a known provider, or --provider, does)."""
     stored: Persona | None = None
     """The persona rebuilt from the stored bytes (None: nothing stored to keep)."""
     on_disk: Persona | None = None
     """The persona file as it is now (None: it no longer exists)."""
+    parts: tuple[Choice, ...] = ()
+    """When several choices wait at once (`combine`): each of them, resolved one by one."""
+
+    def each(self) -> tuple[Choice, ...]:
+        return self.parts or (self,)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {part.kind for part in self.each()}
+
+
+def combine(*choices: Choice | None) -> Choice | None:
+    """One choice standing for all of `choices` (None when there is none): its reason says
+    every one, and it keeps the persona choice's stored and on-disk personas."""
+    parts = [part for choice in choices if choice is not None for part in choice.each()]
+    if len(parts) < 2:
+        return parts[0] if parts else None
+    persona = next((p for p in parts if p.kind == "persona"), None)
+    return Choice(" ".join(p.reason for p in parts), parts[0].kind,
+                  persona.stored if persona else None, persona.on_disk if persona else None,
+                  tuple(parts))
+
+
+def without(choice: Choice | None, *kinds: str) -> Choice | None:
+    """What is still to choose once the choices of `kinds` are made."""
+    if choice is None:
+        return None
+    return combine(*(part for part in choice.each() if part.kind not in kinds))
+
+
+LIST_AGNOSTIC_PROVIDERS = ("openai-compatible",)
+"""Local servers (llama-server, Ollama …) answer any `model` with what they loaded, so
+their models list says nothing about whether a conversation's model still works."""
+
+
+def model_gone(provider: str, model: str, listed: list[str], configured: list[str]) -> Choice | None:
+    """The choice a reopened conversation waits for when its model no longer exists: the
+    provider's models endpoint answered (`listed`) without it, and it is not among the
+    `configured` models (config, personas). A `listed` id that is a dated snapshot of
+    `model` (`claude-x-4-5` → `claude-x-4-5-20250929`, `…-latest`) counts as listing it;
+    Gemini's `models/` prefix is ignored. None when the model is there."""
+    if provider in LIST_AGNOSTIC_PROVIDERS or model in configured:
+        return None
+    names = {name.removeprefix("models/") for name in listed}
+    stem = model.removesuffix("-latest")
+    snapshots = (name[len(stem) + 1:] for name in names if name.startswith(stem + "-"))
+    if model in names or any(re.fullmatch(r"\d[\d-]*", date) for date in snapshots):
+        return None
+    return Choice(f"Model '{model}' no longer exists on {provider}: choose a model (F11, "
+                  "palette: Switch model…) before sending. Its models list does not name it; "
+                  "the history still reads.", kind="model")
 
 
 @dataclass
@@ -107,7 +160,8 @@ def reopen(store: Store, conversation: Conversation, library: PersonaLibrary, cu
                   (meta.image_detail if meta else None) or current.image_detail)
     if provider not in PROVIDERS:
         choice = Choice(f"This conversation used provider '{provider}', which chattui no longer "
-                        f"knows; start with --provider to choose one.", kind="provider")
+                        "knows: choose a model (F11, palette: Switch model…) or start with "
+                        "--provider; the history still reads.", kind="provider")
     result = Reopened(setup, choice=choice)
     _apply_flags(result, flags, library, current, prices)
     return result
@@ -169,6 +223,11 @@ def rewrite_cost(persona: Persona | None, provider: str, model: str,
     return f"{n:,} tok ({cost})" if cost.known else f"{n:,} tok (price unknown)"
 
 
+def flag_chose_model(notes: list[str]) -> bool:
+    """Whether `--model` or `--provider` replaced the stored model (the user chose it)."""
+    return any(note.startswith(("--model ", "--provider ")) for note in notes)
+
+
 def _apply_flags(result: Reopened, flags: Mapping[str, object], library: PersonaLibrary,
                  current: Setup, prices: Mapping[str, Rates] | None) -> None:
     """Command-line values win; each real change is noted with what it does to the cache."""
@@ -179,8 +238,7 @@ def _apply_flags(result: Reopened, flags: Mapping[str, object], library: Persona
             rewrite_cost(setup.persona, str(provider), current.model, prices)))
         setup = replace(setup, provider=str(provider), model=current.model,
                         base_url=current.base_url)
-        if result.choice and result.choice.kind == "provider":
-            result.choice = None
+        result.choice = without(result.choice, "provider", "model")
     if (model := flags.get("model")) and model != setup.model:
         notes.append(f"--model {model} replaces {setup.model}: " + cold.format(
             rewrite_cost(setup.persona, setup.provider, str(model), prices)))
@@ -198,6 +256,5 @@ def _apply_flags(result: Reopened, flags: Mapping[str, object], library: Persona
             notes.append(f"--persona {name} replaces {was}: " + cold.format(
                 rewrite_cost(persona, setup.provider, setup.model, prices)))
         setup = replace(setup, persona=persona)
-        if result.choice and result.choice.kind == "persona":
-            result.choice = None
+        result.choice = without(result.choice, "persona")
     result.setup = setup

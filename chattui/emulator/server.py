@@ -9,6 +9,7 @@ transfer encoding, one chunk per server-sent event.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import socket
@@ -45,9 +46,24 @@ def _route(method: str, path: str, provider: str, handler: Handler, generates: b
     return Route(method, re.compile(path), provider, handler, generates)
 
 
+DEFAULT_MODELS = frozenset({"gpt-4.1-mini", "claude-sonnet-5", "gemini-2.5-flash"})
+_PRICE_FAMILY = {"openai": "openai", "anthropic": "anthropic", "gemini": "google",
+                 "openrouter": "openrouter"}
+
+
+@functools.cache
+def _known_models(provider: str) -> frozenset[str]:
+    """The model ids genai-prices lists for `provider` (what a real models endpoint would)."""
+    from genai_prices import data
+
+    family = _PRICE_FAMILY.get(provider)
+    return frozenset(m.id for p in data.providers if p.id == family for m in p.models
+                     if re.fullmatch(r"[\w.-]*\w", m.id))  # not `ft:…` or prefix-only ids
+
+
 def list_models(emu: Emulator, call: Call) -> Json:
     """GET /v1/models in the OpenAI or (with an anthropic-version header) Anthropic shape."""
-    names = sorted(emu.models or {"gpt-4.1-mini", "claude-sonnet-5", "gemini-2.5-flash"})
+    names = sorted(emu.listed_models(call.provider))
     if call.provider == "anthropic":
         data = [{"type": "model", "id": n, "display_name": n,
                  "created_at": "2025-01-01T00:00:00Z"} for n in names]
@@ -100,7 +116,10 @@ class Emulator:
     socket. `queue()` scripts replies and faults; `requests` is the request log; `advance()`
     moves the clock that cache TTLs, paced streams and slow first bytes follow, and
     `freeze_clock()` (for tests) stops it from moving on its own, so that only `advance()`
-    lets a paced stream go on: no real seconds are waited. `models` (optional) is an allow-list;
+    lets a paced stream go on: no real seconds are waited. `models` (optional) is an allow-list
+    (and what the models endpoint lists); without one every model is answered and the list is
+    the defaults, genai-prices' models of the provider and every model answered so far.
+    `retire()` takes models away: they are refused (404 model not found) and never listed.
     `text_only_models` answer an image part with a 400 (Chat Completions), as a text-only
     model behind an OpenAI-compatible server does. `openrouter_byok`: the OpenRouter
     endpoint answers as for a bring-your-own-key request (`usage.cost` is only the
@@ -112,6 +131,8 @@ class Emulator:
                  clock: Callable[[], float] = time.monotonic,
                  text_only_models: Iterable[str] = (), openrouter_byok: bool = False) -> None:
         self.models = set(models) if models is not None else None
+        self.retired: set[str] = set()
+        self._served: set[str] = set()
         self.openrouter_byok = openrouter_byok
         self.text_only_models = set(text_only_models)
         self.rules = rules or Rules()
@@ -196,6 +217,22 @@ class Emulator:
             return
 
     # -- script, clock, log ----------------------------------------------------------
+    def note_served(self, model: str) -> None:
+        with self._lock:
+            self._served.add(model)
+
+    def retire(self, *models: str) -> None:
+        """From now on `models` no longer exist here: refused, and missing from the list."""
+        with self._lock:
+            self.retired.update(models)
+
+    def listed_models(self, provider: str) -> set[str] | frozenset[str]:
+        """What GET /models answers for `provider` (see the class docstring)."""
+        with self._lock:
+            if self.models is not None:
+                return self.models - self.retired
+            return (DEFAULT_MODELS | _known_models(provider) | self._served) - self.retired
+
     def queue(self, *items: Reply | Fault) -> None:
         """Script the next generation requests, first in first out, on any endpoint."""
         with self._lock:
@@ -388,9 +425,12 @@ def _answer(emu: Emulator, route: Route | None, call: Call, raw: bytes, request_
         model = call.body.get("model")
         if isinstance(model, str):
             model = model.removeprefix("models/")  # Gemini's native resource names
-        if emu.models is not None and isinstance(model, str) and model not in emu.models:
+        if isinstance(model, str) and (model in emu.retired or (
+                emu.models is not None and model not in emu.models)):
             raise errors.unknown_model(call.provider, model)
         if route.generates:
+            if isinstance(model, str):
+                emu.note_served(model)
             _arm(emu, call)
         return route.handler(emu, call)
     except errors.ApiError as error:

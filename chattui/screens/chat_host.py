@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Awaitable, Callable
+    from typing import Any, Awaitable, Callable, Mapping
 
     from textual import getters
     from textual.app import App
     from textual.screen import Screen
     from textual.worker import Worker
 
+    from chattui.core.capabilities import Abilities
     from chattui.core.chat import ChatSession, OnText, TurnOutcome
     from chattui.core.keepwarm import KeepWarm
     from chattui.core.model_switch import Target
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         provider_for: Callable[[str], Provider]
         url_for: Callable[[str], str | None]
         switch_targets: Callable[[], list[Target]]
+        model_abilities: Mapping[str, Abilities]
         connect: Callable[[Setup], tuple[Provider | None, str | None]]
 
         async def open_conversation(self, conversation_id: str | None, show: bool = True) -> bool: ...

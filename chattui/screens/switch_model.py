@@ -21,6 +21,7 @@ from chattui.core.model_switch import Target, candidates, consequences
 from chattui.core.reopen import Setup
 from chattui.core.provider import Provider, ProviderError
 from chattui.screens.confirm import Confirm
+from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.chat_log import ChatLog
 from chattui.screens.chat_host import ChatScreenHost
 
@@ -71,8 +72,10 @@ class SwitchModel(ChatScreenHost):
             self.notify("No other model is known: configure one in config.toml.", severity="warning")
             return
         target = await self.app.push_screen_wait(ModelPicker(current, targets, note))
+        attached = len(self.query_one(AttachmentTray).pending)
         if target is not None and await self.app.push_screen_wait(
-                Confirm(consequences(session, target), yes="Switch", no="Keep")):
+                Confirm(consequences(session, target, attached, self.app.model_abilities),
+                        yes="Switch", no="Keep")):
             await self.switch_to(target)
 
     async def switch_to(self, target: Target) -> None:

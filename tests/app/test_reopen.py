@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from chattui.widgets.composer import Composer
-from tests.app.pilot import main_screen, send, settle, status_bar, views
+from tests.app.pilot import main_screen, send, settle, status_bar, views, wait_until
 
 ANTHROPIC = {"ANTHROPIC_API_KEY": "sk-ant-test-000000000000"}
 
@@ -208,3 +208,75 @@ async def test_the_estimate_drops_at_once_when_a_summary_replaces_the_history(ap
         await pilot.press("y")
         await settle(pilot)
         assert estimate_tokens(app) == app.session.estimate("").n < before
+
+
+async def test_a_model_that_no_longer_exists_waits_for_a_model_choice(app_for, emulator):
+    from tests.app.test_switch_model import pick
+
+    async with app_for(model="gpt-retired-1", persona="styleguide").run_test(size=(140, 40)) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+    first = emulator.requests[-1]
+    emulator.retire("gpt-retired-1")  # the provider withdrew it
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        gone = "Model 'gpt-retired-1' no longer exists on openai: choose a model (F11, palette: Switch model…)"
+        assert await wait_until(pilot, lambda: gone in notices(app))
+        assert "Its models list does not name it; the history still reads." in notices(app)
+        assert status_bar(app).turn == f"⚠ {gone} before sending. Its models list does not name it; the history still reads."
+        assert app.session.model == "gpt-retired-1"  # never silently the default model
+        assert " · styleguide · " in app.sub_title
+        assert any(v.role == "user" and v.text == "hi" for v in views(app))  # the history reads
+        await send(pilot, "again")
+        await settle(pilot)
+        assert [r for r in emulator.requests if r.path.endswith("/chat/completions")][-1] is first
+        assert main_screen(app).query_one(Composer).text == "again"  # the draft stays
+        await pilot.press("f11")
+        await pick(pilot, "openai · gpt-4.1-mini")
+        await pilot.press("y")
+        await settle(pilot)
+        await send(pilot, "again")
+        await settle(pilot)
+        sent = emulator.requests[-1]
+        assert sent.path.endswith("/chat/completions") and sent.json["model"] == "gpt-4.1-mini"
+        assert system_bytes(sent) == system_bytes(first)  # the persona's bytes go on
+        assert any(v.role == "assistant" for v in views(app)[-1:])
+
+
+async def test_an_unanswered_models_list_never_holds_the_conversation(app_for, emulator):
+    async with app_for(model="gpt-retired-1").run_test(size=(140, 40)) as pilot:
+        await send(pilot, "hi")
+        await settle(pilot)
+    emulator.stop()  # offline now: the model is assumed to exist
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        assert app.session.choice is None
+        assert "no longer exists" not in notices(app)
+
+
+async def test_an_unknown_provider_waits_until_switch_model_picks_a_known_one(app_for, emulator, tmp_path):
+    from chattui.store import Store, database_path
+    from tests.app.test_switch_model import pick
+
+    store = Store(database_path(tmp_path / "data"))
+    conversation = store.create_conversation("mistral", "mistral-large", "assistant", "full", "127.0.0.1")
+    store.add_user_message(conversation.id, "bonjour")
+    store.close()
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        said = "This conversation used provider 'mistral', which chattui no longer knows"
+        assert said in status_bar(app).turn and said in notices(app)
+        assert any(v.role == "user" and v.text == "bonjour" for v in views(app))
+        await send(pilot, "encore")
+        await settle(pilot)
+        assert not any(r.method == "POST" for r in emulator.requests)
+        await pilot.press("f11")
+        await pick(pilot, "openai · gpt-4.1-mini")
+        await pilot.press("y")
+        await settle(pilot)
+        await send(pilot, "encore")
+        await settle(pilot)
+        sent = emulator.requests[-1].json
+        assert sent["model"] == "gpt-4.1-mini"
+        assert [m["content"] for m in sent["messages"] if m["role"] == "user"] == ["bonjour", "encore"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import OptionList
+from textual.widgets import Label, OptionList
 
 from chattui.screens.confirm import Confirm
 from chattui.screens.switch_model import ModelPicker
@@ -65,5 +65,28 @@ async def test_the_list_comes_from_the_models_endpoint_and_esc_changes_nothing(a
         assert len([label for label in labels if label.startswith("openai · ")]) >= 2
         assert "openai · gpt-4.1-mini" not in labels  # the current one is not offered
         await pilot.press("escape")
+        await pilot.pause()
+        assert app.session.model == "gpt-4.1-mini"
+
+
+async def test_the_question_names_the_images_and_tools_the_new_model_lacks(app_for, emulator, tmp_path):
+    from tests.image_files import write
+
+    write(tmp_path / "cat.png")
+    emulator.models = {"gpt-4.1-mini", "o1-mini"}
+    app = app_for(persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "/image cat.png")
+        await send(pilot, "what is this?")
+        await settle(pilot)
+        await send(pilot, "/image cat.png")  # waiting in the composer
+        await pilot.press("f11")
+        await pick(pilot, "openai · o1-mini")
+        question = str(app.screen.query_one(Label).render())  # what the dialog shows
+        lacking = question.split("The new one lacks: ")[1].split("\n")[0]
+        assert lacking.startswith("images (2 in this conversation: o1-mini cannot read them), "
+                                  "tools (get_delivery_date, ")
+        assert lacking.endswith(": o1-mini cannot call them).")
+        await pilot.press("n")
         await pilot.pause()
         assert app.session.model == "gpt-4.1-mini"

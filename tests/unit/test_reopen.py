@@ -78,3 +78,54 @@ def test_switch_candidates_list_the_endpoint_first_then_the_configured_without_r
     configured = [Target("anthropic", "claude-sonnet-5"), Target("openai", "gpt-5.5")]
     assert [t.label for t in candidates(current, listed, configured)] == [
         "openai · gpt-5.5", "openai · gpt-4.1-nano", "anthropic · claude-sonnet-5"]
+
+
+def test_a_model_is_gone_only_when_the_list_and_the_config_both_lack_it():
+    from chattui.core.reopen import model_gone
+
+    gone = model_gone("openai", "gpt-retired-1", ["gpt-4.1-mini", "gpt-4o"], ["gpt-4.1-mini"])
+    assert gone.kind == "model" and gone.reason.startswith(
+        "Model 'gpt-retired-1' no longer exists on openai: choose a model (F11, palette: "
+        "Switch model…) before sending. Its models list does not name it")
+    assert model_gone("openai", "gpt-retired-1", [], ["gpt-retired-1"]) is None  # configured
+    assert model_gone("anthropic", "claude-x-4-5", ["claude-x-4-5-20250929"], []) is None
+    assert model_gone("anthropic", "claude-x-4-5-latest", ["claude-x-4-5-20250929"], []) is None
+    assert model_gone("openai", "gpt-4o", ["gpt-4o-mini"], []) is not None  # not a snapshot of it
+    assert model_gone("gemini", "gemini-9-pro", ["models/gemini-9-pro"], []) is None
+    assert model_gone("openai-compatible", "anything", ["local.gguf"], []) is None
+
+
+def test_choices_waiting_together_are_made_one_by_one():
+    from chattui.core.reopen import Choice, combine, without
+
+    persona = Choice("Persona 'p' no longer exists.", stored=STYLE)
+    model = Choice("Model 'm' no longer exists.", kind="model")
+    both = combine(model, persona)
+    assert both.reason == "Model 'm' no longer exists. Persona 'p' no longer exists."
+    assert both.stored is STYLE and both.kinds == {"model", "persona"}
+    assert without(both, "model") == persona
+    assert without(both, "persona") == model
+    assert without(without(both, "persona"), "model") is None
+    assert combine(None, model) is model and combine() is None
+
+
+def test_a_provider_flag_also_settles_a_model_choice():
+    from chattui.core.reopen import flag_chose_model
+
+    store = Store(":memory:")
+    conversation = stored(store, STYLE)
+    result = reopen(store, conversation, library(STYLE), NOW, {"model": "claude-other"})
+    assert flag_chose_model(result.notes) and not flag_chose_model([])
+
+
+def test_keeping_the_stored_prefix_still_waits_for_a_model_then_a_switch_goes_on():
+    from chattui.core.chat import ChatSession
+    from chattui.core.reopen import Choice, combine
+
+    chat = ChatSession(Store(":memory:"), None, provider_name="openai", model="gpt-retired-1")
+    model = Choice("Model 'gpt-retired-1' no longer exists.", kind="model")
+    chat.wait_for_choice(combine(model, Choice("Persona gone.", stored=STYLE)))
+    chat.keep_stored_prefix()
+    assert chat.persona is STYLE and chat.choice == model
+    chat.switch_model("openai", "gpt-4.1-mini", None, None)
+    assert chat.choice is None and chat.model == "gpt-4.1-mini"
