@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from textual import work
+from textual import events, work
 
 from chattui.core import alternatives, glance
 from chattui.screens.chat_host import ChatScreenHost
@@ -91,12 +91,13 @@ class MessageActions(ChatScreenHost):
 
     def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:
         if self.search_hits and event.character in ("n", "N"):  # next / previous search hit
+            self.query_one(ChatLog).keep_keys()
             self.run_worker(self.next_hit(1 if event.character == "n" else -1), group="hits")
             return
         self.search_hits = None
         composer = self.query_one(Composer)
-        composer.focus()
-        composer.insert(event.character)
+        composer.focus()  # then the key, as if pressed there (in order: Enter sends the rest)
+        self.app.post_message(events.Key(event.key, event.character))
 
     def action_copy_last_reply(self) -> None:
         replies = [m for m in self.session.messages()

@@ -69,11 +69,12 @@ class ChatLog(VerticalScroll, can_focus=True):
     ]
 
     class TypedAway(Message):
-        """A printable key pressed in the log: it belongs in the composer."""
+        """A key pressed in the log that belongs in the composer (a printable one, and the
+        keys typed after it before the composer had the focus)."""
 
-        def __init__(self, character: str) -> None:
+        def __init__(self, key: str, character: str | None) -> None:
             super().__init__()
-            self.character = character
+            self.key, self.character = key, character
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -95,6 +96,8 @@ class ChatLog(VerticalScroll, can_focus=True):
         """The message up/down (or a click) picked, while the log has the focus."""
         self._block = -1
         """The selected message's code block Ctrl+K copied last (the next press copies the next)."""
+        self._typing_away = False
+        """A key went to the composer: the keys queued here behind it follow it there."""
 
     def on_mount(self) -> None:
         self.anchor()
@@ -148,6 +151,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         return view is not None and self.scrollable_content_region.overlaps(view.region)
 
     async def on_focus(self) -> None:
+        self._typing_away = False
         if self.selected is None or not self.selected.is_attached:
             await self.action_select_message(0)
 
@@ -190,12 +194,23 @@ class ChatLog(VerticalScroll, can_focus=True):
         self.copy(blocks[self._block], f"code block {self._block + 1}/{len(blocks)}")
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key with no binding here goes to the composer, never lost."""
-        if not event.is_printable or not event.character or event.key in self.screen.active_bindings:
+        """A printable key with no binding here goes to the composer, never lost; so do the
+        keys after it that were typed before the focus got there (a fast typist's Enter)."""
+        if not self._typing_away and (not event.is_printable or not event.character
+                                      or event.key in self.screen.active_bindings):
             return
         event.stop()
         event.prevent_default()
-        self.post_message(self.TypedAway(event.character))
+        self._typing_away = True
+        self.post_message(self.TypedAway(event.key, event.character))
+
+    def keep_keys(self) -> None:
+        """A key handed away was the screen's to act on here (a search hit's n): the log
+        keeps the keys that follow."""
+        self._typing_away = False
+
+    def on_descendant_focus(self) -> None:
+        self._typing_away = False  # a tool card's keys are its own
 
     def action_scroll_home(self) -> None:
         """To the first message at once (an animation would mount every row on its way)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from chattui.emulator import Reply
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
@@ -48,6 +50,25 @@ async def test_keys_move_into_the_log_select_messages_and_typing_goes_back_to_th
         assert log.has_focus
         await pilot.press("!")
         assert composer.has_focus and composer.text == "hi!"
+
+
+async def test_keys_typed_faster_than_the_focus_moves_reach_the_composer_in_order(app_for, emulator):
+    """A fast typist (or tmux send-keys): the keys after the first were queued in the log
+    before the focus reached the composer; they follow it there, Enter included."""
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _two_turns(pilot, emulator)
+        log = app.screen.query_one(ChatLog)
+        await pilot.press("ctrl+up")
+        assert log.has_focus
+        before = len(emulator.requests)
+        for key, character in [("f", "f"), ("o", "o"), ("u", "u"), ("r", "r"), ("enter", "\r")]:
+            log.post_message(events.Key(key, character))  # all queued before any is handled
+        await wait_until(pilot, lambda: len(emulator.requests) > before)
+        await settle(pilot)
+        assert [v.text for v in views(app) if v.role == "user"][-1] == "four"
+        assert emulator.requests[-1].json["messages"][-1]["content"] == "four"
+        assert app.screen.query_one(Composer).text == ""
 
 
 async def test_a_click_selects_a_message(app_for, emulator):
