@@ -114,8 +114,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.show_reopen_notes(self.reopen_notes)
         if not self._long_history:
             await self._show_request_notice()
-        self._show_personas()
-        self.mcp_warm(show=False)
+        self.mcp_warm(show=False)  # the personas were shown with the reopen notes
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(self.TICK_SECONDS, self._tick)
         self.query_one(Composer).focus()
@@ -181,7 +180,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         data load in `_prepare`'s thread after the first frame: 0.2–0.6 s off start-up)."""
         if pricing.is_warm():
             call_when_drawn(self, show)
-        else:
+        elif show not in self._waiting_for_prices:
             self._waiting_for_prices.append(show)
 
     def _prices_loaded(self) -> None:
@@ -275,6 +274,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 pass
 
     def _show_estimate(self) -> None:
+        if not pricing.is_warm():  # start-up: the price data loads after the first frame
+            self._after_first_frame_priced(self._show_estimate)
+            return
         composer = self.query_one(Composer)
         images = len(self.query_one(AttachmentTray).pending)
         if self.editing is not None:  # a branch: what is before the edited message is sent
