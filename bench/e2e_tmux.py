@@ -25,13 +25,17 @@ the baseline measured in the same run:
 elia and oterm (the issue's other baselines) are not installed here: the script says so
 and prints no figure for them. Runs are interleaved; the table shows medians.
 
-Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open] [--json]
+`--speedups-ab` also runs chattui with TEXTUAL_SPEEDUPS=0 (Textual uses textual-speedups, when
+installed, unless that is 0), interleaved, and prints on/off ratios.
+
+Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open] [--speedups-ab] [--json]
 Always exits 0; prints PASS/MISS per target and writes bench/results/e2e_tmux.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shlex
@@ -117,10 +121,12 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def command(argv: list[str], home: Path, **extra: str) -> str:
-    """A shell command for tmux: throwaway dirs, the approximate tokenizer, then argv."""
+def command(argv: list[str], home: Path, speedups: str = "1", **extra: str) -> str:
+    """A shell command for tmux: throwaway dirs, the approximate tokenizer, Textual's Rust
+    speedups on or off (when textual-speedups is installed), then argv."""
     variables = dict(CHATTUI_DATA_DIR=str(home / "data"), CHATTUI_CONFIG_DIR=str(home / "config"),
-                     CHATTUI_TOKENIZER="approx", PYTHONPYCACHEPREFIX=str(PYCACHE), **extra)
+                     CHATTUI_TOKENIZER="approx", PYTHONPYCACHEPREFIX=str(PYCACHE),
+                     TEXTUAL_SPEEDUPS=speedups, **extra)
     return "exec env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in variables.items()) + " " + shlex.join(argv)
 
 
@@ -141,10 +147,10 @@ def long_reply(chunks: int) -> dict:
 # --------------------------------------------------------------------------- measures
 
 
-def measure_launch(tmux: Tmux, which: str, poll: float) -> float:
+def measure_launch(tmux: Tmux, which: str, poll: float, speedups: str = "1") -> float:
     with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
         argv, markers = (CHATTUI, COMPOSER) if which == "chattui" else (BARE, ("bench-minimal-ready",))
-        name, started = tmux.launch(command(argv, Path(tmp)))
+        name, started = tmux.launch(command(argv, Path(tmp), speedups))
         try:
             return tmux.wait_for(name, markers, poll) - started
         finally:
@@ -157,11 +163,11 @@ def with_script(tmp: Path, replies: list[dict]) -> str:
     return str(path)
 
 
-def measure_reply(tmux: Tmux, chunks: int, poll: float, settle: float) -> float:
+def measure_reply(tmux: Tmux, chunks: int, poll: float, settle: float, speedups: str = "1") -> float:
     """Enter → the long reply's last line on screen (the app settled first)."""
     with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
         home = Path(tmp)
-        name, _ = tmux.launch(command(CHATTUI, home, CHATTUI_EMULATOR_SCRIPT=with_script(
+        name, _ = tmux.launch(command(CHATTUI, home, speedups, CHATTUI_EMULATOR_SCRIPT=with_script(
             home, [{"text": "warm-up reply", "chunks": 1}, long_reply(chunks)])))
         try:
             tmux.wait_for(name, COMPOSER, poll)
@@ -242,11 +248,12 @@ def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int, str]:
     return ids
 
 
-def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float) -> float:
+def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float,
+                 speedups: str = "1") -> float:
     with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
         data = Path(tmp) / "data"
         shutil.copytree(archive, data)  # a reopen writes (drafts, interrupted marks): a fresh copy each time
-        name, started = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp)))
+        name, started = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp), speedups))
         try:
             return tmux.wait_for(name, (f"bench-last-message-{size}",), poll) - started
         finally:
@@ -276,6 +283,8 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
         if "open" in args.only:
             for size in (50, 5000):
                 jobs.append((f"open {size}", lambda s=size: measure_open(tmux, archive, s, ids[s], args.poll)))
+        if args.speedups_ab:  # the same measures with Textual's Rust speedups off, interleaved
+            jobs += speedups_off_jobs(tmux, archive, ids, args)
         for name, job in jobs:  # untimed: fill the bytecode cache
             if not name.startswith(("reply", "open 5000")):
                 try:
@@ -301,6 +310,31 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
         tmux.close()
         shutil.rmtree(archive, ignore_errors=True)
     return runs, errors
+
+
+def speedups_off_jobs(tmux: Tmux, archive: Path, ids: dict[int, str], args) -> list:
+    off = []
+    if "launch" in args.only:
+        off.append(("launch: chattui, no speedups", lambda: measure_launch(tmux, "chattui", args.poll, "0")))
+    if "reply" in args.only:
+        off += [(f"reply {c}: chattui, no speedups", lambda c=c: measure_reply(tmux, c, args.poll, args.settle, "0"))
+                for c in REPLY_SIZES]
+    if "open" in args.only:
+        off.append(("open 5000, no speedups",
+                    lambda: measure_open(tmux, archive, 5000, ids[5000], args.poll, "0")))
+    return off
+
+
+def speedups_rows(med: dict[str, float]) -> list[list]:
+    """With/without Textual's Rust speedups (`--speedups-ab`): ratio < 1 means they help."""
+    rows = []
+    for on, off in (("launch: chattui --emulator", "launch: chattui, no speedups"),
+                    ("reply 1000: chattui", "reply 1000: chattui, no speedups"),
+                    ("reply 300: chattui", "reply 300: chattui, no speedups"),
+                    ("open 5000", "open 5000, no speedups")):
+        if off in med and on in med:
+            rows.append([on, med[on], med[off], ratio(med[on], med[off])])
+    return rows
 
 
 def summarize(med: dict[str, float]) -> tuple[list[list], dict[str, dict]]:
@@ -339,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--type-delay", type=float, default=1.0,
                     help="s from the composer (or the first reply) drawn to Enter (default 1.0)")
     ap.add_argument("--settle", type=float, default=1.0, help="s to let the app settle before a long reply")
+    ap.add_argument("--speedups-ab", action="store_true",
+                    help="also run chattui with TEXTUAL_SPEEDUPS=0 (textual-speedups installed: on vs off)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = ap.parse_args(argv)
     args.only = set(args.only.split(","))
@@ -365,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ne2e_tmux: the installed chattui in tmux {COLUMNS}x{ROWS}, median of {args.repeat}, "
           f"capture-pane every {args.poll * 1000:.0f} ms (load {info['loadavg_1m']:.2f}, {info['cpus']} cpus)")
     print(table(["measure", "chattui s", "baseline (same run)", "baseline s", "ratio"], rows))
+    if rows := speedups_rows(med):
+        installed = importlib.util.find_spec("textual_speedups") is not None
+        print(f"\ntextual-speedups ({'installed' if installed else 'NOT installed: both columns are the same code'}):")
+        print(table(["measure", "speedups on s", "off s", "on / off"], rows))
     if missing:
         print(f"\n{' and '.join(missing)} not installed here: no figure for {'them' if len(missing) > 1 else 'it'} "
               "(the issue's table quotes them from another machine)")

@@ -261,7 +261,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._draft_settled)
 
     def _draft_settled(self) -> None:
-        self._show_estimate()
+        self._show_estimate(draft_only=True)
         self._save_draft()
 
     def _save_draft(self) -> None:
@@ -273,7 +273,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             except sqlite3.Error:  # a full disk: the draft stays on screen
                 pass
 
-    def _show_estimate(self) -> None:
+    def _show_estimate(self, draft_only: bool = False) -> None:
+        """The composer's pre-send line; `draft_only`: only the draft changed since the last
+        one (the history's count is kept: typing in a long conversation stays O(draft))."""
         if not pricing.is_warm():  # start-up: the price data loads after the first frame
             self._after_first_frame_priced(self._show_estimate)
             return
@@ -281,11 +283,11 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         images = len(self.query_one(AttachmentTray).pending)
         if self.editing is not None:  # a branch: what is before the edited message is sent
             line = glance.expected_line(self.session, composer.text, self._turns, images,
-                                        self.editing[1])
+                                        self.editing[1], draft_only)
             composer.border_subtitle = plain(f"branch: {line}")
             return
         composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns,
-                                                              images))
+                                                              images, draft_only=draft_only))
 
     # actions
 
