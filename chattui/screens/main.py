@@ -88,6 +88,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._session_line = ""
         self._waiting_for_prices: list[Callable[[], object]] = []
         """What shows prices (the figures, the estimate) waits for genai-prices to load."""
+        self._prices_tried = False
+        """The warm-up has run (even if it failed: then a price loads it, or says why not)."""
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
                 add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
@@ -170,7 +172,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
-        if self._long_history or not pricing.is_warm():  # pricing every turn, counting every
+        if self._long_history or not self._priced():  # pricing every turn, counting every
             self._after_first_frame_priced(self._show_figures)  # message's tokens: 0.5 s for 5,000
         else:
             self._show_figures()
@@ -178,12 +180,16 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     def _after_first_frame_priced(self, show: Callable[[], object]) -> None:
         """`show` once the screen is drawn and prices cost no import (genai-prices and its
         data load in `_prepare`'s thread after the first frame: 0.2–0.6 s off start-up)."""
-        if pricing.is_warm():
+        if self._priced():
             call_when_drawn(self, show)
         elif show not in self._waiting_for_prices:
             self._waiting_for_prices.append(show)
 
+    def _priced(self) -> bool:
+        return self._prices_tried or pricing.is_warm()
+
     def _prices_loaded(self) -> None:
+        self._prices_tried = True
         waiting, self._waiting_for_prices = self._waiting_for_prices, []
         for show in waiting:
             show()
@@ -276,7 +282,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     def _show_estimate(self, draft_only: bool = False) -> None:
         """The composer's pre-send line; `draft_only`: only the draft changed since the last
         one (the history's count is kept: typing in a long conversation stays O(draft))."""
-        if not pricing.is_warm():  # start-up: the price data loads after the first frame
+        if not self._priced():  # start-up: the price data loads after the first frame
             self._after_first_frame_priced(self._show_estimate)
             return
         composer = self.query_one(Composer)
