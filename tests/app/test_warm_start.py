@@ -38,3 +38,17 @@ async def test_typing_in_a_long_conversation_does_not_count_the_history_again(se
         assert line.split(" · ")[0].lstrip("≈") == f"{before + real('a new question').n:,} tok"
         assert "a new question" in counted
         assert not history & set(counted), "a pause in typing counted the history again"
+
+
+async def test_a_failed_price_warm_up_still_lets_the_estimate_show(app_for, monkeypatch):
+    pricing.genai_calculation.cache_clear()
+
+    def broken() -> None:
+        raise RuntimeError("price data unreadable")
+
+    monkeypatch.setattr(pricing, "warm_up", broken)
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        composer = main_screen(app).query_one(Composer)
+        assert await wait_until(pilot, lambda: " tok" in str(composer.border_subtitle))
+        assert str(composer.border_subtitle).split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
