@@ -195,10 +195,14 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             show()
 
     def _prepare(self) -> None:
-        """Off the UI thread, after the first frame: the price data and, when it is on disk,
-        the tokenizer (then the figures and the estimate); the SDK and its client, so that
-        the first send costs what the second does; the tokenizer download, if it can be had."""
+        """Off the UI thread, after the first frame: first what the first send needs (the SDK
+        and its client, markdown-it's patterns), so that it costs what the second does; then
+        the price data and, when it is on disk, the tokenizer (then the figures and the
+        estimate show); then the tokenizer download, if it can be had."""
         try:
+            if self.session.provider is not None:
+                self.session.provider.prepare()
+            _warm_markdown()
             pricing.warm_up()
             tokens.load_cached()
         finally:
@@ -206,9 +210,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 self.app.call_from_thread(self._prices_loaded)
             except RuntimeError:  # the app closed meanwhile
                 return
-        if self.session.provider is not None:
-            self.session.provider.prepare()
-        _warm_markdown()
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
 
     # figures
