@@ -30,6 +30,7 @@ from chattui.core.models import (
     TurnResult,
 )
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL, chain_point
+from chattui.core.estimates import HistoryCounts, PastCount
 from chattui.core.mcp import ToolList, merge_tools
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
@@ -151,6 +152,8 @@ class ChatSession:
         self.flush_interval = flush_interval
         self._secrets = tuple(s for s in secrets if s)
         self._task: asyncio.Task[None] | None = None
+        self._history_counts = HistoryCounts()
+        """The history's token count of the last estimate (typing counts only the draft)."""
         self._stop_requested = False
         self.unsaved: list[tuple[Turn, TurnResult]] = []
         """Finished turns the store could not write yet (a full disk), oldest first."""
@@ -192,20 +195,33 @@ class ChatSession:
     def turns(self) -> list[Turn]:
         return self.store.turns(self.conversation.id) if self.conversation else []
 
-    def estimate(self, draft: str, images: int = 0, until_id: int | None = None) -> tokens.TokenCount:
+    def estimate(self, draft: str, images: int = 0, until_id: int | None = None,
+                 draft_only: bool = False) -> tokens.TokenCount:
         """Prompt tokens the next request would carry with `draft` (and `images` attached
         images) as the new message; images are counted at `_IMAGE_TOKENS` each (an estimate).
         With `until_id`: after message `until_id` instead (to regenerate or branch there).
         Thinking that goes back (Anthropic's signed blocks, Responses' encrypted items) is
         not counted: with a new user message both APIs drop earlier turns' thinking from
-        the context."""
+        the context. With `draft_only` (only the draft changed since the last estimate), the
+        history's count is reused while the store shows no new message: O(draft), not O(history)."""
         system = self.persona.system if self.persona else ""
-        sent = history(self.messages(), until_id)
-        texts = [system, *(m.content for m in sent), *([draft] if draft or until_id is None else [])]
+        past = self._history_counts.get(
+            self._history_key(until_id), lambda: PastCount.of(history(self.messages(), until_id)),
+            reuse=draft_only)
+        texts = [system, *([draft] if draft or until_id is None else [])]
         counts = [tokens.count(text) for text in texts]
-        images += sum(len(m.attachments) for m in sent)
-        n = sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
-        return tokens.TokenCount(n, exact=all(c.exact for c in counts) and not images)
+        images += past.images
+        n = past.n + sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
+        return tokens.TokenCount(n, exact=past.exact and all(c.exact for c in counts) and not images)
+
+    def _history_key(self, until_id: int | None) -> tuple[object, ...]:
+        """What a kept history count holds for: the conversation, where the request stops,
+        and its messages' count and newest id (another window may have added some)."""
+        if self.conversation is None:
+            return (None, until_id)
+        cid = self.conversation.id
+        newest = self.store.latest_messages(cid, 1)
+        return (cid, until_id, self.store.count_messages(cid), newest[-1].id if newest else None)
 
     @property
     def busy(self) -> bool:

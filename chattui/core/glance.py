@@ -63,13 +63,14 @@ def miss_line(turns: Sequence[Turn], session: ChatSession | None = None) -> str 
 
 
 def expected_line(session: ChatSession, draft: str, turns: Sequence[Turn], images: int = 0,
-                  until_id: int | None = None) -> str:
+                  until_id: int | None = None, draft_only: bool = False) -> str:
     """The composer's pre-send line: prompt, what the cache should serve, input cost
-    (`images`: images attached to the draft; `until_id`: for asking message `until_id` again)."""
+    (`images`: images attached to the draft; `until_id`: for asking message `until_id` again;
+    `draft_only`: only the draft changed since the last line, see ChatSession.estimate)."""
     persona = session.persona
     prefix = persona.prefix_tokens() if persona else tokens.TokenCount(0, True)
     system = tokens.count(persona.system).n if persona else 0
-    count = session.estimate(draft, images, until_id)
+    count = session.estimate(draft, images, until_id, draft_only=draft_only)
     messages = count.n - system
     chat = chat_turns(turns)
     fingerprint = session.prefix_fingerprint()

@@ -187,6 +187,17 @@ def genai_calculation(usage: Usage, model: str, provider: str, base_url: str | N
         return None
 
 
+def warm_up() -> None:
+    """Load genai-prices and its price data (0.2–0.6 s) ahead of the first price: from a
+    thread, after the first frame."""
+    genai_calculation(Usage(input_total=1, output=1), "gpt-4.1-mini", "openai", None)
+
+
+def is_warm() -> bool:
+    """Whether a price now costs no import (warm_up() has run, or a price was taken)."""
+    return genai_calculation.cache_info().currsize > 0
+
+
 def _from_genai_prices(usage: Usage, model: str, provider: str, base_url: str | None) -> float | None:
     calculation = genai_calculation(usage, model, provider, base_url)
     return None if calculation is None else float(calculation.total_price)

@@ -46,7 +46,7 @@ from chattui.core.reasoning import REDACTED_TEXT, ReasoningBlock
 from chattui.core.attachments import URL, Attachment
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import diagnostics
-from chattui.providers.sdk import SDKProvider
+from chattui.providers.sdk import SDKProvider, build_schemas
 
 API_VERSION = "2026-10-21"
 """The `anthropic-version` anthropic 2.x sends."""
@@ -72,6 +72,12 @@ class AnthropicProvider(SDKProvider):
         from anthropic import AsyncAnthropic
 
         return AsyncAnthropic(**options)
+
+    def _warm(self, client: Any) -> None:
+        from anthropic.types import RawMessageStreamEvent
+
+        _ = client.messages  # the SDK imports this resource (~0.3 s) on its first use
+        build_schemas(RawMessageStreamEvent)
 
     @staticmethod
     def dropped_params(request: ChatRequest) -> list[str]:

@@ -21,7 +21,7 @@ from chattui.core.events import (
 )
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import gateway_cache, openai_cache
-from chattui.providers.sdk import SDKProvider
+from chattui.providers.sdk import SDKProvider, build_schemas
 
 
 class OpenAIChatProvider(SDKProvider):
@@ -33,6 +33,12 @@ class OpenAIChatProvider(SDKProvider):
         from openai import AsyncOpenAI
 
         return AsyncOpenAI(**options)
+
+    def _warm(self, client: Any) -> None:
+        from openai.types.chat import ChatCompletionChunk
+
+        _ = client.chat.completions  # the SDK imports this resource (~0.3 s) on its first use
+        build_schemas(ChatCompletionChunk)
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The request body: tools and system first, history as stored, the new turn last."""

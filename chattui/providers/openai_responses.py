@@ -43,7 +43,7 @@ from chattui.core.insight.rules import openai_56_or_later
 from chattui.providers import diagnostics, openai_cache
 from chattui.core.provider import ProviderError
 from chattui.providers.errors import from_sdk
-from chattui.providers.sdk import SDKProvider
+from chattui.providers.sdk import SDKProvider, build_schemas
 
 _REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
 
@@ -65,6 +65,12 @@ class OpenAIResponsesProvider(SDKProvider):
         from openai import AsyncOpenAI
 
         return AsyncOpenAI(**options)
+
+    def _warm(self, client: Any) -> None:
+        from openai.types.responses import ResponseStreamEvent
+
+        _ = client.responses  # the SDK imports this resource (~0.3 s) on its first use
+        build_schemas(ResponseStreamEvent)
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The `responses.create` kwargs: instructions every turn, then the input items

@@ -2,13 +2,16 @@
 loop that maps every failure onto a ProviderError.
 
 A subclass gives `api`, `_new_client(**options)` (importing its SDK there: the imports
-cost 0.4–0.85 s, so they stay off start-up), `body(request)`, `_open(request)` (the SDK's
-stream) and `_new_state()`: an object whose `events(sdk_event)` maps one SDK event onto
-StreamEvents and whose `finished` says the server ended the reply properly.
+cost 0.4–0.85 s, so they stay off start-up), `_warm(client)` (touching the client's lazily
+imported parts its requests use), `body(request)`, `_open(request)` (the SDK's stream) and
+`_new_state()`: an object whose `events(sdk_event)` maps one SDK event onto StreamEvents
+and whose `finished` says the server ended the reply properly.
 """
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any, AsyncIterator
 
 from chattui.core.attachments import explain
@@ -17,6 +20,32 @@ from chattui.core.provider import ProviderError
 from chattui.core.request import ChatRequest
 from chattui.core.usage import Usage
 from chattui.providers.errors import from_sdk
+
+TRANSPORT_MODULES = ("anyio", "anyio._backends._asyncio", "h11", "jiter",
+                     "httpcore2._async.connection_pool", "httpcore2._backends.anyio")
+"""What the SDKs' HTTP stack imports on its first connection (~0.1 s): imported by
+`prepare()`; a name a future version lacks is skipped."""
+
+
+def build_schemas(kind: Any, seen: set[int] | None = None) -> None:
+    """Build the pydantic schemas of `kind` (a model, or a Union, list, … of models) and of
+    the models in its fields: the SDKs defer them to the first event they parse (~30 ms)."""
+    import typing
+
+    seen = set() if seen is None else seen
+    if id(kind) in seen:
+        return
+    seen.add(id(kind))
+    fields = getattr(kind, "model_fields", None)
+    if isinstance(kind, type) and isinstance(fields, dict):
+        try:  # until built, the schema is a stand-in that builds it when read
+            _ = getattr(kind, "__pydantic_core_schema__")["type"]
+        except Exception:  # noqa: BLE001 - a warm-up only: the first event builds it then
+            pass
+        for field in fields.values():
+            build_schemas(field.annotation, seen)
+    for arg in typing.get_args(kind):
+        build_schemas(arg, seen)
 
 
 class SDKProvider:
@@ -36,6 +65,7 @@ class SDKProvider:
         self._options = dict(api_key=api_key or "not-needed", base_url=base_url,
                              max_retries=max_retries, timeout=timeout)
         self._client: Any = None
+        self._client_lock = threading.Lock()
 
     def _new_client(self, **options: Any) -> Any:
         raise NotImplementedError
@@ -46,15 +76,26 @@ class SDKProvider:
     def _new_state(self) -> Any:
         raise NotImplementedError
 
+    def _warm(self, client: Any) -> None:
+        """Touch what the client imports on its first request (a subclass names it)."""
+
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = self._new_client(**self._options)
+            with self._client_lock:  # prepare() may be building it in its thread
+                if self._client is None:
+                    self._client = self._new_client(**self._options)
         return self._client
 
     def prepare(self) -> None:
-        """Load the SDK ahead of the first send (call from a thread)."""
-        _ = self.client
+        """Ahead of the first send (call from a thread), so that it costs what the second
+        does: import the SDK, build the client, import what its first request would."""
+        self._warm(self.client)
+        for name in TRANSPORT_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
     def request_notice(self, request: ChatRequest) -> str | None:
         """Nothing in a request is changed on the way out (subclasses may say otherwise)."""

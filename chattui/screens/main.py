@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import alternatives, compaction, glance, report, structured, tokens
+from chattui.core import alternatives, compaction, glance, pricing, report, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
@@ -87,6 +87,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
         self._session_line = ""
+        self._waiting_for_prices: list[Callable[[], object]] = []
+        """What shows prices (the figures, the estimate) waits for genai-prices to load."""
+        self._prices_tried = False
+        """The warm-up has run (even if it failed: then a price loads it, or says why not)."""
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
                 add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
@@ -113,10 +117,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.show_reopen_notes(self.reopen_notes)
         if not self._long_history:
             await self._show_request_notice()
-        self._show_personas()
-        self.mcp_warm(show=False)
-        if not self._long_history:
-            self._show_estimate()
+        self.mcp_warm(show=False)  # the personas were shown with the reopen notes
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(self.TICK_SECONDS, self._tick)
         self.query_one(Composer).focus()
@@ -175,15 +176,44 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
-        if self._long_history:  # pricing every turn, counting every message's tokens: 0.5 s
-            call_when_drawn(self, self._show_figures)  # for 5,000 messages, after the first frame
+        if self._long_history or not self._priced():  # pricing every turn, counting every
+            self._after_first_frame_priced(self._show_figures)  # message's tokens: 0.5 s for 5,000
         else:
             self._show_figures()
 
+    def _after_first_frame_priced(self, show: Callable[[], object]) -> None:
+        """`show` once the screen is drawn and prices cost no import (genai-prices and its
+        data load in `_prepare`'s thread after the first frame: 0.2–0.6 s off start-up)."""
+        if self._priced():
+            call_when_drawn(self, show)
+        elif show not in self._waiting_for_prices:
+            self._waiting_for_prices.append(show)
+
+    def _priced(self) -> bool:
+        return self._prices_tried or pricing.is_warm()
+
+    def _prices_loaded(self) -> None:
+        self._prices_tried = True
+        waiting, self._waiting_for_prices = self._waiting_for_prices, []
+        for show in waiting:
+            show()
+
     def _prepare(self) -> None:
-        """Off the UI thread: load the SDK and, if it can be had, the tokenizer file."""
-        if self.session.provider is not None:
-            self.session.provider.prepare()
+        """Off the UI thread, after the first frame: first what the first send needs (the SDK
+        and its client, markdown-it's patterns), so that it costs what the second does; then
+        the price data and, when it is on disk, the tokenizer (then the figures and the
+        estimate show); then the tokenizer download, if it can be had."""
+        try:
+            if self.session.provider is not None:
+                self.session.provider.prepare()
+            _warm_markdown()
+            pricing.warm_up()
+            tokens.load_cached()
+        finally:
+            try:
+                self.app.call_from_thread(self._prices_loaded)
+            except RuntimeError:  # the app closed meanwhile
+                return
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
 
     # figures
@@ -242,7 +272,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._draft_settled)
 
     def _draft_settled(self) -> None:
-        self._show_estimate()
+        self._show_estimate(draft_only=True)
         self._save_draft()
 
     def _save_draft(self) -> None:
@@ -254,16 +284,21 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             except sqlite3.Error:  # a full disk: the draft stays on screen
                 pass
 
-    def _show_estimate(self) -> None:
+    def _show_estimate(self, draft_only: bool = False) -> None:
+        """The composer's pre-send line; `draft_only`: only the draft changed since the last
+        one (the history's count is kept: typing in a long conversation stays O(draft))."""
+        if not self._priced():  # start-up: the price data loads after the first frame
+            self._after_first_frame_priced(self._show_estimate)
+            return
         composer = self.query_one(Composer)
         images = len(self.query_one(AttachmentTray).pending)
         if self.editing is not None:  # a branch: what is before the edited message is sent
             line = glance.expected_line(self.session, composer.text, self._turns, images,
-                                        self.editing[1])
+                                        self.editing[1], draft_only)
             composer.border_subtitle = plain(f"branch: {line}")
             return
         composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns,
-                                                              images))
+                                                              images, draft_only=draft_only))
 
     # actions
 
@@ -629,3 +664,15 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     def _check_persona_files(self) -> None:
         if self._file_stamps() != self._persona_files:
             self.action_reload_personas()
+
+
+_MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.invalid\n\n"
+                    "| d |\n|---|\n| e |\n\n```python\nf = 1\n```\n\n> g *h* `i`\n")
+
+
+def _warm_markdown() -> None:
+    """Textual's Markdown parser (markdown-it, linkify) compiles its patterns on the first
+    parse, ~25 ms of the first reply: done here, off the UI thread (the patterns are cached)."""
+    from markdown_it import MarkdownIt
+
+    MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)

@@ -39,10 +39,14 @@ def quick_app(monkeypatch):
     """The chat screen's once-a-second refresh and the composer's estimate debounce run
     sooner, so that tests waiting on them (countdowns, keep-warm pings, estimates) wait
     less real time; what they show is the same. No full garbage collection at each app
-    start (in a test process it scans every test's objects: ~0.2 s of CPU a start)."""
+    start (in a test process it scans every test's objects: ~0.2 s of CPU a start). The
+    price data is loaded up front, as for a user who waits a moment after the first frame
+    (the app loads it in a thread then; a figure asked for sooner waits for it)."""
     from chattui.app import ChatApp
+    from chattui.core import pricing
     from chattui.screens.main import MainScreen
 
     monkeypatch.setattr(MainScreen, "TICK_SECONDS", 0.2)
     monkeypatch.setattr(MainScreen, "ESTIMATE_DELAY", 0.05)
     monkeypatch.setattr(ChatApp, "TUNE_GC", False)
+    pricing.warm_up()

@@ -1,0 +1,54 @@
+"""Start-up and typing in a long conversation: the price data loads after the first frame and
+the figures follow at once; a pause in typing counts the draft, not the whole history."""
+
+from __future__ import annotations
+
+from chattui.core import pricing, tokens
+from chattui.widgets.composer import Composer
+from tests.app.pilot import estimate_for, main_screen, status_bar, wait_until
+from tests.app.test_long_history import seed
+
+
+async def test_the_estimate_and_figures_show_once_the_price_data_is_loaded(app_for):
+    pricing.genai_calculation.cache_clear()  # as in a fresh process: nothing priced yet
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        composer = main_screen(app).query_one(Composer)
+        assert await wait_until(pilot, lambda: " tok" in str(composer.border_subtitle))
+        assert pricing.is_warm()
+        shown = str(composer.border_subtitle).split(" · ")[0].lstrip("≈")
+        assert shown == f"{app.session.estimate('').n:,} tok"
+        assert await wait_until(pilot, lambda: "0 turns" in status_bar(app).session)
+
+
+async def test_typing_in_a_long_conversation_does_not_count_the_history_again(settings_for, app_for,
+                                                                             monkeypatch):
+    seed(settings_for(), 150)  # 300 messages
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert await wait_until(pilot, lambda: " 150 turns " in status_bar(app).session)  # settled
+        await pilot.pause()
+        counted: list[str] = []
+        real = tokens.count
+        monkeypatch.setattr(tokens, "count", lambda text: counted.append(text) or real(text))
+        before = app.session.estimate("").n  # what the composer shows for an empty draft
+        history = {m.content for m in app.session.messages()}
+        counted.clear()
+        line = await estimate_for(pilot, "a new question")
+        assert line.split(" · ")[0].lstrip("≈") == f"{before + real('a new question').n:,} tok"
+        assert "a new question" in counted
+        assert not history & set(counted), "a pause in typing counted the history again"
+
+
+async def test_a_failed_price_warm_up_still_lets_the_estimate_show(app_for, monkeypatch):
+    pricing.genai_calculation.cache_clear()
+
+    def broken() -> None:
+        raise RuntimeError("price data unreadable")
+
+    monkeypatch.setattr(pricing, "warm_up", broken)
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        composer = main_screen(app).query_one(Composer)
+        assert await wait_until(pilot, lambda: " tok" in str(composer.border_subtitle))
+        assert str(composer.border_subtitle).split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
