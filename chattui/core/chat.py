@@ -20,11 +20,8 @@ from urllib.parse import urlparse
 
 from chattui.core import attachments as images
 from chattui.core import cache_key, gemini_caches, prefix, responses_system, structured, tokens
-from chattui.core.events import (
-    CacheDiagnosed, Finished, ReasoningDelta, ReasoningDone, ResponseId, StreamEvent, TextDelta,
-    ToolCallDelta, UsageReported,
-)
-from chattui.core.reasoning import Reasoning, ReasoningBlock, change_note, effort, refused
+from chattui.core.events import ReasoningDelta, TextDelta
+from chattui.core.reasoning import Reasoning, change_note, effort, refused
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
@@ -34,6 +31,7 @@ from chattui.core.estimates import HistoryCounts, PastCount
 from chattui.core.mcp import ToolList, merge_tools
 from chattui.core.personas import Persona
 from chattui.core.pricing import Cost, Rates, price
+from chattui.core.reply_so_far import ReplySoFar
 from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.storage import Store
@@ -68,47 +66,6 @@ class TurnOutcome:
     """Something the user should know about how the turn went (e.g. a chain fallback)."""
     reasoning: Reasoning = field(default_factory=Reasoning)
     """The reply's thinking as stored (empty when the model showed none)."""
-
-
-@dataclass
-class _Reply:
-    """What has arrived so far for the turn in flight."""
-
-    parts: list[str] = field(default_factory=list)
-    calls: dict[int, list[str]] = field(default_factory=dict)
-    """Tool calls by index: [id, name, arguments so far]."""
-    usage: Usage | None = None
-    response_id: str | None = None
-    finish_reason: str | None = None
-    first_token_at: float | None = None
-    diagnosis: CacheDiagnosed | None = None
-    thinking: list[str] = field(default_factory=list)
-    """Reasoning text as it streamed (what the user reads)."""
-    thinking_blocks: list[ReasoningBlock] = field(default_factory=list)
-    thinking_started: float | None = None
-    thinking_ended: float | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def reasoning(self, usage: Usage | None) -> Reasoning:
-        """The blocks that came whole, else the streamed text as one block (Chat
-        Completions servers send only text); timed from its first delta to the answer."""
-        blocks = tuple(self.thinking_blocks)
-        if not blocks and self.thinking:
-            blocks = (ReasoningBlock("text", "".join(self.thinking)),)
-        seconds = None
-        if self.thinking_started is not None:
-            end = self.first_token_at or self.thinking_ended or time.monotonic()
-            seconds = round(max(0.0, end - self.thinking_started), 1)
-        tokens_used = usage.reasoning if usage and usage.reasoning else None
-        if blocks and tokens_used is None:
-            tokens_used = tokens.count("".join(self.thinking)).n or None
-        return Reasoning(blocks, seconds, tokens_used)
-
-    def tool_calls(self) -> tuple[ToolCall, ...]:
-        return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
 
 
 class ConversationGone(ProviderError):
@@ -539,13 +496,13 @@ class ChatSession:
     def record_side_usage(self, request: ChatRequest, usage: Usage, status: str = COMPLETE) -> TurnOutcome:
         """Store and price a call that streamed nothing (a compaction, a cache ping)."""
         turn = self.store.start_side_turn(self._conversation_id(), self._meta(request))
-        return self._finish(turn, request, _Reply(usage=usage), time.monotonic(), status, None)
+        return self._finish(turn, request, ReplySoFar(usage=usage), time.monotonic(), status, None)
 
     async def _drive(self, turn: Turn, request: ChatRequest, on_text: OnText,
-                     full_history: Callable[[], ChatRequest] | None = None) -> tuple[_Reply, TurnOutcome]:
+                     full_history: Callable[[], ChatRequest] | None = None) -> tuple[ReplySoFar, TurnOutcome]:
         """Stream `turn` and record how it ended: complete, stopped (Esc), failed. With
         `full_history`, a chain the server lost is resent once as the full history."""
-        reply, started, note = _Reply(), time.monotonic(), None
+        reply, started, note = ReplySoFar(), time.monotonic(), None
         self._stop_requested = False
         status, error = COMPLETE, None
         try:
@@ -569,7 +526,7 @@ class ChatSession:
             status, error = FAILED, redact(exc.message, self._secrets)
         return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
 
-    def _cannot_reason(self, exc: ProviderError, request: ChatRequest, reply: _Reply) -> str | None:
+    def _cannot_reason(self, exc: ProviderError, request: ChatRequest, reply: ReplySoFar) -> str | None:
         """The model refused the reasoning setting before answering: say so, and send
         without it (now and for the rest of the session), instead of failing the turn."""
         if reply.parts or reply.thinking or effort(request.reasoning) is None:
@@ -588,14 +545,14 @@ class ChatSession:
             return gemini_caches.drop_gone(self, request.cached_content)
         return None
 
-    async def _run(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
+    async def _run(self, request: ChatRequest, turn: Turn, reply: ReplySoFar, on_text: OnText) -> None:
         self._task = asyncio.ensure_future(self._stream(request, turn, reply, on_text))
         await self._task
 
-    async def _stream(self, request: ChatRequest, turn: Turn, reply: _Reply, on_text: OnText) -> None:
+    async def _stream(self, request: ChatRequest, turn: Turn, reply: ReplySoFar, on_text: OnText) -> None:
         last_flush = time.monotonic()
         async for event in self.ready_provider().stream(request):
-            self._take(event, reply)
+            reply.take(event)
             if isinstance(event, ReasoningDelta) and self.reasoning_sink is not None:
                 await self.reasoning_sink(event.text)
             if isinstance(event, TextDelta):
@@ -603,31 +560,6 @@ class ChatSession:
                 if time.monotonic() - last_flush >= self.flush_interval:
                     last_flush = time.monotonic()
                     self._save_partial(turn, reply.text)
-
-    @staticmethod
-    def _take(event: StreamEvent, reply: _Reply) -> None:
-        if isinstance(event, TextDelta):
-            reply.parts.append(event.text)
-            reply.first_token_at = reply.first_token_at or time.monotonic()
-        elif isinstance(event, ReasoningDelta):
-            reply.thinking.append(event.text)
-            reply.thinking_started = reply.thinking_started or time.monotonic()
-            reply.thinking_ended = time.monotonic()
-        elif isinstance(event, ReasoningDone):
-            reply.thinking_blocks.append(event.block)
-        elif isinstance(event, UsageReported):
-            reply.usage = event.usage
-        elif isinstance(event, ResponseId):
-            reply.response_id = event.id
-        elif isinstance(event, Finished):
-            reply.finish_reason = event.reason
-        elif isinstance(event, CacheDiagnosed):
-            reply.diagnosis = event
-        elif isinstance(event, ToolCallDelta):
-            call = reply.calls.setdefault(event.index, ["", "", ""])
-            call[0] = event.id or call[0]
-            call[1] = event.name or call[1]
-            call[2] += event.arguments
 
     def save_unsaved(self) -> int:
         """Write the turns a full disk kept in memory, oldest first, until one fails;
@@ -652,7 +584,7 @@ class ChatSession:
             pass
 
     def _finish(
-        self, turn: Turn, request: ChatRequest, reply: _Reply, started: float, status: str,
+        self, turn: Turn, request: ChatRequest, reply: ReplySoFar, started: float, status: str,
         error: str | None,
     ) -> TurnOutcome:
         usage, cost = self._priced(request, reply, status)
@@ -677,7 +609,7 @@ class ChatSession:
             return TurnOutcome(unsaved, cost, saved=False, reasoning=result.reasoning)
 
 
-    def _priced(self, request: ChatRequest, reply: _Reply, status: str) -> tuple[Usage, Cost]:
+    def _priced(self, request: ChatRequest, reply: ReplySoFar, status: str) -> tuple[Usage, Cost]:
         """The turn's usage (reported, else counted) and its cost. Nothing here may keep
         a turn from being finalised: any failure leaves the usage as reported and the
         cost unknown."""
