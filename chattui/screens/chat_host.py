@@ -1,5 +1,5 @@
 """What MainScreen's mixins (AttachImages, KeepWarmControls, McpCalls, MessageActions,
-PrefixChoice, SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
+PersonaActions, PrefixChoice, SwitchModel) and the screens use of the chat screen and of ChatApp, declared for mypy.
 
 At run time `ChatScreenHost` and `ChatAppScreen` are empty classes; for mypy it is a
 Screen with the chat screen's session and helpers, and its `app` is a `ChatAppHost`: the
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from chattui.core.chat import ChatSession, OnText, TurnOutcome
     from chattui.core.keepwarm import KeepWarm
     from chattui.core.model_switch import Target
-    from chattui.core.personas import Persona
+    from chattui.core.personas import Persona, PersonaLibrary
     from chattui.core.provider import Provider
     from chattui.core.reopen import Setup
     from chattui.widgets.status_bar import StatusBar
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     class ChatScreenHost(ChatAppScreen):
         session: ChatSession
         keep_warm: KeepWarm
+        library: PersonaLibrary
+        load_library: Callable[[], PersonaLibrary]
+        _persona_files: dict[Path, int | None]
         _turns: list[Any]
 
         def _bar(self) -> StatusBar: ...
@@ -57,6 +60,9 @@ if TYPE_CHECKING:
         def _show_figures(self, outcome: TurnOutcome | None = None) -> None: ...
         def _tick(self) -> None: ...
         def _warn_prefix_change(self, before: Persona | None, after: Persona, what: str) -> None: ...
+        def mcp_warm(self, show: bool = True) -> None: ...
+        def mcp_states(self) -> tuple[str, ...]: ...
+        def offer_file_choice(self, current: Persona, fresh: Persona) -> None: ...
         async def reload_conversation(self) -> None: ...
         def run_turn(self, ask: Callable[[OnText], Awaitable[TurnOutcome | None]],
                      text: str | None = None, attachments: tuple[Any, ...] = ()) -> Worker[None]: ...

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
 from typing import Awaitable, Callable
 
 from textual import on, work
@@ -35,6 +34,7 @@ from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.screens.prefix_choice import PrefixChoice
 from chattui.screens.switch_model import SwitchModel
 from chattui.screens.message_actions import MessageActions
+from chattui.screens.persona_actions import PersonaActions
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
 from chattui.widgets.message_view import MessageView
@@ -43,13 +43,13 @@ from chattui.widgets.thinking import ThinkingView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
-from chattui.widgets.persona_list import PersonaList, hotkey_binding, persona_rows
+from chattui.widgets.persona_list import PersonaList, hotkey_binding
 from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
 class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, KeepWarmControls,
-                 PrefixChoice, SwitchModel, Screen):
+                 PrefixChoice, SwitchModel, PersonaActions, Screen):
     BINDINGS = [
         Binding("escape", "stop_reply", "Stop", id="stop-reply"),
         Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
@@ -575,95 +575,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         from chattui.widgets.status_bar import StatusBar
 
         return self.query_one(StatusBar)
-
-    # personas
-
-    def _show_personas(self) -> None:
-        current = self.session.persona.name if self.session.persona else None
-        rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd,
-                            {current: self.mcp_states()} if current else {},
-                            self.session.tool_list()[0])
-        self.query_one(PersonaList).show(rows, current)
-
-    def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one(PersonaList)
-        sidebar.display = not sidebar.display
-
-    @on(PersonaList.Selected)
-    async def _persona_selected(self, event: PersonaList.Selected) -> None:
-        await self.action_switch_persona(event.name)
-
-    async def action_switch_persona(self, name: str) -> None:
-        """Use persona `name` from the next turn on (sidebar, hotkey and palette all land here)."""
-        persona = self.library.get(name)
-        if persona is None or self.session.busy:
-            self.notify(f"Cannot switch to '{name}' now.", severity="warning")
-            return
-        before = self.session.persona
-        if before is not None and before.name == name:
-            return
-        try:
-            divider = self.session.switch_persona(persona)
-        except ConversationGone as gone:
-            divider = None
-            await self.reload_conversation()
-            await self.query_one(ChatLog).add_notice(str(gone))
-        if divider is not None:  # only a conversation under way gets (and stores) a divider
-            await self.query_one(ChatLog).add("divider", divider.content)
-        self.mcp_warm()
-        self._update_header()
-        self._warn_prefix_change(before, persona, f"persona changed to {name}")
-        self._show_estimate()
-        await self._show_request_notice()
-
-    async def _show_request_notice(self) -> None:
-        """Say what the provider will change in this persona's requests (e.g. dropped params)."""
-        provider = self.session.provider
-        if provider is not None and (notice := provider.request_notice(self.session.request())):
-            persona = self.session.persona
-            await self.query_one(ChatLog).add_notice(f"{persona.name}: {notice}." if persona else f"{notice}.")
-
-    def _warn_prefix_change(self, before, after, what: str) -> None:
-        from chattui.widgets.status_bar import StatusBar
-
-        old = before.fingerprint() if before else "none"
-        if old != after.fingerprint() and self.session.turns():
-            self.query_one(StatusBar).warn(
-                f"⚠ {what}: next turn misses the cache (#{old[:6]} → #{after.fingerprint()[:6]})")
-
-    def action_reload_personas(self) -> None:
-        """Re-read every persona file. A changed current persona takes effect next turn; in a
-        conversation under way whose prefix it changes, only once the user chooses it."""
-        from chattui.core.reopen import same_shape
-
-        self.library = self.load_library()
-        self._persona_files = self._file_stamps()
-        current = self.session.persona
-        fresh = self.library.get(current.name) if current else None
-        if current is not None and fresh is not None and fresh != current:
-            if self.session.turns() and not same_shape(current, fresh):
-                self.offer_file_choice(current, fresh)
-            else:
-                self.session.refresh_persona(fresh)
-                self._warn_prefix_change(current, fresh, f"persona file {current.name} changed")
-            self._show_estimate()
-        for broken in self.library.broken:
-            self.notify(str(broken.problem), title="Persona file not loaded", severity="error")
-        self._show_personas()
-
-    def _file_stamps(self) -> dict[Path, int | None]:
-        paths = [p.path for p in self.library.personas if p.path] + [b.path for b in self.library.broken]
-        stamps: dict[Path, int | None] = {}
-        for path in paths:
-            try:
-                stamps[path] = path.stat().st_mtime_ns
-            except OSError:
-                stamps[path] = None
-        return stamps
-
-    def _check_persona_files(self) -> None:
-        if self._file_stamps() != self._persona_files:
-            self.action_reload_personas()
 
 
 _MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.invalid\n\n"
