@@ -37,9 +37,8 @@ from chattui.screens.message_actions import MessageActions
 from chattui.screens.persona_actions import PersonaActions
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer
+from chattui.widgets.foldable import Foldable
 from chattui.widgets.message_view import MessageView
-from chattui.widgets.structured_reply import StructuredReply
-from chattui.widgets.thinking import ThinkingView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
 from chattui.widgets.reply_stream import call_when_drawn
@@ -342,8 +341,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     def action_toggle_thinking(self) -> None:
         """Unfold (or fold) the latest folded block: a reply's thinking, or its JSON (a
         structured reply, which comes after its thinking)."""
-        shown = [t for t in self.query("ThinkingView, StructuredReply")
-                 if isinstance(t, (ThinkingView, StructuredReply)) and t.display]
+        shown = [block for block in self.query(Foldable) if block.display]
         if shown:
             shown[-1].toggle()
         else:

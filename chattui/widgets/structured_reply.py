@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.highlight import highlight
-from textual.widgets import Static
 
 from chattui.core.structured import Checked
+from chattui.widgets.foldable import Foldable
 from chattui.widgets.plain import plain, visible
 
 
-class StructuredReply(Static):
+class StructuredReply(Foldable):
     """One structured reply, checked against its schema (core.structured.check)."""
 
     def __init__(self, checked: Checked) -> None:
@@ -22,24 +22,13 @@ class StructuredReply(Static):
         self.checked = checked
         self.folded = checked.is_json  # prose is read as is: nothing to fold
 
-    def on_mount(self) -> None:
-        self._show()
-
-    def toggle(self) -> None:
-        self.folded = not self.folded
-        self._show()
-
-    def on_click(self) -> None:
-        self.toggle()
-
     def summary(self) -> str:
         """The folded line, without its marker."""
         return self.checked.summary()
 
     def _show(self) -> None:
-        marker = "▸ " if self.folded else "▾ "
         style = "bold" if self.checked.valid else "bold $text-error"
-        parts = [Content.styled(visible(marker + self.summary()), style)]
+        parts = [Content.styled(visible(self.marker() + self.summary()), style)]
         if not self.folded:
             for error in self.checked.errors:
                 parts.append(Content.styled("\n  ✗ " + visible(error), "$text-error"))

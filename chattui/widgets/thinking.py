@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual.widgets import Static
 
 from chattui.core import tokens
 from chattui.core.reasoning import Reasoning, folded_line
+from chattui.widgets.foldable import Foldable
 
 
-class ThinkingView(Static):
+class ThinkingView(Foldable):
     """A reply's thinking: streamed unfolded, folded to one line once the answer starts."""
 
     def __init__(self, reasoning: Reasoning | None = None) -> None:
@@ -25,9 +25,6 @@ class ThinkingView(Static):
         self._started: float | None = None
         self._seconds: float | None = None
         self.display = bool(self.text)
-
-    def on_mount(self) -> None:
-        self._show()
 
     def append(self, fragment: str) -> None:
         """More thinking arrived: shown unfolded while it streams."""
@@ -52,13 +49,6 @@ class ThinkingView(Static):
         self.display = bool(self.text)
         self._show()
 
-    def toggle(self) -> None:
-        self.folded = not self.folded
-        self._show()
-
-    def on_click(self) -> None:
-        self.toggle()
-
     def summary(self) -> str:
         if self.streaming:
             return "thinking…"
@@ -68,8 +58,7 @@ class ThinkingView(Static):
         return folded_line(shown)
 
     def _show(self) -> None:
-        marker = "▸ " if self.folded else "▾ "
-        line = Text(marker + self.summary(), style="bold")
+        line = Text(self.marker() + self.summary(), style="bold")
         if not self.folded:
             line.append("\n")
             line.append(Text(self.text))  # a Text: the model's words are never markup
