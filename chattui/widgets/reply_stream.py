@@ -200,7 +200,7 @@ class ReplyStream:
                 self._pending.pop(0)
                 self._finished.append((self.markdown, 0))
                 after: Widget = self.markdown
-                lazy = self._lazy_chunks(after.size.width)
+                lazy = self._lazy_chunks(after.size.width or self.container.size.width or 80)
                 chunks -= len(lazy)
                 stub, self.markdown = ChunkStub(), ChatMarkdown()
                 stub.display = False
@@ -384,7 +384,7 @@ def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
     near_top, near_bottom = top - height, top + 2 * height
     count = 0
     for view in log.children:
-        for lazy in view.children:
+        for lazy in list(view.children):  # building a group mounts its chunks
             if isinstance(lazy, LazyChunk) and lazy.lazy_source is not None:
                 region, view_y = lazy.virtual_region, view.virtual_region.y
                 if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
