@@ -36,8 +36,13 @@ a long reply into several) must equal the full reply and the turn must complete.
 that hangs dumps its stack and exits (faulthandler), and a child whose parent is killed
 exits too.
 
+Long replies (`--chunks 10000`): the same runs of `chattui` also run with a reply of that
+many chunks and as many times the text (10x the 1,000-chunk reply: ~162 KB), interleaved,
+and the table gives its ratio to the 1,000-chunk run of the same invocation (target: at
+most 12x, i.e. linear) and the resident memory of both at the end of the turn.
+
 Usage: /tmp/venv/bin/python bench/stream_render.py [--repeat 3] [--naive-repeat 1]
-           [--naive-cap SECONDS] [--modes chattui,floor,naive] [--json]
+           [--naive-cap SECONDS] [--modes chattui,floor,naive] [--chunks 10000] [--json]
 Always exits 0; prints PASS/MISS per target and writes bench/results/stream_render.json.
 One naive run takes many minutes (11-18 on a 2-core machine): hence `--naive-repeat`
 defaults to 1, and `--naive-cap` stops a naive run early (its figures are then lower
@@ -73,6 +78,7 @@ MODES = ("chattui", "floor", "naive")
 TARGET_WALL = 1.5  # chattui, seconds from Enter to the final frame
 TARGET_SPEEDUP = 10.0  # naive wall / chattui wall
 TARGET_GAP = 0.100  # longest gap between frames while streaming, seconds
+TARGET_LONG_RATIO = 12.0  # --chunks N: chattui wall at N chunks / at CHUNKS, when N = 10 * CHUNKS
 
 
 # --------------------------------------------------------------------------- child side
@@ -262,7 +268,16 @@ async def _turn_done(app, deadline: float) -> bool:
     return False
 
 
-async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def child_run(mode: str, cap: float | None, encode: bool, chunks: int = CHUNKS) -> dict:
     import gc
     import tempfile
 
@@ -274,7 +289,7 @@ async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
 
     breakdown = Breakdown()
     emulator = Emulator().start()
-    reply = Reply.long_markdown(chunks=CHUNKS, approx_tokens=APPROX_TOKENS)
+    reply = Reply.long_markdown(chunks=chunks, approx_tokens=APPROX_TOKENS * chunks // CHUNKS)
     full = reply.text or ""
     try:
         with tempfile.TemporaryDirectory(prefix="chattui-bench-") as tmp:
@@ -315,6 +330,7 @@ async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
                     MessageView.stream = lambda view: FloorStream(view.markdown)
 
                 await turn(QUESTION, reply)
+                rss_before = rss_mb()
                 breakdown.enabled = True
                 t0, c0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
                 await pilot.press("enter")
@@ -328,6 +344,8 @@ async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
                 # the text is all in. Wait for the screen to settle; the last frame is final.
                 settled = await _quiet(app, recorder, t0)
                 breakdown.enabled = False
+                gc.collect()
+                rss_after = rss_mb()
                 view = list(app.screen.query(MessageView))[-1]
                 source, status, role = reply_source(view), view.status, view.role
         # The final frame: the last one that repainted the chat log. Frames after it (the
@@ -349,6 +367,7 @@ async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
             "reflow_s": breakdown.reflow, "render_s": breakdown.render, "gc_s": breakdown.gc,
             "gc_collections": breakdown.gc_collections,
             "chunks": len(reply.pieces()), "chars": len(full), "encode": encode,
+            "rss_before_mb": rss_before, "rss_after_mb": rss_after, "rss_growth_mb": rss_after - rss_before,
         }
     finally:
         emulator.stop()
@@ -357,8 +376,8 @@ async def child_run(mode: str, cap: float | None, encode: bool) -> dict:
 # --------------------------------------------------------------------------- parent side
 
 
-def spawn(mode: str, cap: float | None, encode: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
+def spawn(mode: str, cap: float | None, encode: bool, chunks: int = CHUNKS) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--chunks", str(chunks)]
     if cap:
         cmd += ["--naive-cap", str(cap)]
     if not encode:
@@ -383,6 +402,7 @@ def summarize(runs: list[dict]) -> dict:
         "max_gap_s": med("max_gap_s"), "worst_gap_s": max(r["max_gap_s"] or 0 for r in runs),
         "first_frame_s": med("first_frame_s"), "frames": med("frames"),
         "reflow_s": med("reflow_s"), "render_s": med("render_s"), "gc_s": med("gc_s"),
+        "rss_growth_mb": med("rss_growth_mb"), "chars": med("chars"),
         "correct": all(r["correct"] for r in runs), "capped": any(r["capped"] for r in runs),
         "repeats": len(runs),
     }
@@ -399,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of chattui,floor,naive")
     ap.add_argument("--no-encode", dest="encode", action="store_false",
                     help="do not encode frames to escape sequences (headless skips it)")
+    ap.add_argument("--chunks", type=int, default=CHUNKS,
+                    help=f"also run chattui with a reply of this many chunks (and as many times "
+                         f"the text of the {CHUNKS}-chunk one), interleaved, and print the ratio")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     ap.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -409,13 +432,16 @@ def main(argv: list[str] | None = None) -> int:
         cap = args.naive_cap if args.child == "naive" and args.naive_cap > 0 else None
         _die_with_parent()
         faulthandler.dump_traceback_later((cap or TIMEOUT) + 300, exit=True)
-        print(json.dumps(asyncio.run(child_run(args.child, cap, args.encode))))
+        print(json.dumps(asyncio.run(child_run(args.child, cap, args.encode, args.chunks))))
         return 0
 
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(MODES)
     if unknown:
         ap.error(f"unknown modes: {', '.join(sorted(unknown))}")
+    long_mode = f"chattui@{args.chunks}"  # the long reply: chattui with --chunks chunks
+    if args.chunks != CHUNKS and "chattui" in modes:
+        modes.insert(modes.index("chattui") + 1, long_mode)
     counts = {m: (args.naive_repeat if m == "naive" else args.repeat) for m in modes}
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else (
         lambda line: print(line, flush=True))
@@ -428,7 +454,10 @@ def main(argv: list[str] | None = None) -> int:
             if i >= counts[mode]:
                 continue
             try:
-                run = spawn(mode, args.naive_cap or None, args.encode)
+                if mode == long_mode:
+                    run = spawn("chattui", None, args.encode, args.chunks)
+                else:
+                    run = spawn(mode, args.naive_cap or None, args.encode)
             except RuntimeError as exc:  # a measurement, not a test: report and go on
                 errors.append(f"{mode} run {i + 1}: {exc}")
                 say(f"[{i + 1}/{counts[mode]}] {mode:7s} FAILED: {exc}")
@@ -438,12 +467,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"ui-cpu {run['ui_cpu_s']:8.3f}s  proc-cpu {run['process_cpu_s']:8.3f}s  "
                 f"max-gap {1000 * (run['max_gap_s'] or 0):7.1f}ms  frames {run['frames']:4d}  "
                 f"reflow {run['reflow_s']:6.2f}s  gc {run['gc_s']:5.2f}s  "
+                f"rss +{run['rss_growth_mb']:6.1f}MB  "
                 f"{'CAPPED ' if run['capped'] else ''}correct={run['correct']}")
 
     summary = {m: summarize(rs) for m, rs in runs.items() if rs}
     result: dict = {
         "benchmark": "stream_render", "machine": info, "elapsed_s": time.time() - started,
-        "setup": {"size": SIZE, "chunks": CHUNKS, "approx_tokens": APPROX_TOKENS, "quiet_s": QUIET,
+        "setup": {"size": SIZE, "chunks": CHUNKS, "long_chunks": args.chunks, "approx_tokens": APPROX_TOKENS, "quiet_s": QUIET,
                   "repeat": args.repeat, "naive_repeat": args.naive_repeat,
                   "naive_cap_s": args.naive_cap or None, "encode": args.encode},
         "runs": runs, "errors": errors, "median": summary, "ratios": {}, "targets": {},
@@ -463,6 +493,17 @@ def main(argv: list[str] | None = None) -> int:
         result["targets"]["speedup_naive_over_chattui_ge_10x"] = {
             "value": speedup, "ok": speedup >= TARGET_SPEEDUP, "lower_bound": naive["capped"],
             "conclusive": speedup >= TARGET_SPEEDUP or not naive["capped"]}
+    long = summary.get(long_mode)
+    if app and long:
+        scale = long["chars"] / app["chars"]
+        long_ratio = ratio(long["wall_s"], app["wall_s"])
+        result["ratios"][f"{long_mode}/chattui"] = {
+            "wall": long_ratio, "ui_cpu": ratio(long["ui_cpu_s"], app["ui_cpu_s"]),
+            "process_cpu": ratio(long["process_cpu_s"], app["process_cpu_s"]),
+            "text": scale, "rss_growth": ratio(long["rss_growth_mb"], app["rss_growth_mb"])}
+        limit = TARGET_LONG_RATIO * args.chunks / (10 * CHUNKS)  # 12x for 10x the chunks and text
+        result["targets"][f"chattui_{args.chunks}_chunks_le_{limit:g}x"] = {
+            "value": long_ratio, "ok": long_ratio <= limit}
     if app and floor:
         result["ratios"]["chattui/floor"] = {
             "wall": ratio(app["wall_s"], floor["wall_s"]), "ui_cpu": ratio(app["ui_cpu_s"], floor["ui_cpu_s"]),
@@ -475,15 +516,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = [[m + (" (capped: lower bounds)" if s["capped"] else ""), s["repeats"], s["wall_s"],
              s["ui_cpu_s"], s["process_cpu_s"], s["max_gap_s"] * 1000, s["worst_gap_s"] * 1000,
              s["first_frame_s"] * 1000, s["frames"], s["reflow_s"], s["render_s"], s["gc_s"],
-             s["correct"]] for m, s in summary.items()]
+             s["rss_growth_mb"], s["correct"]] for m, s in summary.items()]
     for name, r in result["ratios"].items():
         rows.append([name + (" (>=)" if r.get("lower_bound") else ""), "", r["wall"], r["ui_cpu"],
-                     r["process_cpu"], "", "", "", "", "", "", "", ""])
+                     r["process_cpu"], "", "", "", "", "", "", "", r.get("rss_growth", ""), ""])
     print()
     print(f"stream_render: {CHUNKS} chunks, ~{APPROX_TOKENS} tokens, {SIZE[0]}x{SIZE[1]} headless, "
           f"medians; ratios are of the medians")
     print(table(["mode", "n", "wall s", "ui cpu s", "proc cpu s", "max gap ms", "worst gap ms",
-                 "1st frame ms", "frames", "reflow s", "render s", "gc s", "correct"], rows))
+                 "1st frame ms", "frames", "reflow s", "render s", "gc s", "rss +MB", "correct"], rows))
     print()
     for name, t in result["targets"].items():
         if t.get("lower_bound") and not t["ok"]:  # a capped naive run cannot fail the target

@@ -19,6 +19,12 @@ as the client reads); the figures are from there.
   screen or not (~40 ms a frame by the end of a long reply). A finished chunk well out of
   sight is hidden (`display: none`) behind a `ChunkStub` of the same height; scrolling near
   it puts it back before the frame is drawn (ChatLog calls `unshelve_near`).
+* Lazy chunks. A reply that arrives faster than it is drawn (the benchmark's: all of it
+  in half a second) leaves a backlog of whole chunks; those with more than `LAZY_BEHIND`
+  characters after them would be out of sight before they were drawn, so they are mounted
+  as a `LazyChunk`: the source and an estimated height, no blocks. Scrolling near one
+  builds it (ChatLog calls `unshelve_near`), keeping the rows on screen where they are.
+  Only the end of the backlog is drawn, and memory grows with the text, not with widgets.
 * Garbage collection. While a reply streams, only the youngest generation is collected:
   the older ones' 40-50 ms pauses were the longest frames.
 """
@@ -50,6 +56,11 @@ BLOCKS_PER_CHUNK = 20
 GC_RELEASE_SECONDS = 1.0
 """How long after a reply ends the older GC generations wait (past its last frames)."""
 _GC_HELD = 1_000_000
+LAZY_BEHIND = 6000
+"""Characters of backlog after a whole chunk that make it lazy (several screens' worth)."""
+LAZY_GROUP = 8
+"""Chunks one LazyChunk widget holds (each widget costs ~1.5 ms to mount)."""
+
 SHELF_MARGIN = 4
 """Rows a finished chunk must be out of sight by before it is shelved."""
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -120,7 +131,6 @@ class ReplyStream:
                 self._chunk = rest
                 self._pending.append(rest)
         self._ready.set()
-        await asyncio.sleep(0)
 
     async def _run(self) -> None:
         try:
@@ -189,9 +199,22 @@ class ReplyStream:
                     return  # what is left does not fit in this frame, or arrived meanwhile
                 self._pending.pop(0)
                 self._finished.append((self.markdown, 0))
+                after: Widget = self.markdown
+                lazy = self._lazy_chunks(after.size.width or self.container.size.width or 80)
+                chunks -= len(lazy)
                 stub, self.markdown = ChunkStub(), ChatMarkdown()
                 stub.display = False
-                await self.container.mount_all([stub, self.markdown], after=self._finished[-1][0])
+                await self.container.mount_all([*lazy, stub, self.markdown], after=after)
+
+    def _lazy_chunks(self, width: int) -> list[Widget]:
+        """Take the whole chunks at the head of the backlog that more than `LAZY_BEHIND`
+        characters follow: they would be out of sight before they were drawn."""
+        texts: list[str] = []
+        behind = sum(len(text) for text in self._pending[1:])
+        while len(self._pending) > 1 and behind > LAZY_BEHIND:
+            texts.append(self._pending.pop(0))
+            behind -= len(self._pending[0])
+        return [LazyChunk(texts[at:at + LAZY_GROUP], width) for at in range(0, len(texts), LAZY_GROUP)]
 
     async def stop(self) -> None:
         """Append (and draw) what is still pending, then end the stream."""
@@ -235,6 +258,61 @@ class ChunkStub(Widget):
         return ""
 
 
+class LazyChunk(ChatMarkdown):
+    """Finished chunks that were never in sight: their source and an estimated height, no
+    blocks until `build()` (when scrolled near)."""
+
+    def __init__(self, texts: list[str], width: int) -> None:
+        super().__init__()
+        self.texts = texts
+        self.lazy_source: str | None = "".join(texts)
+        self.styles.height = estimated_chunk_rows(self.lazy_source, width)
+
+    @property
+    def source(self) -> str:
+        return self.lazy_source if self.lazy_source is not None else super().source
+
+    def estimate(self, width: int) -> None:
+        """Estimate the height again (the width changed) while not built."""
+        if self.lazy_source is not None:
+            self.styles.height = estimated_chunk_rows(self.lazy_source, width)
+
+    def build(self, log: Widget) -> None:
+        """Mount the blocks (within the estimated height); once a layout pass has measured
+        them, pin the height, and scroll `log` by the change when the chunk lies above the
+        top of the screen, in the same frame: the rows on screen stay where they are."""
+        parent = self.parent
+        if self.lazy_source is None or not isinstance(parent, Widget):
+            return
+        if len(self.texts) > 1:  # one chunk at a time: split, then build the near ones
+            width = self.size.width
+            self.lazy_source = None
+            parent.mount(*[LazyChunk([text], width) for text in self.texts], before=self)
+            self.remove()
+            call_when_drawn(log, unshelve_near, log)
+            return
+        source, self.lazy_source = self.lazy_source, None
+        self.update(source)
+
+        def measured() -> None:
+            if not self.is_mounted or not self.virtual_size.height:
+                return
+            estimate = self.outer_size.height
+            above = parent.virtual_region.y + self.virtual_region.bottom <= log.scroll_y
+            pin_height(self)
+            change = self.virtual_size.height + self.styles.gutter.height - estimate
+            if above and change:
+                log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)
+
+        call_when_drawn(self, lambda: call_when_drawn(self, measured))
+
+
+def estimated_chunk_rows(source: str, width: int) -> int:
+    """Rows a chunk of Markdown should take at `width` columns: a source line each, wrapped."""
+    width = max(1, width - 2)
+    return sum(len(line) // width + 1 for line in source.split("\n"))
+
+
 def pin_height(widget: Widget) -> None:
     """Fix a finished chunk's height at the height of its content in the last layout pass
     (undone on resize): layout then no longer measures its blocks. Only once that pass has
@@ -257,6 +335,8 @@ def _stub_of(chunk: Widget) -> ChunkStub | None:
 def shelve(chunk: Widget) -> bool:
     """Hide a finished chunk behind its stub, at the height its content was last laid out at."""
     stub = _stub_of(chunk)
+    if isinstance(chunk, LazyChunk) and chunk.lazy_source is not None:
+        return False  # as cheap as its stub already
     height = chunk.virtual_size.height + chunk.styles.gutter.height if chunk.virtual_size.height else 0
     if stub is None or not chunk.display or not height:
         return False
@@ -304,6 +384,12 @@ def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
     near_top, near_bottom = top - height, top + 2 * height
     count = 0
     for view in log.children:
+        for lazy in list(view.children):  # building a group mounts its chunks
+            if isinstance(lazy, LazyChunk) and lazy.lazy_source is not None:
+                region, view_y = lazy.virtual_region, view.virtual_region.y
+                if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
+                    lazy.build(log)
+                    count += 1
         stubs = [node for node in view.children if isinstance(node, ChunkStub) and node.display]
         if not stubs:
             continue
@@ -320,11 +406,16 @@ def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
 def unpin_heights(container: Widget) -> None:
     """The width changed: let every chunk measure itself again, then pin all but the last."""
     chunks = list(container.query_children(Markdown))
+    lazy = [c for c in chunks if isinstance(c, LazyChunk) and c.lazy_source is not None]
     for chunk in chunks:
         unshelve(chunk)
-        chunk.styles.height = "auto"
+        if chunk in lazy:
+            chunk.estimate(container.size.width)
+        else:
+            chunk.styles.height = "auto"
     for chunk in chunks[:-1]:
-        call_when_drawn(container, pin_height, chunk)
+        if chunk not in lazy:
+            call_when_drawn(container, pin_height, chunk)
 
 
 def call_when_drawn(node: DOMNode, callback: Callable, *args) -> None:
