@@ -390,9 +390,7 @@ class ChatSession:
         """The stored prefix body of the conversation's last chat turn (None: none stored)."""
         turns = self.turns() if turns is None else turns
         sent = [t for t in turns if t.kind == CHAT and t.meta.prefix_hash]
-        digest = sent[-1].meta.prefix_hash if sent else None
-        body = self.store.get_prefix(digest) if digest else None
-        return prefix.read_body(body) if body is not None else None
+        return prefix.sent_body(self.store, sent[-1]) if sent else None
 
     def reasoning_change(self) -> str | None:
         """The cache-miss cause a changed reasoning level will be, named before the send,

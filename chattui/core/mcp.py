@@ -253,13 +253,13 @@ def stored_list(store: "Store", conversation_id: str, persona: str | None = None
     """The tool list `conversation_id` last sent (its latest stored prefix), None without MCP
     tools in it, or when `persona` is given and that turn was another persona's (a switch
     changes the prefix on purpose; it is not a server's doing)."""
-    from chattui.core.prefix import read_body
+    from chattui.core.prefix import sent_body
 
     turn = store.last_sent_turn(conversation_id)
     if turn is not None and persona is not None and turn.meta.persona != persona:
         return None
-    body = store.get_prefix(turn.meta.prefix_hash) if turn and turn.meta.prefix_hash else None
-    return stored_tool_list(read_body(body)) if body else None
+    body = sent_body(store, turn)
+    return stored_tool_list(body) if body else None
 
 
 def own_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:

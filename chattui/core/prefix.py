@@ -12,10 +12,14 @@ import hashlib
 import json
 import re
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from chattui.core import tokens
 from chattui.core.tools import Tool
+
+if TYPE_CHECKING:
+    from chattui.core.models import Turn
+    from chattui.core.storage import Store
 
 # Minimum prefix length a provider caches, by model-name prefix (the longest match wins;
 # `.` in names is read as `-`, so "claude-sonnet-4.5" = "claude-sonnet-4-5"). Sources:
@@ -124,3 +128,10 @@ def read_body(body: bytes) -> dict[str, Any]:
     prompt_cache_key, text_format when they were sent, tool_routes when MCP tools were)."""
     parsed: dict[str, Any] = json.loads(body.decode())
     return parsed
+
+
+def sent_body(store: Store, turn: Turn | None) -> dict[str, Any] | None:
+    """What `turn`'s request carried ahead of its messages (`read_body` of its stored
+    prefix); None: no turn, or nothing stored for it."""
+    body = store.get_prefix(turn.meta.prefix_hash) if turn and turn.meta.prefix_hash else None
+    return read_body(body) if body is not None else None

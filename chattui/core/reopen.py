@@ -115,12 +115,9 @@ class Reopened:
 def stored_persona(store: Store, turn: Turn | None, on_disk: Persona | None) -> Persona | None:
     """The persona a turn sent, from its stored prefix bytes (None when none were stored);
     its MCP servers' tools are not its own (their stored list is core.mcp.stored_tool_list)."""
-    if turn is None or not turn.meta.prefix_hash:
+    data = prefix.sent_body(store, turn)
+    if turn is None or data is None:
         return None
-    body = store.get_prefix(turn.meta.prefix_hash)
-    if body is None:
-        return None
-    data = prefix.read_body(body)
     return Persona(
         name=turn.meta.persona or "(stored prefix)", system=data["system"],
         description=on_disk.description if on_disk else "the bytes this conversation sent",

@@ -39,10 +39,9 @@ def chain_may_go_on(store: Store, turns: Sequence[Turn], point: ChainPoint | Non
         return False
     now_in_input = in_input(provider, model, cache_ttl)
     turn = next((t for t in turns if t.response_id == point.response_id), None)
-    body = store.get_prefix(turn.meta.prefix_hash) if turn and turn.meta.prefix_hash else None
-    if body is None:  # nothing known of how it was sent: only the default is safe
+    sent = prefix.sent_body(store, turn)
+    if sent is None:  # nothing known of how it was sent: only the default is safe
         return not now_in_input
-    sent = prefix.read_body(body)
     assert turn is not None  # a body was found through it
     then_in_input = in_input(turn.meta.provider, turn.meta.model, sent.get("cache_ttl"))
     if not (now_in_input or then_in_input):

@@ -279,8 +279,8 @@ def formats_by_reply(store: Any, turns: Iterable[Any]) -> dict[int, ResponseForm
 
 def turn_format(store: Any, turn: Any) -> ResponseFormat | None:
     """The schema `turn` was sent with (None: free text, or no prefix stored)."""
-    raw = store.get_prefix(turn.meta.prefix_hash) if turn.meta.prefix_hash else None
-    return stored_format(prefix.read_body(raw)) if raw else None
+    body = prefix.sent_body(store, turn)
+    return stored_format(body) if body else None
 
 
 def checked_message(message: Any, formats: Mapping[int, ResponseFormat]) -> Checked | None:

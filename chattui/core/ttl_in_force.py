@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 def sent(store: Store, turn: Turn, name: str) -> str | None:
     """What `turn`'s request carried as `name` (`cache_ttl`, `prompt_cache_key`) ahead of
     its messages; None: nothing, or nothing stored."""
-    digest = turn.meta.prefix_hash
-    body = store.get_prefix(digest) if digest else None
-    value = prefix.read_body(body).get(name) if body else None
+    body = prefix.sent_body(store, turn)
+    value = body.get(name) if body else None
     return value if isinstance(value, str) else None
 
 
