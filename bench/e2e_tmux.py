@@ -22,13 +22,15 @@ the baseline measured in the same run:
   bench/open_conversation_data.py (a 5,000- and a 50-message conversation, each ending with a
   marker reply) → the last message visible; the 50-message one is the baseline.
 
-elia and oterm (the issue's other baselines) are not installed here: the script says so
-and prints no figure for them. Runs are interleaved; the table shows medians.
+elia and oterm (the issue's other baselines): `--elia BIN --oterm BIN`, or `--rivals` for
+the ones installed in /tmp/rivals (see bench/rivals.py), add their launch and reply rows
+and a table of rival / chattui ratios. Runs are interleaved; the tables show medians.
 
 `--speedups-ab` also runs chattui with TEXTUAL_SPEEDUPS=0 (Textual uses textual-speedups, when
 installed, unless that is 0), interleaved, and prints on/off ratios.
 
-Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open] [--speedups-ab] [--json]
+Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open] [--speedups-ab]
+       [--rivals | --elia BIN --oterm BIN] [--json]
 Always exits 0; prints PASS/MISS per target and writes bench/results/e2e_tmux.json.
 """
 
@@ -47,6 +49,7 @@ import time
 from pathlib import Path
 
 import _common
+import rivals
 from _common import machine, median, print_errors_and_path, print_json, ratio, table, target_line, write_results
 
 COLUMNS, ROWS = 120, 40
@@ -268,6 +271,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
     errors: list[str] = []
     tmux = Tmux(clean_env())
     archive = Path(tempfile.mkdtemp(prefix="chattui-e2e-archive-"))
+    rival_apps = rivals.Rivals(rivals.find(args.elia, args.oterm, args.rivals))
     try:
         ids = seed_archive(archive, (5000, 50)) if "open" in args.only else {}
         jobs = []
@@ -285,6 +289,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
                 jobs.append((f"open {size}", lambda s=size: measure_open(tmux, archive, s, ids[s], args.poll)))
         if args.speedups_ab:  # the same measures with Textual's Rust speedups off, interleaved
             jobs += speedups_off_jobs(tmux, archive, ids, args)
+        jobs += rival_apps.jobs(tmux, args, REPLY_SIZES, long_reply, end_marker)  # elia, oterm (bench/rivals.py)
         for name, job in jobs:  # untimed: fill the bytecode cache
             if not name.startswith(("reply", "open 5000")):
                 try:
@@ -308,6 +313,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
                     say(f"[{i + 1}/{args.repeat}] {name:36s} {value:.3f}s")
     finally:
         tmux.close()
+        rival_apps.close()
         shutil.rmtree(archive, ignore_errors=True)
     return runs, errors
 
@@ -375,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle", type=float, default=1.0, help="s to let the app settle before a long reply")
     ap.add_argument("--speedups-ab", action="store_true",
                     help="also run chattui with TEXTUAL_SPEEDUPS=0 (textual-speedups installed: on vs off)")
+    ap.add_argument("--elia", help="an elia binary to measure in the same run (see bench/rivals.py)")
+    ap.add_argument("--oterm", help="an oterm binary to measure in the same run (see bench/rivals.py)")
+    ap.add_argument("--rivals", action="store_true", help=f"elia and oterm from {rivals.RIVALS_DIR}/*/bin")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = ap.parse_args(argv)
     args.only = set(args.only.split(","))
@@ -388,12 +397,14 @@ def main(argv: list[str] | None = None) -> int:
     runs, errors = run_all(args, say)
     med = {name: median(values) for name, values in runs.items()}
     rows, targets = summarize(med)
-    missing = [name for name in ("elia", "oterm") if not shutil.which(name)]
+    rival_rows, rival_targets = rivals.summarize(med, ["elia", "oterm"])
+    targets.update(rival_targets)
+    missing = [name for name in ("elia", "oterm") if not any(f": {name}" in key for key in runs)]
     result = {"benchmark": "e2e_tmux", "machine": info,
               "setup": {"size": [COLUMNS, ROWS], "repeat": args.repeat, "poll_s": args.poll,
                         "type_delay_s": args.type_delay, "settle_s": args.settle},
               "runs": runs, "median_s": med, "targets": targets, "errors": errors,
-              "not_installed": missing}
+              "not_installed": missing, "rivals_out_of_view": dict(rivals.LOST)}
     path = write_results("e2e_tmux", result)
     if args.json:
         print_json(result)
@@ -405,9 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         installed = importlib.util.find_spec("textual_speedups") is not None
         print(f"\ntextual-speedups ({'installed' if installed else 'NOT installed: both columns are the same code'}):")
         print(table(["measure", "speedups on s", "off s", "on / off"], rows))
+    if rival_rows:
+        print("\n" + table(["measure", "chattui s", "rival", "rival s", "rival / chattui"], rival_rows))
+        print(rivals.notes())
     if missing:
-        print(f"\n{' and '.join(missing)} not installed here: no figure for {'them' if len(missing) > 1 else 'it'} "
-              "(the issue's table quotes them from another machine)")
+        print(f"\n{' and '.join(missing)} not measured: no figure for {'them' if len(missing) > 1 else 'it'} "
+              "(install them in /tmp/rivals and pass --rivals; see bench/rivals.py)")
     print()
     for name, target in targets.items():
         print(target_line(name, target))
