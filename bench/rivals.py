@@ -131,10 +131,6 @@ class Rivals:
         self.emulator = Emulator(models=[MODEL]).start() if rivals else None
         self.oterm_template: Path | None = None
 
-    @property
-    def names(self) -> list[str]:
-        return [r.name for r in self.rivals]
-
     def close(self) -> None:
         if self.emulator is not None:
             self.emulator.stop()
