@@ -31,7 +31,7 @@ from textual.widget import Widget
 from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.log_window import Heights, covers, filling, window
 from chattui.widgets.message_view import MessageView, estimated_rows
-from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
+from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
 
 HISTORY_PAGE = 40
@@ -445,6 +445,8 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._size_spacers()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
+        from chattui.widgets.reply_stream import unshelve_near  # not before the first frame
+
         super().watch_scroll_y(old, new)
         unshelve_near(self, new)  # before the frame is drawn: chunks shelved out of sight come back
         if self._rows:

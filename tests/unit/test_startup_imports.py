@@ -1,0 +1,60 @@
+"""Start-up stays near a bare Textual app: what the first frame does not show is imported
+after it (the SDKs, Markdown, markdown-it, jsonschema, the price data, the tokenizer, MCP).
+Checked on what a fresh interpreter has imported, not on time (bench/startup.py and
+bench/e2e_tmux.py --only launch time it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+DEFERRED = (
+    "openai", "anthropic", "google.genai", "httpx", "mcp", "tiktoken", "genai_prices",
+    "jsonschema", "markdown_it", "pygments", "textual.widgets._markdown",
+    "chattui.widgets.compact_markdown", "chattui.widgets.reply_stream", "chattui.core.export",
+)
+"""Modules the first frame of a new conversation does without (~0.5 s of imports here)."""
+
+_CHILD = """
+import json, sys
+DEFERRED = {deferred!r}
+loaded = lambda: sorted(m for m in DEFERRED if m in sys.modules)
+import chattui.app
+found = {{"import": loaded()}}
+
+from chattui.config import load_settings
+from chattui.screens.main import MainScreen
+from chattui.widgets.composer import Composer
+
+async def first_frame(screen):
+    found["first frame"] = loaded()
+    composer = screen.query_one(Composer)
+    found["composer"] = [composer.display, composer.has_focus, str(composer.border_title)]
+    screen.app.exit()
+
+MainScreen._after_first_frame = first_frame  # instead of the warm-up that follows it
+app = chattui.app.make_app(load_settings({{"base_url": "http://127.0.0.1:9/v1"}}))
+app.TUNE_GC = False
+app.run(headless=True, size=(120, 40))
+print(json.dumps(found))
+"""
+
+
+def _first_frame(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CHATTUI_", "OPENAI_", "ANTHROPIC_", "GEMINI_"))}
+    env.update(CHATTUI_DATA_DIR=str(tmp_path / "data"), CHATTUI_CONFIG_DIR=str(tmp_path / "config"),
+               CHATTUI_TOKENIZER="approx", OPENAI_API_KEY="sk-test-0000000000000000")
+    done = subprocess.run([sys.executable, "-c", _CHILD.format(deferred=DEFERRED)], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_first_frame_imports_no_sdk_markdown_or_schema_checker(tmp_path):
+    found = _first_frame(tmp_path)
+    assert found["import"] == []
+    assert found["first frame"] == []
+    assert found["composer"] == [True, True, "Message"]  # the frame had what the user needs
