@@ -114,8 +114,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         for notice in self.notices:
             await log.add_notice(notice)
         await self.show_reopen_notes(self.reopen_notes)
-        if not self._long_history:
-            await self._show_request_notice()
         self.mcp_warm(show=False)  # the personas were shown with the reopen notes
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(self.TICK_SECONDS, self._tick)
@@ -123,9 +121,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         call_when_drawn(self, self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
-        """What reads a long history whole, or would compete with the first frame for the CPU."""
-        if self._long_history:
-            await self._show_request_notice()
+        """What reads a long history whole, or would compete with the first frame for the CPU:
+        the personas' token counts, what the provider changes in this persona's requests."""
+        self._count_personas()
+        await self._show_request_notice()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
     async def reload_conversation(self) -> None:
