@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from typing import Callable, Sequence
 
 from textual import events
@@ -445,10 +446,11 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._size_spacers()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        from chattui.widgets.reply_stream import unshelve_near  # not before the first frame
-
         super().watch_scroll_y(old, new)
-        unshelve_near(self, new)  # before the frame is drawn: chunks shelved out of sight come back
+        # before the frame is drawn: chunks shelved out of sight come back (none can be before
+        # a reply has streamed, and importing the stream's Markdown then would delay the first frame)
+        if (stream := sys.modules.get("chattui.widgets.reply_stream")) is not None:
+            stream.unshelve_near(self, new)
         if self._rows:
             self._schedule_window()
 

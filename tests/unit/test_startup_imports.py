@@ -18,7 +18,7 @@ DEFERRED = (
 """Modules the first frame of a new conversation does without (~0.5 s of imports here)."""
 
 _CHILD = """
-import json, sys
+import asyncio, json, sys
 DEFERRED = {deferred!r}
 loaded = lambda: sorted(m for m in DEFERRED if m in sys.modules)
 import chattui.app
@@ -26,18 +26,28 @@ found = {{"import": loaded()}}
 
 from chattui.config import load_settings
 from chattui.screens.main import MainScreen
+from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 
 async def first_frame(screen):
     found["first frame"] = loaded()
     composer = screen.query_one(Composer)
     found["composer"] = [composer.display, composer.has_focus, str(composer.border_title)]
-    screen.app.exit()
 
 MainScreen._after_first_frame = first_frame  # instead of the warm-up that follows it
-app = chattui.app.make_app(load_settings({{"base_url": "http://127.0.0.1:9/v1"}}))
-app.TUNE_GC = False
-app.run(headless=True, size=(120, 40))
+
+async def main():
+    app = chattui.app.make_app(load_settings({{"base_url": "http://127.0.0.1:9/v1"}}))
+    app.TUNE_GC = False
+    async with app.run_test(size=(120, 40)) as pilot:
+        while "first frame" not in found:
+            await pilot.pause(0.01)
+        await pilot.resize_terminal(80, 24)  # what a terminal does before a first frame, too
+        app.screen.query_one(ChatLog).scroll_y = 1
+        await pilot.pause()
+        found["resized"] = loaded()
+
+asyncio.run(main())
 print(json.dumps(found))
 """
 
@@ -57,4 +67,5 @@ def test_the_first_frame_imports_no_sdk_markdown_or_schema_checker(tmp_path):
     found = _first_frame(tmp_path)
     assert found["import"] == []
     assert found["first frame"] == []
+    assert found["resized"] == []  # the log's scroll watcher imports no Markdown either
     assert found["composer"] == [True, True, "Message"]  # the frame had what the user needs
