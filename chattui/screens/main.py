@@ -579,8 +579,13 @@ _MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.inv
 
 
 def _warm_markdown() -> None:
-    """Textual's Markdown parser (markdown-it, linkify) compiles its patterns on the first
-    parse, ~25 ms of the first reply: done here, off the UI thread (the patterns are cached)."""
+    """The widgets a reply is drawn with (Textual's Markdown, markdown-it, pygments: not
+    imported for the first frame, 0.1–0.2 s) are imported here, off the UI thread, and
+    markdown-it compiles its patterns on the first parse, ~25 ms of the first reply: done
+    here too (the patterns are cached)."""
+    import textual.highlight  # noqa: F401  (code blocks)
     from markdown_it import MarkdownIt
+
+    import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
 
     MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)

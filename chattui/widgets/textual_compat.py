@@ -12,6 +12,7 @@ Markdown mounted empty has no public way to skip parsing "" in a worker.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -96,6 +97,7 @@ def adopt_paragraph(block: MarkdownParagraph, paragraph: MarkdownParagraph) -> N
     block.set_content(paragraph._content)
 
 
+_MARKDOWN_LOCK = threading.Lock()
 _MARKDOWN_NAMES = ("MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
                    "MarkdownOrderedListItem", "MarkdownParagraph", "EagerMarkdown")
 
@@ -105,7 +107,9 @@ def __getattr__(name: str) -> Any:
     Markdown and markdown-it under it cost ~0.1 s of start-up, and the first frame of a new
     conversation shows no Markdown (tests/unit/test_startup_imports.py)."""
     if name in _MARKDOWN_NAMES:
-        globals().update(_markdown_names())
+        with _MARKDOWN_LOCK:  # the warm-up thread may get here first (one EagerMarkdown class)
+            if name not in globals():
+                globals().update(_markdown_names())
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
