@@ -131,6 +131,7 @@ def _markdown_names() -> dict[str, Any]:
             Widget._on_mount(self, event)
             self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))
 
+    EagerMarkdown.__qualname__ = "EagerMarkdown"  # as if defined at module level (tracebacks)
     blocks = {name: getattr(_markdown, name) for name in _MARKDOWN_NAMES if name != "EagerMarkdown"}
     return {**blocks, "EagerMarkdown": EagerMarkdown}
 
