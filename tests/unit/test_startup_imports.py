@@ -52,11 +52,12 @@ print(json.dumps(found))
 """
 
 
-def _first_frame(tmp_path) -> dict:
+def _first_frame(tmp_path, **variables: str) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CHATTUI_", "OPENAI_", "ANTHROPIC_", "GEMINI_"))}
+           if not k.startswith(("CHATTUI_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "TIKTOKEN_"))}
     env.update(CHATTUI_DATA_DIR=str(tmp_path / "data"), CHATTUI_CONFIG_DIR=str(tmp_path / "config"),
-               CHATTUI_TOKENIZER="approx", OPENAI_API_KEY="sk-test-0000000000000000")
+               OPENAI_API_KEY="sk-test-0000000000000000")
+    env.update(variables or {"CHATTUI_TOKENIZER": "approx"})
     done = subprocess.run([sys.executable, "-c", _CHILD.format(deferred=DEFERRED)], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -69,3 +70,17 @@ def test_the_first_frame_imports_no_sdk_markdown_or_schema_checker(tmp_path):
     assert found["first frame"] == []
     assert found["resized"] == []  # the log's scroll watcher imports no Markdown either
     assert found["composer"] == [True, True, "Message"]  # the frame had what the user needs
+
+
+def test_a_tokenizer_cached_on_disk_is_not_loaded_for_the_first_frame(tmp_path):
+    """Counting the personas' tokens loaded tiktoken from its cache (~0.5 s) on the UI thread
+    before the first frame; the warm-up thread loads it after. (A stand-in file: what counts
+    is that nothing tries to load it.)"""
+    from chattui.core import tokens
+
+    cache = tmp_path / "tiktoken"
+    cache.mkdir()
+    (cache / tokens._cache_file().name).write_text("stand-in")
+    found = _first_frame(tmp_path, TIKTOKEN_CACHE_DIR=str(cache))
+    assert found["first frame"] == [] and found["resized"] == []
+    assert found["composer"] == [True, True, "Message"]
