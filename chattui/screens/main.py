@@ -122,8 +122,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
     async def _after_first_frame(self) -> None:
         """What reads a long history whole, or would compete with the first frame for the CPU:
-        the personas' token counts, what the provider changes in this persona's requests."""
-        self._count_personas()
+        the personas' token counts (once the tokenizer is loaded, if it is on disk), what the
+        provider changes in this persona's requests."""
+        if tokens.ready():
+            self._count_personas()
         await self._show_request_notice()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
@@ -192,6 +194,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
     def _prices_loaded(self) -> None:
         self._prices_tried = True
+        if not self.personas_counted:  # the tokenizer was loading
+            self._count_personas()
         waiting, self._waiting_for_prices = self._waiting_for_prices, []
         for show in waiting:
             show()
