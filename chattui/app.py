@@ -20,7 +20,7 @@ from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
 from chattui.widgets.plain import visible
 from chattui.failures import log_path, reason, record
-from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.textual_compat import CrashReportingApp
 
 if TYPE_CHECKING:
@@ -293,6 +293,13 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
 
     library = load_library()
     notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
+    unclaimed = [library]
+
+    def library_now() -> PersonaLibrary:
+        """The library read above, to the chat screen that asks first (read once at start-up);
+        read afresh on every later call."""
+        return unclaimed.pop() if unclaimed else load_library()
+
     persona = library.get(settings.persona)
     if persona is None:
         notices.append(f"No persona named '{settings.persona}'; using none.")
@@ -361,7 +368,7 @@ def make_app(settings: Settings, store: Store | None = None, provider: Provider 
             raise ValueError(why)
         return provider
 
-    app = ChatApp(session, notices, load_library, dict(settings.keys), settings.theme,
+    app = ChatApp(session, notices, library_now, dict(settings.keys), settings.theme,
                   settings.emulator, provider_for, themes=load_themes(settings.config_dir),
                   remember_theme=partial(save_theme, settings.config_file), cwd=cwd,
                   keep_warm=Policy(**settings.keep_warm), log_file=log_path(settings.data_dir))

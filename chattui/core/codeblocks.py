@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING
 
-_PARSER = MarkdownIt("commonmark")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # on first use: not part of start-up
+
+    return MarkdownIt("commonmark")
 
 
 def code_blocks(markdown: str) -> list[str]:
     """Each fenced or indented code block's text, in order (without the fences)."""
-    return [token.content for token in _PARSER.parse(markdown)
+    return [token.content for token in _parser().parse(markdown)
             if token.type in ("fence", "code_block")]
 
 

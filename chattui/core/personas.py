@@ -249,6 +249,8 @@ class _Report:
     path: Path
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
     problems: list[PersonaProblem] = field(default_factory=list)
+    builtin: bool = False
+    """chattui's own file: its schemas are checked by a test, not at every start."""
 
     def add(self, key: tuple[Any, ...], message: str, line: int | None = None) -> None:
         if key:
@@ -263,7 +265,7 @@ class _Report:
 
 
 def _parse(text: str, path: Path, builtin: bool) -> _Loaded:
-    report = _Report(path)
+    report = _Report(path, builtin=builtin)
     split = _split(text.removeprefix("\ufeff"), report)
     data = _front_matter(split[0], report) if split else None
     fields = _fields(data, report) if data is not None else {}
@@ -339,9 +341,9 @@ def _response_format(data: dict[str, Any], report: _Report) -> structured.Respon
             if not path.is_file():
                 report.add(("response_format",), f"schema file not found: {value} (looked for {path})")
                 return None
-            return structured.read_file(path, ref=value)
+            return structured.read_file(path, ref=value, validate=not report.builtin)
         if isinstance(value, dict):
-            return structured.parse(value, name)
+            return structured.parse(value, name, validate=not report.builtin)
         report.add(("response_format",), "expected a schema file path or a [response_format] "
                                           f"table, got {_type_name(value)}")
     except structured.FormatError as exc:

@@ -95,9 +95,12 @@ class ResponseFormat:
                    bool(data.get("strict", True)), source="stored")
 
 
-def parse(data: Mapping[str, Any], default_name: str, source: str = "inline") -> ResponseFormat:
+def parse(data: Mapping[str, Any], default_name: str, source: str = "inline", *,
+          validate: bool = True) -> ResponseFormat:
     """A table or a file's object: the schema with chattui's `name` and `strict`, or
-    OpenAI's wrapper `{"name", "strict", "schema"}`. FormatError says what is wrong."""
+    OpenAI's wrapper `{"name", "strict", "schema"}`. FormatError says what is wrong.
+    `validate=False` skips the JSON Schema check (jsonschema: ~0.1–0.2 s to import) for
+    chattui's own schemas, which a test checks instead."""
     if not isinstance(data, Mapping):
         raise FormatError(f"expected a JSON Schema object, got {type(data).__name__}")
     wrapped = isinstance(data.get("schema"), Mapping) and set(data) <= set(WRAPPER_KEYS)
@@ -115,13 +118,15 @@ def parse(data: Mapping[str, Any], default_name: str, source: str = "inline") ->
                           allow_nan=False)  # what prefix.canonical_json gives, checked
     except (TypeError, ValueError):
         raise FormatError("the schema must be plain JSON (no dates, times, nan or inf)") from None
-    check_schema(schema)
+    if validate:
+        check_schema(schema)
     if strict and (where := strict_problem(schema)):
         raise FormatError(f"strict mode needs {where}; list them, or set strict = false")
     return ResponseFormat(name, text, strict, source)
 
 
-def read_file(path: Path, default_name: str | None = None, ref: str | None = None) -> ResponseFormat:
+def read_file(path: Path, default_name: str | None = None, ref: str | None = None, *,
+              validate: bool = True) -> ResponseFormat:
     """A schema file (UTF-8 JSON); FormatError naming the file and line on any problem."""
     try:
         text = path.read_bytes().decode("utf-8")
@@ -132,7 +137,7 @@ def read_file(path: Path, default_name: str | None = None, ref: str | None = Non
     except json.JSONDecodeError as exc:
         raise FormatError(f"{path}:{exc.lineno}: not JSON: {exc.msg} at column {exc.colno}") from None
     try:
-        return parse(data, default_name or file_name(path), ref or str(path))
+        return parse(data, default_name or file_name(path), ref or str(path), validate=validate)
     except FormatError as exc:
         raise FormatError(f"{path}: {exc}") from None
 

@@ -73,6 +73,12 @@ def load_cached() -> bool:
     return _load(allow_download=False) is not None
 
 
+def ready() -> bool:
+    """Counting now loads nothing: the encoding is loaded, or will not be (the estimate is
+    forced, or the file is not on disk)."""
+    return _encoding is not None or _forced_approx() or not _cache_file().exists()
+
+
 def approximate(text: str) -> int:
     """Deterministic estimate: words in pieces of ≤4 letters, digits in threes, each symbol."""
     return sum(1 for piece in _PIECE.findall(text) if not piece.isspace() or len(piece) > 1)

@@ -41,7 +41,7 @@ from chattui.widgets.foldable import Foldable
 from chattui.widgets.message_view import MessageView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
-from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding
 from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text
@@ -114,8 +114,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         for notice in self.notices:
             await log.add_notice(notice)
         await self.show_reopen_notes(self.reopen_notes)
-        if not self._long_history:
-            await self._show_request_notice()
         self.mcp_warm(show=False)  # the personas were shown with the reopen notes
         self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
         self.set_interval(self.TICK_SECONDS, self._tick)
@@ -123,9 +121,12 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         call_when_drawn(self, self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
-        """What reads a long history whole, or would compete with the first frame for the CPU."""
-        if self._long_history:
-            await self._show_request_notice()
+        """What reads a long history whole, or would compete with the first frame for the CPU:
+        the personas' token counts (once the tokenizer is loaded, if it is on disk), what the
+        provider changes in this persona's requests."""
+        if tokens.ready():
+            self._count_personas()
+        await self._show_request_notice()
         self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
 
     async def reload_conversation(self) -> None:
@@ -193,6 +194,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
     def _prices_loaded(self) -> None:
         self._prices_tried = True
+        if not self.personas_counted:  # the tokenizer was loading
+            self._count_personas()
         waiting, self._waiting_for_prices = self._waiting_for_prices, []
         for show in waiting:
             show()
@@ -580,8 +583,13 @@ _MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.inv
 
 
 def _warm_markdown() -> None:
-    """Textual's Markdown parser (markdown-it, linkify) compiles its patterns on the first
-    parse, ~25 ms of the first reply: done here, off the UI thread (the patterns are cached)."""
+    """The widgets a reply is drawn with (Textual's Markdown, markdown-it, pygments: not
+    imported for the first frame, 0.1–0.2 s) are imported here, off the UI thread, and
+    markdown-it compiles its patterns on the first parse, ~25 ms of the first reply: done
+    here too (the patterns are cached)."""
+    import textual.highlight  # noqa: F401  (code blocks)
     from markdown_it import MarkdownIt
+
+    import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
 
     MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)

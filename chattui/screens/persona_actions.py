@@ -14,12 +14,20 @@ from chattui.widgets.persona_list import PersonaList, persona_rows
 class PersonaActions(ChatScreenHost):
     """Mixed into MainScreen (which has `session`, `library`, the MCP and prefix-choice mixins …)."""
 
+    personas_counted = False
+    """The sidebar shows the personas' sizes (set after the first frame: see _count_personas)."""
+
     def _show_personas(self) -> None:
         current = self.session.persona.name if self.session.persona else None
         rows = persona_rows(self.library, self.session.provider_name, self.session.model, self.app.cwd,
                             {current: self.mcp_states()} if current else {},
-                            self.session.tool_list()[0])
+                            self.session.tool_list()[0], counted=self.personas_counted)
         self.query_one(PersonaList).show(rows, current)
+
+    def _count_personas(self) -> None:
+        """After the first frame: the personas' token counts and fingerprints in the sidebar."""
+        self.personas_counted = True
+        self._show_personas()
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(PersonaList)

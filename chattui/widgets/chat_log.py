@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from typing import Callable, Sequence
 
 from textual import events
@@ -31,7 +32,7 @@ from textual.widget import Widget
 from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.log_window import Heights, covers, filling, window
 from chattui.widgets.message_view import MessageView, estimated_rows
-from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
+from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
 
 HISTORY_PAGE = 40
@@ -446,7 +447,10 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        unshelve_near(self, new)  # before the frame is drawn: chunks shelved out of sight come back
+        # before the frame is drawn: chunks shelved out of sight come back (none can be before
+        # a reply has streamed, and importing the stream's Markdown then would delay the first frame)
+        if (stream := sys.modules.get("chattui.widgets.reply_stream")) is not None:
+            stream.unshelve_near(self, new)
         if self._rows:
             self._schedule_window()
 

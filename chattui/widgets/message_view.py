@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import Label, Markdown, Static
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets import Label, Static
 
-from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
-from chattui.widgets.reply_stream import ReplyStream, unpin_heights
 from chattui.widgets.structured_reply import StructuredReply
 from chattui.widgets.textual_compat import block_content
 from chattui.widgets.thinking import ThinkingView
+
+if TYPE_CHECKING:  # the Markdown stack is imported where it is used: not for the first frame
+    from textual.widgets import Markdown
+
+    from chattui.widgets.reply_stream import ReplyStream
 
 _STATUS_NOTES = {
     "stopped": "stopped",
@@ -63,6 +66,8 @@ class MessageView(Vertical):
             if self.attachments:
                 yield Static(plain("  ".join(a.label for a in self.attachments)), classes="attachments")
         elif self.role == "compaction":  # opaque server items: say what they are
+            from textual.widgets import Markdown
+
             yield Markdown("History compacted by the server (`responses.compact`): "
                            "the turns above are no longer sent.")
         else:
@@ -71,6 +76,8 @@ class MessageView(Vertical):
             if self.structured is not None:
                 yield StructuredReply(self.structured)
             else:
+                from chattui.widgets.compact_markdown import ChatMarkdown
+
                 yield ChatMarkdown(visible(self._content))  # the reply's Markdown; no raw escapes
         yield Label(plain(self.error), classes="error")
 
@@ -88,6 +95,8 @@ class MessageView(Vertical):
 
     def highlight(self, pattern: re.Pattern[str]) -> int:
         """Mark the text matching `pattern` (search words) in the body; how many blocks had one."""
+        from textual.widgets.markdown import MarkdownBlock
+
         marked = 0
         for block in self.query(".plain, MarkdownBlock"):
             content = block_content(block) if isinstance(block, MarkdownBlock) else Content(self._content)
@@ -129,6 +138,8 @@ class MessageView(Vertical):
     @property
     def markdown(self) -> Markdown:
         """The (first) Markdown widget of the body; a long reply streams into several."""
+        from textual.widgets import Markdown
+
         return self.query(Markdown).first()
 
     @property
@@ -136,11 +147,15 @@ class MessageView(Vertical):
         """The message as stored: the typed text, or the reply's Markdown source so far."""
         if self.role in ("user", "divider", "notice") or self.structured is not None:
             return self._content
+        from textual.widgets import Markdown
+
         return "".join(chunk.source for chunk in self.query_children(Markdown))
 
     async def show_structured(self, checked) -> None:
         """The finished reply follows a schema: show it as folded JSON instead of the
         Markdown it streamed into (kept, hidden, for nothing else reads it)."""
+        from textual.widgets import Markdown
+
         self.structured, self._content = checked, checked.text
         for chunk in self.query_children(Markdown):
             chunk.display = False
@@ -148,10 +163,14 @@ class MessageView(Vertical):
 
     def stream(self) -> ReplyStream:
         """A stream that appends fragments to the body through Markdown.get_stream()."""
+        from chattui.widgets.reply_stream import ReplyStream
+
         return ReplyStream(self, self.markdown)
 
     def on_resize(self, event) -> None:
-        if self._width != event.size.width and len(self.query_children(Markdown)) > 1:
+        if self._width != event.size.width and len(self.query_children("Markdown")) > 1:
+            from chattui.widgets.reply_stream import unpin_heights
+
             unpin_heights(self)
         self._width = event.size.width
 

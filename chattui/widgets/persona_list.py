@@ -89,23 +89,25 @@ def hotkey_binding(hotkey: str | None) -> str | None:
 
 
 def persona_rows(library, provider: str, model: str, cwd: Path | None = None,
-                 servers: dict | None = None, current=None) -> list[PersonaRow]:
+                 servers: dict | None = None, current=None, counted: bool = True) -> list[PersonaRow]:
     """Sidebar rows for a PersonaLibrary, with cacheability for the current model; those
     from `<cwd>/.chattui/` marked as such; `servers`: persona name -> its MCP servers' state
-    lines; `current`: the current persona as requests carry it (MCP tools merged in)."""
+    lines; `current`: the current persona as requests carry it (MCP tools merged in).
+    `counted=False`: `…` for the size and the fingerprint (the first frame: counting may
+    load the tokenizer)."""
     rows = []
     by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
                                                      int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
     for persona in by_key:
         if current is not None and current.name == persona.name:
             persona = current
-        ok, _minimum, detail = persona.cacheability(provider, model)
+        ok, _minimum, detail = persona.cacheability(provider, model) if counted else (True, 0, "…")
         key = hotkey_binding(persona.hotkey)
         origin = _origin(persona.path, cwd)
         if origin and persona.name in _builtin_names():
             detail = f"overrides the built-in {persona.name} · {detail}"
         rows.append(PersonaRow(persona.name, key.upper() if key else None, detail,
-                               persona.fingerprint(), ok, origin=origin,
+                               persona.fingerprint() if counted else "…", ok, origin=origin,
                                servers=(servers or {}).get(persona.name, ())))
     for broken in library.broken:
         rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True,

@@ -34,16 +34,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
-from typing import Callable
 from weakref import WeakKeyDictionary
 
-from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
+from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.plain import visible
-from chattui.widgets.textual_compat import anchor_released, batch_open
+from chattui.widgets.textual_compat import anchor_released
 
 FRAME_CHARS = 1100
 """About how much text one frame appends; the rest waits for the next (a backlog appended
@@ -416,17 +415,6 @@ def unpin_heights(container: Widget) -> None:
     for chunk in chunks[:-1]:
         if chunk not in lazy:
             call_when_drawn(container, pin_height, chunk)
-
-
-def call_when_drawn(node: DOMNode, callback: Callable, *args) -> None:
-    """Call `callback(*args)` once the screen has been drawn. (While a batch update is open,
-    as while a Markdown append mounts blocks, and during all of Textual's start-up,
-    after-refresh callbacks run before the pending layout: a height pinned then was stale,
-    and work meant for after the first frame delayed it.)"""
-    if batch_open(node.app):
-        node.set_timer(0.02, lambda: call_when_drawn(node, callback, *args))
-    else:
-        node.call_after_refresh(callback, *args)
 
 
 _gc_saved: tuple[int, int, int] | None = None

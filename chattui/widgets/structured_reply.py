@@ -7,7 +7,6 @@ The reply is the model's: always shown literally (highlighting adds colour, neve
 from __future__ import annotations
 
 from textual.content import Content
-from textual.highlight import highlight
 
 from chattui.core.structured import Checked
 from chattui.widgets.foldable import Foldable
@@ -34,5 +33,7 @@ class StructuredReply(Foldable):
                 parts.append(Content.styled("\n  ✗ " + visible(error), "$text-error"))
             body = visible(self.checked.pretty())
             parts.append(Content("\n"))
+            from textual.highlight import highlight  # pygments: not for the first frame
+
             parts.append(highlight(body, language="json") if self.checked.is_json else plain(body))
         self.update(Content.assemble(*parts))

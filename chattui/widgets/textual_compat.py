@@ -12,26 +12,33 @@ Markdown mounted empty has no public way to skip parsing "" in a worker.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import BindingsMap
-from textual.content import Content
 from textual.dom import DOMNode
-from textual.events import Mount
 from textual.widget import Widget
 from textual.events import Key
 from rich.text import Text
-from textual.widgets import Input, Markdown, TextArea
-from textual.widgets._markdown import (
-    MarkdownBlock,
-    MarkdownBullet,
-    MarkdownBulletList,
-    MarkdownListItem,
-    MarkdownOrderedList,
-    MarkdownOrderedListItem,
-    MarkdownParagraph,
-)
+from textual.widgets import Input, TextArea
+
+if TYPE_CHECKING:
+    from textual.content import Content
+    from textual.events import Mount
+    from textual.widgets import Markdown
+    from textual.widgets._markdown import (
+        MarkdownBlock,
+        MarkdownBullet,
+        MarkdownBulletList,
+        MarkdownListItem,
+        MarkdownOrderedList,
+        MarkdownOrderedListItem,
+        MarkdownParagraph,
+    )
+
+    class EagerMarkdown(Markdown):
+        """See `_markdown_names`, which builds it."""
 
 __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
@@ -90,19 +97,43 @@ def adopt_paragraph(block: MarkdownParagraph, paragraph: MarkdownParagraph) -> N
     block.set_content(paragraph._content)
 
 
-class EagerMarkdown(Markdown):
-    """Markdown that, mounted empty (a reply about to stream into it), skips Markdown's
-    mount: that parses "" in a worker thread, and waiting for it held the next frame of a
-    streaming reply up to 70 ms. What that mount leaves behind is set here."""
+_MARKDOWN_LOCK = threading.Lock()
+_MARKDOWN_NAMES = ("MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
+                   "MarkdownOrderedListItem", "MarkdownParagraph", "EagerMarkdown")
 
-    async def _on_mount(self, event: Mount) -> None:  # type: ignore[override]  # Textual awaits an async handler; Widget's is sync
-        if self._initial_markdown:
-            return  # Markdown's own handler (Textual calls it after this one) parses it
-        self._initial_markdown = None
-        self._theme = self.app.theme
-        event.prevent_default()
-        Widget._on_mount(self, event)
-        self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))
+
+def __getattr__(name: str) -> Any:
+    """The Markdown names are imported on first use, not with this module: Textual's
+    Markdown and markdown-it under it cost ~0.1 s of start-up, and the first frame of a new
+    conversation shows no Markdown (tests/unit/test_startup_imports.py)."""
+    if name in _MARKDOWN_NAMES:
+        with _MARKDOWN_LOCK:  # the warm-up thread may get here first (one EagerMarkdown class)
+            if name not in globals():
+                globals().update(_markdown_names())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _markdown_names() -> dict[str, Any]:
+    from textual.widgets import Markdown, _markdown
+
+    class EagerMarkdown(Markdown):
+        """Markdown that, mounted empty (a reply about to stream into it), skips Markdown's
+        mount: that parses "" in a worker thread, and waiting for it held the next frame of a
+        streaming reply up to 70 ms. What that mount leaves behind is set here."""
+
+        async def _on_mount(self, event: Mount) -> None:  # type: ignore[override]  # Textual awaits an async handler; Widget's is sync
+            if self._initial_markdown:
+                return  # Markdown's own handler (Textual calls it after this one) parses it
+            self._initial_markdown = None
+            self._theme = self.app.theme
+            event.prevent_default()
+            Widget._on_mount(self, event)
+            self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))
+
+    EagerMarkdown.__qualname__ = "EagerMarkdown"  # as if defined at module level (tracebacks)
+    blocks = {name: getattr(_markdown, name) for name in _MARKDOWN_NAMES if name != "EagerMarkdown"}
+    return {**blocks, "EagerMarkdown": EagerMarkdown}
 
 
 class KeysFirstTextArea(TextArea):

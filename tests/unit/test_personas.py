@@ -405,6 +405,17 @@ def test_all_built_ins_load_without_problems(tmp_path):
     assert all(p.description and p.system.strip() for p in library.personas)
 
 
+def test_built_ins_pass_the_checks_a_user_file_gets(tmp_path):
+    """Start-up skips the JSON Schema check of chattui's own schemas (jsonschema is slow to
+    import): read as a user's files, every built-in, its schema checked, is the same."""
+    library = load_personas(tmp_path / "none", tmp_path / "none")
+    for persona in library.personas:
+        as_user = load_persona_file(persona.path)
+        assert not isinstance(as_user, BrokenPersona), as_user.problems
+        assert as_user.response_format == persona.response_format
+    assert any(p.response_format is not None for p in library.personas)
+
+
 def test_built_in_contents(tmp_path):
     library = load_personas(tmp_path, tmp_path)
     assert [t.name for t in library.get("support").tools] == [
