@@ -21,7 +21,8 @@ the baseline measured in the same run:
 * **open conversation**: `chattui --emulator --conversation ID` on an archive seeded with
   bench/open_conversation_data.py (a 5,000- and a 50-message conversation, each ending with a
   marker reply) → the last message visible; the 50-message one is the baseline.
-* **home**: the same archive and launch; once the last message is drawn and `--settle` has
+* **home**: the same archive and launch; once the last message is drawn, the status bar has
+  priced the session (`N turns`: work that follows the open, not Home's) and `--settle` has
   passed, Ctrl+Up (the log takes the focus), End, `--settle` again, then Home → the start of
   the first message visible (it must not be on screen before); the 50-message one is the
   baseline.
@@ -288,7 +289,8 @@ def measure_home(tmux: Tmux, archive: Path, size: int, conversation_id: str, pol
         name, _ = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp)))
         try:
             tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
-            time.sleep(settle)  # the rows before the first page are read, the status bar priced
+            tmux.wait_for(name, (f" · {size // 2} turns · ",), poll)  # the session priced (after the open)
+            time.sleep(settle)  # the rows before the first page are read
             tmux.keys(name, "C-Up")
             tmux.keys(name, "End")
             tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
