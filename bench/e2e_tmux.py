@@ -21,6 +21,11 @@ the baseline measured in the same run:
 * **open conversation**: `chattui --emulator --conversation ID` on an archive seeded with
   bench/open_conversation_data.py (a 5,000- and a 50-message conversation, each ending with a
   marker reply) → the last message visible; the 50-message one is the baseline.
+* **home**: the same archive and launch; once the last message is drawn, the status bar has
+  priced the session (`N turns`: work that follows the open, not Home's) and `--settle` has
+  passed, Ctrl+Up (the log takes the focus), End, `--settle` again, then Home → the start of
+  the first message visible (it must not be on screen before); the 50-message one is the
+  baseline.
 
 elia and oterm (the issue's other baselines): `--elia BIN --oterm BIN`, or `--rivals` for
 the ones installed in /tmp/rivals (see bench/rivals.py), add their launch and reply rows
@@ -29,7 +34,7 @@ and a table of rival / chattui ratios. Runs are interleaved; the tables show med
 `--speedups-ab` also runs chattui with TEXTUAL_SPEEDUPS=0 (Textual uses textual-speedups, when
 installed, unless that is 0), interleaved, and prints on/off ratios.
 
-Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open] [--speedups-ab]
+Usage: python bench/e2e_tmux.py [--repeat 5] [--only launch,reply,send,open,home] [--speedups-ab]
        [--rivals | --elia BIN --oterm BIN] [--json]
 Always exits 0; prints PASS/MISS per target and writes bench/results/e2e_tmux.json.
 """
@@ -229,7 +234,8 @@ def measure_sends(tmux: Tmux, poll: float, type_delay: float) -> tuple[float, fl
 
 
 def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int, str]:
-    """One archive: a conversation of each size, each ending with a marker reply; size → id."""
+    """One archive: a conversation of each size, each ending with a marker reply; size → id.
+    The same seed for each: they start with the same messages (the first screen is the same)."""
     from chattui.core.models import COMPLETE, TurnMeta, TurnResult
     from chattui.core.usage import Usage
     from chattui.store import Store, database_path
@@ -239,7 +245,7 @@ def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int, str]:
     ids = {}
     try:
         for size in sizes:
-            conversation = make_conversation(store, messages=size - 2, seed=size)
+            conversation = make_conversation(store, messages=size - 2, seed=7)
             user = store.add_user_message(conversation.id, "and the last question?")
             meta = TurnMeta("openai", "gpt-4.1-mini", "api.openai.com", "assistant", "bench-prefix", "chat")
             turn = store.start_turn(conversation.id, user.id, meta)
@@ -263,6 +269,43 @@ def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, pol
             tmux.kill(name)
 
 
+def first_line_marker(archive: Path, conversation_id: str) -> str:
+    """The start of the conversation's first message (short enough to fit one log line)."""
+    from chattui.store import Store, database_path
+
+    store = Store(database_path(archive))
+    try:
+        first = store.messages(conversation_id)[0].content
+    finally:
+        store.close()
+    return first.strip().splitlines()[0][:40].strip()
+
+
+def measure_home(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float,
+                 settle: float) -> float:
+    """Open the conversation, let it settle, focus the log (Ctrl+Up), End, then Home: the
+    key press → the first message's text visible."""
+    marker = first_line_marker(archive, conversation_id)
+    with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
+        data = Path(tmp) / "data"
+        shutil.copytree(archive, data)
+        name, _ = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp)))
+        try:
+            tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
+            tmux.wait_for(name, (f" · {size // 2} turns · ",), poll)  # the session priced (after the open)
+            time.sleep(settle)  # the rows before the first page are read
+            tmux.keys(name, "C-Up")
+            tmux.keys(name, "End")
+            tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
+            time.sleep(settle)
+            if marker in tmux.screen(name):
+                raise RuntimeError(f"{marker!r} is on screen before Home")
+            started = tmux.keys(name, "Home")
+            return tmux.wait_for(name, (marker,), poll / 2) - started
+        finally:
+            tmux.kill(name)
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -273,7 +316,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
     archive = Path(tempfile.mkdtemp(prefix="chattui-e2e-archive-"))
     rival_apps = rivals.Rivals(rivals.find(args.elia, args.oterm, args.rivals))
     try:
-        ids = seed_archive(archive, (5000, 50)) if "open" in args.only else {}
+        ids = seed_archive(archive, (5000, 50)) if args.only & {"open", "home"} else {}
         jobs = []
         if "launch" in args.only:
             jobs += [("launch: bare Textual (one Label)", lambda: measure_launch(tmux, "bare", args.poll)),
@@ -287,11 +330,15 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
         if "open" in args.only:
             for size in (50, 5000):
                 jobs.append((f"open {size}", lambda s=size: measure_open(tmux, archive, s, ids[s], args.poll)))
+        if "home" in args.only:
+            for size in (50, 5000):
+                jobs.append((f"home {size}", lambda s=size: measure_home(tmux, archive, s, ids[s], args.poll,
+                                                                         args.settle)))
         if args.speedups_ab:  # the same measures with Textual's Rust speedups off, interleaved
             jobs += speedups_off_jobs(tmux, archive, ids, args)
         jobs += rival_apps.jobs(tmux, args, REPLY_SIZES, long_reply, end_marker)  # elia, oterm (bench/rivals.py)
         for name, job in jobs:  # untimed: fill the bytecode cache
-            if not name.startswith(("reply", "open 5000")):
+            if not name.startswith(("reply", "open 5000", "home 5000")):
                 try:
                     job()
                 except Exception as exc:  # noqa: BLE001 - reported, the run goes on
@@ -367,14 +414,18 @@ def summarize(med: dict[str, float]) -> tuple[list[list], dict[str, dict]]:
     if big == big:
         rows.append(["open 5,000 messages → last visible", big, "open 50 messages", small, ratio(big, small)])
         targets["open_5000_le_1.1x_50"] = {"value": ratio(big, small), "ok": ratio(big, small) <= 1.1}
+    big, small = get("home 5000"), get("home 50")
+    if big == big:
+        rows.append(["5,000 messages: Home → first visible", big, "50 messages: Home", small, ratio(big, small)])
+        targets["home_5000_le_1s"] = {"value": big, "ok": big <= 1.0}
     return rows, targets
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="runs per measure (default 5)")
-    ap.add_argument("--only", default="launch,send,reply,open",
-                    help="comma-separated: launch, send, reply, open (default all)")
+    ap.add_argument("--only", default="launch,send,reply,open,home",
+                    help="comma-separated: launch, send, reply, open, home (default all)")
     ap.add_argument("--poll", type=float, default=0.015, help="capture-pane interval, s (default 0.015)")
     ap.add_argument("--type-delay", type=float, default=1.0,
                     help="s from the composer (or the first reply) drawn to Enter (default 1.0)")

@@ -33,7 +33,8 @@ from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.log_window import Heights, covers, filling, window
 from chattui.widgets.message_view import MessageView, estimated_rows
 from chattui.widgets.drawn import call_when_drawn
-from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
+from chattui.widgets.textual_compat import (anchor_in_place, anchor_released, follow_anchor,
+                                           release_line_caches)
 
 HISTORY_PAGE = 40
 """Messages read from the store before the first frame (the rest is read right after it)."""
@@ -415,6 +416,7 @@ class ChatLog(VerticalScroll, can_focus=True):
                 call_when_drawn(self, self._schedule_window)
             await self._remount(new)
             await _drawn(self)
+            self._collect_unmounted()
             self._measure()
             self._size_spacers()
             if row is None and self.is_anchored and not anchor_released(self):
@@ -436,14 +438,20 @@ class ChatLog(VerticalScroll, can_focus=True):
         with self.app.batch_update():
             await self.remove_children([w for w in gone if w.is_attached])
             self._unmounted += len(leaving)
-            if self._unmounted >= COLLECT_AFTER_ROWS:  # their widgets are cycles: free them
-                self._unmounted = 0  # before the next ones are built, which reuse the memory
-                gc.collect()
+            if leaving:
+                release_line_caches()  # else Textual keeps their rendered lines alive
             if above:
                 await self.mount_all(above, after=above_spacer)
             if below:
                 await self.mount_all(below, before=below_spacer)
             self._size_spacers()
+
+    def _collect_unmounted(self) -> None:
+        """Once enough rows were unmounted, a full collection (their widgets are cycles):
+        after the rows that replace them are drawn, so it never delays that frame."""
+        if self._unmounted >= COLLECT_AFTER_ROWS:
+            self._unmounted = 0
+            gc.collect()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

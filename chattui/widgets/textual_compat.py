@@ -7,7 +7,9 @@ Each use is here because Textual has no public way to do it (Textual 8.2):
 the Markdown list/paragraph block classes are not exported by `textual.widgets.markdown`;
 a block's children and inline content are attributes; the scroll anchor's "released by
 the user" state, an app's open batch update and a node's BindingsMap have no getter; a
-Markdown mounted empty has no public way to skip parsing "" in a worker.
+Markdown mounted empty has no public way to skip parsing "" in a worker; the line cache
+of every widget a styles cache keeps alive after it is gone (`release_line_caches`) has
+no public way out either.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.binding import BindingsMap
 from textual.dom import DOMNode
@@ -44,7 +47,7 @@ __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
     "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
     "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
-    "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput",
+    "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput", "release_line_caches",
 ]
 
 PRIVATE_NAMES = (
@@ -67,6 +70,7 @@ PRIVATE_NAMES = (
     "App._close_messages_no_wait",
     "App._batch_count",
     "DOMNode._bindings",
+    "textual._styles_cache",
 )
 """What this module reaches into, as the canary tests name it."""
 
@@ -186,6 +190,17 @@ def follow_anchor(widget: Widget) -> None:
     """Anchor `widget` and take back a release by the user: it follows its end again."""
     widget.anchor()
     widget._anchor_released = False
+
+
+def release_line_caches() -> None:
+    """Let go of the rendered lines of widgets that are gone. Textual 8.2 memoizes
+    `StylesCache.get_inner_outer` with `lru_cache(1024)` on the instance, so the styles
+    caches (each with its widget's rendered lines) of the last 1,024 widgets drawn stay
+    alive after those widgets are removed (Textualize/textual#6665): after scrolling a long
+    conversation that is ~300,000 live objects, which every full garbage collection then
+    walks (0.3-1 s here) and which hold tens of MB. Clearing it costs one cache miss per
+    widget at its next frame."""
+    StylesCache.get_inner_outer.cache_clear()
 
 
 def batch_open(app: App[Any]) -> bool:

@@ -150,3 +150,45 @@ async def test_scrolling_up_shows_every_earlier_message_in_order(settings_for, a
             await settle(pilot)
         assert seen == expected
         assert cards and cards[-1].result == "looked up"
+
+
+async def test_jumps_across_a_long_conversation_show_the_rows_there_and_let_the_gone_ones_go(
+        settings_for, app_for):
+    """A scrollbar drag to the middle, Home, End and Home again: each shows the messages at
+    that place; few are mounted at any time; the removed widgets' rendered lines are not
+    kept (Textual's styles-cache memo would keep them: Textualize/textual#6665)."""
+    import gc
+    import re
+
+    from textual.strip import Strip
+
+    seed(settings_for(), 1000, lines=3)  # 2,000 messages
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(ChatLog)
+        assert await wait_until(pilot, lambda: "answer **999**" in [t.split("\n")[0] for t in shown_texts(app)])
+        assert await wait_until(pilot, lambda: log.virtual_size.height > 2000 * 2, timeout=15)
+        await settle(pilot)
+        log.focus()
+        gc.collect()
+        lines_at_start = sum(1 for o in gc.get_objects() if type(o) is Strip)
+
+        bottom = log.max_scroll_y
+        for step in range(40, 0, -1):  # a drag of the scrollbar, from the end to the start
+            log.scroll_to(y=bottom * step / 40, animate=False)
+            await settle(pilot)
+            assert len(views(app)) <= MOUNTED_AT_MOST
+            if step == 20:
+                middle = [int(re.search(r"\d+", t).group()) for t in shown_texts(app)]
+                assert middle and all(300 <= n <= 700 for n in middle)
+
+        for key, expected in (("end", "answer **999**"), ("home", "question 0")):
+            await pilot.press(key)
+            assert await wait_until(pilot, lambda: expected in [t.split("\n")[0] for t in shown_texts(app)],
+                                    timeout=10)
+            await settle(pilot)
+            assert len(views(app)) <= MOUNTED_AT_MOST
+        assert shown_texts(app)[0] == "question 0" and log.scroll_y == 0
+        gc.collect()
+        lines_now = sum(1 for o in gc.get_objects() if type(o) is Strip)
+        assert lines_now < 3 * lines_at_start  # without the release: 6x here (each gone widget's lines)

@@ -58,6 +58,8 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "App._handle_exception": _method(App, "_handle_exception"),
     "App._fatal_error": _method(App, "_fatal_error"),
     "App._close_messages_no_wait": _method(App, "_close_messages_no_wait"),
+    "textual._styles_cache": lambda: callable(
+        importlib.import_module("textual._styles_cache").StylesCache.get_inner_outer.cache_clear),
     "DOMNode._bindings": lambda: isinstance(App()._bindings, BindingsMap)
     and isinstance(Screen()._bindings, BindingsMap),
 }
@@ -115,3 +117,21 @@ def test_only_the_compat_module_touches_textual_internals() -> None:
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if PRIVATE_USE.search(line)]
     assert not offenders, "Textual's private API outside textual_compat.py:\n" + "\n".join(offenders)
+
+
+def test_release_line_caches_lets_a_gone_widgets_lines_go() -> None:
+    import gc
+    import weakref
+
+    from textual.color import Color
+
+    from chattui.widgets.textual_compat import StylesCache, release_line_caches
+
+    cache = StylesCache()
+    cache.get_inner_outer(Color(0, 0, 0), Color(1, 2, 3))
+    gone = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert gone() is not None  # Textual's lru_cache still holds it (Textualize/textual#6665)
+    release_line_caches()
+    assert gone() is None
