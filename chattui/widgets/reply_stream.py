@@ -51,8 +51,9 @@ FRAME_BUDGET = 0.09
 READ_SLOT = 0.03
 """Seconds the reader may keep a frame from being drawn (a server faster than the screen:
 its socket always has data) before it waits for the next frame, at first; then what an
-append and its frame leave of `FRAME_BUDGET`, between these bounds:"""
-MIN_READ_SLOT, MAX_READ_SLOT = 0.025, 0.07
+append and its frame leave of `FRAME_BUDGET`, but no less than they took, between these
+bounds:"""
+MIN_READ_SLOT, MAX_READ_SLOT = 0.025, 0.25
 FRAME_CHARS = 600
 """About how much text the first frame appends; then fitted to the time its frames take
 (`FRAME_BUDGET`), between these bounds. The rest waits for the next frame (a backlog
@@ -225,8 +226,10 @@ class ReplyStream:
         """After an append and its frame, which took `spent`: while the reader is faster
         than the screen, give it what is left of `FRAME_BUDGET` and append little;
         otherwise fit the characters the next append takes to `FRAME_BUDGET`."""
-        if self._reader_waits:
-            self._read_slot = min(MAX_READ_SLOT, max(MIN_READ_SLOT, FRAME_BUDGET - spent))
+        if self._reader_waits:  # at least as long as drawing took: on a slow machine the
+            # frames grow longer, rather than the reader starving and the reply taking longer
+            slot = max(FRAME_BUDGET - spent, spent)
+            self._read_slot = min(MAX_READ_SLOT, max(MIN_READ_SLOT, slot))
             self._chars = READER_FRAME_CHARS
             return
         factor = min(1.5, max(0.5, (FRAME_BUDGET / max(spent, 0.001)) ** 0.5))
