@@ -20,7 +20,7 @@ from chattui.screens.main import MainScreen
 from chattui.store import Store, database_path
 from chattui.widgets.plain import visible
 from chattui.failures import log_path, reason, record
-from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.lazy_chunks import call_when_drawn
 from chattui.widgets.textual_compat import CrashReportingApp
 
 if TYPE_CHECKING:

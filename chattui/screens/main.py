@@ -41,7 +41,7 @@ from chattui.widgets.foldable import Foldable
 from chattui.widgets.message_view import MessageView
 from chattui.trust import endpoint_host
 from chattui.widgets.plain import plain, visible
-from chattui.widgets.reply_stream import call_when_drawn
+from chattui.widgets.lazy_chunks import call_when_drawn
 from chattui.widgets.persona_list import PersonaList, hotkey_binding
 from chattui.widgets.textual_compat import add_binding
 from chattui.widgets.tool_call import ToolCallCard, command_text

@@ -31,7 +31,7 @@ from textual.widget import Widget
 from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.log_window import Heights, covers, filling, window
 from chattui.widgets.message_view import MessageView, estimated_rows
-from chattui.widgets.reply_stream import call_when_drawn, unshelve_near
+from chattui.widgets.lazy_chunks import call_when_drawn, unshelve_near
 from chattui.widgets.textual_compat import anchor_in_place, anchor_released, follow_anchor
 
 HISTORY_PAGE = 40

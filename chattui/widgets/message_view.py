@@ -13,7 +13,8 @@ from textual.widgets.markdown import MarkdownBlock
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain, visible
-from chattui.widgets.reply_stream import ReplyStream, unpin_heights
+from chattui.widgets.lazy_chunks import unpin_heights
+from chattui.widgets.reply_stream import ReplyStream
 from chattui.widgets.structured_reply import StructuredReply
 from chattui.widgets.textual_compat import block_content
 from chattui.widgets.thinking import ThinkingView

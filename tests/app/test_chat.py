@@ -7,7 +7,7 @@ from chattui.emulator import Fault, Reply
 from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
-from chattui.widgets.reply_stream import LazyChunk
+from chattui.widgets.lazy_chunks import LazyChunk
 
 from tests.app.pilot import API_KEY, asked, estimate_for, send, settle, status_bar, views, wait_until
 
@@ -272,7 +272,7 @@ async def test_scrolling_back_up_a_long_reply_shows_its_beginning(app_for, emula
 async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_for, emulator):
     from textual.widgets import Markdown
 
-    from chattui.widgets.reply_stream import unshelve
+    from chattui.widgets.lazy_chunks import unshelve
 
     reply_text = Reply.long_markdown(chunks=400, approx_tokens=3000).text
     emulator.queue(Reply(text=reply_text, chunks=400))

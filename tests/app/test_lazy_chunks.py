@@ -7,7 +7,7 @@ from textual.widgets import Markdown
 
 from chattui.emulator import Reply
 from chattui.widgets.chat_log import ChatLog
-from chattui.widgets.reply_stream import LazyChunk, estimated_chunk_rows
+from chattui.widgets.lazy_chunks import LazyChunk, estimated_chunk_rows
 
 from tests.app.pilot import wait_until
 
