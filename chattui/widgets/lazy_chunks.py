@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from textual.app import RenderResult
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
+from chattui.widgets.plain import plain
 from chattui.widgets.textual_compat import anchor_released, batch_open
 
 MEASURE_PASSES = 4
@@ -43,6 +45,13 @@ class LazyChunk(ChatMarkdown):
     def source(self) -> str:
         return self.lazy_source if self.lazy_source is not None else super().source
 
+    def render(self) -> RenderResult:
+        """Until built, its source as plain text: where one shows (a reply streamed faster
+        than it is drawn, a fast scroll), a glimpse of the text rather than blank rows."""
+        if self.lazy_source is not None:
+            return plain(self.lazy_source)
+        return super().render()
+
     def estimate(self, width: int) -> None:
         """Estimate the height again (the width changed) while not built."""
         if self.lazy_source is not None:
@@ -63,6 +72,7 @@ class LazyChunk(ChatMarkdown):
             call_when_drawn(log, unshelve_near, log)
             return
         source, self.lazy_source = self.lazy_source, None
+        self.refresh()  # no more plain text under the blocks
         self.update(source)
 
         def measured(passes: int) -> None:

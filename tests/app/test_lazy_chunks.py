@@ -31,6 +31,7 @@ async def test_a_backlogged_reply_draws_its_end_and_builds_its_beginning_when_sc
         assert view.text == text  # every chunk's source, built or not
         lazy = list(view.query_children(LazyChunk))
         assert lazy and all(chunk.lazy_source is not None and not chunk.children for chunk in lazy)
+        assert lazy[0].render().plain == lazy[0].lazy_source  # where one shows: its text, literally
         last = view.query_children(Markdown).last()
         assert not isinstance(last, LazyChunk) and last.children  # the end is drawn
         assert await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y
