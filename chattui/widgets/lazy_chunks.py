@@ -73,7 +73,7 @@ class LazyChunk(ChatMarkdown):
             return
         source, self.lazy_source = self.lazy_source, None
         self.refresh()  # no more plain text under the blocks
-        self.update(source)
+        blocks_mounted = self.update(source)
 
         def measured(passes: int) -> None:
             if not self.is_mounted:
@@ -88,7 +88,11 @@ class LazyChunk(ChatMarkdown):
             if passes:  # nested blocks (list items, table cells) are sized passes later
                 call_when_drawn(self, measured, passes - 1)
 
-        call_when_drawn(self, lambda: call_when_drawn(self, measured, MEASURE_PASSES))
+        async def measure_once_mounted() -> None:  # (under load the blocks took frames)
+            await blocks_mounted
+            call_when_drawn(self, lambda: call_when_drawn(self, measured, MEASURE_PASSES))
+
+        self.call_later(measure_once_mounted)
 
 
 def estimated_chunk_rows(source: str, width: int) -> int:
