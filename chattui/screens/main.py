@@ -380,6 +380,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         async def on_thinking(fragment: str) -> None:
             if thinking is not None:
                 thinking.append(fragment)
+            await stream.pace()
 
         self.session.reasoning_sink = on_thinking
 

@@ -457,7 +457,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         super().watch_scroll_y(old, new)
         # before the frame is drawn: chunks shelved out of sight come back (none can be before
         # a reply has streamed, and importing the stream's Markdown then would delay the first frame)
-        if (stream := sys.modules.get("chattui.widgets.reply_stream")) is not None:
+        if (stream := sys.modules.get("chattui.widgets.lazy_chunks")) is not None:
             stream.unshelve_near(self, new)
         if self._rows:
             self._schedule_window()

@@ -169,7 +169,7 @@ class MessageView(Vertical):
 
     def on_resize(self, event) -> None:
         if self._width != event.size.width and len(self.query_children("Markdown")) > 1:
-            from chattui.widgets.reply_stream import unpin_heights
+            from chattui.widgets.lazy_chunks import unpin_heights
 
             unpin_heights(self)
         self._width = event.size.width

@@ -8,10 +8,18 @@ as the client reads); the figures are from there.
   text goes on in a fresh Markdown widget. It moves on only where a plain paragraph begins
   (`block_boundary`): a paragraph's top margin is 0, so the chunks' margins add up to what
   one widget's collapse to, and the reply renders row for row like a single Markdown.
-* Frames. One loop appends what has arrived, at most about `FRAME_CHARS` characters, then
-  waits for the layout pass (and frame) that asked for; a backlog is drawn over several
-  frames instead of one long one. (Textual's MarkdownStream starts the next append at once,
-  holding a batch update, so the screen starved.)
+* Frames. One loop appends what has arrived, about `FRAME_CHARS` characters (fitted to
+  the time its frames take, `FRAME_BUDGET`), then waits for the layout pass (and frame)
+  that asked for; a backlog is drawn over several frames instead of one long one.
+  (Textual's MarkdownStream starts the next append at once, holding a batch update, so
+  the screen starved.)
+* Turns with the reader. A server faster than the screen never lets the socket run dry,
+  so the reader (which calls `write`, then `pace`) would hold the event loop to the end
+  of the reply and no frame would be drawn. Once it has kept a frame from being drawn for
+  its slot (what an append and its frame leave of `FRAME_BUDGET`, no less than they took),
+  it waits for the next frame; the append loop lets it read again before the next append.
+  While it is faster than the screen, an append takes only `READER_FRAME_CHARS`: the rest
+  backs up, to be skipped (lazy chunks).
 * Pinned heights. A finished chunk's height is fixed at what its content measured, once a
   layout pass has measured all of it (two passes: nested blocks are sized a pass later; a
   height pinned earlier clipped the chunk), so layout no longer measures its blocks.
@@ -20,11 +28,13 @@ as the client reads); the figures are from there.
   sight is hidden (`display: none`) behind a `ChunkStub` of the same height; scrolling near
   it puts it back before the frame is drawn (ChatLog calls `unshelve_near`).
 * Lazy chunks. A reply that arrives faster than it is drawn (the benchmark's: all of it
-  in half a second) leaves a backlog of whole chunks; those with more than `LAZY_BEHIND`
-  characters after them would be out of sight before they were drawn, so they are mounted
-  as a `LazyChunk`: the source and an estimated height, no blocks. Scrolling near one
-  builds it (ChatLog calls `unshelve_near`), keeping the rows on screen where they are.
-  Only the end of the backlog is drawn, and memory grows with the text, not with widgets.
+  in half a second) leaves a backlog; the chunk being drawn and whole chunks with more
+  than a screen of text after them (estimated, `LAZY_MARGIN`), and the blocks of the
+  first chunk in sight that are out of sight too, would be out of sight before they were
+  drawn, so they are mounted as a `LazyChunk`: the source and an estimated height, no
+  blocks. Scrolling near one builds it (ChatLog calls `unshelve_near`), keeping the rows
+  on screen where they are; one left in sight by its estimate is built when the reply
+  ends. Only what will be on screen is drawn, and memory grows with the text.
 * Garbage collection. While a reply streams, only the youngest generation is collected:
   the older ones' 40-50 ms pauses were the longest frames.
 """
@@ -34,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
+import time
 from weakref import WeakKeyDictionary
 
 from textual.widget import Widget
@@ -41,12 +52,27 @@ from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.drawn import call_when_drawn
+from chattui.widgets.lazy_chunks import (
+    ChunkStub, LazyChunk, estimated_chunk_rows, pin_height, shelve_far, unshelve_near,
+)
 from chattui.widgets.plain import visible
-from chattui.widgets.textual_compat import anchor_released
 
-FRAME_CHARS = 1100
-"""About how much text one frame appends; the rest waits for the next (a backlog appended
-at once made one long frame)."""
+FRAME_BUDGET = 0.09
+"""Seconds between two frames the stream aims at: an append, its frame and the reader's turn."""
+READ_SLOT = 0.03
+"""Seconds the reader may keep a frame from being drawn (a server faster than the screen:
+its socket always has data) before it waits for the next frame, at first; then what an
+append and its frame leave of `FRAME_BUDGET`, but no less than they took, between these
+bounds:"""
+MIN_READ_SLOT, MAX_READ_SLOT = 0.025, 0.25
+FRAME_CHARS = 600
+"""About how much text the first frame appends; then fitted to the time its frames take
+(`FRAME_BUDGET`), between these bounds. The rest waits for the next frame (a backlog
+appended at once made one long frame)."""
+MIN_FRAME_CHARS, MAX_FRAME_CHARS = 250, 1500
+READER_FRAME_CHARS = 250
+"""What a frame appends while the reader is faster than the screen (most of it will be out
+of sight, lazy, by the next frame): the reader gets the rest of the frame's time."""
 FRAME_TIMEOUT = 0.5
 """The longest wait for a frame between two appends (a safety net: one always comes)."""
 
@@ -55,13 +81,12 @@ BLOCKS_PER_CHUNK = 20
 GC_RELEASE_SECONDS = 1.0
 """How long after a reply ends the older GC generations wait (past its last frames)."""
 _GC_HELD = 1_000_000
-LAZY_BEHIND = 6000
-"""Characters of backlog after a whole chunk that make it lazy (several screens' worth)."""
+LAZY_MARGIN = 0.1
+"""A whole chunk of the backlog is lazy when more than the screen's rows, and this share of
+them again (estimated from the text), follow it: it would be out of sight once drawn."""
 LAZY_GROUP = 8
 """Chunks one LazyChunk widget holds (each widget costs ~1.5 ms to mount)."""
 
-SHELF_MARGIN = 4
-"""Rows a finished chunk must be out of sight by before it is shelved."""
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _PARAGRAPH_START = re.compile(r"[*_+-]+[^\s*_+-]|(?![#>|`~*_+\-=<\[]|\d+[.)](\s|$))\S")
 """A line that can only begin a paragraph: not indented, no block, list or rule marker
@@ -113,6 +138,18 @@ class ReplyStream:
         """Chunks complete but not measured yet, and the layout passes they have seen."""
         self._pinned: list[Markdown] = []
         self._ready = asyncio.Event()
+        self._drawn = asyncio.Event()
+        """Set after each frame the loop waited for (and when it ends): the reader goes on."""
+        self._paused = asyncio.Event()
+        """Set when the reader waits for a frame again (its turn is over), or stops."""
+        self._frame_at = time.perf_counter()
+        """When the last frame was drawn (or the reader's turn began)."""
+        self._reader_waits = False
+        """The reader waits for a frame: it is faster than the screen."""
+        self._chars = FRAME_CHARS
+        """Characters the next append takes (`_fit_budget`)."""
+        self._read_slot = READ_SLOT
+        """How long the reader may keep the next frame from being drawn (`_fit_budget`)."""
         self._stopping = False
         hold_full_collections(container.app)
         self._task: asyncio.Task | None = asyncio.create_task(self._run())
@@ -130,40 +167,103 @@ class ReplyStream:
                 self._chunk = rest
                 self._pending.append(rest)
         self._ready.set()
+        await self.pace()
+
+    async def pace(self) -> None:
+        """Called by the reader after each event. A server faster than the screen never
+        lets the socket run dry, so the reader would hold the event loop to the end: once
+        no frame has been drawn for `READ_SLOT`, it waits for the next one. The reader and
+        the screen then take turns, and what arrives faster than it is drawn backs up, to be
+        mounted lazily (`_skip_out_of_sight`)."""
+        if time.perf_counter() - self._frame_at < self._read_slot:
+            return
+        if self._task is None or self._task.done():
+            await asyncio.sleep(0)
+        elif self._pending[0] or len(self._pending) > 1:  # the append loop draws the frame
+            self._drawn.clear()
+            self._reader_waits = True
+            self._ready.set()
+            self._paused.set()
+            try:
+                await _wait(self._drawn, FRAME_TIMEOUT)
+            finally:  # also when the reader is cancelled (Esc) while it waits
+                self._reader_waits = False
+        else:  # nothing to append (thinking streams): a frame of whatever changed
+            await self._next_frame()
+        self._frame_at = max(self._frame_at, time.perf_counter())  # a full turn from here
 
     async def _run(self) -> None:
         try:
             while True:
+                self._drawn.set()
                 await self._ready.wait()
                 self._ready.clear()
                 while self._pending[0] or len(self._pending) > 1:
+                    started = time.perf_counter()
                     await asyncio.shield(self._append())
                     await self._frame()
+                    self._frame_at = time.perf_counter()
+                    self._fit_budget(self._frame_at - started)
+                    await self._reader_turn()
                 if self._stopping:
+                    self._build_in_sight()
                     return
         except asyncio.CancelledError:  # stopped without a flush (the view went away)
             pass
+        finally:
+            self._drawn.set()
+
+    def _build_in_sight(self) -> None:
+        """The reply is drawn: build a lazy chunk that its estimated height left in sight."""
+        log = self.container.parent
+        if isinstance(log, Widget) and any(isinstance(node, LazyChunk) for node in self.container.children):
+            call_when_drawn(log, unshelve_near, log, None, 0)
+
+    async def _reader_turn(self) -> None:
+        """After a frame: let a waiting reader read (for `READ_SLOT`) before the next append,
+        which then sees what it read."""
+        if not self._reader_waits or self._stopping:
+            return
+        self._paused.clear()
+        self._drawn.set()
+        await _wait(self._paused, 2 * self._read_slot)
+
+    def _fit_budget(self, spent: float) -> None:
+        """After an append and its frame, which took `spent`: while the reader is faster
+        than the screen, give it what is left of `FRAME_BUDGET` and append little;
+        otherwise fit the characters the next append takes to `FRAME_BUDGET`."""
+        if self._reader_waits:  # at least as long as drawing took: on a slow machine the
+            # frames grow longer, rather than the reader starving and the reply taking longer
+            slot = max(FRAME_BUDGET - spent, spent)
+            self._read_slot = min(MAX_READ_SLOT, max(MIN_READ_SLOT, slot))
+            self._chars = READER_FRAME_CHARS
+            return
+        factor = min(1.5, max(0.5, (FRAME_BUDGET / max(spent, 0.001)) ** 0.5))
+        self._chars = int(min(MAX_FRAME_CHARS, max(MIN_FRAME_CHARS, self._chars * factor)))
 
     async def _frame(self) -> None:
         """Wait for the layout pass (and the frame drawn with it) that the last append asked
         for, or for the screen to be idle when it asked for none. Not for the screen to
         settle: Textual asks for a second pass when it has sized new widgets, which the next
         append may as well share."""
+        if await self._next_frame():
+            self._settle()
+
+    async def _next_frame(self) -> bool:
+        """Wait for the next layout pass, or for the screen to be idle (False: timed out,
+        or not on a running screen)."""
         drawn = asyncio.Event()
         try:
             signal = self.container.screen.screen_layout_refresh_signal
             signal.subscribe(self.container, lambda screen: drawn.set(), immediate=True)
         except Exception:  # noqa: BLE001 - not on a running screen (any more)
-            return
+            return False
         try:
             if self.container.call_after_refresh(drawn.set):
-                await asyncio.wait_for(drawn.wait(), FRAME_TIMEOUT)
-        except asyncio.TimeoutError:
-            pass
+                await _wait(drawn, FRAME_TIMEOUT)
         finally:
             signal.unsubscribe(self.container)
-        if drawn.is_set():
-            self._settle()
+        return drawn.is_set()
 
     def _settle(self) -> None:
         """After a layout pass: pin the height of chunks finished two passes ago (blocks
@@ -182,14 +282,18 @@ class ReplyStream:
         shelve_far(self.container)
 
     async def _append(self) -> None:
-        """Append what is pending, up to about `FRAME_CHARS` for one frame: to the current
-        chunk, then each next chunk's text into a new Markdown widget. Text that arrives
-        meanwhile waits for the next frame."""
-        budget = FRAME_CHARS
-        chunks = len(self._pending)
+        """Append what is pending, up to about `FRAME_CHARS` for one frame (less while the
+        reader is faster than the screen): to the current chunk, then each next chunk's
+        text into a new Markdown widget. Whole chunks that would be out of sight once the
+        rest is drawn are mounted lazily instead. Text that arrives meanwhile waits for the
+        next frame."""
+        budget, first = self._chars, True
         with self.container.app.batch_update():
+            await self._skip_out_of_sight()
+            chunks = len(self._pending)
             while True:
-                text, self._pending[0] = _take(self._pending[0], budget, budget == FRAME_CHARS)
+                text, self._pending[0] = _take(self._pending[0], budget, first)
+                first = False
                 if text:
                     budget -= len(text)
                     await self.markdown.append(text)
@@ -203,26 +307,89 @@ class ReplyStream:
                 chunks -= len(lazy)
                 stub, self.markdown = ChunkStub(), ChatMarkdown()
                 stub.display = False
-                await self.container.mount_all([*lazy, stub, self.markdown], after=after)
+                await self.container.mount_all([stub, *lazy, self.markdown], after=after)
+
+    async def _skip_out_of_sight(self) -> None:
+        """When more than a screen of text follows the current chunk, it would be out of
+        sight once that is drawn: mount it (what it shows and the rest of its text) and the
+        whole chunks after it that are out of sight too as lazy chunks, and go on with a new
+        Markdown widget at the first chunk that will be in sight."""
+        if len(self._pending) < 2:
+            return
+        width = self.markdown.size.width or self.container.size.width or 80
+        if sum(estimated_chunk_rows(text, width) for text in self._pending[1:]) <= self._keep_rows():
+            return
+        shown = self.markdown.source
+        self._pending[0] = shown + self._pending[0]
+        lazy = self._lazy_chunks(width)
+        if not shown:  # nothing drawn yet: the widget takes the first chunk in sight
+            await self.container.mount_all(lazy, before=self.markdown)
+            return
+        old, self.markdown = self.markdown, ChatMarkdown()
+        await self.container.mount_all([*lazy, self.markdown], before=old)
+        await old.remove()
 
     def _lazy_chunks(self, width: int) -> list[Widget]:
-        """Take the whole chunks at the head of the backlog that more than `LAZY_BEHIND`
-        characters follow: they would be out of sight before they were drawn."""
+        """Take the whole chunks at the head of the backlog that more than a screen of text
+        follows (`LAZY_MARGIN`): they would be out of sight before they were drawn."""
         texts: list[str] = []
-        behind = sum(len(text) for text in self._pending[1:])
-        while len(self._pending) > 1 and behind > LAZY_BEHIND:
+        keep = self._keep_rows()
+        rows = [estimated_chunk_rows(text, width) for text in self._pending]
+        behind = sum(rows[1:])
+        while len(self._pending) > 1 and behind > keep:
             texts.append(self._pending.pop(0))
-            behind -= len(self._pending[0])
+            rows.pop(0)
+            behind -= rows[0]
+        head = self._pending[0]
+        last = len(self._pending) == 1
+        if texts and (not last or self._chunk == head):  # the head is not drawn yet either
+            cut = _last_cut(head, width, keep - behind)  # its blocks out of sight: lazy too
+            if cut:
+                texts.append(head[:cut])
+                self._pending[0] = head[cut:]
+                if last:
+                    self._chunk = self._pending[0]
         return [LazyChunk(texts[at:at + LAZY_GROUP], width) for at in range(0, len(texts), LAZY_GROUP)]
+
+    def _keep_rows(self) -> float:
+        """Estimated rows of text after a chunk that put it out of sight."""
+        return self._screen_rows() * (1 + LAZY_MARGIN)
+
+    def _screen_rows(self) -> int:
+        """Rows of the reply on screen at most: the log's visible height."""
+        log = self.container.parent
+        if isinstance(log, Widget) and log.scrollable_content_region.height:
+            return log.scrollable_content_region.height
+        return self.container.app.size.height
 
     async def stop(self) -> None:
         """Append (and draw) what is still pending, then end the stream."""
         if self._task is not None:
             self._stopping = True
+            self._paused.set()
             self._ready.set()
             await self._task
             self._task = None
             release_full_collections(self.container.app)
+
+
+def _last_cut(text: str, width: int, rows: float) -> int:
+    """The last `block_boundary` in `text` after which more than `rows` estimated rows
+    follow (0: none)."""
+    best, at = 0, 0
+    while (found := block_boundary(text, at + 1)) is not None:
+        if estimated_chunk_rows(text[found:], width) <= rows:
+            break
+        best = at = found
+    return best
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    """Wait for `event`, at most `timeout` seconds."""
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        pass
 
 
 def _after_blocks(text: str, blocks: int) -> int | None:
@@ -246,175 +413,6 @@ def _take(text: str, budget: int, first: bool) -> tuple[str, str]:
     if not cut and first:
         cut = text.find("\n", budget) + 1 or len(text)
     return text[:cut], text[cut:]
-
-
-class ChunkStub(Widget):
-    """Stands in for a shelved chunk (just after it): the same height, nothing inside."""
-
-    DEFAULT_CSS = "ChunkStub { width: 1fr; height: 1; }"
-
-    def render(self) -> str:
-        return ""
-
-
-class LazyChunk(ChatMarkdown):
-    """Finished chunks that were never in sight: their source and an estimated height, no
-    blocks until `build()` (when scrolled near)."""
-
-    def __init__(self, texts: list[str], width: int) -> None:
-        super().__init__()
-        self.texts = texts
-        self.lazy_source: str | None = "".join(texts)
-        self.styles.height = estimated_chunk_rows(self.lazy_source, width)
-
-    @property
-    def source(self) -> str:
-        return self.lazy_source if self.lazy_source is not None else super().source
-
-    def estimate(self, width: int) -> None:
-        """Estimate the height again (the width changed) while not built."""
-        if self.lazy_source is not None:
-            self.styles.height = estimated_chunk_rows(self.lazy_source, width)
-
-    def build(self, log: Widget) -> None:
-        """Mount the blocks (within the estimated height); once a layout pass has measured
-        them, pin the height, and scroll `log` by the change when the chunk lies above the
-        top of the screen, in the same frame: the rows on screen stay where they are."""
-        parent = self.parent
-        if self.lazy_source is None or not isinstance(parent, Widget):
-            return
-        if len(self.texts) > 1:  # one chunk at a time: split, then build the near ones
-            width = self.size.width
-            self.lazy_source = None
-            parent.mount(*[LazyChunk([text], width) for text in self.texts], before=self)
-            self.remove()
-            call_when_drawn(log, unshelve_near, log)
-            return
-        source, self.lazy_source = self.lazy_source, None
-        self.update(source)
-
-        def measured() -> None:
-            if not self.is_mounted or not self.virtual_size.height:
-                return
-            estimate = self.outer_size.height
-            above = parent.virtual_region.y + self.virtual_region.bottom <= log.scroll_y
-            pin_height(self)
-            change = self.virtual_size.height + self.styles.gutter.height - estimate
-            if above and change:
-                log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)
-
-        call_when_drawn(self, lambda: call_when_drawn(self, measured))
-
-
-def estimated_chunk_rows(source: str, width: int) -> int:
-    """Rows a chunk of Markdown should take at `width` columns: a source line each, wrapped."""
-    width = max(1, width - 2)
-    return sum(len(line) // width + 1 for line in source.split("\n"))
-
-
-def pin_height(widget: Widget) -> None:
-    """Fix a finished chunk's height at the height of its content in the last layout pass
-    (undone on resize): layout then no longer measures its blocks. Only once that pass has
-    measured everything appended (a stale height clipped the chunk)."""
-    if widget.is_mounted and widget.virtual_size.height:
-        widget.styles.height = widget.virtual_size.height + widget.styles.gutter.height
-
-
-def _stub_of(chunk: Widget) -> ChunkStub | None:
-    """A finished chunk's stub: the widget just after it."""
-    parent = chunk.parent
-    if parent is None:
-        return None
-    nodes = parent.children
-    index = nodes.index(chunk) + 1
-    after = nodes[index] if index < len(nodes) else None
-    return after if isinstance(after, ChunkStub) else None
-
-
-def shelve(chunk: Widget) -> bool:
-    """Hide a finished chunk behind its stub, at the height its content was last laid out at."""
-    stub = _stub_of(chunk)
-    if isinstance(chunk, LazyChunk) and chunk.lazy_source is not None:
-        return False  # as cheap as its stub already
-    height = chunk.virtual_size.height + chunk.styles.gutter.height if chunk.virtual_size.height else 0
-    if stub is None or not chunk.display or not height:
-        return False
-    stub.styles.height = height
-    stub.display = True
-    chunk.display = False
-    return True
-
-
-def unshelve(chunk: Widget) -> None:
-    if stub := _stub_of(chunk):
-        stub.display = False
-    chunk.display = True
-
-
-def shelve_far(container: Widget) -> int:
-    """While the log follows the end of `container` (a message), shelve its finished chunks
-    that lie out of sight above the visible rows, by the heights of the last layout pass
-    (no lookup in the widget map, which is stale while blocks are being mounted)."""
-    log = container.parent
-    if (not isinstance(log, Widget) or not log.is_anchored or anchor_released(log)
-            or log.children[-1] is not container):
-        return 0
-    keep = log.scrollable_content_region.height + SHELF_MARGIN  # out of sight by a margin
-    chunks = list(container.query_children(Markdown))
-    below, shelved = 0, 0
-    for chunk in reversed(chunks):
-        if below > keep and chunk.display and shelve(chunk):
-            shelved += 1
-        if chunk.display:
-            below += chunk.outer_size.height
-        else:
-            stub = _stub_of(chunk)
-            below += stub.outer_size.height if stub is not None else 0
-    return shelved
-
-
-def unshelve_near(log: Widget, scroll_y: float | None = None) -> int:
-    """Put back every shelved chunk within a screen of the rows of `log` shown at `scroll_y`
-    (its scroll position, by default): called as it scrolls, before the frame is drawn.
-    Positions are taken in the log's content (the layout's, which does not move with the
-    scroll position that is about to change)."""
-    height = log.scrollable_content_region.height
-    top = log.scroll_y if scroll_y is None else scroll_y
-    near_top, near_bottom = top - height, top + 2 * height
-    count = 0
-    for view in log.children:
-        for lazy in list(view.children):  # building a group mounts its chunks
-            if isinstance(lazy, LazyChunk) and lazy.lazy_source is not None:
-                region, view_y = lazy.virtual_region, view.virtual_region.y
-                if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
-                    lazy.build(log)
-                    count += 1
-        stubs = [node for node in view.children if isinstance(node, ChunkStub) and node.display]
-        if not stubs:
-            continue
-        view_y = view.virtual_region.y
-        for stub in stubs:
-            region = stub.virtual_region
-            if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
-                index = view.children.index(stub)
-                unshelve(view.children[index - 1])
-                count += 1
-    return count
-
-
-def unpin_heights(container: Widget) -> None:
-    """The width changed: let every chunk measure itself again, then pin all but the last."""
-    chunks = list(container.query_children(Markdown))
-    lazy = [c for c in chunks if isinstance(c, LazyChunk) and c.lazy_source is not None]
-    for chunk in chunks:
-        unshelve(chunk)
-        if chunk in lazy:
-            chunk.estimate(container.size.width)
-        else:
-            chunk.styles.height = "auto"
-    for chunk in chunks[:-1]:
-        if chunk not in lazy:
-            call_when_drawn(container, pin_height, chunk)
 
 
 _gc_saved: tuple[int, int, int] | None = None

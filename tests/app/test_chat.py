@@ -7,6 +7,7 @@ from chattui.emulator import Fault, Reply
 from chattui.store import Store
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
+from chattui.widgets.lazy_chunks import LazyChunk
 
 from tests.app.pilot import API_KEY, asked, estimate_for, send, settle, status_bar, views, wait_until
 
@@ -250,11 +251,19 @@ async def test_scrolling_back_up_a_long_reply_shows_its_beginning(app_for, emula
         await send(pilot, "long please")
         await settle(pilot)
         log = app.screen.query_one(ChatLog)
-        first = views(app)[-1].query_children(Markdown).first()
-        assert not first.display  # out of sight while the reply streamed on: shelved
+        reply = views(app)[-1]
+        first = reply.query_children(Markdown).first()
+        # out of sight while the reply streamed on: shelved, or never built (lazy)
+        assert not first.display or (isinstance(first, LazyChunk) and not first.children)
         log.scroll_home(animate=False)
-        await wait_until(pilot, lambda: first.display and first.region.overlaps(log.region)
-                         and first.size.height == first.virtual_size.height)
+
+        def beginning_shown() -> bool:
+            first = reply.query_children(Markdown).first()  # a lazy group is built as new chunks
+            return (first.display and bool(first.children) and first.region.overlaps(log.region)
+                    and first.size.height == first.virtual_size.height)
+
+        await wait_until(pilot, beginning_shown)
+        first = reply.query_children(Markdown).first()
         assert first.display and first.region.overlaps(log.region)
         assert first.children[0].render().plain == "A long emulated answer"  # its heading, on screen
         assert first.size.height == first.virtual_size.height  # as tall as its content
@@ -263,7 +272,7 @@ async def test_scrolling_back_up_a_long_reply_shows_its_beginning(app_for, emula
 async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_for, emulator):
     from textual.widgets import Markdown
 
-    from chattui.widgets.reply_stream import unshelve
+    from chattui.widgets.lazy_chunks import unshelve
 
     reply_text = Reply.long_markdown(chunks=400, approx_tokens=3000).text
     emulator.queue(Reply(text=reply_text, chunks=400))
@@ -272,6 +281,12 @@ async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_
         await send(pilot, "long please")
         await settle(pilot)
         reply = views(app)[-1]
+        log = app.screen.query_one(ChatLog)
+        assert reply.text == reply_text  # the chunks never in sight (lazy) included
+        while lazy := [c for c in reply.query_children(LazyChunk) if c.lazy_source is not None]:
+            for chunk in lazy:  # build them all, as scrolling to each would
+                chunk.build(log)
+            await pilot.pause()
         chunks = list(reply.query_children(Markdown))
         assert len(chunks) > 2 and reply.text == reply_text
         whole = Markdown(reply_text)  # Textual's own, one widget, as wide as the chunks
