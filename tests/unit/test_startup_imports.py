@@ -13,7 +13,8 @@ import sys
 DEFERRED = (
     "openai", "anthropic", "google.genai", "httpx", "mcp", "tiktoken", "genai_prices",
     "jsonschema", "markdown_it", "pygments", "textual.widgets._markdown",
-    "chattui.widgets.compact_markdown", "chattui.widgets.reply_stream", "chattui.widgets.lazy_chunks", "chattui.core.export",
+    "chattui.widgets.compact_markdown", "chattui.widgets.reply_stream", "chattui.widgets.lazy_chunks",
+    "chattui.core.export",
 )
 """Modules the first frame of a new conversation does without (~0.5 s of imports here)."""
 
