@@ -209,6 +209,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             if self.session.provider is not None:
                 self.session.provider.prepare()
             _warm_markdown()
+            self.app.call_from_thread(self._style_markdown_blocks)
             pricing.warm_up()
             tokens.load_cached()
         finally:
@@ -217,6 +218,18 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             except RuntimeError:  # the app closed meanwhile
                 return
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
+
+    async def _style_markdown_blocks(self) -> None:
+        """Mount a hidden sample reply once and remove it: the first time a kind of block (a
+        table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
+        stylesheet again, which the first rich reply paid while streaming (a few frames of it)."""
+        from chattui.widgets.compact_markdown import ChatMarkdown
+
+        sample = ChatMarkdown(classes="style-warm-up")
+        sample.display = False
+        await self.mount(sample)
+        await sample.update(_MARKDOWN_SAMPLE)
+        await sample.remove()
 
     # figures
 
@@ -586,11 +599,12 @@ _MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.inv
 def _warm_markdown() -> None:
     """The widgets a reply is drawn with (Textual's Markdown, markdown-it, pygments: not
     imported for the first frame, 0.1–0.2 s) are imported here, off the UI thread, and
-    markdown-it compiles its patterns on the first parse, ~25 ms of the first reply: done
-    here too (the patterns are cached)."""
-    import textual.highlight  # noqa: F401  (code blocks)
+    markdown-it compiles its patterns on the first parse, ~25 ms of the first reply, and
+    pygments loads a lexer at the first code block of its language: done here too."""
     from markdown_it import MarkdownIt
+    from textual.highlight import highlight
 
     import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
 
     MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)
+    highlight("f = 1\n", language="python")  # loads pygments' lexer for the commonest fence

@@ -52,3 +52,20 @@ async def test_a_failed_price_warm_up_still_lets_the_estimate_show(app_for, monk
         composer = main_screen(app).query_one(Composer)
         assert await wait_until(pilot, lambda: " tok" in str(composer.border_subtitle))
         assert str(composer.border_subtitle).split(" · ")[0].lstrip("≈") == f"{app.session.estimate('').n:,} tok"
+
+
+async def test_the_warm_up_registers_the_reply_blocks_styles_and_leaves_nothing_on_screen(app_for):
+    """The first table or code block of the first reply no longer re-parses the stylesheet
+    while it streams: a hidden sample registered those blocks' CSS after the first frame."""
+    from textual.widgets import Markdown
+
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        def registered() -> set[str]:
+            return {name for _, name in app.stylesheet.source}
+
+        blocks = {"MarkdownTable.DEFAULT_CSS", "MarkdownFence.DEFAULT_CSS", "MarkdownBulletList.DEFAULT_CSS"}
+        assert await wait_until(pilot, lambda: blocks <= registered())
+        assert await wait_until(pilot, lambda: not main_screen(app).query(".style-warm-up"))
+        assert not main_screen(app).query(Markdown), "nothing of the sample is left mounted"
+        assert main_screen(app).query_one(Composer).has_focus
