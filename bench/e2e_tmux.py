@@ -324,7 +324,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
         if "send" in args.only:
             jobs.append(("send", lambda: measure_sends(tmux, args.poll, args.type_delay)))
         if "reply" in args.only:
-            for chunks in REPLY_SIZES:
+            for chunks in args.sizes:
                 jobs += [(f"reply {chunks}: SDK alone", lambda c=chunks: measure_sdk_alone(c)),
                          (f"reply {chunks}: chattui", lambda c=chunks: measure_reply(tmux, c, args.poll, args.settle))]
         if "open" in args.only:
@@ -336,7 +336,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
                                                                          args.settle)))
         if args.speedups_ab:  # the same measures with Textual's Rust speedups off, interleaved
             jobs += speedups_off_jobs(tmux, archive, ids, args)
-        jobs += rival_apps.jobs(tmux, args, REPLY_SIZES, long_reply, end_marker)  # elia, oterm (bench/rivals.py)
+        jobs += rival_apps.jobs(tmux, args, args.sizes, long_reply, end_marker)  # elia, oterm (bench/rivals.py)
         for name, job in jobs:  # untimed: fill the bytecode cache
             if not name.startswith(("reply", "open 5000", "home 5000")):
                 try:
@@ -371,7 +371,7 @@ def speedups_off_jobs(tmux: Tmux, archive: Path, ids: dict[int, str], args) -> l
         off.append(("launch: chattui, no speedups", lambda: measure_launch(tmux, "chattui", args.poll, "0")))
     if "reply" in args.only:
         off += [(f"reply {c}: chattui, no speedups", lambda c=c: measure_reply(tmux, c, args.poll, args.settle, "0"))
-                for c in REPLY_SIZES]
+                for c in args.sizes]
     if "open" in args.only:
         off.append(("open 5000, no speedups",
                     lambda: measure_open(tmux, archive, 5000, ids[5000], args.poll, "0")))
@@ -426,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per measure (default 5)")
     ap.add_argument("--only", default="launch,send,reply,open,home",
                     help="comma-separated: launch, send, reply, open, home (default all)")
+    ap.add_argument("--sizes", default="1000,300",
+                    help="comma-separated reply sizes in chunks, of 1000 and 300 (default both)")
     ap.add_argument("--poll", type=float, default=0.015, help="capture-pane interval, s (default 0.015)")
     ap.add_argument("--type-delay", type=float, default=1.0,
                     help="s from the composer (or the first reply) drawn to Enter (default 1.0)")
@@ -438,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = ap.parse_args(argv)
     args.only = set(args.only.split(","))
+    args.sizes = [int(size) for size in args.sizes.split(",") if int(size) in REPLY_SIZES]
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else (
         lambda line: print(line, flush=True))
     if not shutil.which("tmux") or not (BIN / "chattui").exists():
