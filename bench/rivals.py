@@ -164,8 +164,7 @@ class Rivals:
         from chattui.emulator import Reply
 
         assert self.emulator is not None
-        with self.emulator._lock:  # noqa: SLF001 - a fresh queue for each launch
-            self.emulator._queue.clear()  # noqa: SLF001
+        self.emulator.clear_queue()  # a fresh queue for each launch
         self.emulator.queue(*(Reply(**r) for r in replies))
 
     # -- measures --------------------------------------------------------------------

@@ -238,6 +238,11 @@ class Emulator:
         with self._lock:
             self._queue.extend([item, getattr(item, "times", 1)] for item in items)
 
+    def clear_queue(self) -> None:
+        """Drop the scripted replies not served yet (the default reply answers again)."""
+        with self._lock:
+            self._queue.clear()
+
     def now(self) -> float:
         return self._clock() + self._offset
 

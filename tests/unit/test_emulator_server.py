@@ -47,6 +47,14 @@ async def test_queue_is_first_in_first_out_across_endpoints(openai_client, anthr
             response.output_text] == ["first", "second", "third"]
 
 
+async def test_a_cleared_queue_leaves_the_default_reply(openai_client, emulator):
+    emulator.queue(Reply(text="scripted"))
+    emulator.clear_queue()
+    chat = await openai_client.chat.completions.create(
+        model="gpt-4.1-mini", messages=[{"role": "user", "content": "x"}])
+    assert chat.choices[0].message.content.startswith("Emulated reply")
+
+
 async def test_model_allow_list():
     with Emulator(models={"gpt-4.1-mini", "claude-sonnet-5"}) as emu:
         async with openai.AsyncOpenAI(api_key="k", base_url=emu.openai_base_url,
