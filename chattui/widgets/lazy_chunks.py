@@ -4,6 +4,8 @@ when scrolled near. reply_stream.py explains why."""
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from textual.app import RenderResult
 from textual.widget import Widget
 from textual.widgets import Markdown
@@ -37,7 +39,7 @@ class LazyChunk(ChatMarkdown):
         super().__init__()
         self.texts = texts
         self.lazy_source: str | None = "".join(texts)
-        self.styles.height = estimated_chunk_rows(self.lazy_source, width)
+        self.estimate(width)
 
     @property
     def source(self) -> str:
@@ -93,6 +95,11 @@ class LazyChunk(ChatMarkdown):
         self.call_later(measure_once_mounted)
 
 
+def unbuilt(widget: Widget) -> TypeGuard[LazyChunk]:
+    """A lazy chunk whose blocks are not built yet."""
+    return isinstance(widget, LazyChunk) and widget.lazy_source is not None
+
+
 def estimated_chunk_rows(source: str, width: int) -> int:
     """Rows a chunk of Markdown should take at `width` columns: a source line each, wrapped."""
     width = max(1, width - 2)
@@ -121,7 +128,7 @@ def _stub_of(chunk: Widget) -> ChunkStub | None:
 def shelve(chunk: Widget) -> bool:
     """Hide a finished chunk behind its stub, at the height its content was last laid out at."""
     stub = _stub_of(chunk)
-    if isinstance(chunk, LazyChunk) and chunk.lazy_source is not None:
+    if unbuilt(chunk):
         return False  # as cheap as its stub already
     height = chunk.virtual_size.height + chunk.styles.gutter.height if chunk.virtual_size.height else 0
     if stub is None or not chunk.display or not height:
@@ -169,20 +176,19 @@ def unshelve_near(log: Widget, scroll_y: float | None = None, screens: float = 1
     top = log.scroll_y if scroll_y is None else scroll_y
     near_top, near_bottom = top - screens * height, top + (1 + screens) * height
     count = 0
+
+    def near(node: Widget, view: Widget) -> bool:
+        region, view_y = node.virtual_region, view.virtual_region.y
+        return view_y + region.y < near_bottom and view_y + region.bottom > near_top
+
     for view in log.children:
         for lazy in list(view.children):  # building a group mounts its chunks
-            if isinstance(lazy, LazyChunk) and lazy.lazy_source is not None:
-                region, view_y = lazy.virtual_region, view.virtual_region.y
-                if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
-                    lazy.build(log)
-                    count += 1
+            if unbuilt(lazy) and near(lazy, view):
+                lazy.build(log)
+                count += 1
         stubs = [node for node in view.children if isinstance(node, ChunkStub) and node.display]
-        if not stubs:
-            continue
-        view_y = view.virtual_region.y
         for stub in stubs:
-            region = stub.virtual_region
-            if view_y + region.y < near_bottom and view_y + region.bottom > near_top:
+            if near(stub, view):
                 index = view.children.index(stub)
                 unshelve(view.children[index - 1])
                 count += 1
@@ -192,14 +198,13 @@ def unshelve_near(log: Widget, scroll_y: float | None = None, screens: float = 1
 def unpin_heights(container: Widget) -> None:
     """The width changed: let every chunk measure itself again, then pin all but the last."""
     chunks = list(container.query_children(Markdown))
-    lazy = [c for c in chunks if isinstance(c, LazyChunk) and c.lazy_source is not None]
     for chunk in chunks:
         unshelve(chunk)
-        if chunk in lazy:
+        if unbuilt(chunk):
             chunk.estimate(container.size.width)
         else:
             chunk.styles.height = "auto"
     for chunk in chunks[:-1]:
-        if chunk not in lazy:
+        if not unbuilt(chunk):
             call_when_drawn(container, pin_height, chunk)
 

@@ -7,7 +7,7 @@ from textual.widgets import Markdown
 
 from chattui.emulator import Reply
 from chattui.widgets.chat_log import ChatLog
-from chattui.widgets.lazy_chunks import LazyChunk, estimated_chunk_rows
+from chattui.widgets.lazy_chunks import LazyChunk, estimated_chunk_rows, unbuilt
 
 from tests.app.pilot import wait_until
 
@@ -16,17 +16,33 @@ def _first_chunk(view) -> Markdown:
     return view.query_children(Markdown).first()
 
 
+async def _streamed(app, text: str, chunks: int, after_piece=lambda view: None):
+    """Stream `text` in `chunks` pieces into a new reply of the log that follows the end, as
+    fast as the stream takes them (`after_piece(view)` after each); the log and the view."""
+    log = app.screen.query_one(ChatLog)
+    log.follow()
+    view = await log.add("assistant", status="streaming")
+    stream = view.stream()
+    for piece in Reply(text=text, chunks=chunks).pieces():
+        await stream.write(piece)
+        after_piece(view)
+    await stream.stop()
+    return log, view
+
+
+def _read_slot(monkeypatch, seconds: float) -> None:
+    """How long the reader may keep a frame from being drawn (every bound of it)."""
+    import chattui.widgets.reply_stream as reply_stream
+
+    for name in ("READ_SLOT", "MIN_READ_SLOT", "MAX_READ_SLOT"):
+        monkeypatch.setattr(reply_stream, name, seconds)
+
+
 async def test_a_backlogged_reply_draws_its_end_and_builds_its_beginning_when_scrolled_to(app_for):
     text = Reply.long_markdown(chunks=1, approx_tokens=6000).text
     app = app_for()
     async with app.run_test(size=(100, 40)) as pilot:
-        log = app.screen.query_one(ChatLog)
-        log.follow()
-        view = await log.add("assistant", status="streaming")
-        stream = view.stream()
-        for piece in Reply(text=text, chunks=600).pieces():  # all in before the first frame
-            await stream.write(piece)
-        await stream.stop()
+        log, view = await _streamed(app, text, 600)  # all in before the first frame
         await pilot.pause()
         assert view.text == text  # every chunk's source, built or not
         lazy = list(view.query_children(LazyChunk))
@@ -54,29 +70,19 @@ async def test_a_backlogged_reply_draws_its_end_and_builds_its_beginning_when_sc
 
 def _built_text(view) -> str:
     """The reply's text in built Markdown widgets (what is drawn), not in lazy ones."""
-    return "".join(chunk.source for chunk in view.query_children(Markdown)
-                   if not (isinstance(chunk, LazyChunk) and chunk.lazy_source is not None))
+    return "".join(chunk.source for chunk in view.query_children(Markdown) if not unbuilt(chunk))
 
 
 async def test_a_reader_faster_than_the_screen_lets_frames_be_drawn_while_it_reads(app_for, monkeypatch):
     """The reader never waits on its own (its socket always has data): the stream makes it
     wait for a frame once it has kept one from being drawn for READ_SLOT (0 here: at once)."""
-    import chattui.widgets.reply_stream as reply_stream
-
-    for name in ("READ_SLOT", "MIN_READ_SLOT", "MAX_READ_SLOT"):
-        monkeypatch.setattr(reply_stream, name, 0.0)
+    _read_slot(monkeypatch, 0.0)
     text = Reply.long_markdown(chunks=1, approx_tokens=600).text
     app = app_for()
-    async with app.run_test(size=(100, 40)) as pilot:
-        log = app.screen.query_one(ChatLog)
-        log.follow()
-        view = await log.add("assistant", status="streaming")
-        stream = view.stream()
-        drawn_while_reading = []
-        for piece in Reply(text=text, chunks=30).pieces():
-            await stream.write(piece)  # no other await: only the stream lets the loop turn
-            drawn_while_reading.append(len(_built_text(view)))
-        await stream.stop()
+    async with app.run_test(size=(100, 40)):
+        drawn_while_reading: list[int] = []  # no other await: only the stream lets the loop turn
+        _, view = await _streamed(app, text, 30,
+                                  lambda view: drawn_while_reading.append(len(_built_text(view))))
         assert 0 < drawn_while_reading[len(drawn_while_reading) // 2] < len(text)  # drawn as it came
         assert drawn_while_reading == sorted(drawn_while_reading)
         assert view.text == text
@@ -86,20 +92,11 @@ async def test_a_backlog_of_more_than_a_screen_builds_only_what_is_in_sight(app_
     """All of a long reply arrives before the first frame: everything out of sight above
     the last screen is mounted lazily (whole chunks, and the out-of-sight blocks of the
     first chunk in sight), the rows on screen are built, and the text is exact."""
-    import chattui.widgets.reply_stream as reply_stream
-
-    for name in ("READ_SLOT", "MIN_READ_SLOT", "MAX_READ_SLOT"):
-        monkeypatch.setattr(reply_stream, name, 60.0)  # the reader never waits for a frame
+    _read_slot(monkeypatch, 60.0)  # the reader never waits for a frame
     text = Reply.long_markdown(chunks=1, approx_tokens=3000).text
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
-        log = app.screen.query_one(ChatLog)
-        log.follow()
-        view = await log.add("assistant", status="streaming")
-        stream = view.stream()
-        for piece in Reply(text=text, chunks=300).pieces():
-            await stream.write(piece)
-        await stream.stop()
+        log, view = await _streamed(app, text, 300)
         assert view.text == text  # every chunk's source, built or not
         built = _built_text(view)
         assert text.endswith(built) and len(built) < len(text) / 2  # only the end was built
@@ -109,7 +106,7 @@ async def test_a_backlog_of_more_than_a_screen_builds_only_what_is_in_sight(app_
 
         def in_sight_built() -> bool:
             shown = [chunk for chunk in view.query_children(Markdown) if chunk.region.overlaps(log.region)]
-            return bool(shown) and not any(isinstance(c, LazyChunk) and c.lazy_source is not None for c in shown)
+            return bool(shown) and not any(unbuilt(chunk) for chunk in shown)
 
         assert await wait_until(pilot, in_sight_built)  # no estimated blank rows on screen
         last = view.query_children(Markdown).last()
