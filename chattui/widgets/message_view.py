@@ -17,6 +17,7 @@ from chattui.widgets.textual_compat import block_content
 from chattui.widgets.thinking import ThinkingView
 
 if TYPE_CHECKING:  # the Markdown stack is imported where it is used: not for the first frame
+    from textual.css.query import DOMQuery
     from textual.widgets import Markdown
 
     from chattui.widgets.reply_stream import ReplyStream
@@ -142,22 +143,24 @@ class MessageView(Vertical):
 
         return self.query(Markdown).first()
 
+    def chunks(self) -> DOMQuery[Markdown]:
+        """The body's Markdown widgets, in order (a long reply streams into several)."""
+        from textual.widgets import Markdown
+
+        return self.query_children(Markdown)
+
     @property
     def text(self) -> str:
         """The message as stored: the typed text, or the reply's Markdown source so far."""
         if self.role in ("user", "divider", "notice") or self.structured is not None:
             return self._content
-        from textual.widgets import Markdown
-
-        return "".join(chunk.source for chunk in self.query_children(Markdown))
+        return "".join(chunk.source for chunk in self.chunks())
 
     async def show_structured(self, checked) -> None:
         """The finished reply follows a schema: show it as folded JSON instead of the
         Markdown it streamed into (kept, hidden, for nothing else reads it)."""
-        from textual.widgets import Markdown
-
         self.structured, self._content = checked, checked.text
-        for chunk in self.query_children(Markdown):
+        for chunk in self.chunks():
             chunk.display = False
         await self.mount(StructuredReply(checked), before=self.query_one(".error"))
 
@@ -168,6 +171,7 @@ class MessageView(Vertical):
         return ReplyStream(self, self.markdown)
 
     def on_resize(self, event) -> None:
+        # by type name: a reopened conversation's first resize must not import Markdown
         if self._width != event.size.width and len(self.query_children("Markdown")) > 1:
             from chattui.widgets.lazy_chunks import unpin_heights
 
