@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import _common
@@ -257,16 +258,23 @@ def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int, str]:
     return ids
 
 
-def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float,
-                 speedups: str = "1") -> float:
+@contextmanager
+def opened(tmux: Tmux, archive: Path, conversation_id: str, speedups: str = "1"):
+    """`chattui --conversation ID` launched on a fresh copy of `archive` (a reopen writes:
+    drafts, interrupted marks): (its tmux name, the launch time); killed at the end."""
     with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
-        data = Path(tmp) / "data"
-        shutil.copytree(archive, data)  # a reopen writes (drafts, interrupted marks): a fresh copy each time
+        shutil.copytree(archive, Path(tmp) / "data")
         name, started = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp), speedups))
         try:
-            return tmux.wait_for(name, (f"bench-last-message-{size}",), poll) - started
+            yield name, started
         finally:
             tmux.kill(name)
+
+
+def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float,
+                 speedups: str = "1") -> float:
+    with opened(tmux, archive, conversation_id, speedups) as (name, started):
+        return tmux.wait_for(name, (f"bench-last-message-{size}",), poll) - started
 
 
 def first_line_marker(archive: Path, conversation_id: str) -> str:
@@ -286,24 +294,18 @@ def measure_home(tmux: Tmux, archive: Path, size: int, conversation_id: str, pol
     """Open the conversation, let it settle, focus the log (Ctrl+Up), End, then Home: the
     key press → the first message's text visible."""
     marker = first_line_marker(archive, conversation_id)
-    with tempfile.TemporaryDirectory(prefix="chattui-e2e-") as tmp:
-        data = Path(tmp) / "data"
-        shutil.copytree(archive, data)
-        name, _ = tmux.launch(command(CHATTUI + ["--conversation", conversation_id], Path(tmp)))
-        try:
-            tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
-            tmux.wait_for(name, (f" · {size // 2} turns · ",), poll)  # the session priced (after the open)
-            time.sleep(settle)  # the rows before the first page are read
-            tmux.keys(name, "C-Up")
-            tmux.keys(name, "End")
-            tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
-            time.sleep(settle)
-            if marker in tmux.screen(name):
-                raise RuntimeError(f"{marker!r} is on screen before Home")
-            started = tmux.keys(name, "Home")
-            return tmux.wait_for(name, (marker,), poll / 2) - started
-        finally:
-            tmux.kill(name)
+    with opened(tmux, archive, conversation_id) as (name, _):
+        tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
+        tmux.wait_for(name, (f" · {size // 2} turns · ",), poll)  # the session priced (after the open)
+        time.sleep(settle)  # the rows before the first page are read
+        tmux.keys(name, "C-Up")
+        tmux.keys(name, "End")
+        tmux.wait_for(name, (f"bench-last-message-{size}",), poll)
+        time.sleep(settle)
+        if marker in tmux.screen(name):
+            raise RuntimeError(f"{marker!r} is on screen before Home")
+        started = tmux.keys(name, "Home")
+        return tmux.wait_for(name, (marker,), poll / 2) - started
 
 
 # --------------------------------------------------------------------------- main
