@@ -102,3 +102,16 @@ async def settled_screenshot(pilot, unlike: str | None = None, timeout: float = 
 def asked(emulator) -> bool:
     """A chat request has reached the emulator (a paced reply keeps time from then on)."""
     return any(r.path.endswith("/chat/completions") for r in emulator.requests)
+
+
+async def open_search_hit(pilot, words: str, hits: int, containing: str) -> None:
+    """On the conversations screen: search `words`, wait for `hits` hits, open the one whose
+    text has `containing` in it."""
+    from textual.widgets import OptionList
+
+    await pilot.press(*words)
+    found = pilot.app.screen.query_one("#hits", OptionList)
+    assert await wait_until(pilot, lambda: found.display and found.option_count == hits)
+    found.focus()
+    found.highlighted = next(i for i in range(hits) if containing in found.get_option_at_index(i).prompt.plain)
+    await pilot.press("enter")

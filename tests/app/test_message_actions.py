@@ -8,7 +8,7 @@ from chattui.emulator import Reply
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 
-from tests.app.pilot import send, settle, views, wait_until
+from tests.app.pilot import open_search_hit, send, settle, views, wait_until
 
 CODE = "Two ways:\n\n```python\nprint('one')\n```\n\nor\n\n```sh\necho two\n```\n"
 
@@ -185,7 +185,6 @@ async def test_esc_cancels_an_edit(app_for, emulator):
 
 
 async def test_a_search_hit_opens_at_the_message_with_its_words_highlighted_and_n_goes_on(app_for, tmp_path):
-    from textual.widgets import OptionList
     from textual.widgets.markdown import MarkdownBlock
 
     from tests.app.test_conversations_ui import seed
@@ -197,13 +196,7 @@ async def test_a_search_hit_opens_at_the_message_with_its_words_highlighted_and_
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+g")
-        await pilot.press(*"axolotl")
-        hits = app.screen.query_one("#hits", OptionList)
-        assert await wait_until(pilot, lambda: hits.display and hits.option_count == 2)
-        target = next(i for i in range(2) if "lakes" in hits.get_option_at_index(i).prompt.plain)
-        hits.focus()
-        hits.highlighted = target
-        await pilot.press("enter")
+        await open_search_hit(pilot, "axolotl", 2, "lakes")
 
         def shown(text):
             view = next((v for v in views(app) if v.text == text), None)

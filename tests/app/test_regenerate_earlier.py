@@ -9,7 +9,7 @@ from chattui.emulator import Reply
 from chattui.screens.confirm import Confirm
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
-from tests.app.pilot import palette_has_results, send, settle, views, wait_until
+from tests.app.pilot import open_search_hit, palette_has_results, send, settle, views, wait_until
 
 OLD_LINE = ["one", "reply one", "two", "reply two", "three", "reply three"]
 
@@ -163,8 +163,6 @@ async def test_a_reply_that_called_tools_is_refused_the_answer_after_its_results
 
 
 async def test_a_search_hit_on_the_line_not_shown_opens_that_line(app_for, emulator):
-    from textual.widgets import OptionList
-
     app = app_for()
     async with app.run_test(size=(100, 40)) as pilot:
         await _three_turns(pilot, emulator)
@@ -177,13 +175,7 @@ async def test_a_search_hit_on_the_line_not_shown_opens_that_line(app_for, emula
         await settle(pilot)
 
         await pilot.press("escape", "ctrl+g")
-        await pilot.press(*"three")
-        hits = app.screen.query_one("#hits", OptionList)
-        assert await wait_until(pilot, lambda: hits.display and hits.option_count == 2)
-        target = next(i for i in range(2) if "reply three" in hits.get_option_at_index(i).prompt.plain)
-        hits.focus()
-        hits.highlighted = target
-        await pilot.press("enter")
+        await open_search_hit(pilot, "three", 2, "reply three")
         assert await wait_until(pilot, lambda: _texts(app) == OLD_LINE)  # the old reply's line, at the hit
         log = app.screen.query_one(ChatLog)
         assert await wait_until(pilot, lambda: log.selected is not None and log.selected.text == "reply three")
