@@ -22,6 +22,7 @@ from chattui.providers.registry import make_provider
 from chattui.store import Store
 
 from tests.image_files import png, write
+from tests.unit.sessions import ignore
 
 KEY = "sk-test-images-000000000"
 APIS = {  # api: (provider name, make_provider api, model, history field)
@@ -29,10 +30,6 @@ APIS = {  # api: (provider name, make_provider api, model, history field)
     "responses": ("openai", "responses", "gpt-4.1-mini", "input"),
     "anthropic": ("anthropic", "chat", "claude-sonnet-5", "messages"),
 }
-
-
-async def ignore(_fragment: str) -> None:
-    pass
 
 
 def loaded_request(tmp_path, *, url: bool = False) -> tuple[ChatRequest, str]:

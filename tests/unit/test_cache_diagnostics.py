@@ -3,36 +3,23 @@ the turn, and used in the miss cause (real SDKs against the emulator)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from chattui.core import insight
-from chattui.core.chat import ChatSession
 from chattui.core.personas import Persona
 from chattui.emulator import Reply
-from chattui.providers.registry import make_provider
-from chattui.store import Store
+from tests.unit.sessions import emulated_session, ignore
 
 LONG = "You answer questions about this text.\n" + "ctx " * 1500
 READER = Persona(name="reader", system=LONG)
 EDITOR = Persona(name="editor", system=LONG + "\nAlso fix the grammar.")
 
 
-async def ignore(text: str) -> None:
-    pass
-
-
 @pytest.fixture
 def session_for(emulator, tmp_path):
-    made = []
-
-    def build(provider: str, model: str, api: str = "chat", persona: Persona = READER):
-        base = emulator.base_url if provider == "anthropic" else emulator.openai_base_url
-        adapter = make_provider(provider, "sk-test-key", base, api=api)
-        made.append(adapter)
-        return ChatSession(Store(tmp_path / f"{provider}-{api}.db"), adapter,
-                           provider_name=provider, model=model, persona=persona)
-
-    yield build
+    return partial(emulated_session, emulator, tmp_path, persona=READER)
 
 
 async def test_anthropic_requests_name_the_previous_message_and_a_clean_turn_has_no_verdict(

@@ -16,14 +16,11 @@ from chattui.core.provider import ProviderError
 from chattui.providers.gemini_cache import GeminiCacheClient
 from chattui.providers.registry import make_provider
 from chattui.store import Store
+from tests.unit.sessions import ignore
 
 MODEL = "gemini-2.5-flash"
 RATES = {"input": 0.30, "cache_read": 0.03, "output": 2.50}
 """gemini-2.5-flash in genai-prices' bundled data, USD per million tokens."""
-
-
-async def ignore(_text: str) -> None:
-    pass
 
 
 @pytest.fixture

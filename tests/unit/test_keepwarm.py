@@ -15,6 +15,7 @@ from chattui.emulator import Fault, Reply
 from chattui.providers.anthropic import AnthropicProvider
 from chattui.providers.registry import make_provider
 from chattui.store import Store
+from tests.unit.sessions import ignore
 
 MODEL = "claude-sonnet-5"  # the emulator caches prefixes from 1,024 tokens on
 LONG = Persona(name="reader", system="You answer questions about this text.\n" + "ctx " * 1500)
@@ -27,10 +28,6 @@ async def session(emulator, tmp_path):
                        model=MODEL, base_url=emulator.base_url, persona=LONG)
     yield chat
     await provider.aclose()
-
-
-async def ignore(text: str) -> None:
-    pass
 
 
 async def test_a_ping_resends_the_last_request_with_max_tokens_0_and_reads_the_cache(session, emulator):

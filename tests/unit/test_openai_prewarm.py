@@ -19,6 +19,7 @@ from chattui.core.pricing import price
 from chattui.emulator import Reply
 from chattui.providers.registry import make_provider
 from chattui.store import Store
+from tests.unit.sessions import ignore
 
 LONG = "You answer questions about this text.\n" + "ctx " * 1500
 MODEL = "gpt-5.6"
@@ -26,10 +27,6 @@ TWELVE = {"mode": "explicit", "ttl": "12h"}
 RESULT = "row " * 400
 SYSTEM = {"role": "developer", "content": [
     {"type": "input_text", "text": LONG, "prompt_cache_breakpoint": TWELVE}]}
-
-
-async def ignore(text: str) -> None:
-    pass
 
 
 @pytest.fixture

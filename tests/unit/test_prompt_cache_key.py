@@ -4,6 +4,8 @@ named before the send (real openai SDK against the emulator)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from pathlib import Path
 
 import pytest
@@ -13,27 +15,15 @@ from chattui.core.chat import ChatSession
 from chattui.core.personas import Persona, parse_persona
 from chattui.core.reopen import stored_persona
 from chattui.emulator import Reply
-from chattui.providers.registry import make_provider
-from chattui.store import Store
+from tests.unit.sessions import emulated_session, ignore
 
 LONG = "You answer questions about this text.\n" + "ctx " * 1500
 READER = Persona(name="reader", system=LONG)
 
 
-async def ignore(text: str) -> None:
-    pass
-
-
 @pytest.fixture
 def session_for(emulator, tmp_path):
-    def build(provider: str = "openai", model: str = "gpt-5.6", api: str = "chat",
-              persona: Persona = READER, store: Store | None = None) -> ChatSession:
-        base = emulator.base_url if provider == "anthropic" else emulator.openai_base_url
-        adapter = make_provider(provider, "sk-test-key", base, api=api)
-        return ChatSession(store or Store(tmp_path / f"{provider}-{api}.db"), adapter,
-                           provider_name=provider, model=model, persona=persona)
-
-    return build
+    return partial(emulated_session, emulator, tmp_path, persona=READER)
 
 
 def stored_key(session: ChatSession, turn_index: int = -1) -> str | None:

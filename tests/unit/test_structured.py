@@ -4,6 +4,8 @@ byte-identical after a reopen, part of the prefix, and a change named before the
 
 from __future__ import annotations
 
+from functools import partial
+
 import json
 import re
 from pathlib import Path
@@ -19,6 +21,7 @@ from chattui.emulator.structured import instance
 from chattui.providers.registry import make_provider
 from chattui.store import Store
 from tests.unit.test_archive_cli import isolated  # noqa: F401  (fixture)
+from tests.unit.sessions import emulated_session, ignore
 
 LONG = "You extract facts from the user's text.\n" + "ctx " * 1500
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["title", "tags", "year"],
@@ -30,20 +33,9 @@ EXTRACT = Persona(name="extract", system=LONG, response_format=FORMAT)
 CANONICAL_SCHEMA = prefix.canonical_json(SCHEMA)
 
 
-async def ignore(text: str) -> None:
-    pass
-
-
 @pytest.fixture
 def session_for(emulator, tmp_path):
-    def build(provider: str = "openai", model: str = "gpt-5.6", api: str = "chat",
-              persona: Persona = EXTRACT, store: Store | None = None) -> ChatSession:
-        base = emulator.base_url if provider == "anthropic" else emulator.openai_base_url
-        adapter = make_provider(provider, "sk-test-key", base, api=api)
-        return ChatSession(store or Store(tmp_path / f"{provider}-{api}.db"), adapter,
-                           provider_name=provider, model=model, persona=persona)
-
-    return build
+    return partial(emulated_session, emulator, tmp_path, persona=EXTRACT)
 
 
 def schema_bytes(body: bytes) -> bytes:
