@@ -111,3 +111,9 @@ async def test_a_backlog_of_more_than_a_screen_builds_only_what_is_in_sight(app_
         assert await wait_until(pilot, in_sight_built)  # no estimated blank rows on screen
         last = view.query_children(Markdown).last()
         assert last.source.rstrip().endswith(text.rstrip().splitlines()[-1])
+
+
+def test_an_unbuilt_chunk_shows_markup_like_text_literally():
+    source = "How do I close a tag with [/] in Rich? [@click=app.quit]x[/]\n"
+    chunk = LazyChunk([source], 80)
+    assert chunk.render().plain == source  # shown as it came: no markup, no action
