@@ -334,7 +334,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         if self.session.busy:
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
-        event.composer.clear()
+        event.composer.take(event.text)
         pending = self.query_one(AttachmentTray).take()
         if self.editing is not None:
             await self.send_edit(event.text, pending)

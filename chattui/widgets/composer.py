@@ -27,6 +27,14 @@ class Composer(KeysFirstTextArea):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         self.border_title = "Message"
 
+    def take(self, sent: str) -> None:
+        """Clear what was sent (`sent`, the text Enter submitted), keeping what was typed
+        after it while the send was on its way (the screen may wait before it sends)."""
+        rest = self.text[len(sent):] if self.text.startswith(sent) else ""
+        self.clear()
+        if rest:
+            self.insert(rest)
+
     async def key_first(self, event: events.Key) -> bool:
         if event.key == "enter":
             self.post_message(self.Submitted(self, self.text))  # the screen decides if it sends

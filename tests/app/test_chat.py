@@ -318,3 +318,28 @@ async def test_a_long_reply_streams_in_chunks_that_render_like_one_markdown(app_
                                             == chunk.size.height for chunk in chunks))
         for chunk in chunks:
             assert chunk.virtual_size.height == chunk.size.height  # nothing clipped or padded
+
+
+async def test_text_typed_after_enter_while_the_send_waits_stays_in_the_composer(app_for, emulator):
+    import asyncio
+
+    emulator.queue(Reply(text="the reply"))
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        waiting, ping = asyncio.Event(), asyncio.Event()
+
+        async def ping_done() -> None:  # a keep-warm ping in flight: the send waits for it
+            waiting.set()
+            await ping.wait()
+
+        app.screen._ping_done = ping_done  # type: ignore[method-assign]
+        composer = app.screen.query_one(Composer)
+        composer.text = "hello"
+        composer.post_message(Composer.Submitted(composer, "hello"))  # Enter (press would wait for it)
+        await waiting.wait()
+        composer.move_cursor(composer.document.end)
+        composer.insert("next one")  # typed on while the send waits
+        ping.set()
+        await settle(pilot)
+        assert [(v.role, v.text) for v in views(app)] == [("user", "hello"), ("assistant", "the reply")]
+        assert composer.text == "next one"
