@@ -81,15 +81,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 import platformdirs
 
-from chattui.core.capabilities import Abilities
-from chattui.core.provider import PROVIDERS
-from chattui.core.mcp import parse_servers
+from chattui.core.provider_ids import PROVIDERS
 from chattui.toml_lines import FileProblem, key_lines
+
+if TYPE_CHECKING:
+    from chattui.core.capabilities import Abilities
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -379,6 +380,8 @@ def _read_toml(path: Path) -> tuple[_Layer, _Report]:
         elif name == "models":
             layer.models = _models(report, value)
         elif name == "mcp_servers":
+            from chattui.core.mcp import parse_servers
+
             layer.mcp_servers, problems = parse_servers(value)
             for where, message in problems:
                 report.add(tuple(where.split(".")), message)
@@ -455,6 +458,8 @@ def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride
 
 def _models(report: _Report, value: Any) -> dict[str, Abilities]:
     """`[models."pattern"]`: `images` / `tools` true or false (left out: true)."""
+    from chattui.core.capabilities import Abilities
+
     result = {}
     for model, table in (_table(report, ("models",), value) or {}).items():
         flags = {}

@@ -11,9 +11,7 @@ from typing import Any, AsyncIterator, Protocol
 from chattui.core.events import StreamEvent
 from chattui.core.request import ChatRequest
 from chattui.core.usage import Usage
-
-PROVIDERS = ("openai", "openai-compatible", "anthropic", "gemini")
-"""Provider ids as the user names them (config `provider`, a persona's `provider`)."""
+from chattui.core.provider_ids import PROVIDERS as PROVIDERS  # named through here in core
 
 PREVIOUS_RESPONSE_NOT_FOUND = "previous_response_not_found"
 """ProviderError.kind when a chained request names a response the server no longer has."""
