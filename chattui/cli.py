@@ -69,17 +69,20 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
 
 def _guarded(command: str, run) -> int:
     """`run()`, with a database that cannot be used reported in one line (exit 1)."""
-    import sqlite3
-
-    from chattui.store import StoreError
-
     try:
         return run()
-    except StoreError as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
-    except sqlite3.DatabaseError as exc:
-        print(f"{command}: the database failed ({exc}); if it is damaged, move it aside and "
-              "start again, or restore a backup", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - only the store's failures are reported here
+        import sqlite3
+
+        from chattui.store import StoreError  # not before: the app's first frame does not wait for it
+
+        if isinstance(exc, StoreError):
+            print(f"{command}: {exc}", file=sys.stderr)
+        elif isinstance(exc, sqlite3.DatabaseError):
+            print(f"{command}: the database failed ({exc}); if it is damaged, move it aside and "
+                  "start again, or restore a backup", file=sys.stderr)
+        else:
+            raise
     return 1
 
 
@@ -96,19 +99,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(vars(args))
     except ValueError as exc:
         parser().error(str(exc))
-    emulator = None
-    if settings.emulator:
-        settings, emulator = _with_emulator(settings)
+    emulated = _EmulatorRun() if settings.emulator else None
     try:
-        return _guarded("chattui", lambda: _run_app(settings))
+        return _guarded("chattui", lambda: _run_app(settings, emulated and emulated.start))
     finally:
-        if emulator is not None:
-            try:  # the emulator's warm caches, for the next --emulator run: worth a try only
-                emulator.save_caches(_emulator_caches(settings))
-            except OSError:
-                pass  # the data dir is unusable, and the line above said so
-            _save_request_log(emulator)
-            emulator.stop()
+        if emulated is not None:
+            emulated.stop(settings)
+
+
+class _EmulatorRun:
+    """`--emulator`: the built-in emulator, started when the app builds its chat (after its
+    first frame: the emulator's import and start are not in front of it), stopped when
+    chattui ends, its warm caches saved for the next run."""
+
+    emulator = None
+
+    def start(self, settings):
+        settings, self.emulator = _with_emulator(settings)
+        return settings
+
+    def stop(self, settings) -> None:
+        if self.emulator is None:  # chattui ended before it built the chat
+            return
+        try:  # the emulator's warm caches, for the next --emulator run: worth a try only
+            self.emulator.save_caches(_emulator_caches(settings))
+        except OSError:
+            pass  # the data dir is unusable, and chattui said so
+        _save_request_log(self.emulator)
+        self.emulator.stop()
 
 
 def _print_unsaved(session) -> None:
@@ -119,31 +137,40 @@ def _print_unsaved(session) -> None:
         print(result.text)
 
 
-def _run_app(settings, **run_options) -> int:
-    """Run the app; a crash (in it or while building it) exits 1 with one line that names
-    the log file holding the traceback (API keys masked). A database that cannot be used
-    is left to `_guarded`, which says what to do about it."""
+def _run_app(settings, prepare=None, **run_options) -> int:
+    """Run the app (`prepare(settings)`, when given, runs just before its chat is built); a
+    crash exits 1 with one line that names the log file holding the traceback (API keys
+    masked): in the app, or while building it (before its first frame, or after it:
+    `start_error`)."""
+    try:
+        from chattui.app import start_app
+
+        app = start_app(settings, prepare=prepare)
+    except Exception as exc:  # noqa: BLE001 - the top level: every crash is logged, then reported
+        return _start_failed(settings, exc)
+    app.run(**run_options)
+    if app.start_error is not None:
+        return _start_failed(settings, app.start_error)
+    _print_unsaved(getattr(app, "session", None))  # None: quit before the chat was built
+    if app.return_code:
+        print(app.crash_line, file=sys.stderr)
+    return app.return_code or 0
+
+
+def _start_failed(settings, exc: Exception) -> int:
+    """A failure while building the app: logged and reported in one line (exit 1); a
+    database that cannot be used is left to `_guarded`, which says what to do about it."""
     import sqlite3
 
     from chattui.failures import log_path, reason, record
     from chattui.store import StoreError
 
-    try:
-        from chattui.app import make_app
-
-        app = make_app(settings)
-    except (StoreError, sqlite3.DatabaseError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - the top level: every crash is logged, then reported
-        log, secrets = log_path(settings.data_dir), tuple(settings.known_secrets())
-        record(log, exc, "chattui start-up", secrets)
-        print(f"chattui crashed ({reason(exc, secrets)}); the traceback is in {log}", file=sys.stderr)
-        return 1
-    app.run(**run_options)
-    _print_unsaved(app.session)
-    if app.return_code:
-        print(app.crash_line, file=sys.stderr)
-    return app.return_code or 0
+    if isinstance(exc, (StoreError, sqlite3.DatabaseError)):
+        raise exc
+    log, secrets = log_path(settings.data_dir), tuple(settings.known_secrets())
+    record(log, exc, "chattui start-up", secrets)
+    print(f"chattui crashed ({reason(exc, secrets)}); the traceback is in {log}", file=sys.stderr)
+    return 1
 
 
 def _emulator_caches(settings):

@@ -3,8 +3,8 @@ PersonaActions, PrefixChoice, SwitchModel) and the screens use of the chat scree
 
 At run time `ChatScreenHost` and `ChatAppScreen` are empty classes; for mypy it is a
 Screen with the chat screen's session and helpers, and its `app` is a `ChatAppHost`: the
-attributes ChatApp and make_app() give the app. Screens may not import chattui.app (it
-imports the providers), so these are declared here; MainScreen and ChatApp define them.
+attributes ChatApp and chattui.assemble give the app. Screens may not import chattui.app (its
+make_app imports the providers), so these are declared here; MainScreen and ChatApp define them.
 """
 
 from __future__ import annotations

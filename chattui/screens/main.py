@@ -3,13 +3,13 @@ what comes back; it never calls an SDK, touches SQL or computes a price."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -25,6 +25,7 @@ from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.core.provider import ProviderError
+from chattui.screens.chat_keys import CHAT_BINDINGS
 from chattui.screens.confirm import Confirm
 from chattui.screens.mcp_calls import McpCalls
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
@@ -49,25 +50,17 @@ from chattui.widgets.tool_call import ToolCallCard, command_text
 
 class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, KeepWarmControls,
                  PrefixChoice, SwitchModel, PersonaActions, Screen):
-    BINDINGS = [
-        Binding("escape", "stop_reply", "Stop", id="stop-reply"),
-        Binding("ctrl+r", "retry_turn", "Retry", id="retry-turn", show=False),
-        Binding("end", "follow", "Follow", id="follow-reply", show=False),
-        Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
-        Binding("ctrl+b", "toggle_sidebar", "Personas", id="toggle-sidebar"),
-        Binding("ctrl+o", "compact_conversation", "Compact", id="compact-conversation", show=False),
-        Binding("ctrl+t", "show_details", "Details", id="turn-details"),
-        Binding("ctrl+l", "reload_personas", "Reload personas", id="reload-personas", show=False),
-        Binding("f11", "switch_model", "Switch model", id="switch-model", show=False),
-        Binding("ctrl+f", "toggle_thinking", "Fold or unfold thinking or JSON", id="toggle-thinking", show=False),
-        Binding("ctrl+backslash", "open_editor", "Editor", id="open-editor", show=False),
-        Binding("ctrl+up", "select_messages", "Select messages", id="select-messages", show=False),
-    ]
+    BINDINGS = CHAT_BINDINGS
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
     """How often the cache countdown and keep-warm's plan are refreshed (tests shorten it)."""
     ESTIMATE_DELAY = 0.25
     """The composer's estimate waits for typing to pause this long."""
+    AUTO_FOCUS = "#composer"
+    typed = ""
+    """What is in the start screen's composer (chattui.screens.start), for this one's."""
+    to_send = ""
+    """What was sent there with Enter, before this screen was up: sent once it is."""
 
     def __init__(self, session: ChatSession, notices: list[str],
                  load_library: Callable[[], PersonaLibrary],
@@ -80,6 +73,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self.load_library = load_library
         self.library = load_library()
         self._persona_files = self._file_stamps()
+        self.shown = asyncio.Event()
+        """Set once on_mount is through: ChatApp's swap from the start screen waits for it,
+        so that no key reaches this screen before the composer has the start screen's text."""
         self._estimate_timer: Timer | None = None
         self._tool_answers: dict[str, str] = {}
         self._turns: list = []
@@ -109,16 +105,37 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         yield Footer()
 
     async def on_mount(self) -> None:
-        await self.reload_conversation()
-        log = self.query_one(ChatLog)
-        for notice in self.notices:
-            await log.add_notice(notice)
-        await self.show_reopen_notes(self.reopen_notes)
-        self.mcp_warm(show=False)  # the personas were shown with the reopen notes
-        self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
-        self.set_interval(self.TICK_SECONDS, self._tick)
-        self.query_one(Composer).focus()
-        call_when_drawn(self, self._after_first_frame)
+        try:
+            await self.reload_conversation()
+            log = self.query_one(ChatLog)
+            for notice in self.notices:
+                await log.add_notice(notice)
+            await self.show_reopen_notes(self.reopen_notes)
+            self.mcp_warm(show=False)  # the personas were shown with the reopen notes
+            self.set_interval(self.PERSONA_POLL_SECONDS, self._check_persona_files)
+            self.set_interval(self.TICK_SECONDS, self._tick)
+            self.query_one(Composer).focus()
+            await self._take_typed()
+            call_when_drawn(self, self._after_first_frame)
+        finally:
+            self.shown.set()
+
+    async def _take_typed(self) -> None:
+        """What was sent on the start screen is sent now, as Enter sends (a refusal, as
+        without an API key, leaves it in the composer), unless the conversation has a draft
+        the user had not seen then: it joins the draft. What was typed there after it goes
+        in the composer, on a line of its own after a draft."""
+        composer = self.query_one(Composer)
+        draft = composer.text
+        if self.to_send and not draft:
+            composer.text = self.to_send
+            await self._submitted(Composer.Submitted(composer, self.to_send))
+            draft = composer.text
+        elif self.to_send:
+            draft = f"{draft}\n{self.to_send}"
+        if self.typed or draft != composer.text:
+            composer.text = "\n".join(filter(None, (draft, self.typed)))
+            composer.move_cursor(composer.document.end)
 
     async def _after_first_frame(self) -> None:
         """What reads a long history whole, or would compete with the first frame for the CPU:

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import signal
 import sqlite3
-import struct
-import subprocess
-import sys
-import termios
-import threading
 import time
 
 from chattui.emulator import Fault, Reply
 from chattui.store import Store
 from tests.app.pilot import API_KEY, settle, views
-
-
-def _spawn_chattui(env: dict[str, str], shown: bytearray) -> tuple[subprocess.Popen, int]:
-    """Start chattui in a pseudo-terminal; what it writes to the terminal goes to `shown`."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    process = subprocess.Popen([sys.executable, "-m", "chattui"], stdin=slave, stdout=slave,
-                               stderr=slave, env=env, start_new_session=True)
-    os.close(slave)
-    threading.Thread(target=_drain, args=(master, shown), daemon=True).start()  # a full pty blocks
-    return process, master
-
-
-def _drain(fd: int, shown: bytearray) -> None:
-    try:
-        while data := os.read(fd, 65536):
-            shown.extend(data)
-    except OSError:
-        pass
+from tests.terminal import spawn
 
 
 def _reply_text(db_path) -> str:
@@ -63,7 +38,7 @@ async def test_sigkill_mid_stream_leaves_question_and_partial_reply_marked_inter
            "OPENAI_BASE_URL": emulator.openai_base_url, "CHATTUI_DATA_DIR": str(data),
            "CHATTUI_CONFIG_DIR": str(tmp_path / "config")}
     shown = bytearray()
-    process, master = _spawn_chattui(env, shown)
+    process, master = spawn([], env, shown)
     try:
         assert _wait_for(lambda: (data / "chattui.db").exists()), "chattui did not start"
         # type once the first frame is drawn: the composer (titled "Message") has the focus

@@ -59,25 +59,28 @@ def test_a_crash_in_the_app_exits_1_with_one_line_naming_the_log(app_for, settin
         raise ZeroDivisionError(f"crash next to {API_KEY}")
 
     app.__class__ = type("CrashingApp", (ChatApp,), {"on_ready": crash})
-    monkeypatch.setattr("chattui.app.make_app", lambda settings: app)
+    monkeypatch.setattr("chattui.app.start_app", lambda settings, **options: app)
     assert _run_app(settings_for(), headless=True, size=(100, 30)) == 1
-    log_file = tmp_path / "data" / LOG_NAME
+    assert_one_crash_line(capfd, tmp_path / "data" / LOG_NAME, "ZeroDivisionError: crash next to")
+
+
+def assert_one_crash_line(capfd, log_file, error: str) -> None:
+    """One line on stderr names the error (the key masked) and the log, which has the traceback."""
     printed = [line for line in capfd.readouterr().err.splitlines() if line.strip()]
-    assert printed == [f"chattui crashed (ZeroDivisionError: crash next to [redacted]); "
-                       f"the traceback is in {log_file}"]
+    assert printed == [f"chattui crashed ({error} [redacted]); the traceback is in {log_file}"]
     log = log_file.read_text(encoding="utf-8")
-    assert "ZeroDivisionError" in log and "Traceback" in log and API_KEY not in log
+    assert error.split(":")[0] in log and "Traceback" in log and API_KEY not in log
 
 
 def test_a_crash_at_start_up_exits_1_with_one_line_naming_the_log(tmp_path):
     data = tmp_path / "data"
     env = {"CHATTUI_DATA_DIR": str(data), "CHATTUI_CONFIG_DIR": str(tmp_path / "config"),
            "OPENAI_API_KEY": API_KEY, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    breaks_make_app = ("import chattui.app, chattui.cli\n"
-                       "def make_app(settings): raise LookupError('no such widget')\n"
-                       "chattui.app.make_app = make_app\n"
-                       "raise SystemExit(chattui.cli.main([]))")
-    done = subprocess.run([sys.executable, "-c", breaks_make_app], env=env, capture_output=True,
+    breaks_start_app = ("import chattui.app, chattui.cli\n"
+                        "def start_app(settings, **options): raise LookupError('no such widget')\n"
+                        "chattui.app.start_app = start_app\n"
+                        "raise SystemExit(chattui.cli.main([]))")
+    done = subprocess.run([sys.executable, "-c", breaks_start_app], env=env, capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
@@ -85,3 +88,11 @@ def test_a_crash_at_start_up_exits_1_with_one_line_naming_the_log(tmp_path):
     assert "Traceback" in (data / LOG_NAME).read_text(encoding="utf-8")
 
 
+def test_a_crash_while_the_chat_is_built_after_the_first_frame_exits_1_naming_the_log(
+        settings_for, tmp_path, capfd, monkeypatch):
+    def broken(app, settings, store=None, provider=None):
+        raise LookupError(f"no such persona near {API_KEY}")
+
+    monkeypatch.setattr("chattui.assemble.assemble", broken)
+    assert _run_app(settings_for(), headless=True, size=(100, 30)) == 1
+    assert_one_crash_line(capfd, tmp_path / "data" / LOG_NAME, "LookupError: no such persona near")

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from chattui.store import DB_NAME, Store
+from tests import terminal
 
 
 def mode(path) -> int:
@@ -36,11 +37,17 @@ def test_an_existing_world_readable_database_is_made_private(tmp_path):
     assert mode(tmp_path / DB_NAME) == 0o600
 
 
-def chattui(*argv, cwd, **env) -> subprocess.CompletedProcess:
+def chattui(*argv, cwd) -> tuple[int, list[str]]:
+    """Exit code and the lines printed: a subcommand's on stderr; the app's (`--emulator`) as
+    a user sees them in the terminal once its screen closed (its first frame is drawn before
+    the store opens)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("CHATTUI_", "OPENAI_"))}
-    environ.update(CHATTUI_CONFIG_DIR=str(cwd / "config"), **env)
-    return subprocess.run([sys.executable, "-m", "chattui", *argv], capture_output=True, text=True,
+    environ.update(CHATTUI_CONFIG_DIR=str(cwd / "config"), TERM="xterm-256color")
+    if argv[0] == "--emulator":
+        return terminal.run(list(argv), environ, cwd=cwd)
+    done = subprocess.run([sys.executable, "-m", "chattui", *argv], capture_output=True, text=True,
                           cwd=cwd, env=environ, timeout=60, stdin=subprocess.DEVNULL)
+    return done.returncode, [line for line in done.stderr.splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("argv", [["--emulator"], ["ls"], ["export", "last"], ["stats"]])
@@ -48,11 +55,11 @@ def test_a_corrupt_database_is_one_line_naming_the_file_and_exit_1(tmp_path, arg
     data = tmp_path / "data"
     data.mkdir()
     (data / DB_NAME).write_bytes(b"this is not SQLite at all" * 100)
-    result = chattui(*argv, "--data-dir", str(data), cwd=tmp_path)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert str(data / DB_NAME) in result.stderr and "not a chattui database" in result.stderr
-    assert "move it aside" in result.stderr
+    code, printed = chattui(*argv, "--data-dir", str(data), cwd=tmp_path)
+    assert code == 1
+    assert len(printed) == 1 and "Traceback" not in printed[0], printed
+    assert str(data / DB_NAME) in printed[0] and "not a chattui database" in printed[0]
+    assert "move it aside" in printed[0]
 
 
 MINIMAL_EXPORT = json.dumps({
@@ -66,10 +73,10 @@ def test_a_data_dir_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, argv
     (tmp_path / "export.json").write_text(MINIMAL_EXPORT)
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the data dir should be")
-    result = chattui(*argv, "--data-dir", str(blocker / "data"), cwd=tmp_path)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert str(blocker / "data") in result.stderr and "--data-dir" in result.stderr
+    code, printed = chattui(*argv, "--data-dir", str(blocker / "data"), cwd=tmp_path)
+    assert code == 1
+    assert len(printed) == 1 and "Traceback" not in printed[0], printed
+    assert str(blocker / "data") in printed[0] and "--data-dir" in printed[0]
 
 
 def test_a_crash_in_the_app_exits_non_zero(tmp_path, monkeypatch):
@@ -79,7 +86,8 @@ def test_a_crash_in_the_app_exits_non_zero(tmp_path, monkeypatch):
     from chattui import cli
 
     class Crashing(CrashReportingApp):
-        session = None  # what make_app's app carries; nothing unsaved here
+        session = None  # what start_app's app carries; nothing unsaved here
+        start_error = None
 
         def on_mount(self) -> None:
             raise RuntimeError("boom")
@@ -87,6 +95,6 @@ def test_a_crash_in_the_app_exits_non_zero(tmp_path, monkeypatch):
         def run(self, **kwargs):
             return super().run(headless=True)
 
-    monkeypatch.setattr(app_module, "make_app", lambda settings: Crashing())
+    monkeypatch.setattr(app_module, "start_app", lambda settings, **options: Crashing())
     monkeypatch.setenv("CHATTUI_CONFIG_DIR", str(tmp_path / "config"))
     assert cli.main(["--data-dir", str(tmp_path / "data"), "--emulator"]) == 1
