@@ -19,7 +19,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
 
 from chattui.screens.chat_keys import CHAT_BINDINGS
 from chattui.widgets.composer import Composer
@@ -40,18 +39,18 @@ class StartHeader(Widget):
         return Content.assemble(" ⭘" + " " * 6, " " * left, title)
 
 
-class StartFooter(Static):
+class StartFooter(Widget):
     """Textual's Footer as a line: the screen's and the app's keys (the palette's key, at
     the right of the real one, shows with the chat screen)."""
 
-    def on_mount(self) -> None:
+    def render(self) -> Content:
         shown: dict[str, Binding] = {}  # one per action, as Textual's Footer: the first of its keys
         for _node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
             if binding.show:
                 shown.setdefault(binding.action, binding)
-        self.update(Content.assemble(*(part for binding in shown.values() for part in (
+        return Content.assemble(*(part for binding in shown.values() for part in (
             (f" {self.app.get_key_display(binding)} ", _KEY_STYLE),
-            (f"{binding.description} ", _DESCRIPTION_STYLE)))))
+            (f"{binding.description} ", _DESCRIPTION_STYLE))))
 
 
 class StartComposer(Composer):
