@@ -41,7 +41,7 @@ def _no_provider(mode: str) -> Provider:
 
 
 class ChatApp(CrashReportingApp):
-    CSS_PATH = ["app.tcss", "chat.tcss", "screens.tcss"]
+    CSS_PATH = ["app.tcss", "chat.tcss"]  # the dialogs bring screens.tcss (chattui.screens.DIALOG_CSS)
     TITLE = "chattui"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),

@@ -10,10 +10,12 @@ from textual.content import Content
 from textual.widgets import Button, Label
 
 from chattui.widgets.plain import plain
+from chattui.screens import DIALOG_CSS
 
 
 class Confirm(ModalScreen[bool]):
     """Ask one question; dismisses with True (yes) or False (no, Esc)."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
                 Binding("n", "answer(False)", "No")]

@@ -30,6 +30,7 @@ from chattui.core.when import format_time
 from chattui.screens.chat_host import ChatAppScreen
 from chattui.screens.confirm import Confirm
 from chattui.widgets.plain import PlainInput, plain, visible
+from chattui.screens import DIALOG_CSS
 
 HIT_STYLE = "bold reverse"
 """How a matched word stands out in a search hit."""
@@ -59,6 +60,7 @@ def hit_text(hit, secrets: Iterable[str] = ()) -> Text:
 
 class RenameScreen(ModalScreen[str | None]):
     """Ask for a new title; dismisses with it (None when cancelled)."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-rename")]
 
@@ -84,6 +86,7 @@ class RenameScreen(ModalScreen[str | None]):
 
 
 class ConversationsScreen(ChatAppScreen, Screen):
+    CSS_PATH = DIALOG_CSS
     BINDINGS = [
         Binding("escape", "close", "Back", id="close-conversations"),
         Binding("f2", "rename", "Rename", id="rename-conversation"),

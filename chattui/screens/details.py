@@ -19,6 +19,7 @@ from chattui.core.models import CHAT
 from chattui.core.pricing import format_usd
 from chattui.store.spend import collect
 from chattui.widgets.plain import plain, plain_text
+from chattui.screens import DIALOG_CSS
 
 _TURN_COLUMNS = ("#", "model", "persona", "status", "prompt", "cached", "write", "out", "cost")
 _NARROW_TURN = ("#", "model", "status", "prompt", "cached", "out", "cost")
@@ -31,6 +32,7 @@ _WIDE = 96
 
 
 class DetailsScreen(ModalScreen[None]):
+    CSS_PATH = DIALOG_CSS
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Close", id="close-details")]
 
     def __init__(self, session: ChatSession) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 from chattui.core.export import RENDERERS, write_atomic
 from chattui.core.structured import formats_by_reply
 from chattui.widgets.plain import plain
+from chattui.screens import DIALOG_CSS
 
 FORMATS = {"md": "Markdown", "json": "JSON (lossless, re-importable)", "html": "HTML (one page)"}
 SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html", ".htm": "html"}
@@ -56,6 +57,7 @@ def export_conversation(store, conversation_id: str, path: Path, fmt: str,
 class ExportScreen(ModalScreen[Path | None]):
     """Ask where and how to export one conversation; dismisses with the path written
     (None when cancelled)."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-export")]
 

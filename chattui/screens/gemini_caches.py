@@ -27,6 +27,7 @@ from chattui.core.provider import ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.plain import plain, visible
 from chattui.screens.worker_failures import ReportsFailedWorkers
+from chattui.screens import DIALOG_CSS
 
 HOUR = 3600
 HINT = "n new from persona · e +1h · d delete · b bind/unbind · r refresh · esc close"
@@ -43,6 +44,7 @@ def show_gemini_caches(app) -> None:
 
 class GeminiCachesScreen(ReportsFailedWorkers, ModalScreen[None]):
     """The caches this Gemini API key has, and this conversation's binding."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="close-gemini-caches"),

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label
 
 from chattui.widgets.plain import plain_text
 from chattui.widgets.textual_compat import bindings_of
+from chattui.screens import DIALOG_CSS
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def screen_places(app) -> list[tuple[str, BindingsMap]]:
 
 class HelpScreen(ModalScreen[None]):
     """The key table; Esc (or the help key again) closes it."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape,q,f12,question_mark", "close", "Close", id="close-help")]
 

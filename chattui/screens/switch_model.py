@@ -24,10 +24,12 @@ from chattui.screens.confirm import Confirm
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.chat_log import ChatLog
 from chattui.screens.chat_host import ChatScreenHost
+from chattui.screens import DIALOG_CSS
 
 
 class ModelPicker(ModalScreen["Target | None"]):
     """Pick one of `targets`; Esc picks none."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

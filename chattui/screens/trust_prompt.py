@@ -13,9 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from chattui.screens import DIALOG_CSS
+
 
 class TrustPrompt(ModalScreen[bool]):
     """Dismisses with True once the user chose to trust the directory (and it was recorded)."""
+    CSS_PATH = DIALOG_CSS
 
     BINDINGS = [Binding("escape", "not_now", "Not now")]
 
