@@ -9,8 +9,9 @@ and a shared PYTHONPYCACHEPREFIX (an installed chattui has its bytecode). Rows, 
 the baseline measured in the same run:
 
 * **launch**: `chattui --emulator` until the composer's border title (`▔ Message ▔`) and the
-  footer are drawn, vs a bare Textual app with one Label launched the same way (the same
-  interpreter in the same tmux) until its label is drawn.
+  footer are drawn (chattui's first frame, its start screen: the chat is built right after
+  it), vs a bare Textual app with one Label launched the same way (the same interpreter in
+  the same tmux) until its label is drawn.
 * **long reply N**: the emulator serves `Reply.long_markdown(chunks=N)` (through
   `CHATTUI_EMULATOR_SCRIPT`, followed by one end-marker line) as fast as the client reads;
   Enter → the reply's last line visible. Baseline: the OpenAI SDK alone reading the same

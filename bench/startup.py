@@ -8,8 +8,8 @@ every marker of a complete screen has been drawn, for chattui:
 
 * the header's title `chattui`,
 * the composer's border title `Message`,
-* the footer's `Quit` key description (the footer is filled in after the bindings settle,
-  so it is the last part of the first screen to arrive).
+* the footer's `Quit` key description (on the start screen, chattui's first frame: the
+  chat screen that replaces it right after has the same header, composer and footer).
 
 Then the process is killed (by its pid). Baselines, measured the same way in the same run:
 
