@@ -64,7 +64,7 @@ class StartComposer(Composer):
         if event.key == "enter":
             if self.text.strip():
                 self.to_send = f"{self.to_send}\n{self.text}" if self.to_send else self.text
-                self.take(self.text)
+                self.clear()
             return True
         return await super().key_first(event)
 

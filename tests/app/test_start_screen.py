@@ -68,10 +68,11 @@ async def test_only_quit_acts_before_the_chat_is_up_and_the_frame_shows_its_keys
             assert key in footer
         assert footer.count("Keys") == 1  # one entry per action (f12 and ? both show help)
         assert "chattui" in str(app.screen.query_one(StartHeader).render())
-        for key in ("f12", "ctrl+g", "ctrl+p", "ctrl+n", "ctrl+b"):
+        for key in ("f12", "ctrl+g", "ctrl+p", "ctrl+n", "ctrl+b", "end", "escape", "ctrl+t"):
             await pilot.press(key)
         await pilot.pause()
         assert [type(s) for s in app.screen_stack][1:] == [StartScreen]
+        assert app.screen.query_one(Composer).has_focus
         await pilot.press("ctrl+q")
         assert await wait_until(pilot, lambda: not app.is_running)
     assert not app.assembled  # quit before the chat was built: nothing was opened
