@@ -361,7 +361,10 @@ def start_app(settings: Settings, cwd: Path | None = None,
               prepare: Callable[[Settings], Settings] | None = None) -> ChatApp:
     """The app for the command line: its first frame is the chat screen's frame with the
     composer (chattui.screens.start); the chat is built once that is drawn (first
-    `prepare(settings)`, when given: the `--emulator` run starts its emulator there)."""
+    `prepare(settings)`, when given: the `--emulator` run starts its emulator there).
+    Unless the start-up may ask whether to trust the working directory: then the chat is
+    built now, and the question is in the first frame, before anything is typed (typed
+    into a composer, it would reach the question when it opens)."""
     app = _shell(settings, cwd)
 
     def assemble_now() -> None:
@@ -369,5 +372,19 @@ def start_app(settings: Settings, cwd: Path | None = None,
 
         assemble(app, prepare(settings) if prepare else settings)
 
-    app.assemble_later = assemble_now
+    if _may_ask_trust(settings):
+        assemble_now()
+    else:
+        app.assemble_later = assemble_now
     return app
+
+
+def _may_ask_trust(settings: Settings) -> bool:
+    """The working directory has a `.env` or `.chattui/` that is not trusted and was not
+    asked about (chattui.assemble asks when they would change something)."""
+    local = settings.local_files
+    if local is None or settings.local_trusted or settings.trust_store is None:
+        return False
+    from chattui.trust import was_asked
+
+    return not was_asked(local, settings.trust_store)

@@ -90,3 +90,16 @@ async def test_a_message_sent_before_the_chat_is_up_without_an_api_key_stays_in_
         await settle(pilot)
         assert app.screen.query_one(Composer).text == "my precious words\nand these"
         assert "Set OPENAI_API_KEY" in views(app)[-1].text and app.session.turns() == []
+
+
+async def test_a_directory_to_trust_is_asked_about_in_the_first_frame_not_after_typing(
+        settings_for, tmp_path):
+    from chattui.screens.trust_prompt import TrustPrompt
+
+    (tmp_path / ".env").write_text("OPENAI_BASE_URL=http://other-host/v1\n")
+    app = start_app(settings_for(trusted=False), cwd=tmp_path)
+    assert app.assembled  # built before the first frame: the question comes first
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TrustPrompt)
+        assert StartScreen not in [type(s) for s in app.screen_stack]
