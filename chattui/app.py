@@ -365,6 +365,8 @@ def start_app(settings: Settings, cwd: Path | None = None,
     Unless the start-up may ask whether to trust the working directory: then the chat is
     built now, and the question is in the first frame, before anything is typed (typed
     into a composer, it would reach the question when it opens)."""
+    from chattui.trust import may_ask  # light: reading the settings imported it
+
     app = _shell(settings, cwd)
 
     def assemble_now() -> None:
@@ -372,19 +374,9 @@ def start_app(settings: Settings, cwd: Path | None = None,
 
         assemble(app, prepare(settings) if prepare else settings)
 
-    if _may_ask_trust(settings):
+    if may_ask(settings):
         assemble_now()
     else:
         app.assemble_later = assemble_now
     return app
 
-
-def _may_ask_trust(settings: Settings) -> bool:
-    """The working directory has a `.env` or `.chattui/` that is not trusted and was not
-    asked about (chattui.assemble asks when they would change something)."""
-    local = settings.local_files
-    if local is None or settings.local_trusted or settings.trust_store is None:
-        return False
-    from chattui.trust import was_asked
-
-    return not was_asked(local, settings.trust_store)

@@ -18,7 +18,7 @@ from chattui.core.reopen import Reopened, Setup, reopen
 from chattui.mcp_client.runtime import McpRuntime
 from chattui.providers.registry import gemini_caches_for, make_provider
 from chattui.store import Store, database_path
-from chattui.trust import untrusted_notice, was_asked
+from chattui.trust import may_ask, untrusted_notice
 
 if TYPE_CHECKING:
     from chattui.app import ChatApp
@@ -125,7 +125,8 @@ def assemble(app: ChatApp, settings: Settings, store: Store | None = None,
     app.keep_warm = Policy(**settings.keep_warm)
     app.gemini_caches = gemini_caches_for(settings, store)
     app.mcp = McpRuntime(settings.mcp_servers, settings.data_dir)
-    if notice and settings.trust_store and not was_asked(settings.local_files, settings.trust_store):
+    if notice and may_ask(settings):
+        assert settings.trust_store is not None  # may_ask found one
         app.trust_prompt = partial(_trust_prompt, settings.local_files, settings.trust_store, notice)
     app.reopener, app.connect = reopener, connect
 

@@ -98,6 +98,14 @@ def was_asked(local: LocalFiles, store: Path) -> bool:
     return isinstance(entry, dict) and entry.get("ignored_sha256") == local.digest
 
 
+def may_ask(settings) -> bool:
+    """The start-up may ask whether to trust the working directory: it has a `.env` or
+    `.chattui/` that is not trusted and was not asked about (the question comes when they
+    would also change something: `untrusted_notice`). `settings`: chattui.config.Settings."""
+    local, store = settings.local_files, settings.trust_store
+    return local is not None and not settings.local_trusted and store is not None and not was_asked(local, store)
+
+
 def revoke(directory: Path, store: Path) -> bool:
     """Forget the allowance for `directory`; False if there was none."""
     entries = _read(store)
