@@ -18,16 +18,18 @@ LEAVE_SCREEN = b"\x1b[?1049l"
 
 
 def spawn(argv: list[str], env: dict[str, str], shown: bytearray,
-          cwd: str | os.PathLike | None = None) -> tuple[subprocess.Popen, int]:
+          cwd: str | os.PathLike | None = None) -> tuple[subprocess.Popen, int, threading.Thread]:
     """`python -m chattui ARGV` in a 100x30 pseudo-terminal; what it writes goes to `shown`.
-    Returns the process and the terminal's master end (write keys to it; close it after)."""
+    Returns the process, the terminal's master end (write keys to it; close it after) and
+    the thread reading it (it ends once the process and its children are gone)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     process = subprocess.Popen([sys.executable, "-m", "chattui", *argv], stdin=slave, stdout=slave,
                                stderr=slave, env=env, cwd=cwd, start_new_session=True)
     os.close(slave)
-    threading.Thread(target=_drain, args=(master, shown), daemon=True).start()  # a full pty blocks
-    return process, master
+    reader = threading.Thread(target=_drain, args=(master, shown), daemon=True)  # a full pty blocks
+    reader.start()
+    return process, master, reader
 
 
 def run(argv: list[str], env: dict[str, str], cwd: str | os.PathLike | None = None,
@@ -35,13 +37,13 @@ def run(argv: list[str], env: dict[str, str], cwd: str | os.PathLike | None = No
     """Run chattui in a terminal until it exits: its exit code and the lines it left in the
     terminal after its screen closed (escape sequences removed)."""
     shown = bytearray()
-    process, master = spawn(argv, env, shown, cwd)
+    process, master, reader = spawn(argv, env, shown, cwd)
     try:
         code = process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()
-    threading.Event().wait(0.2)  # the drain thread reads the last bytes
+    reader.join(timeout=10)  # it has read the last bytes
     os.close(master)
     after = bytes(shown).rsplit(LEAVE_SCREEN, 1)[-1].decode("utf-8", "replace")
     text = re.sub(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07]*\x07|[=>])", "", after)

@@ -38,7 +38,7 @@ async def test_sigkill_mid_stream_leaves_question_and_partial_reply_marked_inter
            "OPENAI_BASE_URL": emulator.openai_base_url, "CHATTUI_DATA_DIR": str(data),
            "CHATTUI_CONFIG_DIR": str(tmp_path / "config")}
     shown = bytearray()
-    process, master = spawn([], env, shown)
+    process, master, _reader = spawn([], env, shown)
     try:
         assert _wait_for(lambda: (data / "chattui.db").exists()), "chattui did not start"
         # type once the first frame is drawn: the composer (titled "Message") has the focus
