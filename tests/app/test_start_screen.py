@@ -25,16 +25,16 @@ async def test_text_typed_and_sent_on_the_start_screen_reaches_the_chat(settings
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: held)
         assert isinstance(app.screen, StartScreen) and not app.assembled
-        await pilot.press(*"hello [b]x[/b]", "enter", *"and more")
-        assert app.screen.query_one(Composer).text == "and more"  # Enter took the text, as a send does
+        await pilot.press(*"hello [b]x[/b]", "enter", *"and more [/] [@click=app.quit]x[/]")
+        assert app.screen.query_one(Composer).text == "and more [/] [@click=app.quit]x[/]"  # Enter took the text
         emulator.queue(Reply(text="a reply to the early message"))
         build()
         assert await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
         await settle(pilot)
         assert [(v.role, v.text) for v in views(app)] == [
             ("user", "hello [b]x[/b]"), ("assistant", "a reply to the early message")]
-        assert app.screen.query_one(Composer).text == "and more"
-        assert app.screen.query_one(Composer).has_focus
+        assert app.screen.query_one(Composer).text == "and more [/] [@click=app.quit]x[/]"
+        assert app.screen.query_one(Composer).has_focus and app.is_running
         assert StartScreen not in [type(s) for s in app.screen_stack]
 
 
