@@ -230,15 +230,18 @@ class ReplyStream:
 
     def _fit_budget(self, spent: float) -> None:
         """After an append and its frame, which took `spent`: while the reader is faster
-        than the screen, give it what is left of `FRAME_BUDGET` and append little;
-        otherwise fit the characters the next append takes to `FRAME_BUDGET`."""
+        than the screen, give it what is left of `FRAME_BUDGET` (its appends take only
+        `READER_FRAME_CHARS`); otherwise fit the characters the next append takes to
+        `FRAME_BUDGET`. Most of a frame's time does not grow with the text appended (the
+        layout and render of a screen of blocks, ~40 ms), so the fit scales the characters
+        by the budget's ratio to the time spent, not less: the tail left when a fast reply
+        ends was drawn in six frames of 250-400 characters where two would do."""
         if self._reader_waits:  # at least as long as drawing took: on a slow machine the
             # frames grow longer, rather than the reader starving and the reply taking longer
             slot = max(FRAME_BUDGET - spent, spent)
             self._read_slot = min(MAX_READ_SLOT, max(MIN_READ_SLOT, slot))
-            self._chars = READER_FRAME_CHARS
             return
-        factor = min(1.5, max(0.5, (FRAME_BUDGET / max(spent, 0.001)) ** 0.5))
+        factor = min(2.0, max(0.5, FRAME_BUDGET / max(spent, 0.001)))
         self._chars = int(min(MAX_FRAME_CHARS, max(MIN_FRAME_CHARS, self._chars * factor)))
 
     async def _frame(self) -> None:
@@ -287,7 +290,7 @@ class ReplyStream:
         text into a new Markdown widget. Whole chunks that would be out of sight once the
         rest is drawn are mounted lazily instead. Text that arrives meanwhile waits for the
         next frame."""
-        budget, first = self._chars, True
+        budget, first = (READER_FRAME_CHARS if self._reader_waits else self._chars), True
         with self.container.app.batch_update():
             await self._skip_out_of_sight()
             chunks = len(self._pending)
