@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, S
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
-from chattui.core import cache_key, gemini_caches, prefix, responses_system, structured, tokens
+from chattui.core import cache_key, gemini_caches, prefix, pricing, responses_system, structured, tokens
 from chattui.core.events import ReasoningDelta, TextDelta
 from chattui.core.reasoning import Reasoning, change_note, effort, refused
 from chattui.core.models import (
@@ -522,6 +522,11 @@ class ChatSession:
                 raise
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
+        try:
+            await _prices_loaded()
+        except asyncio.CancelledError:  # the app is closing: record, then let it close
+            self._finish(turn, request, reply, started, status, error)
+            raise
         return reply, replace(self._finish(turn, request, reply, started, status, error), note=note)
 
     def _cannot_reason(self, exc: ProviderError, request: ChatRequest, reply: ReplySoFar) -> str | None:
@@ -618,6 +623,17 @@ class ChatSession:
         except Exception:  # noqa: BLE001 - e.g. a tokenizer that cannot load
             usage = Usage()
         return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)
+
+
+async def _prices_loaded() -> None:
+    """The first price loads genai-prices and its data (0.1-0.3 s; the app's warm-up may
+    still be at it when the first reply ends): in a thread, so that the event loop draws the
+    reply's last frames meanwhile rather than after it. A failure is the price's to report."""
+    try:
+        if not pricing.is_warm():
+            await asyncio.to_thread(pricing.warm_up)
+    except Exception:  # noqa: BLE001 - a warm-up only
+        pass
 
 
 def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:
