@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList
+from textual.widgets import DataTable, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from chattui.core.pricing import format_usd
@@ -29,6 +29,7 @@ from chattui.core.secrets import redact
 from chattui.core.when import format_time
 from chattui.screens.chat_host import ChatAppScreen
 from chattui.screens.confirm import Confirm
+from chattui.widgets.chat_footer import ChatFooter
 from chattui.widgets.plain import PlainInput, plain, visible
 from chattui.screens import DIALOG_CSS
 
@@ -131,7 +132,7 @@ class ConversationsScreen(ChatAppScreen, Screen):
             yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
             yield OptionList(id="hits")
             yield Label("", id="info", markup=False)
-        yield Footer()
+        yield ChatFooter()
 
     def on_mount(self) -> None:
         self.query_one("#hits").display = False

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, TextArea
+from textual.widgets import Header, Input, TextArea
 
 from chattui.core import attachments as images
 from chattui.core import alternatives, compaction, glance, pricing, report, structured, tokens
@@ -37,6 +37,7 @@ from chattui.screens.switch_model import SwitchModel
 from chattui.screens.message_actions import MessageActions
 from chattui.screens.persona_actions import PersonaActions
 from chattui.widgets.attachment_tray import AttachmentTray
+from chattui.widgets.chat_footer import ChatFooter
 from chattui.widgets.composer import Composer
 from chattui.widgets.foldable import Foldable
 from chattui.widgets.message_view import MessageView
@@ -102,7 +103,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 yield AttachmentTray()
                 yield Composer(id="composer")
         yield StatusBar()
-        yield Footer()
+        yield ChatFooter()
 
     async def on_mount(self) -> None:
         try:
@@ -221,17 +222,19 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         """Off the UI thread, after the first frame: first what the first send needs (the SDK
         and its client, markdown-it's patterns), so that it costs what the second does; then
         the price data and, when it is on disk, the tokenizer (then the figures and the
-        estimate show); then the tokenizer download, if it can be had."""
+        estimate show); then, on the UI thread, the blocks' styles (last: a send may come
+        any time now, and that work would be in its way); then the tokenizer download, if
+        it can be had."""
         try:
             if self.session.provider is not None:
                 self.session.provider.prepare()
             _warm_markdown()
-            self.app.call_from_thread(self._style_markdown_blocks)
             pricing.warm_up()
             tokens.load_cached()
         finally:
             try:
                 self.app.call_from_thread(self._prices_loaded)
+                self.app.call_from_thread(self._style_markdown_blocks)
             except RuntimeError:  # the app closed meanwhile
                 return
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
@@ -239,8 +242,12 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     async def _style_markdown_blocks(self) -> None:
         """Mount a hidden sample reply once and remove it: the first time a kind of block (a
         table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
-        stylesheet again, which the first rich reply paid while streaming (a few frames of it)."""
+        stylesheet again, which the first rich reply paid while streaming (a few frames of it).
+        Skipped when a reply is already streaming: the sample would slow its frames."""
         from chattui.widgets.compact_markdown import ChatMarkdown
+
+        if self.session.busy:
+            return
 
         sample = ChatMarkdown(classes="style-warm-up")
         sample.display = False

@@ -9,6 +9,7 @@ from chattui.emulator import Fault, Reply
 from chattui.screens.conversations import ConversationsScreen
 from chattui.screens.help import HelpScreen
 from chattui.screens.main import MainScreen
+from chattui.widgets.chat_footer import ChatFooter
 from chattui.widgets.chat_log import ChatLog
 from chattui.widgets.composer import Composer
 from tests.app.pilot import asked, palette_has_results, send, settle, views, wait_until
@@ -119,3 +120,27 @@ async def test_the_palette_opens_the_keys(app_for):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+def footer_text(app) -> str:
+    """The chat screen's footer as drawn: each key and what it does."""
+    return " ".join(str(key.render()) for key in app.screen.query_one(ChatFooter).children)
+
+
+async def test_the_footer_follows_the_focus_and_is_rebuilt_only_when_its_keys_change(app_for, emulator):
+    emulator.queue(Reply(text="An answer."))
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await settle(pilot)
+        footer = app.screen.query_one(ChatFooter)
+        assert "Quit" in footer_text(app) and "Copy" not in footer_text(app)
+        drawn = list(footer.children)
+        app.screen.refresh_bindings()  # as on a focus change that leaves the same keys
+        await settle(pilot)
+        assert list(footer.children) == drawn  # Textual's Footer built them all again
+
+        await pilot.press("ctrl+up")  # the log takes the focus: its keys show
+        assert await wait_until(pilot, lambda: "Copy" in footer_text(app))
+        app.screen.query_one(Composer).focus()
+        assert await wait_until(pilot, lambda: "Copy" not in footer_text(app))

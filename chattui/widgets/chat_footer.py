@@ -1,0 +1,27 @@
+"""Textual's Footer, recomposed only when the keys it shows change."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+
+class ChatFooter(Footer):
+    """Textual's Footer recomposes (a widget per key, ~17 ms here) whenever the screen's
+    bindings may have changed: three times as the chat opens (the focus moves, the screen
+    resumes), for the same keys, while the first send's warm-up needs the CPU. This one
+    recomposes only when what it would show differs from what it shows."""
+
+    _shown: tuple | None = None
+
+    async def recompose(self) -> None:
+        shown = self._keys()
+        if shown == self._shown:
+            return
+        self._shown = shown
+        await super().recompose()
+
+    def _keys(self) -> tuple:
+        """The keys the footer would show, as it would show them, and its own settings."""
+        keys = tuple((key, binding, enabled, tooltip, self.app.get_key_display(binding))
+                     for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items())
+        return keys, self.compact, self.show_command_palette, self.combine_groups
