@@ -17,8 +17,8 @@ class ChatFooter(Footer):
         shown = self._keys()
         if shown == self._shown:
             return
-        self._shown = shown
         await super().recompose()
+        self._shown = shown if self.children else None  # built before the bindings were: again
 
     def _keys(self) -> tuple:
         """The keys the footer would show, as it would show them, and its own settings."""
