@@ -79,6 +79,7 @@ class MessageActions(ChatScreenHost):
             self._bar().warn(f"hit {at + 1}/{len(ids)} is in a tool result (not shown in the log)")
             return
         log.focus()
+        await view.build_body()
         view.highlight(pattern)
         await _select_in_sight(log, view, settle=2)
         self._bar().warn(f"search hit {at + 1}/{len(ids)} · n / N: next / previous hit")

@@ -117,6 +117,24 @@ def block_boundary(text: str, start: int = 0) -> int | None:
     return None
 
 
+def split_chunks(text: str, blocks: int = BLOCKS_PER_CHUNK) -> list[str]:
+    """`text` in the chunks a stream of it moves on at (after every `blocks` blocks, where
+    `block_boundary` allows): a stored reply is built in the widgets it streamed into."""
+    chunks: list[str] = []
+    while (full := _after_blocks(text, blocks)) is not None:
+        cut = block_boundary(text[:full + _BOUNDARY_WINDOW], full) or block_boundary(text, full)
+        if cut is None:
+            break
+        chunks.append(text[:cut])
+        text = text[cut:]
+    return chunks + [text]
+
+
+_BOUNDARY_WINDOW = 4096
+"""Characters after a chunk's last block searched for the next boundary first (the whole
+rest only when none is there: each search splits what it is given into lines)."""
+
+
 class ReplyStream:
     """`write()` fragments as they arrive, `stop()` at the end (flushes what is pending).
 

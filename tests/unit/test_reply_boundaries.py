@@ -43,3 +43,17 @@ def test_only_boundaries_at_or_after_start_count():
     assert block_boundary(text, start=4) == text.index("c")
     assert block_boundary(text, start=len(text)) is None
     assert block_boundary("no blank line at all") is None
+
+
+def test_a_stored_reply_is_cut_where_its_stream_moved_on_and_nowhere_else():
+    from chattui.emulator.script import long_markdown
+    from chattui.widgets.reply_stream import split_chunks
+
+    text = long_markdown(6000)
+    chunks = split_chunks(text, blocks=20)
+    assert "".join(chunks) == text and len(chunks) > 5
+    for chunk in chunks[1:]:  # each begins where a plain paragraph does
+        assert block_boundary("x\n\n" + chunk) == len("x\n\n")
+    assert split_chunks("one\n\ntwo\n", blocks=20) == ["one\n\ntwo\n"]
+    fence = "```\n" + "line\n\n" * 100 + "```\n"  # no boundary inside a fence: one chunk
+    assert split_chunks(fence, blocks=20) == [fence]
