@@ -194,6 +194,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
         self._update_header()
+        self._bar().turn = "pricing this conversation's turns…" if glance.chat_turns(turns) else "no turns yet"
         if self._long_history or not self._priced():  # pricing every turn, counting every
             self._after_first_frame_priced(self._show_figures)  # message's tokens: 0.5 s for 5,000
         else:

@@ -13,6 +13,13 @@ class ChatFooter(Footer):
 
     _shown: tuple | None = None
 
+    def on_mount(self) -> None:
+        """Textual's Footer shows no key until the screen signals its bindings, and then
+        only after the next refresh: the chat's footer was blank for up to a second after
+        the start screen's (the warm-up holds the refreshes back). Ask now, and build now."""
+        self.bindings_changed(self.screen)
+        self.call_later(self.recompose)
+
     async def recompose(self) -> None:
         shown = self._keys()
         if shown == self._shown:

@@ -13,8 +13,9 @@ from chattui.widgets.plain import plain
 
 
 class StatusBar(Vertical):
-    turn: reactive[str] = reactive("no turns yet")
-    """Figures of the last turn (see core.report.turn_line)."""
+    turn: reactive[str] = reactive("")
+    """Figures of the last turn (see core.report.turn_line); until the conversation is read
+    (the start screen), nothing."""
     session: reactive[str] = reactive("")
     """Running figures of the conversation (see core.glance.session_line)."""
 

@@ -69,3 +69,17 @@ async def test_the_warm_up_registers_the_reply_blocks_styles_and_leaves_nothing_
         assert await wait_until(pilot, lambda: not main_screen(app).query(".style-warm-up"))
         assert not main_screen(app).query(Markdown), "nothing of the sample is left mounted"
         assert main_screen(app).query_one(Composer).has_focus
+
+
+async def test_a_reopened_conversation_says_its_turns_are_being_priced_not_that_there_are_none(
+        settings_for, app_for, monkeypatch):
+    from chattui.screens.main import MainScreen
+
+    seed(settings_for(), 3)
+    pricing.genai_calculation.cache_clear()  # as in a fresh process: nothing priced yet
+    monkeypatch.setattr(MainScreen, "_prepare", lambda self: None)  # the price data never loads
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert await wait_until(pilot, lambda: status_bar(app).turn == "pricing this conversation's turns…")
+        await main_screen(app).action_new_conversation()
+        assert await wait_until(pilot, lambda: status_bar(app).turn == "no turns yet")
