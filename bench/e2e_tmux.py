@@ -22,6 +22,10 @@ the baseline measured in the same run:
 * **open conversation**: `chattui --emulator --conversation ID` on an archive seeded with
   bench/open_conversation_data.py (a 5,000- and a 50-message conversation, each ending with a
   marker reply) → the last message visible; the 50-message one is the baseline.
+* **open a long reply**: the same archive's conversation of 50 messages whose last reply is
+  the 1000-chunk reply's text (~6k tokens), ending with its marker → that marker visible;
+  the 50-message one is the baseline (no target: a reopened long reply is built lazily,
+  all but its last screens).
 * **home**: the same archive and launch; once the last message is drawn, the status bar has
   priced the session (`N turns`: work that follows the open, not Home's) and `--settle` has
   passed, Ctrl+Up (the log takes the focus), End, `--settle` again, then Home → the start of
@@ -235,24 +239,33 @@ def measure_sends(tmux: Tmux, poll: float, type_delay: float) -> tuple[float, fl
             tmux.kill(name)
 
 
-def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int, str]:
-    """One archive: a conversation of each size, each ending with a marker reply; size → id.
+LONG = "long"
+"""The archive's third conversation: 50 messages, the last a 6k-token reply (REPLY_SIZES[1000])."""
+
+
+def seed_archive(folder: Path, sizes: tuple[int, ...]) -> dict[int | str, str]:
+    """One archive: a conversation of each size, each ending with a marker reply, and one
+    of 50 messages whose last reply is long (`LONG`), ending with its marker; size → id.
     The same seed for each: they start with the same messages (the first screen is the same)."""
     from chattui.core.models import COMPLETE, TurnMeta, TurnResult
     from chattui.core.usage import Usage
+    from chattui.emulator.script import long_markdown
     from chattui.store import Store, database_path
     from open_conversation_data import make_conversation
 
     store = Store(database_path(folder))
-    ids = {}
+    ids: dict[int | str, str] = {}
+    entries: list[int | str] = [*sizes, LONG]
     try:
-        for size in sizes:
-            conversation = make_conversation(store, messages=size - 2, seed=7)
+        for size in entries:
+            conversation = make_conversation(store, messages=(size if isinstance(size, int) else 50) - 2, seed=7)
             user = store.add_user_message(conversation.id, "and the last question?")
             meta = TurnMeta("openai", "gpt-4.1-mini", "api.openai.com", "assistant", "bench-prefix", "chat")
             turn = store.start_turn(conversation.id, user.id, meta)
-            store.finish_turn(turn, TurnResult(COMPLETE, f"bench-last-message-{size}", Usage(input_total=10, output=5),
-                                               0.0, "chatcmpl-end", finish_reason="stop"))
+            text = (long_markdown(REPLY_SIZES[1000]) + "\n") if size == LONG else ""
+            store.finish_turn(turn, TurnResult(COMPLETE, f"{text}bench-last-message-{size}",
+                                               Usage(input_total=10, output=5), 0.0, "chatcmpl-end",
+                                               finish_reason="stop"))
             ids[size] = conversation.id
     finally:
         store.close()
@@ -272,7 +285,7 @@ def opened(tmux: Tmux, archive: Path, conversation_id: str, speedups: str = "1")
             tmux.kill(name)
 
 
-def measure_open(tmux: Tmux, archive: Path, size: int, conversation_id: str, poll: float,
+def measure_open(tmux: Tmux, archive: Path, size: int | str, conversation_id: str, poll: float,
                  speedups: str = "1") -> float:
     with opened(tmux, archive, conversation_id, speedups) as (name, started):
         return tmux.wait_for(name, (f"bench-last-message-{size}",), poll) - started
@@ -331,7 +344,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
                 jobs += [(f"reply {chunks}: SDK alone", lambda c=chunks: measure_sdk_alone(c)),
                          (f"reply {chunks}: chattui", lambda c=chunks: measure_reply(tmux, c, args.poll, args.settle))]
         if "open" in args.only:
-            for size in (50, 5000):
+            for size in (50, 5000, LONG):
                 jobs.append((f"open {size}", lambda s=size: measure_open(tmux, archive, s, ids[s], args.poll)))
         if "home" in args.only:
             for size in (50, 5000):
@@ -368,7 +381,7 @@ def run_all(args, say) -> tuple[dict[str, list[float]], list[str]]:
     return runs, errors
 
 
-def speedups_off_jobs(tmux: Tmux, archive: Path, ids: dict[int, str], args) -> list:
+def speedups_off_jobs(tmux: Tmux, archive: Path, ids: dict[int | str, str], args) -> list:
     off = []
     if "launch" in args.only:
         off.append(("launch: chattui, no speedups", lambda: measure_launch(tmux, "chattui", args.poll, "0")))
@@ -417,6 +430,10 @@ def summarize(med: dict[str, float]) -> tuple[list[list], dict[str, dict]]:
     if big == big:
         rows.append(["open 5,000 messages → last visible", big, "open 50 messages", small, ratio(big, small)])
         targets["open_5000_le_1.1x_50"] = {"value": ratio(big, small), "ok": ratio(big, small) <= 1.1}
+    long, small = get(f"open {LONG}"), get("open 50")
+    if long == long:
+        rows.append(["open 50 messages, the last a 6k-token reply", long, "open 50 messages", small,
+                     ratio(long, small)])
     big, small = get("home 5000"), get("home 50")
     if big == big:
         rows.append(["5,000 messages: Home → first visible", big, "50 messages: Home", small, ratio(big, small)])
