@@ -10,6 +10,7 @@ and whose `finished` says the server ended the reply properly.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import threading
 from typing import Any, AsyncIterator
@@ -66,6 +67,8 @@ class SDKProvider:
                              max_retries=max_retries, timeout=timeout)
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
 
     def _new_client(self, **options: Any) -> Any:
         raise NotImplementedError
@@ -89,13 +92,18 @@ class SDKProvider:
 
     def prepare(self) -> None:
         """Ahead of the first send (call from a thread), so that it costs what the second
-        does: import the SDK, build the client, import what its first request would."""
-        self._warm(self.client)
-        for name in TRANSPORT_MODULES:
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass
+        does: import the SDK, build the client, import what its first request would. Once:
+        a second call waits for the first."""
+        with self._prepare_lock:
+            if self._prepared:
+                return
+            self._warm(self.client)
+            for name in TRANSPORT_MODULES:
+                try:
+                    importlib.import_module(name)
+                except ImportError:
+                    pass
+            self._prepared = True
 
     def request_notice(self, request: ChatRequest) -> str | None:
         """Nothing in a request is changed on the way out (subclasses may say otherwise)."""
@@ -126,6 +134,8 @@ class SDKProvider:
         stream that stops before the server finished it keeps its partial text."""
         started = False
         try:
+            if not self._prepared:  # in a thread: a send while the app's warm-up is still
+                await asyncio.to_thread(self.prepare)  # importing the SDK froze the screen
             sdk_stream = await self._open(request)
             started = True
             state = self._new_state()
