@@ -13,6 +13,23 @@ from chattui.emulator import Emulator, Reply
 from tests.unit.sessions import emulated_session, ignore
 
 
+class LoopTurns:
+    """Counts the event loop's 10 ms sleeps while it is free (none while something holds it)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.count += 1
+
+    def stop(self) -> int:
+        self._task.cancel()
+        return self.count
+
+
 async def test_the_first_price_loads_in_a_thread_while_the_event_loop_runs(tmp_path, monkeypatch):
     load = pricing.warm_up
     loaded_in: list[str] = []
@@ -24,23 +41,14 @@ async def test_the_first_price_loads_in_a_thread_while_the_event_loop_runs(tmp_p
 
     monkeypatch.setattr(pricing, "warm_up", cold_load)
     monkeypatch.setattr(pricing, "is_warm", lambda: bool(loaded_in))
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
     with Emulator() as emulator:
         session = emulated_session(emulator, tmp_path, model="gpt-4.1-mini")
         emulator.queue(Reply(text="The answer."))
-        ticker = asyncio.create_task(tick())
-        started = ticks
+        turns = LoopTurns()
         outcome = await session.send("hi", ignore)
-        ticker.cancel()
+        ticks = turns.stop()
     assert loaded_in and loaded_in != [threading.main_thread().name]
-    assert ticks - started >= 10  # ~30 in the 0.3 s; none while a load held the loop
+    assert ticks >= 10  # ~30 in the 0.3 s; none while a load held the loop
     (turn,) = session.turns()
     assert turn.cost_usd is not None and turn.cost_usd == outcome.cost.usd
 
@@ -64,19 +72,11 @@ async def test_a_send_while_the_warm_up_imports_the_sdk_waits_without_freezing_t
         warm_up = threading.Thread(target=provider.prepare)
         warm_up.start()
         await asyncio.sleep(0.01)  # the warm-up holds the client's lock now
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        ticker = asyncio.create_task(tick())
+        turns = LoopTurns()
         emulator.queue(Reply(text="The answer."))
         request = ChatRequest("gpt-4.1-mini", (ChatMessage("user", "hi"),))
         text = "".join([e.text async for e in provider.stream(request) if isinstance(e, TextDelta)])
-        ticker.cancel()
+        ticks = turns.stop()
         warm_up.join()
         await provider.aclose()
     assert text == "The answer."
