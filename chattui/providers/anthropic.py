@@ -126,7 +126,8 @@ class AnthropicProvider(SDKProvider):
         return body
 
     async def _open(self, request: ChatRequest) -> Any:
-        return await self.client.messages.create(**self.body(request), stream=True)
+        client = await self.ready_client()
+        return await client.messages.create(**self.body(request), stream=True)
 
     def _new_state(self) -> _StreamState:
         return _StreamState()

@@ -68,7 +68,8 @@ class OpenAIChatProvider(SDKProvider):
         return body
 
     async def _open(self, request: ChatRequest) -> Any:
-        return await self.client.chat.completions.create(
+        client = await self.ready_client()
+        return await client.chat.completions.create(
             **self.body(request), stream=True, stream_options={"include_usage": True})
 
     def _new_state(self) -> _ChatState:

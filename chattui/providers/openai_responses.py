@@ -121,7 +121,8 @@ class OpenAIResponsesProvider(SDKProvider):
         if request.messages:
             body["input"] = input_items(request.messages)
         try:
-            compacted = await self.client.responses.compact(**body)
+            client = await self.ready_client()
+            compacted = await client.responses.compact(**body)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
             raise from_sdk(exc, request.model) from exc
         items = [item.model_dump(mode="json", exclude_none=True, warnings=False) for item in compacted.output]
@@ -132,10 +133,10 @@ class OpenAIResponsesProvider(SDKProvider):
         One already gone (404) counts as deleted."""
         from openai import APIError, NotFoundError
 
-        gone, failures = 0, []
+        gone, failures, client = 0, [], await self.ready_client()
         for response_id in response_ids:
             try:
-                await self.client.responses.delete(response_id)
+                await client.responses.delete(response_id)
             except NotFoundError:
                 gone += 1
             except APIError as exc:
@@ -145,7 +146,8 @@ class OpenAIResponsesProvider(SDKProvider):
         return gone, failures
 
     async def _open(self, request: ChatRequest) -> Any:
-        return await self.client.responses.create(**self.body(request), stream=True)
+        client = await self.ready_client()
+        return await client.responses.create(**self.body(request), stream=True)
 
     def _new_state(self) -> _StreamState:
         return _StreamState()

@@ -105,6 +105,14 @@ class SDKProvider:
                     pass
             self._prepared = True
 
+    async def ready_client(self) -> Any:
+        """The client for a request: until prepare() has run, it runs in a thread (a send
+        made while the app's warm-up still imported the SDK waited on the event loop for the
+        client's lock, and the screen froze)."""
+        if not self._prepared:
+            await asyncio.to_thread(self.prepare)
+        return self.client
+
     def request_notice(self, request: ChatRequest) -> str | None:
         """Nothing in a request is changed on the way out (subclasses may say otherwise)."""
         return None
@@ -118,7 +126,8 @@ class SDKProvider:
     async def list_models(self) -> list[str]:
         """The model ids the server's models endpoint lists (ProviderError when it fails)."""
         try:
-            return [model.id async for model in self.client.models.list()]
+            client = await self.ready_client()
+            return [model.id async for model in client.models.list()]
         except Exception as exc:  # noqa: BLE001 - the caller offers the configured models
             raise ProviderError(f"No model list from {self.name}: {type(exc).__name__}", None,
                                 "connection") from exc
@@ -134,8 +143,6 @@ class SDKProvider:
         stream that stops before the server finished it keeps its partial text."""
         started = False
         try:
-            if not self._prepared:  # in a thread: a send while the app's warm-up is still
-                await asyncio.to_thread(self.prepare)  # importing the SDK froze the screen
             sdk_stream = await self._open(request)
             started = True
             state = self._new_state()
