@@ -95,6 +95,15 @@ class LazyChunk(ChatMarkdown):
         self.call_later(measure_once_mounted)
 
 
+LAZY_GROUP = 8
+"""Chunks one LazyChunk widget holds (each widget costs ~1.5 ms to mount)."""
+
+
+def lazy_groups(texts: list[str], width: int) -> list[LazyChunk]:
+    """Lazy chunks for `texts` (chunks of one reply, in order), `LAZY_GROUP` to a widget."""
+    return [LazyChunk(texts[at:at + LAZY_GROUP], width) for at in range(0, len(texts), LAZY_GROUP)]
+
+
 def unbuilt(widget: Widget) -> TypeGuard[LazyChunk]:
     """A lazy chunk whose blocks are not built yet."""
     return isinstance(widget, LazyChunk) and widget.lazy_source is not None

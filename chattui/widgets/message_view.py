@@ -90,8 +90,8 @@ class MessageView(Vertical):
         if len(text) <= LAZY_BODY:
             yield ChatMarkdown(text)
             return
-        from chattui.widgets.lazy_chunks import LazyChunk, estimated_chunk_rows
-        from chattui.widgets.reply_stream import LAZY_GROUP, split_chunks
+        from chattui.widgets.lazy_chunks import estimated_chunk_rows, lazy_groups
+        from chattui.widgets.reply_stream import split_chunks
 
         width, height = self.app.size  # estimated again at the body's width once laid out
         chunks, rows = split_chunks(text), 0
@@ -99,7 +99,7 @@ class MessageView(Vertical):
         while chunks and rows < BUILT_SCREENS * height:
             tail.insert(0, chunks.pop())
             rows += estimated_chunk_rows(tail[0], width)
-        yield from (LazyChunk(chunks[at:at + LAZY_GROUP], width) for at in range(0, len(chunks), LAZY_GROUP))
+        yield from lazy_groups(chunks, width)
         yield from (ChatMarkdown(chunk) for chunk in tail)
 
     async def build_body(self) -> None:

@@ -53,7 +53,7 @@ from textual.widgets import Markdown
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.lazy_chunks import (
-    ChunkStub, LazyChunk, estimated_chunk_rows, pin_height, shelve_far, unshelve_near,
+    ChunkStub, LazyChunk, estimated_chunk_rows, lazy_groups, pin_height, shelve_far, unshelve_near,
 )
 from chattui.widgets.plain import visible
 
@@ -84,8 +84,6 @@ _GC_HELD = 1_000_000
 LAZY_MARGIN = 0.1
 """A whole chunk of the backlog is lazy when more than the screen's rows, and this share of
 them again (estimated from the text), follow it: it would be out of sight once drawn."""
-LAZY_GROUP = 8
-"""Chunks one LazyChunk widget holds (each widget costs ~1.5 ms to mount)."""
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _PARAGRAPH_START = re.compile(r"[*_+-]+[^\s*_+-]|(?![#>|`~*_+\-=<\[]|\d+[.)](\s|$))\S")
@@ -350,7 +348,7 @@ class ReplyStream:
         await self.container.mount_all([*lazy, self.markdown], before=old)
         await old.remove()
 
-    def _lazy_chunks(self, width: int) -> list[Widget]:
+    def _lazy_chunks(self, width: int) -> list[LazyChunk]:
         """Take the whole chunks at the head of the backlog that more than a screen of text
         follows (`LAZY_MARGIN`): they would be out of sight before they were drawn."""
         texts: list[str] = []
@@ -370,7 +368,7 @@ class ReplyStream:
                 self._pending[0] = head[cut:]
                 if last:
                     self._chunk = self._pending[0]
-        return [LazyChunk(texts[at:at + LAZY_GROUP], width) for at in range(0, len(texts), LAZY_GROUP)]
+        return lazy_groups(texts, width)
 
     def _keep_rows(self) -> float:
         """Estimated rows of text after a chunk that put it out of sight."""
