@@ -523,7 +523,7 @@ class ChatSession:
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
         try:
-            await _prices_loaded()
+            await _load_prices()
         except asyncio.CancelledError:  # the app is closing: record, then let it close
             self._finish(turn, request, reply, started, status, error)
             raise
@@ -625,7 +625,7 @@ class ChatSession:
         return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)
 
 
-async def _prices_loaded() -> None:
+async def _load_prices() -> None:
     """The first price loads genai-prices and its data (0.1-0.3 s; the app's warm-up may
     still be at it when the first reply ends): in a thread, so that the event loop draws the
     reply's last frames meanwhile rather than after it. A failure is the price's to report."""
