@@ -117,3 +117,19 @@ def test_an_unbuilt_chunk_shows_markup_like_text_literally():
     source = "How do I close a tag with [/] in Rich? [@click=app.quit]x[/]\n"
     chunk = LazyChunk([source], 80)
     assert chunk.render().plain == source  # shown as it came: no markup, no action
+
+
+async def test_the_log_keeps_its_width_when_a_reply_outgrows_the_screen(app_for):
+    """The scrollbar's column is kept from the start: text laid out before a reply outgrows
+    the screen is not wrapped again (nor every block of the reply measured again) when the
+    scrollbar shows up."""
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(ChatLog)
+        user = await log.add("user", "A question, wrapped at the log's width. " * 4)
+        await pilot.pause()
+        assert log.max_scroll_y == 0
+        width, user_width = log.scrollable_content_region.width, user.size.width
+        await _streamed(app, Reply.long_markdown(chunks=1, approx_tokens=1500).text, 40)
+        assert await wait_until(pilot, lambda: log.max_scroll_y > 0)
+        assert (log.scrollable_content_region.width, user.size.width) == (width, user_width)
