@@ -70,6 +70,9 @@ FRAME_CHARS = 600
 (`FRAME_BUDGET`), between these bounds. The rest waits for the next frame (a backlog
 appended at once made one long frame)."""
 MIN_FRAME_CHARS, MAX_FRAME_CHARS = 250, 1500
+TAIL_SHARE = 1.5
+"""At the end of a reply, a tail of up to this share of a frame's characters more is taken
+with the frame (`_budget`)."""
 READER_FRAME_CHARS = 250
 """What a frame appends while the reader is faster than the screen (most of it will be out
 of sight, lazy, by the next frame): the reader gets the rest of the frame's time."""
@@ -306,9 +309,10 @@ class ReplyStream:
         text into a new Markdown widget. Whole chunks that would be out of sight once the
         rest is drawn are mounted lazily instead. Text that arrives meanwhile waits for the
         next frame."""
-        budget, first = (READER_FRAME_CHARS if self._reader_waits else self._chars), True
+        first = True
         with self.container.app.batch_update():
             await self._skip_out_of_sight()
+            budget = self._budget()
             chunks = len(self._pending)
             while True:
                 text, self._pending[0] = _take(self._pending[0], budget, first)
@@ -327,6 +331,15 @@ class ReplyStream:
                 stub, self.markdown = ChunkStub(), ChatMarkdown()
                 stub.display = False
                 await self.container.mount_all([stub, *lazy, self.markdown], after=after)
+
+    def _budget(self) -> int:
+        """Characters this append takes: `READER_FRAME_CHARS` while the reader is faster than
+        the screen, else the fitted `_chars`; at the end of the reply, all of a tail that is
+        at most `TAIL_SHARE` of that (a frame of its own costs the layout and render of a
+        screen, ~40-80 ms, for a few more lines)."""
+        budget = READER_FRAME_CHARS if self._reader_waits else self._chars
+        left = sum(len(text) for text in self._pending)
+        return left if self._stopping and left <= budget * TAIL_SHARE else budget
 
     async def _skip_out_of_sight(self) -> None:
         """When more than a screen of text follows the current chunk, it would be out of

@@ -101,6 +101,7 @@ async def test_a_backlog_of_more_than_a_screen_builds_only_what_is_in_sight(app_
         built = _built_text(view)
         assert text.endswith(built) and len(built) < len(text) / 2  # only the end was built
         rows = log.scrollable_content_region.height
+        assert await wait_until(pilot, lambda: view.size.width > 0)  # laid out (in one frame)
         assert estimated_chunk_rows(built, view.size.width) < 2 * rows  # about a screen of it
         assert await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
 
@@ -117,6 +118,31 @@ def test_an_unbuilt_chunk_shows_markup_like_text_literally():
     source = "How do I close a tag with [/] in Rich? [@click=app.quit]x[/]\n"
     chunk = LazyChunk([source], 80)
     assert chunk.render().plain == source  # shown as it came: no markup, no action
+
+
+async def test_the_last_lines_of_a_reply_come_with_the_frame_before_them_not_in_one_of_their_own(
+        app_for, monkeypatch):
+    """A reply's end is drawn at once when what is left is a little more than one frame's
+    text (a frame of its own costs the layout and render of a screen, for a few lines): no
+    frame the stream waits for shows a part of it."""
+    import chattui.widgets.reply_stream as reply_stream
+
+    _read_slot(monkeypatch, 60.0)  # the reader never waits: all of it is pending at stop()
+    text = ("A paragraph of a reply that ends soon after it begins.\n\n" * 14)
+    assert reply_stream.FRAME_CHARS < len(text) <= reply_stream.FRAME_CHARS * reply_stream.TAIL_SHARE
+    frames: list[str] = []
+    wait_for_frame = reply_stream.ReplyStream._frame
+
+    async def frame(stream) -> None:
+        frames.append(_built_text(stream.container))
+        await wait_for_frame(stream)
+
+    monkeypatch.setattr(reply_stream.ReplyStream, "_frame", frame)
+    app = app_for()
+    async with app.run_test(size=(100, 40)):
+        _, view = await _streamed(app, text, 20)
+        assert frames == [text]  # one frame, the whole reply in it
+        assert view.text == text
 
 
 async def test_the_log_keeps_its_width_when_a_reply_outgrows_the_screen(app_for):
