@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from chattui.core import cache_key, gemini_caches, insight, tokens, ttl_in_force
 from chattui.core.chat import ChatSession
-from chattui.core.models import CHAT, COMPLETE, PING, Turn
+from chattui.core.models import CHAT, COMPLETE, PING, Message, Turn
 from chattui.core.pricing import Rates
 
 
@@ -24,6 +24,17 @@ def chat_turns(turns: Sequence[Turn]) -> list[Turn]:
 def cache_turns(turns: Sequence[Turn]) -> list[Turn]:
     """Turns that reached the cache with the conversation's prefix: chat turns and pings."""
     return [t for t in turns if t.kind in (CHAT, PING)]
+
+
+def warm_figures(turns: Sequence[Turn], messages: Iterable[Message],
+                 prices: Mapping[str, Rates] | None, base_url: str | None) -> None:
+    """Price every turn and count every message once, filling the memos that the session's
+    figures and the composer's estimate read (`pricing.genai_calculation`, `tokens.count`).
+    Called from a thread before a long history's figures are shown: on the UI thread they
+    are then lookups (5,000 messages: 1-2 s of pricing and counting, the keys frozen)."""
+    insight.session_summary(turns, prices, base_url)
+    for message in messages:
+        tokens.count(message.content)
 
 
 def session_line(session: ChatSession, turns: Sequence[Turn]) -> str:

@@ -196,9 +196,20 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._update_header()
         self._bar().turn = "pricing this conversation's turns…" if glance.chat_turns(turns) else "no turns yet"
         if self._long_history or not self._priced():  # pricing every turn, counting every
-            self._after_first_frame_priced(self._show_figures)  # message's tokens: 0.5 s for 5,000
+            self._after_first_frame_priced(self._show_history_figures)  # message's tokens
         else:
             self._show_figures()
+
+    def _show_history_figures(self) -> None:
+        """A reopened history's figures, its turns priced and its messages counted in a
+        thread first (`glance.warm_figures`): the UI thread then only looks them up."""
+        self.run_worker(self._warm_and_show_figures(), group="figures", exclusive=True)
+
+    async def _warm_and_show_figures(self) -> None:
+        session = self.session
+        turns, messages = session.turns(), session.messages()
+        await asyncio.to_thread(glance.warm_figures, turns, messages, session.prices, session.base_url)
+        self._show_figures()
 
     def _after_first_frame_priced(self, show: Callable[[], object]) -> None:
         """`show` once the screen is drawn and prices cost no import (genai-prices and its

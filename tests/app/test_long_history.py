@@ -192,3 +192,39 @@ async def test_jumps_across_a_long_conversation_show_the_rows_there_and_let_the_
         gc.collect()
         lines_now = sum(1 for o in gc.get_objects() if type(o) is Strip)
         assert lines_now < 3 * lines_at_start  # without the release: 6x here (each gone widget's lines)
+
+
+async def test_a_reopened_history_is_priced_in_a_thread_while_the_keys_still_work(
+        settings_for, app_for, monkeypatch):
+    """Pricing every turn and counting every message of a long history (1-2 s for 5,000
+    messages) runs off the UI thread: typed keys show meanwhile, then the figures come."""
+    import threading
+
+    from chattui.core import glance
+    from chattui.widgets.composer import Composer
+
+    seed(settings_for(), 300)
+    warm, started, release, ran_on_ui_thread = glance.warm_figures, threading.Event(), threading.Event(), []
+
+    def slow_warm(*args) -> None:
+        ran_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        started.set()
+        release.wait(10)
+        warm(*args)
+
+    monkeypatch.setattr(glance, "warm_figures", slow_warm)
+    app = app_for(continue_last=True)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert await wait_until(pilot, started.is_set)
+            await pilot.press("h", "i")
+            composer = app.screen.query_one(Composer)
+            assert await wait_until(pilot, lambda: composer.text == "hi")  # while the pricing runs
+            assert status_bar(app).turn == "pricing this conversation's turns…"
+            release.set()
+            assert await wait_until(pilot, lambda: " · 300 turns · " in status_bar(app).session)
+            assert status_bar(app).turn.startswith("prompt ")  # the last turn's figures
+            assert ran_on_ui_thread == [False]
+    finally:
+        release.set()
+
