@@ -87,7 +87,7 @@ class MessageActions(ChatScreenHost):
     async def action_select_messages(self) -> None:
         """Into the log, on its last message (up/down move, Ctrl+C copies …)."""
         log = self.query_one(ChatLog)
-        log.focus()
+        self.set_focus(log)  # at once: after `log.focus()`, a key right behind (Home) went to the composer
         await log.action_select_message(0)
 
     def on_chat_log_typed_away(self, event: ChatLog.TypedAway) -> None:

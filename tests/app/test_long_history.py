@@ -228,3 +228,19 @@ async def test_a_reopened_history_is_priced_in_a_thread_while_the_keys_still_wor
     finally:
         release.set()
 
+
+async def test_home_typed_right_behind_ctrl_up_goes_to_the_log(settings_for, app_for):
+    """Keys that arrive together (typed while the app was busy) act in order: Ctrl+Up puts
+    the focus in the log before Home is handled, so Home reaches the first message."""
+    from textual import events
+
+    seed(settings_for(), 60)
+    app = app_for(continue_last=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: " · 60 turns · " in status_bar(app).session)
+        await settle(pilot)
+        assert "question 0" not in shown_texts(app)
+        for key in ("ctrl+up", "home"):
+            app.post_message(events.Key(key, None))
+        assert await wait_until(pilot, lambda: "question 0" in shown_texts(app))
+        assert app.screen.query_one(ChatLog).has_focus
