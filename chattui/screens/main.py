@@ -87,6 +87,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         """What shows prices (the figures, the estimate) waits for genai-prices to load."""
         self._prices_tried = False
         """The warm-up has run (even if it failed: then a price loads it, or says why not)."""
+        self._history_counted = True
+        """A long reopened history's messages are counted (in a thread, with its turns
+        priced: `_show_history_figures`); until then the estimate waits."""
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
                 add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
@@ -189,6 +192,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
         unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if conversation and page else 0
         self._long_history = bool(unloaded)
+        self._history_counted = not self._long_history
         if conversation is not None and (draft := store.draft(conversation.id)):
             self.query_one(Composer).text = draft  # written before it closed (or crashed)
         await self.query_one(ChatLog).show_history(
@@ -209,7 +213,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         session = self.session
         turns, messages = session.turns(), session.messages()
         await asyncio.to_thread(glance.warm_figures, turns, messages, session.prices, session.base_url)
-        self._show_figures()
+        self._history_counted = True
+        self._show_figures()  # and the estimate
 
     def _after_first_frame_priced(self, show: Callable[[], object]) -> None:
         """`show` once the screen is drawn and prices cost no import (genai-prices and its
@@ -340,6 +345,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         one (the history's count is kept: typing in a long conversation stays O(draft))."""
         if not self._priced():  # start-up: the price data loads after the first frame
             self._after_first_frame_priced(self._show_estimate)
+            return
+        if not self._history_counted:  # shown once it is, off the UI thread
             return
         composer = self.query_one(Composer)
         images = len(self.query_one(AttachmentTray).pending)

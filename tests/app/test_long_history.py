@@ -221,8 +221,10 @@ async def test_a_reopened_history_is_priced_in_a_thread_while_the_keys_still_wor
             composer = app.screen.query_one(Composer)
             assert await wait_until(pilot, lambda: composer.text == "hi")  # while the pricing runs
             assert status_bar(app).turn == "pricing this conversation's turns…"
+            assert " tok" not in str(composer.border_subtitle)  # its estimate waits for the count too
             release.set()
             assert await wait_until(pilot, lambda: " · 300 turns · " in status_bar(app).session)
+            assert await wait_until(pilot, lambda: " tok" in str(composer.border_subtitle))
             assert status_bar(app).turn.startswith("prompt ")  # the last turn's figures
             assert ran_on_ui_thread == [False]
     finally:
