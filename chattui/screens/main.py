@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import alternatives, compaction, glance, pricing, report, structured, tokens
+from chattui.core import alternatives, compaction, glance, pricing, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
@@ -30,6 +30,7 @@ from chattui.screens.confirm import Confirm
 from chattui.screens.mcp_calls import McpCalls
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
+from chattui.screens.figures import ChatFigures
 from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.screens.prefix_choice import PrefixChoice
@@ -50,7 +51,7 @@ from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
 class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, KeepWarmControls,
-                 PrefixChoice, SwitchModel, PersonaActions, Screen):
+                 PrefixChoice, SwitchModel, PersonaActions, ChatFigures, Screen):
     BINDINGS = CHAT_BINDINGS
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
@@ -82,14 +83,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._turns: list = []
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
-        self._session_line = ""
-        self._waiting_for_prices: list[Callable[[], object]] = []
-        """What shows prices (the figures, the estimate) waits for genai-prices to load."""
-        self._prices_tried = False
-        """The warm-up has run (even if it failed: then a price loads it, or says why not)."""
-        self._history_counted = True
-        """A long reopened history's messages are counted (in a thread, with its turns
-        priced: `_show_history_figures`); until then the estimate waits."""
+        self._waiting_for_prices = []
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
                 add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
@@ -204,37 +198,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         else:
             self._show_figures()
 
-    def _show_history_figures(self) -> None:
-        """A reopened history's figures, its turns priced and its messages counted in a
-        thread first (`glance.warm_figures`): the UI thread then only looks them up."""
-        self.run_worker(self._warm_and_show_figures(), group="figures", exclusive=True)
-
-    async def _warm_and_show_figures(self) -> None:
-        session = self.session
-        turns, messages = session.turns(), session.messages()
-        await asyncio.to_thread(glance.warm_figures, turns, messages, session.prices, session.base_url)
-        self._history_counted = True
-        self._show_figures()  # and the estimate
-
-    def _after_first_frame_priced(self, show: Callable[[], object]) -> None:
-        """`show` once the screen is drawn and prices cost no import (genai-prices and its
-        data load in `_prepare`'s thread after the first frame: 0.2–0.6 s off start-up)."""
-        if self._priced():
-            call_when_drawn(self, show)
-        elif show not in self._waiting_for_prices:
-            self._waiting_for_prices.append(show)
-
-    def _priced(self) -> bool:
-        return self._prices_tried or pricing.is_warm()
-
-    def _prices_loaded(self) -> None:
-        self._prices_tried = True
-        if not self.personas_counted:  # the tokenizer was loading
-            self._count_personas()
-        waiting, self._waiting_for_prices = self._waiting_for_prices, []
-        for show in waiting:
-            show()
-
     def _prepare(self) -> None:
         """Off the UI thread, after the first frame: first what the first send needs (the SDK
         and its client, markdown-it's patterns), so that it costs what the second does; then
@@ -272,44 +235,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await sample.update(_MARKDOWN_SAMPLE)
         await sample.remove()
 
-    # figures
-
-    def _show_figures(self, outcome: TurnOutcome | None = None) -> None:
-        """The last turn's figures (and any miss cause), the session's, and warm/cold."""
-        from chattui.core.pricing import price
-
-        bar = self._bar()
-        self._turns = self.session.turns()
-        chat = glance.chat_turns(self._turns)
-        if outcome is not None:
-            line = report.turn_line(outcome.turn.usage, outcome.cost)
-        elif chat:
-            last = chat[-1]
-            line = report.turn_line(last.usage, price(last.usage, last.meta.model, last.meta.provider,
-                                                      self.session.prices, self.session.base_url))
-        else:
-            line = None
-        miss = glance.miss_line(self._turns, self.session)
-        if line is not None:
-            bar.turn = f"{line} · {miss}" if miss else line
-        if outcome is not None and outcome.cost.note:  # why there is no price
-            bar.warn(f"{bar.turn} · {outcome.cost.note}")
-        elif outcome is not None and outcome.turn.usage.inconsistency:
-            bar.warn(bar.turn)
-        if outcome is not None and outcome.note:
-            bar.warn(f"{outcome.note} · {bar.turn}")
-        self._session_line = glance.session_line(self.session, self._turns)
-        self._tick()
-        if self.is_mounted:
-            self._show_estimate()  # the history, and so the next request, changed
-
-    def _tick(self) -> None:
-        """Once a second: the warm/cold countdown next to the session's figures, and the
-        keep-warm ping when it is due."""
-        cache = glance.cache_line(self.session, self._turns) if self._turns else "cache: no turns yet"
-        keep_warm = self._keep_warm_plan().text()
-        self._bar().session = " · ".join(filter(None, (self._session_line, cache, keep_warm)))
-
     def _update_header(self) -> None:
         conversation = self.session.conversation
         title = conversation.title if conversation and conversation.title else "new conversation"
@@ -339,24 +264,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 self.session.store.save_draft(conversation.id, self.query_one(Composer).text)
             except sqlite3.Error:  # a full disk: the draft stays on screen
                 pass
-
-    def _show_estimate(self, draft_only: bool = False) -> None:
-        """The composer's pre-send line; `draft_only`: only the draft changed since the last
-        one (the history's count is kept: typing in a long conversation stays O(draft))."""
-        if not self._priced():  # start-up: the price data loads after the first frame
-            self._after_first_frame_priced(self._show_estimate)
-            return
-        if not self._history_counted:  # shown once it is, off the UI thread
-            return
-        composer = self.query_one(Composer)
-        images = len(self.query_one(AttachmentTray).pending)
-        if self.editing is not None:  # a branch: what is before the edited message is sent
-            line = glance.expected_line(self.session, composer.text, self._turns, images,
-                                        self.editing[1], draft_only)
-            composer.border_subtitle = plain(f"branch: {line}")
-            return
-        composer.border_subtitle = plain(glance.expected_line(self.session, composer.text, self._turns,
-                                                              images, draft_only=draft_only))
 
     # actions
 
