@@ -91,7 +91,7 @@ class MessageView(Vertical):
             yield ChatMarkdown(text)
             return
         from chattui.widgets.lazy_chunks import estimated_chunk_rows, lazy_groups
-        from chattui.widgets.reply_stream import split_chunks
+        from chattui.widgets.block_chunks import split_chunks
 
         width, height = self.app.size  # estimated again at the body's width once laid out
         chunks, rows = split_chunks(text), 0

@@ -5,9 +5,10 @@ as the client reads); the figures are from there.
 
 * Chunks. Textual re-arranges every block of a growing Markdown widget on each layout
   pass, so once the text streamed into one widget holds `BLOCKS_PER_CHUNK` blocks, the
-  text goes on in a fresh Markdown widget. It moves on only where a plain paragraph begins
-  (`block_boundary`): a paragraph's top margin is 0, so the chunks' margins add up to what
-  one widget's collapse to, and the reply renders row for row like a single Markdown.
+  text goes on in a fresh Markdown widget. It moves on only where a plain paragraph
+  begins (`block_chunks.block_boundary`): a paragraph's top margin is 0, so the chunks'
+  margins add up to what one widget's collapse to, and the reply renders row for row like
+  a single Markdown.
 * Frames. One loop appends what has arrived, about `FRAME_CHARS` characters (fitted to
   the time its frames take, `FRAME_BUDGET`), then waits for the layout pass (and frame)
   that asked for; a backlog is drawn over several frames instead of one long one.
@@ -43,13 +44,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import re
 import time
 from weakref import WeakKeyDictionary
 
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from chattui.widgets.block_chunks import BLOCKS_PER_CHUNK, after_blocks, block_boundary
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.drawn import call_when_drawn
 from chattui.widgets.lazy_chunks import (
@@ -79,61 +80,12 @@ of sight, lazy, by the next frame): the reader gets the rest of the frame's time
 FRAME_TIMEOUT = 0.5
 """The longest wait for a frame between two appends (a safety net: one always comes)."""
 
-BLOCKS_PER_CHUNK = 20
-"""Blocks (blank-line separated) a chunk holds before the text moves on to a new one."""
 GC_RELEASE_SECONDS = 1.0
 """How long after a reply ends the older GC generations wait (past its last frames)."""
 _GC_HELD = 1_000_000
 LAZY_MARGIN = 0.1
 """A whole chunk of the backlog is lazy when more than the screen's rows, and this share of
 them again (estimated from the text), follow it: it would be out of sight once drawn."""
-
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_PARAGRAPH_START = re.compile(r"[*_+-]+[^\s*_+-]|(?![#>|`~*_+\-=<\[]|\d+[.)](\s|$))\S")
-"""A line that can only begin a paragraph: not indented, no block, list or rule marker
-(`**bold**` or `-5` may start one: a marker needs a space after it, a rule only marks)."""
-_SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)\s*$")
-
-
-def block_boundary(text: str, start: int = 0) -> int | None:
-    """The first index in `text` (at or after `start`) where the text may move on to a new
-    Markdown widget without changing how it renders: after a blank line, outside a code
-    fence, where a plain paragraph begins whose first two lines have arrived.
-
-    Only a paragraph: its top margin is 0, so the gap above it is the previous block's
-    bottom margin whether the two share a widget (where margins collapse) or not (where
-    they add up). A heading, fence or quote has a top margin; a list item or a table row
-    may continue the list or table above; a setext underline makes a heading of the line
-    above; a link definition must stay with the links that use it."""
-    in_fence, offset = False, 0
-    lines = text.split("\n")
-    for number, line in enumerate(lines[:-3]):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        offset += len(line) + 1
-        if (not in_fence and number and not line.strip() and offset >= start
-                and _PARAGRAPH_START.match(lines[number + 1])
-                and not _SETEXT_UNDERLINE.match(lines[number + 2])):
-            return offset
-    return None
-
-
-def split_chunks(text: str, blocks: int = BLOCKS_PER_CHUNK) -> list[str]:
-    """`text` in the chunks a stream of it moves on at (after every `blocks` blocks, where
-    `block_boundary` allows): a stored reply is built in the widgets it streamed into."""
-    chunks: list[str] = []
-    while (full := _after_blocks(text, blocks)) is not None:
-        cut = block_boundary(text[:full + _BOUNDARY_WINDOW], full) or block_boundary(text, full)
-        if cut is None:
-            break
-        chunks.append(text[:cut])
-        text = text[cut:]
-    return chunks + [text]
-
-
-_BOUNDARY_WINDOW = 4096
-"""Characters after a chunk's last block searched for the next boundary first (the whole
-rest only when none is there: each search splits what it is given into lines)."""
 
 
 class ReplyStream:
@@ -177,7 +129,7 @@ class ReplyStream:
         fragment = visible(fragment)  # an escape sequence in a reply never reaches the terminal
         self._chunk += fragment
         self._pending[-1] += fragment
-        if (full := _after_blocks(self._chunk, self.blocks_per_chunk)) is not None:
+        if (full := after_blocks(self._chunk, self.blocks_per_chunk)) is not None:
             appended = len(self._chunk) - len(self._pending[-1])
             cut = block_boundary(self._chunk, max(full, appended))  # in what is not appended yet
             if cut is not None:
@@ -422,16 +374,6 @@ async def _wait(event: asyncio.Event, timeout: float) -> None:
         await asyncio.wait_for(event.wait(), timeout)
     except asyncio.TimeoutError:
         pass
-
-
-def _after_blocks(text: str, blocks: int) -> int | None:
-    """Where the text has `blocks` blank-line separated blocks behind it (None: not yet)."""
-    at = -2
-    for _ in range(blocks):
-        at = text.find("\n\n", at + 2)
-        if at < 0:
-            return None
-    return at + 2
 
 
 def _take(text: str, budget: int, first: bool) -> tuple[str, str]:

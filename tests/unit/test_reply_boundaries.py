@@ -1,6 +1,6 @@
 """Where a streaming reply may move on to a new Markdown widget without changing its rendering."""
 
-from chattui.widgets.reply_stream import block_boundary
+from chattui.widgets.block_chunks import block_boundary
 
 
 def test_a_blank_line_before_a_paragraph_is_a_boundary_once_its_second_line_is_in():
@@ -47,7 +47,7 @@ def test_only_boundaries_at_or_after_start_count():
 
 def test_a_stored_reply_is_cut_where_its_stream_moved_on_and_nowhere_else():
     from chattui.emulator.script import long_markdown
-    from chattui.widgets.reply_stream import split_chunks
+    from chattui.widgets.block_chunks import split_chunks
 
     text = long_markdown(6000)
     chunks = split_chunks(text, blocks=20)
