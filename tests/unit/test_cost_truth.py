@@ -1,12 +1,12 @@
 """Cost truth away from the happy path (issue 14): contradictory usage, Gemini-compat
 thinking, OpenRouter BYOK, loose model matching off the provider's hosts, overrides by
-endpoint and pattern with derived cache rates. Payloads go through the real SDK types and
-the adapters into the stored turn and the status-bar text."""
+endpoint and pattern with derived cache rates. Payloads go through the adapters (as the
+chunk's JSON the SDK's stream hands the Chat Completions adapter) into the stored turn and
+the status-bar text."""
 
 from __future__ import annotations
 
 import pytest
-from openai.types import CompletionUsage
 
 from chattui.config import PriceOverride, load_settings
 from chattui.core import report, usage as mapping
@@ -23,9 +23,8 @@ LOCAL = "http://localhost:11434/v1"
 
 
 def sdk_usage(payload: dict) -> Usage:
-    """A usage payload parsed by the openai SDK's own type, then mapped by the adapter."""
-    chunk = type("Chunk", (), {"choices": [], "usage": CompletionUsage.model_validate(payload)})
-    (event,) = _events(chunk)
+    """A usage payload in the last chunk of a stream, mapped by the adapter."""
+    (event,) = _events({"id": "chatcmpl-1", "choices": [], "usage": payload})
     assert isinstance(event, UsageReported)
     return event.usage
 
