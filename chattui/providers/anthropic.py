@@ -46,7 +46,8 @@ from chattui.core.reasoning import REDACTED_TEXT, ReasoningBlock
 from chattui.core.attachments import URL, Attachment
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import diagnostics
-from chattui.providers.sdk import SDKProvider, build_schemas
+from chattui.providers import json_fields as fields
+from chattui.providers.sdk import SDKProvider
 
 API_VERSION = "2026-10-21"
 """The `anthropic-version` anthropic 2.x sends."""
@@ -74,10 +75,7 @@ class AnthropicProvider(SDKProvider):
         return AsyncAnthropic(**options)
 
     def _warm(self, client: Any) -> None:
-        from anthropic.types import RawMessageStreamEvent
-
         _ = client.messages  # the SDK imports this resource (~0.3 s) on its first use
-        build_schemas(RawMessageStreamEvent)
 
     @staticmethod
     def dropped_params(request: ChatRequest) -> list[str]:
@@ -126,8 +124,13 @@ class AnthropicProvider(SDKProvider):
         return body
 
     async def _open(self, request: ChatRequest) -> Any:
+        """The SDK's stream of the events as parsed JSON (its pydantic model of each event
+        is not built: see the Chat Completions adapter)."""
+        from anthropic import AsyncStream
+
         client = await self.ready_client()
-        return await client.messages.create(**self.body(request), stream=True)
+        response = await client.messages.with_raw_response.create(**self.body(request), stream=True)
+        return await response.parse(to=AsyncStream[object])  # async here, unlike openai's
 
     def _new_state(self) -> _StreamState:
         return _StreamState()
@@ -237,21 +240,25 @@ class _StreamState:
         self.finished = False
 
     def events(self, event: Any) -> list[StreamEvent]:
-        kind = getattr(event, "type", None)
+        event = fields.obj(event)
+        kind = event.get("type")
         if kind == "message_start":
-            self.usage = _as_dict(event.message.usage)
-            diagnosed = diagnostics.from_anthropic(getattr(event.message, "diagnostics", None))
-            return [ResponseId(event.message.id), *([diagnosed] if diagnosed else [])]
+            message = fields.obj(event.get("message"))
+            self.usage = dict(fields.obj(message.get("usage")))
+            diagnosed = diagnostics.from_anthropic(message.get("diagnostics"))
+            started = [ResponseId(message["id"])] if isinstance(message.get("id"), str) else []
+            return [*started, *([diagnosed] if diagnosed else [])]
+        index = event.get("index")
         if kind == "content_block_start":
-            return self._block_start(event.index, event.content_block)
+            return self._block_start(index, fields.obj(event.get("content_block")))
         if kind == "content_block_delta":
-            return self._delta(event.index, event.delta)
-        if kind == "content_block_stop" and event.index in self.thinking:
-            block = self.thinking.pop(event.index)
+            return self._delta(index, fields.obj(event.get("delta")))
+        if kind == "content_block_stop" and index in self.thinking:
+            block = self.thinking.pop(index)
             return [ReasoningDone(ReasoningBlock("thinking", block["thinking"], block))]
         if kind == "message_delta":
-            self.stop_reason = event.delta.stop_reason
-            delta_usage = _as_dict(event.usage)
+            self.stop_reason = fields.obj(event.get("delta")).get("stop_reason")
+            delta_usage = fields.obj(event.get("usage"))
             self.usage["output_tokens"] = delta_usage.get("output_tokens")
             for key in _DELTA_USAGE:
                 if delta_usage.get(key) is not None:
@@ -263,43 +270,35 @@ class _StreamState:
             return [UsageReported(usage_mapping.from_anthropic(self.usage)), Finished(reason)]
         return []
 
-    def _block_start(self, index: int, block: Any) -> list[StreamEvent]:
-        kind = getattr(block, "type", None)
+    def _block_start(self, index: Any, block: dict[str, Any]) -> list[StreamEvent]:
+        kind = block.get("type")
         if kind == "tool_use":
             self.tools[index] = len(self.tools)
-            return [ToolCallDelta(self.tools[index], block.id, block.name, "")]
-        if kind == "text" and getattr(block, "text", ""):
-            return [TextDelta(block.text)]
+            return [ToolCallDelta(self.tools[index], block.get("id"), block.get("name"), "")]
+        if kind == "text" and fields.text(block, "text"):
+            return [TextDelta(block["text"])]
         if kind == "thinking":
-            text = getattr(block, "thinking", "") or ""
+            text = fields.text(block, "thinking")
             self.thinking[index] = {"type": "thinking", "thinking": text,
-                                    "signature": getattr(block, "signature", "") or ""}
+                                    "signature": fields.text(block, "signature")}
             return [ReasoningDelta(text)] if text else []
         if kind == "redacted_thinking":
-            raw = {"type": "redacted_thinking", "data": block.data}
+            raw = {"type": "redacted_thinking", "data": block.get("data")}
             return [ReasoningDelta(REDACTED_TEXT), ReasoningDone(ReasoningBlock(kind, "", raw))]
         return []
 
-    def _delta(self, index: int, delta: Any) -> list[StreamEvent]:
-        kind = getattr(delta, "type", None)
-        if kind == "text_delta" and delta.text:
-            return [TextDelta(delta.text)]
-        if kind == "thinking_delta" and delta.thinking:
+    def _delta(self, index: Any, delta: dict[str, Any]) -> list[StreamEvent]:
+        kind = delta.get("type")
+        if kind == "text_delta" and fields.text(delta, "text"):
+            return [TextDelta(delta["text"])]
+        if kind == "thinking_delta" and fields.text(delta, "thinking"):
             if index in self.thinking:
-                self.thinking[index]["thinking"] += delta.thinking
-            return [ReasoningDelta(delta.thinking)]
+                self.thinking[index]["thinking"] += delta["thinking"]
+            return [ReasoningDelta(delta["thinking"])]
         if kind == "signature_delta" and index in self.thinking:
-            self.thinking[index]["signature"] += delta.signature
+            self.thinking[index]["signature"] += fields.text(delta, "signature")
             return []
-        if kind == "input_json_delta" and index in self.tools and delta.partial_json:
-            return [ToolCallDelta(self.tools[index], None, None, delta.partial_json)]
+        if kind == "input_json_delta" and index in self.tools and fields.text(delta, "partial_json"):
+            return [ToolCallDelta(self.tools[index], None, None, delta["partial_json"])]
         return []
 
-
-def _as_dict(usage: Any) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    if isinstance(usage, dict):
-        return dict(usage)
-    as_dict: dict[str, Any] = usage.to_dict(exclude_unset=False)
-    return as_dict

@@ -21,6 +21,7 @@ from chattui.core.events import (
 )
 from chattui.core.request import COMPACTION, ChatMessage, ChatRequest, compaction_text
 from chattui.providers import gateway_cache, openai_cache
+from chattui.providers import json_fields as fields
 from chattui.providers.sdk import SDKProvider
 
 
@@ -144,37 +145,21 @@ class _ChatState:
         return events
 
 
-def _reasoning_text(delta: dict[str, Any]) -> str | None:
-    """`reasoning_content` (DeepSeek, vLLM, llama.cpp) or `reasoning` (OpenRouter): fields
-    OpenAI's API does not have."""
-    for name in ("reasoning_content", "reasoning"):
-        value = delta.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def _events(chunk: dict[str, Any]) -> list[StreamEvent]:
     events: list[StreamEvent] = []
-    for choice in _dicts(chunk.get("choices")):
-        delta = choice.get("delta")
-        delta = delta if isinstance(delta, dict) else {}
-        if thinking := _reasoning_text(delta):
-            events.append(ReasoningDelta(thinking))
-        if isinstance(content := delta.get("content"), str) and content:
+    for choice in fields.objects(chunk.get("choices")):
+        delta = fields.obj(choice.get("delta"))
+        if thinking := fields.text(delta, "reasoning_content") or fields.text(delta, "reasoning"):
+            events.append(ReasoningDelta(thinking))  # DeepSeek, vLLM, llama.cpp; OpenRouter
+        if content := fields.text(delta, "content"):
             events.append(TextDelta(content))
-        for call in _dicts(delta.get("tool_calls")):
-            function = call.get("function")
-            function = function if isinstance(function, dict) else {}
+        for call in fields.objects(delta.get("tool_calls")):
+            function = fields.obj(call.get("function"))
             events.append(ToolCallDelta(call.get("index", 0), call.get("id"), function.get("name"),
-                                        function.get("arguments") or ""))
+                                        fields.text(function, "arguments")))
         if choice.get("finish_reason"):
             events.append(Finished(choice["finish_reason"]))
     if chunk.get("usage") is not None:
         events.append(UsageReported(usage_mapping.from_openai_chat(chunk["usage"])))
     return events
 
-
-def _dicts(items: Any) -> list[dict[str, Any]]:
-    """The objects of a JSON array (nothing for a missing or malformed one)."""
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []

@@ -19,7 +19,9 @@ Streaming uses `responses.create(stream=True)`, not the `responses.stream()` hel
 helper rebuilds a full response snapshot on every event and raises when a server skips
 the item/part scaffolding before deltas (some OpenAI-compatible Responses endpoints do),
 while all we need is the events themselves; usage and the output list arrive whole in
-the terminal `response.completed`/`response.incomplete` event anyway.
+the terminal `response.completed`/`response.incomplete` event anyway. The events are read
+as the JSON they came as (the SDK's raw response parsed as `AsyncStream[object]`), not
+built into its pydantic models one by one: see the Chat Completions adapter.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from chattui.core.insight.rules import openai_56_or_later
 from chattui.providers import diagnostics, openai_cache
 from chattui.core.provider import ProviderError
 from chattui.providers.errors import from_sdk
-from chattui.providers.sdk import SDKProvider, build_schemas
+from chattui.providers import json_fields as fields
+from chattui.providers.sdk import SDKProvider
 
 _REASONING_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
 
@@ -67,10 +70,7 @@ class OpenAIResponsesProvider(SDKProvider):
         return AsyncOpenAI(**options)
 
     def _warm(self, client: Any) -> None:
-        from openai.types.responses import ResponseStreamEvent
-
         _ = client.responses  # the SDK imports this resource (~0.3 s) on its first use
-        build_schemas(ResponseStreamEvent)
 
     def body(self, request: ChatRequest) -> dict[str, Any]:
         """The `responses.create` kwargs: instructions every turn, then the input items
@@ -146,8 +146,11 @@ class OpenAIResponsesProvider(SDKProvider):
         return gone, failures
 
     async def _open(self, request: ChatRequest) -> Any:
+        from openai import AsyncStream
+
         client = await self.ready_client()
-        return await client.responses.create(**self.body(request), stream=True)
+        response = await client.responses.with_raw_response.create(**self.body(request), stream=True)
+        return response.parse(to=AsyncStream[object])
 
     def _new_state(self) -> _StreamState:
         return _StreamState()
@@ -199,71 +202,72 @@ class _StreamState:
         self.finished = False
 
     def events(self, event: Any) -> list[StreamEvent]:
-        kind = getattr(event, "type", None)
+        event = fields.obj(event)
+        kind = event.get("type")
         if kind == "response.created":
-            return [ResponseId(event.response.id)]
+            response_id = fields.obj(event.get("response")).get("id")
+            return [ResponseId(response_id)] if isinstance(response_id, str) else []
         if kind == "response.output_text.delta":
-            return [TextDelta(event.delta)] if event.delta else []
+            return [TextDelta(event["delta"])] if fields.text(event, "delta") else []
         if kind in _REASONING_DELTAS:
-            return [ReasoningDelta(event.delta)] if event.delta else []
-        if kind == "response.reasoning_summary_part.added" and event.summary_index:
+            return [ReasoningDelta(event["delta"])] if fields.text(event, "delta") else []
+        if kind == "response.reasoning_summary_part.added" and event.get("summary_index"):
             return [ReasoningDelta("\n\n")]
-        if kind == "response.output_item.done" and event.item.type == "reasoning":
-            return [_reasoning_done(event.item)]
-        if kind == "response.output_item.added" and event.item.type == "function_call":
-            return self._call_added(event.output_index, event.item)
+        item = fields.obj(event.get("item"))
+        if kind == "response.output_item.done" and item.get("type") == "reasoning":
+            return [_reasoning_done(item)]
+        if kind == "response.output_item.added" and item.get("type") == "function_call":
+            return self._call_added(event.get("output_index"), item)
         if kind == "response.function_call_arguments.delta":
-            return self._arguments(event.output_index, event.delta)
-        if kind == "response.output_item.done" and event.item.type == "function_call":
-            return self._call_done(event.output_index, event.item)
+            return self._arguments(event.get("output_index"), fields.text(event, "delta"))
+        if kind == "response.output_item.done" and item.get("type") == "function_call":
+            return self._call_done(event.get("output_index"), item)
         if kind in ("response.completed", "response.incomplete"):
             self.finished = True
-            return self._finished(event.response)
+            return self._finished(fields.obj(event.get("response")))
         if kind == "response.failed":
-            raise _failed(event.response)
+            raise _failed(fields.obj(event.get("response")))
         if kind == "error":
-            message = getattr(event, "message", None) or "The server reported an error mid-reply."
-            code = getattr(event, "code", None)
+            message = fields.text(event, "message") or "The server reported an error mid-reply."
+            code = event.get("code")
             raise ProviderError(f"The reply failed: {message}" + (f" ({code})" if code else ""),
                                 None, "server")
         return []
 
-    def _call_added(self, output_index: int, item: Any) -> list[StreamEvent]:
+    def _call_added(self, output_index: Any, item: dict[str, Any]) -> list[StreamEvent]:
         call = self.calls.setdefault(output_index, _Call(len(self.calls)))
-        call.arguments = item.arguments or ""
-        return [ToolCallDelta(call.index, item.call_id, item.name, call.arguments)]
+        call.arguments = fields.text(item, "arguments")
+        return [ToolCallDelta(call.index, item.get("call_id"), item.get("name"), call.arguments)]
 
-    def _arguments(self, output_index: int, delta: str) -> list[StreamEvent]:
+    def _arguments(self, output_index: Any, delta: str) -> list[StreamEvent]:
         call = self.calls.get(output_index)
         if call is None or not delta:
             return []
         call.arguments += delta
         return [ToolCallDelta(call.index, None, None, delta)]
 
-    def _call_done(self, output_index: int, item: Any) -> list[StreamEvent]:
+    def _call_done(self, output_index: Any, item: dict[str, Any]) -> list[StreamEvent]:
         """A server that sent the call only whole (no `added`, or no deltas): yield the rest."""
-        final = item.arguments or ""
+        final = fields.text(item, "arguments")
         if output_index not in self.calls:
             self.calls[output_index] = _Call(len(self.calls), final)
-            return [ToolCallDelta(self.calls[output_index].index, item.call_id, item.name, final)]
+            return [ToolCallDelta(self.calls[output_index].index, item.get("call_id"), item.get("name"), final)]
         call = self.calls[output_index]
         if final.startswith(call.arguments) and len(final) > len(call.arguments):
             rest, call.arguments = final[len(call.arguments):], final
             return [ToolCallDelta(call.index, None, None, rest)]
         return []
 
-    def _finished(self, response: Any) -> list[StreamEvent]:
+    def _finished(self, response: dict[str, Any]) -> list[StreamEvent]:
         events: list[StreamEvent] = []
-        if getattr(response, "usage", None) is not None:
-            events.append(UsageReported(usage_mapping.from_openai_responses(response.usage)))
-        diagnosed = diagnostics.from_openai_responses(
-            getattr(response, "prompt_cache_diagnostics", None))
+        if response.get("usage") is not None:
+            events.append(UsageReported(usage_mapping.from_openai_responses(response["usage"])))
+        diagnosed = diagnostics.from_openai_responses(response.get("prompt_cache_diagnostics"))
         events += [diagnosed] if diagnosed else []
-        output = getattr(response, "output", None) or ()
-        if response.status == "incomplete":
-            details = getattr(response, "incomplete_details", None)
-            reason = getattr(details, "reason", None) or "incomplete"
-        elif self.calls or any(getattr(item, "type", None) == "function_call" for item in output):
+        output = fields.objects(response.get("output"))
+        if response.get("status") == "incomplete":
+            reason = fields.obj(response.get("incomplete_details")).get("reason") or "incomplete"
+        elif self.calls or any(item.get("type") == "function_call" for item in output):
             reason = "tool_calls"
         else:
             reason = "stop"
@@ -271,18 +275,20 @@ class _StreamState:
         return events
 
 
-def _reasoning_done(item: Any) -> ReasoningDone:
-    """A reasoning item, kept as it came (its `encrypted_content` goes back in full mode)."""
-    raw = item.model_dump(mode="json", exclude_none=True, warnings=False)
-    parts = [p.get("text", "") for p in raw.get("summary") or ()]
-    parts += [p.get("text", "") for p in raw.get("content") or ()] if not parts else []
+def _reasoning_done(item: dict[str, Any]) -> ReasoningDone:
+    """A reasoning item, kept as it came but for null fields (its `encrypted_content` goes
+    back in full mode)."""
+    raw = fields.without_nulls(item)
+    parts = [fields.text(p, "text") for p in fields.objects(raw.get("summary"))]
+    parts += [fields.text(p, "text") for p in fields.objects(raw.get("content"))] if not parts else []
     return ReasoningDone(ReasoningBlock("reasoning", "\n\n".join(p for p in parts if p), raw))
 
 
-def _failed(response: Any) -> ProviderError:
-    error = getattr(response, "error", None)
-    message = getattr(error, "message", None) or "The server could not complete the reply."
-    code = getattr(error, "code", None)
+def _failed(response: dict[str, Any]) -> ProviderError:
+    error = fields.obj(response.get("error"))
+    message = fields.text(error, "message") or "The server could not complete the reply."
+    code = error.get("code")
     kind = "rate_limit" if code == "rate_limit_exceeded" else "server"
     return ProviderError(f"The reply failed: {message}" + (f" ({code})" if code else ""),
                          None, kind)
+

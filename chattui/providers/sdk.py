@@ -5,7 +5,9 @@ A subclass gives `api`, `_new_client(**options)` (importing its SDK there: the i
 cost 0.4–0.85 s, so they stay off start-up), `_warm(client)` (touching the client's lazily
 imported parts its requests use), `body(request)`, `_open(request)` (the SDK's stream) and
 `_new_state()`: an object whose `events(sdk_event)` maps one SDK event onto StreamEvents
-and whose `finished` says the server ended the reply properly.
+and whose `finished` says the server ended the reply properly. The adapters open the
+SDK's raw response and parse it as `AsyncStream[object]`, so an event is its JSON
+(`json_fields` reads it), not a pydantic model built for each chunk.
 """
 
 from __future__ import annotations
@@ -26,27 +28,6 @@ TRANSPORT_MODULES = ("anyio", "anyio._backends._asyncio", "h11", "jiter",
                      "httpcore2._async.connection_pool", "httpcore2._backends.anyio")
 """What the SDKs' HTTP stack imports on its first connection (~0.1 s): imported by
 `prepare()`; a name a future version lacks is skipped."""
-
-
-def build_schemas(kind: Any, seen: set[int] | None = None) -> None:
-    """Build the pydantic schemas of `kind` (a model, or a Union, list, … of models) and of
-    the models in its fields: the SDKs defer them to the first event they parse (~30 ms)."""
-    import typing
-
-    seen = set() if seen is None else seen
-    if id(kind) in seen:
-        return
-    seen.add(id(kind))
-    fields = getattr(kind, "model_fields", None)
-    if isinstance(kind, type) and isinstance(fields, dict):
-        try:  # until built, the schema is a stand-in that builds it when read
-            _ = getattr(kind, "__pydantic_core_schema__")["type"]
-        except Exception:  # noqa: BLE001 - a warm-up only: the first event builds it then
-            pass
-        for field in fields.values():
-            build_schemas(field.annotation, seen)
-    for arg in typing.get_args(kind):
-        build_schemas(arg, seen)
 
 
 class SDKProvider:

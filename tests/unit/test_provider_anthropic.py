@@ -335,6 +335,24 @@ async def test_an_error_event_mid_stream():
     assert caught.value.kind == "server" and "Overloaded" in caught.value.message
 
 
+async def test_malformed_events_are_skipped_and_the_reply_goes_on():
+    """The adapter reads the events as JSON (no SDK model per event): odd shapes a proxy
+    might send are skipped, not a crash that ends the reply."""
+    provider = _scripted(_sse(
+        START,
+        {"type": "content_block_start", "index": 0, "content_block": None},
+        {"type": "content_block_delta", "index": 0, "delta": "text"},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 7}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Still "}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "here."}},
+        {"type": "message_delta", "delta": None, "usage": {"output_tokens": 3}},
+        {"type": "message_stop"}))
+    events = await collect(provider, ChatRequest(MODEL, (user("Hi"),)))
+
+    assert text_of(events) == "Still here."
+    assert usage_of(events).output == 3 and events[-1] == Finished(None)
+
+
 async def test_a_stream_that_ends_without_message_stop():
     provider = _scripted(_sse(START))
     with pytest.raises(ProviderError) as caught:

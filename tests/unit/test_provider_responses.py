@@ -10,7 +10,7 @@ import httpx2
 import pytest
 
 from chattui.core.events import (
-    Finished, ReasoningDelta, ResponseId, TextDelta, ToolCallDelta, UsageReported,
+    Finished, ReasoningDelta, ReasoningDone, ResponseId, TextDelta, ToolCallDelta, UsageReported,
 )
 from chattui.core.models import ToolCall as StoredCall
 from chattui.core.request import ChatMessage, ChatRequest
@@ -268,6 +268,31 @@ async def test_error_event_and_calls_sent_whole():
 
     assert events[1] == ToolCallDelta(0, "call_1", "lookup", '{"q":"whole"}')
     assert "Try again later." in caught.value.message
+
+
+async def test_malformed_events_are_skipped_and_a_reasoning_item_is_kept_without_nulls():
+    """The adapter reads the events as JSON (no SDK model per event): odd shapes are
+    skipped; a reasoning item is kept as it came, less its null fields."""
+    provider = OpenAIResponsesProvider("openai", "k")
+    reasoning = {"id": "rs_1", "type": "reasoning", "encrypted_content": "gAAA", "status": None,
+                 "summary": [{"type": "summary_text", "text": "Weighed it."}, "junk"]}
+    _scripted(provider, _sse(
+        {"type": "response.created", "response": RESPONSE},
+        {"type": "response.output_text.delta", "delta": None},
+        {"type": "response.output_item.done", "output_index": 0, "item": reasoning},
+        {"type": "response.output_item.added", "output_index": 1, "item": "junk"},
+        {"type": "response.output_text.delta", "delta": "Done."},
+        {"type": "response.completed", "response": {
+            **RESPONSE, "status": "completed", "output": "junk",
+            "usage": {"input_tokens": 9, "output_tokens": 2, "total_tokens": 11}}}))
+    events = await collect(provider, ChatRequest(MODEL, (user("Hi"),)))
+
+    assert text_of(events) == "Done."
+    (done,) = [e for e in events if isinstance(e, ReasoningDone)]
+    assert done.block.text == "Weighed it."
+    assert done.block.raw == {"id": "rs_1", "type": "reasoning", "encrypted_content": "gAAA",
+                              "summary": [{"type": "summary_text", "text": "Weighed it."}, "junk"]}
+    assert usage_of(events).output == 2 and events[-1] == Finished("stop")
 
 
 def test_registry_picks_the_responses_api_lazily():
