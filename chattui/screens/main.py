@@ -83,6 +83,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._turns: list = []
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
+        self._blocks_styled = False
+        """The reply blocks' styles are registered (`_style_markdown_blocks`)."""
         self._waiting_for_prices = []
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
@@ -223,12 +225,12 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         """Mount a hidden sample reply once and remove it: the first time a kind of block (a
         table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
         stylesheet again, which the first rich reply paid while streaming (a few frames of it).
-        Skipped when a reply is already streaming: the sample would slow its frames."""
+        Not while a reply streams (the sample would slow its frames): then after it ends."""
         from chattui.widgets.compact_markdown import ChatMarkdown
 
-        if self.session.busy:
+        if self.session.busy or self._blocks_styled:
             return
-
+        self._blocks_styled = True
         sample = ChatMarkdown(classes="style-warm-up")
         sample.display = False
         await self.mount(sample)
@@ -391,6 +393,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)
         self._update_header()
+        if not self._blocks_styled:  # a reply was streaming when the warm-up ended
+            self.call_after_refresh(self._style_markdown_blocks)
         if turn.status == COMPLETE:
             await self._show_tool_calls(self.session.pending_tool_calls())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chattui.core import pricing, tokens
 from chattui.widgets.composer import Composer
-from tests.app.pilot import estimate_for, main_screen, status_bar, wait_until
+from tests.app.pilot import estimate_for, main_screen, send, settle, status_bar, wait_until
 from tests.app.test_long_history import seed
 
 
@@ -69,6 +69,32 @@ async def test_the_warm_up_registers_the_reply_blocks_styles_and_leaves_nothing_
         assert await wait_until(pilot, lambda: not main_screen(app).query(".style-warm-up"))
         assert not main_screen(app).query(Markdown), "nothing of the sample is left mounted"
         assert main_screen(app).query_one(Composer).has_focus
+
+
+async def test_block_styles_skipped_while_a_reply_streams_are_registered_when_it_ends(app_for, monkeypatch):
+    """A send made before the warm-up ended: the sample is not mounted under the streaming
+    reply, and the styles are registered once the reply is done (they used to be skipped
+    for good, and the first long reply re-parsed the stylesheet for its first table)."""
+    from chattui.core.chat import ChatSession
+    from chattui.screens.main import MainScreen
+
+    monkeypatch.setattr(MainScreen, "_prepare", lambda self: None)  # the warm-up's end: by hand
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        def registered() -> set[str]:
+            return {name for _, name in app.stylesheet.source}
+
+        blocks = {"MarkdownTable.DEFAULT_CSS", "MarkdownFence.DEFAULT_CSS"}
+        with monkeypatch.context() as streaming:
+            streaming.setattr(ChatSession, "busy", property(lambda session: True))
+            await main_screen(app)._style_markdown_blocks()
+        await pilot.pause()
+        assert not blocks & registered()
+
+        await send(pilot, "hello")  # its reply has neither a table nor a code block
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: blocks <= registered())
+        assert await wait_until(pilot, lambda: not main_screen(app).query(".style-warm-up"))
 
 
 async def test_a_reopened_conversation_says_its_turns_are_being_priced_not_that_there_are_none(
