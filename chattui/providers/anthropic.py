@@ -301,4 +301,3 @@ class _StreamState:
         if kind == "input_json_delta" and index in self.tools and fields.text(delta, "partial_json"):
             return [ToolCallDelta(self.tools[index], None, None, delta["partial_json"])]
         return []
-

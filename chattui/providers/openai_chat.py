@@ -162,4 +162,3 @@ def _events(chunk: dict[str, Any]) -> list[StreamEvent]:
     if chunk.get("usage") is not None:
         events.append(UsageReported(usage_mapping.from_openai_chat(chunk["usage"])))
     return events
-

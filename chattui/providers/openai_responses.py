@@ -291,4 +291,3 @@ def _failed(response: dict[str, Any]) -> ProviderError:
     kind = "rate_limit" if code == "rate_limit_exceeded" else "server"
     return ProviderError(f"The reply failed: {message}" + (f" ({code})" if code else ""),
                          None, kind)
-
