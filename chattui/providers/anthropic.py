@@ -231,9 +231,9 @@ class _StreamState:
     """Maps one message's stream events; tool_use blocks get indexes 0, 1, … in order."""
 
     def __init__(self) -> None:
-        self.tools: dict[int, int] = {}
+        self.tools: dict[int | None, int] = {}
         """content block index → tool call index"""
-        self.thinking: dict[int, dict[str, Any]] = {}
+        self.thinking: dict[int | None, dict[str, Any]] = {}
         """content block index → the thinking block so far (text and signature)"""
         self.usage: dict[str, Any] = {}
         self.stop_reason: str | None = None
@@ -248,7 +248,7 @@ class _StreamState:
             diagnosed = diagnostics.from_anthropic(message.get("diagnostics"))
             started = [ResponseId(message["id"])] if isinstance(message.get("id"), str) else []
             return [*started, *([diagnosed] if diagnosed else [])]
-        index = event.get("index")
+        index = fields.integer(event, "index")
         if kind == "content_block_start":
             return self._block_start(index, fields.obj(event.get("content_block")))
         if kind == "content_block_delta":
@@ -270,7 +270,7 @@ class _StreamState:
             return [UsageReported(usage_mapping.from_anthropic(self.usage)), Finished(reason)]
         return []
 
-    def _block_start(self, index: Any, block: dict[str, Any]) -> list[StreamEvent]:
+    def _block_start(self, index: int | None, block: dict[str, Any]) -> list[StreamEvent]:
         kind = block.get("type")
         if kind == "tool_use":
             self.tools[index] = len(self.tools)
@@ -287,7 +287,7 @@ class _StreamState:
             return [ReasoningDelta(REDACTED_TEXT), ReasoningDone(ReasoningBlock(kind, "", raw))]
         return []
 
-    def _delta(self, index: Any, delta: dict[str, Any]) -> list[StreamEvent]:
+    def _delta(self, index: int | None, delta: dict[str, Any]) -> list[StreamEvent]:
         kind = delta.get("type")
         if kind == "text_delta" and fields.text(delta, "text"):
             return [TextDelta(delta["text"])]

@@ -23,6 +23,13 @@ def text(value: dict[str, Any], key: str) -> str:
     return field if isinstance(field, str) else ""
 
 
+def integer(value: dict[str, Any], key: str) -> int | None:
+    """An integer field (None when it is missing or not an integer: an index that cannot
+    be a dict key is not one)."""
+    field = value.get(key)
+    return field if isinstance(field, int) and not isinstance(field, bool) else None
+
+
 def without_nulls(value: Any) -> Any:
     """`value` without the null fields of its objects, at any depth."""
     if isinstance(value, dict):

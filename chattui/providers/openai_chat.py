@@ -155,8 +155,9 @@ def _events(chunk: dict[str, Any]) -> list[StreamEvent]:
             events.append(TextDelta(content))
         for call in fields.objects(delta.get("tool_calls")):
             function = fields.obj(call.get("function"))
-            events.append(ToolCallDelta(call.get("index", 0), call.get("id"), function.get("name"),
-                                        fields.text(function, "arguments")))
+            index = fields.integer(call, "index")
+            events.append(ToolCallDelta(0 if index is None else index, call.get("id"),
+                                        function.get("name"), fields.text(function, "arguments")))
         if choice.get("finish_reason"):
             events.append(Finished(choice["finish_reason"]))
     if chunk.get("usage") is not None:

@@ -198,7 +198,7 @@ class _StreamState:
     in the order their output items appear."""
 
     def __init__(self) -> None:
-        self.calls: dict[int, _Call] = {}
+        self.calls: dict[int | None, _Call] = {}
         self.finished = False
 
     def events(self, event: Any) -> list[StreamEvent]:
@@ -217,11 +217,11 @@ class _StreamState:
         if kind == "response.output_item.done" and item.get("type") == "reasoning":
             return [_reasoning_done(item)]
         if kind == "response.output_item.added" and item.get("type") == "function_call":
-            return self._call_added(event.get("output_index"), item)
+            return self._call_added(fields.integer(event, "output_index"), item)
         if kind == "response.function_call_arguments.delta":
-            return self._arguments(event.get("output_index"), fields.text(event, "delta"))
+            return self._arguments(fields.integer(event, "output_index"), fields.text(event, "delta"))
         if kind == "response.output_item.done" and item.get("type") == "function_call":
-            return self._call_done(event.get("output_index"), item)
+            return self._call_done(fields.integer(event, "output_index"), item)
         if kind in ("response.completed", "response.incomplete"):
             self.finished = True
             return self._finished(fields.obj(event.get("response")))
@@ -234,19 +234,19 @@ class _StreamState:
                                 None, "server")
         return []
 
-    def _call_added(self, output_index: Any, item: dict[str, Any]) -> list[StreamEvent]:
+    def _call_added(self, output_index: int | None, item: dict[str, Any]) -> list[StreamEvent]:
         call = self.calls.setdefault(output_index, _Call(len(self.calls)))
         call.arguments = fields.text(item, "arguments")
         return [ToolCallDelta(call.index, item.get("call_id"), item.get("name"), call.arguments)]
 
-    def _arguments(self, output_index: Any, delta: str) -> list[StreamEvent]:
+    def _arguments(self, output_index: int | None, delta: str) -> list[StreamEvent]:
         call = self.calls.get(output_index)
         if call is None or not delta:
             return []
         call.arguments += delta
         return [ToolCallDelta(call.index, None, None, delta)]
 
-    def _call_done(self, output_index: Any, item: dict[str, Any]) -> list[StreamEvent]:
+    def _call_done(self, output_index: int | None, item: dict[str, Any]) -> list[StreamEvent]:
         """A server that sent the call only whole (no `added`, or no deltas): yield the rest."""
         final = fields.text(item, "arguments")
         if output_index not in self.calls:

@@ -341,6 +341,7 @@ async def test_malformed_events_are_skipped_and_the_reply_goes_on():
     provider = _scripted(_sse(
         START,
         {"type": "content_block_start", "index": 0, "content_block": None},
+        {"type": "content_block_stop", "index": [0]},  # an index that cannot be a key
         {"type": "content_block_delta", "index": 0, "delta": "text"},
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 7}},
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Still "}},

@@ -77,8 +77,10 @@ async def test_odd_chunks_from_a_compatible_server_are_skipped_and_the_reply_goe
         _chunk({"content": None}),
         _chunk({"content": "Still "}),
         _chunk({"tool_calls": [{"id": "call_2", "function": {"name": "n"}}, "junk"]}),  # no index
+        _chunk({"tool_calls": [{"index": [0], "id": "call_3", "function": {"name": "m"}}]}),
         _chunk({"content": "here."}, "stop"),
     ))
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Still here."
-    assert [e for e in events if isinstance(e, ToolCallDelta)] == [ToolCallDelta(0, "call_2", "n", "")]
+    assert [e for e in events if isinstance(e, ToolCallDelta)] == [
+        ToolCallDelta(0, "call_2", "n", ""), ToolCallDelta(0, "call_3", "m", "")]
     assert events[-1] == Finished("stop")

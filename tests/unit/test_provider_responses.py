@@ -281,6 +281,7 @@ async def test_malformed_events_are_skipped_and_a_reasoning_item_is_kept_without
         {"type": "response.output_text.delta", "delta": None},
         {"type": "response.output_item.done", "output_index": 0, "item": reasoning},
         {"type": "response.output_item.added", "output_index": 1, "item": "junk"},
+        {"type": "response.function_call_arguments.delta", "output_index": [1], "delta": "{"},
         {"type": "response.output_text.delta", "delta": "Done."},
         {"type": "response.completed", "response": {
             **RESPONSE, "status": "completed", "output": "junk",
