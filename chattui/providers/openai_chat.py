@@ -134,12 +134,11 @@ class _ChatState:
         self.finished = False
 
     def events(self, chunk: Any) -> list[StreamEvent]:
-        if not isinstance(chunk, dict):
-            return []  # not a chunk: nothing in it to show
+        chunk = fields.obj(chunk)  # not an object: nothing in it to show
         events: list[StreamEvent] = []
-        if self.response_id is None and isinstance(chunk.get("id"), str) and chunk["id"]:
-            self.response_id = chunk["id"]
-            events.append(ResponseId(chunk["id"]))
+        if self.response_id is None and (response_id := fields.text(chunk, "id")):
+            self.response_id = response_id
+            events.append(ResponseId(response_id))
         events += _events(chunk)
         self.finished = self.finished or any(isinstance(e, Finished) for e in events)
         return events
