@@ -1,13 +1,13 @@
 """What the three SDK adapters share: a lazily made client, closing it, and one stream
 loop that maps every failure onto a ProviderError.
 
-A subclass gives `api`, `_new_client(**options)` (importing its SDK there: the imports
-cost 0.4–0.85 s, so they stay off start-up), `_warm(client)` (touching the client's lazily
-imported parts its requests use), `body(request)`, `_open(request)` (the SDK's stream) and
-`_new_state()`: an object whose `events(sdk_event)` maps one SDK event onto StreamEvents
-and whose `finished` says the server ended the reply properly. The adapters open the
-SDK's raw response and parse it as `AsyncStream[object]`, so an event is its JSON
-(`json_fields` reads it), not a pydantic model built for each chunk.
+A subclass gives `api`, `_new_client(**options)` (importing its SDK there: 0.3–0.5 s of
+CPU for openai, 2–2.8 s for anthropic, kept off start-up), `_warm(client)` (touching the
+client's lazily imported parts its requests use), `body(request)`, `_open(request)` (the
+SDK's stream) and `_new_state()`: an object whose `events(sdk_event)` maps one SDK event
+onto StreamEvents and whose `finished` says the server ended the reply properly. The
+adapters open the SDK's raw response and parse it as `AsyncStream[object]`, so an event is
+its JSON (`json_fields` reads it), not a pydantic model built for each chunk.
 """
 
 from __future__ import annotations
