@@ -25,6 +25,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from chattui.widgets.compact_table import CompactTable
 from chattui.widgets.textual_compat import (
     EagerMarkdown,
     MarkdownBullet,
@@ -120,8 +121,9 @@ class CompactOrderedList(MarkdownOrderedList):
 
 
 class ChatMarkdown(EagerMarkdown):
-    """The Markdown widget of a message: Textual's, with compact list items, and mounted
-    empty (a reply about to stream into it) without a trip to a worker thread."""
+    """The Markdown widget of a message: Textual's, with compact list items and one-widget
+    tables (`compact_table`), and mounted empty (a reply about to stream into it) without a
+    trip to a worker thread."""
 
     BLOCKS = {**Markdown.BLOCKS, "bullet_list_open": CompactBulletList,
-              "ordered_list_open": CompactOrderedList}
+              "ordered_list_open": CompactOrderedList, "table_open": CompactTable}

@@ -7,6 +7,8 @@ Each use is here because Textual has no public way to do it (Textual 8.2):
 the Markdown list/paragraph block classes are not exported by `textual.widgets.markdown`;
 a block's children and inline content are attributes; the scroll anchor's "released by
 the user" state, an app's open batch update and a node's BindingsMap have no getter; a
+table block's cells, its streamed update, the grid's sizing of columns and a canvas's
+strips have no public way to be had; a
 Markdown mounted empty has no public way to skip parsing "" in a worker; the line cache
 of every widget a styles cache keeps alive after it is gone (`release_line_caches`) has
 no public way out either.
@@ -15,7 +17,7 @@ no public way out either.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from textual._styles_cache import StylesCache
 from textual.app import App
@@ -27,7 +29,12 @@ from rich.text import Text
 from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
+    from rich.style import Style as RichStyle
+    from textual.canvas import Primitive
     from textual.content import Content
+    from textual.css.scalar import Scalar
+    from textual.geometry import Size
+    from textual.strip import Strip
     from textual.events import Mount
     from textual.widgets import Markdown
     from textual.widgets._markdown import (
@@ -38,14 +45,21 @@ if TYPE_CHECKING:
         MarkdownOrderedList,
         MarkdownOrderedListItem,
         MarkdownParagraph,
+        MarkdownTable,
     )
 
     class EagerMarkdown(Markdown):
         """See `_markdown_names`, which builds it."""
 
+    class TableInPlace(MarkdownTable):
+        """See `_markdown_names`, which builds it."""
+
+        def updated(self, headers: list[Content], rows: list[list[Content]]) -> None: ...
+
 __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
     "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
+    "TableInPlace", "canvas_strips", "resolve_lengths", "table_cells",
     "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput", "release_line_caches",
 ]
@@ -71,6 +85,10 @@ PRIVATE_NAMES = (
     "App._batch_count",
     "DOMNode._bindings",
     "textual._styles_cache",
+    "textual._resolve.resolve",
+    "MarkdownTable._get_headers_and_rows",
+    "MarkdownBlock._update_from_block",
+    "StripRenderable._strips",
 )
 """What this module reaches into, as the canary tests name it."""
 
@@ -101,9 +119,30 @@ def adopt_paragraph(block: MarkdownParagraph, paragraph: MarkdownParagraph) -> N
     block.set_content(paragraph._content)
 
 
+def table_cells(table: MarkdownTable) -> tuple[list[Content], list[list[Content]]]:
+    """A table block's header cells and rows of cells, as MarkdownTable composes them."""
+    return table._get_headers_and_rows()
+
+
+def resolve_lengths(lengths: list[Scalar], total: int, gutter: int, size: Size, viewport: Size, *,
+                    expand: bool, shrink: bool, minimums: list[int] | None) -> list[tuple[int, int]]:
+    """(offset, length) of each of `lengths` in `total` cells, `gutter` apart: how Textual's
+    grid sizes its columns (expanded to fill, shrunk down to the minimums)."""
+    from textual._resolve import resolve
+
+    return resolve(lengths, total, gutter, size, viewport, expand=expand, shrink=shrink, minimums=minimums)
+
+
+def canvas_strips(width: int, height: int, primitives: Sequence[Primitive], base: RichStyle) -> list[Strip]:
+    """The lines of a canvas with `primitives` drawn on it (Textual's keylines are drawn so)."""
+    from textual.canvas import Canvas
+
+    return list(Canvas(width, height).render(primitives, base)._strips)
+
+
 _MARKDOWN_LOCK = threading.Lock()
 _MARKDOWN_NAMES = ("MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
-                   "MarkdownOrderedListItem", "MarkdownParagraph", "EagerMarkdown")
+                   "MarkdownOrderedListItem", "MarkdownParagraph", "EagerMarkdown", "TableInPlace")
 
 
 def __getattr__(name: str) -> Any:
@@ -135,9 +174,25 @@ def _markdown_names() -> dict[str, Any]:
             Widget._on_mount(self, event)
             self.post_message(Markdown.TableOfContentsUpdated(self, self.table_of_contents).set_sender(self))
 
-    EagerMarkdown.__qualname__ = "EagerMarkdown"  # as if defined at module level (tracebacks)
-    blocks = {name: getattr(_markdown, name) for name in _MARKDOWN_NAMES if name != "EagerMarkdown"}
-    return {**blocks, "EagerMarkdown": EagerMarkdown}
+    class TableInPlace(_markdown.MarkdownTable):
+        """A table block that takes a streamed update of itself (the same table, more rows
+        or longer cells) in `updated(headers, rows)`, not as MarkdownTable does (its own
+        cell widgets, or a new block)."""
+
+        async def _update_from_block(self, block: MarkdownBlock) -> None:
+            if isinstance(block, _markdown.MarkdownTable):
+                self.updated(*block._get_headers_and_rows())
+            else:
+                await super()._update_from_block(block)
+
+        def updated(self, headers: list[Content], rows: list[list[Content]]) -> None:
+            raise NotImplementedError
+
+    made = {"EagerMarkdown": EagerMarkdown, "TableInPlace": TableInPlace}
+    for cls in made.values():
+        cls.__qualname__ = cls.__name__  # as if defined at module level (tracebacks)
+    blocks = {name: getattr(_markdown, name) for name in _MARKDOWN_NAMES if name not in made}
+    return {**blocks, **made}
 
 
 class KeysFirstTextArea(TextArea):

@@ -64,7 +64,8 @@ async def test_the_warm_up_registers_the_reply_blocks_styles_and_leaves_nothing_
         def registered() -> set[str]:
             return {name for _, name in app.stylesheet.source}
 
-        blocks = {"MarkdownTable.DEFAULT_CSS", "MarkdownFence.DEFAULT_CSS", "MarkdownBulletList.DEFAULT_CSS"}
+        blocks = {"MarkdownTable.DEFAULT_CSS", "TableGrid.DEFAULT_CSS", "MarkdownFence.DEFAULT_CSS",
+                  "MarkdownBulletList.DEFAULT_CSS"}
         assert await wait_until(pilot, lambda: blocks <= registered())
         assert await wait_until(pilot, lambda: not main_screen(app).query(".style-warm-up"))
         assert not main_screen(app).query(Markdown), "nothing of the sample is left mounted"

@@ -15,6 +15,8 @@ from markdown_it.token import Token
 from textual.app import App
 from textual.binding import BindingsMap
 from textual.content import Content
+from textual.css.scalar import Scalar
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Markdown, TextArea
@@ -62,6 +64,12 @@ CANARIES: dict[str, Callable[[], bool]] = {
         importlib.import_module("textual._styles_cache").StylesCache.get_inner_outer.cache_clear),
     "DOMNode._bindings": lambda: isinstance(App()._bindings, BindingsMap)
     and isinstance(Screen()._bindings, BindingsMap),
+    "textual._resolve.resolve": lambda: callable(importlib.import_module("textual._resolve").resolve),
+    "MarkdownTable._get_headers_and_rows": lambda: _method(
+        importlib.import_module("textual.widgets._markdown").MarkdownTable, "_get_headers_and_rows")(),
+    "MarkdownBlock._update_from_block": lambda: _method(
+        importlib.import_module("textual.widgets._markdown").MarkdownBlock, "_update_from_block")(),
+    "StripRenderable._strips": lambda: importlib.import_module("textual.strip").StripRenderable([])._strips == [],
 }
 
 
@@ -105,6 +113,9 @@ def test_the_compat_helpers_do_what_they_say() -> None:
     textual_compat.add_binding(screen, "f9", "go", "Go", show=False, priority=True)
     [binding] = textual_compat.bindings_of(screen).key_to_bindings["f9"]
     assert (binding.action, binding.priority, binding.show) == ("go", True, False)
+    columns = textual_compat.resolve_lengths([Scalar.from_number(9), Scalar.from_number(7)], 53, 1,
+                                             Size(53, 0), Size(80, 24), expand=True, shrink=True, minimums=[2, 2])
+    assert columns == [(0, 29), (30, 23)]  # expanded to fill 53 cells, 1 apart, in proportion
 
 
 PRIVATE_USE = re.compile(r"textual\.widgets\._|from textual\._|"
