@@ -52,8 +52,9 @@ class ChatApp(CrashReportingApp):
     ]
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
     TUNE_GC = True
-    """Freeze what exists after the first frame out of garbage collection (`_tune_gc`). Tests
+    """Freeze what exists after the warm-up out of garbage collection (`_tune_gc`). Tests
     turn it off: there that full collection scans the whole test process at every start."""
+    _gc_tuned = False
     gemini_caches: GeminiCaches | None = None
     """Gemini explicit caches (the palette's "Gemini caches"), set by chattui.assemble."""
     mcp: McpRuntime | None = None
@@ -164,12 +165,18 @@ class ChatApp(CrashReportingApp):
                           self.reopen_notes)
 
     def _after_chat(self) -> None:
-        """Once the chat screen is there: the start-up question for an untrusted directory,
-        and the garbage collector's tuning."""
+        """Once the chat screen is there: the start-up question for an untrusted directory."""
         if self.trust_prompt is not None:
             self.push_screen(self.trust_prompt())
-        if self.TUNE_GC:
-            call_when_drawn(self, _tune_gc)  # a full collection: not in front of the first frame
+
+    def on_main_screen_warmed_up(self) -> None:
+        """The garbage collector's tuning, once: after the chat screen's warm-up (the SDK and
+        the Markdown widgets, whose objects live as long as the app too, are imported), while
+        no reply streams. Its full collection (60-80 ms) used to come with the chat's first
+        frame, in the second in which a first send has to find everything ready."""
+        if self.TUNE_GC and not self._gc_tuned:
+            self._gc_tuned = True
+            call_when_drawn(self, _tune_gc)
 
     def _finish_start(self) -> None:
         """start_app, once the start screen is drawn: build the chat, then swap it in. A
@@ -318,8 +325,8 @@ def _tune_gc() -> None:
     Textual allocates many short-lived objects per frame; with CPython's default gen-0
     threshold (700) collections ran constantly and full ones re-scanned every widget, about
     40% of the time of a long streaming reply (bench/stream_render.py). The objects that
-    exist once the first screen is up live as long as the app, so they are frozen out of
-    collection (after that first frame: a full collection took 0.1 s), and the thresholds
+    exist once the chat is up and warmed up live as long as the app, so they are frozen out
+    of collection (then: a full collection took 0.1 s), and the thresholds
     are raised (already when the app is built: during start-up, full collections of the
     imported modules took 60-80 ms).
     """

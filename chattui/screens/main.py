@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
@@ -56,6 +58,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
     """How often the cache countdown and keep-warm's plan are refreshed (tests shorten it)."""
+    WARM_UP_WAIT_SECONDS = 0.02
+    """How often the warm-up looks whether the reply it waits for has ended."""
     ESTIMATE_DELAY = 0.25
     """The composer's estimate waits for typing to pause this long."""
     AUTO_FOCUS = "#composer"
@@ -202,15 +206,17 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
     def _prepare(self) -> None:
         """Off the UI thread, after the first frame: first what the first send needs (the SDK
-        and its client, markdown-it's patterns), so that it costs what the second does; then
-        the price data and, when it is on disk, the tokenizer (then the figures and the
-        estimate show); then, on the UI thread, the blocks' styles (last: a send may come
-        any time now, and that work would be in its way); then the tokenizer download, if
-        it can be had."""
+        and its client, markdown-it's patterns), so that it costs what the second does; then,
+        once no reply streams (this thread would share the GIL with it), the price data and,
+        when it is on disk, the tokenizer (then the figures and the estimate show); then, on
+        the UI thread, the blocks' styles (last: a send may come any time now, and that work
+        would be in its way); then the tokenizer download, if it can be had."""
         try:
             if self.session.provider is not None:
                 self.session.provider.prepare()
             _warm_markdown()
+            while self.session.busy and self.app.is_running:
+                time.sleep(self.WARM_UP_WAIT_SECONDS)
             pricing.warm_up()
             tokens.load_cached()
         finally:
@@ -221,11 +227,15 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 return
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
 
+    class WarmedUp(Message):
+        """The warm-up is over (its last step, the blocks' styles, ran while no reply streamed)."""
+
     async def _style_markdown_blocks(self) -> None:
         """Mount a hidden sample reply once and remove it: the first time a kind of block (a
         table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
         stylesheet again, which the first rich reply paid while streaming (a few frames of it).
-        Not while a reply streams (the sample would slow its frames): then after it ends."""
+        Not while a reply streams (the sample would slow its frames): then after it ends.
+        Then the warm-up is over (`WarmedUp`)."""
         from chattui.widgets.compact_markdown import ChatMarkdown
 
         if self.session.busy or self._blocks_styled:
@@ -236,6 +246,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         await self.mount(sample)
         await sample.update(_MARKDOWN_SAMPLE)
         await sample.remove()
+        self.post_message(self.WarmedUp())
 
     def _update_header(self) -> None:
         conversation = self.session.conversation

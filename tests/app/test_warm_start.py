@@ -110,3 +110,43 @@ async def test_a_reopened_conversation_says_its_turns_are_being_priced_not_that_
         assert await wait_until(pilot, lambda: status_bar(app).turn == "pricing this conversation's turns…")
         await main_screen(app).action_new_conversation()
         assert await wait_until(pilot, lambda: status_bar(app).turn == "no turns yet")
+
+
+async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ended(app_for, monkeypatch):
+    """A send that came before the warm-up ended: the price data (the rest of the warm-up)
+    is not loaded beside the reply, which would have half of the GIL; then it is."""
+    import chattui.screens.main as main
+    from chattui.core.chat import ChatSession
+
+    done: list[str] = []
+    streaming = [True]
+    monkeypatch.setattr(main, "_warm_markdown", lambda: done.append("markdown"))
+    monkeypatch.setattr(pricing, "warm_up", lambda: done.append("prices"))
+    monkeypatch.setattr(ChatSession, "busy", property(lambda session: streaming[0]))
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: done == ["markdown"])
+        await pilot.pause(0.3)
+        assert done == ["markdown"]  # waiting for the reply to end
+        streaming[0] = False
+        assert await wait_until(pilot, lambda: done == ["markdown", "prices"])
+
+
+async def test_the_garbage_collector_is_tuned_once_after_the_warm_up_not_with_the_first_frame(
+        app_for, monkeypatch):
+    """Its full collection (60-80 ms of the UI thread) came with the chat's first frame, in
+    the second a first send has to find the SDK ready; now it comes after the warm-up."""
+    import chattui.app as chat_app
+    import chattui.screens.main as main
+
+    done: list[str] = []
+    monkeypatch.setattr(main, "_warm_markdown", lambda: done.append("markdown"))
+    monkeypatch.setattr(chat_app, "_tune_gc", lambda: done.append("gc"))
+    app = app_for()
+    app.TUNE_GC = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: "gc" in done)
+        assert done == ["markdown", "gc"]
+        main_screen(app).post_message(main.MainScreen.WarmedUp())  # another warm-up's end: no second one
+        await pilot.pause(0.2)
+        assert done == ["markdown", "gc"]
