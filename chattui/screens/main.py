@@ -207,16 +207,17 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
     def _prepare(self) -> None:
         """Off the UI thread, after the first frame: first what the first send needs (the SDK
         and its client, markdown-it's patterns), so that it costs what the second does; then,
-        once no reply streams (this thread would share the GIL with it), the price data and,
-        when it is on disk, the tokenizer (then the figures and the estimate show); then, on
-        the UI thread, the blocks' styles (last: a send may come any time now, and that work
-        would be in its way); then the tokenizer download, if it can be had."""
+        once no reply streams (this thread would share the GIL with it), a pygments lexer, the
+        price data and, when it is on disk, the tokenizer (then the figures and the estimate
+        show); then, on the UI thread, the blocks' styles (last: a send may come any time now,
+        and that work would be in its way); then the tokenizer download, if it can be had."""
         try:
             if self.session.provider is not None:
                 self.session.provider.prepare()
             _warm_markdown()
             while self.session.busy and self.app.is_running:
                 time.sleep(self.WARM_UP_WAIT_SECONDS)
+            _warm_highlighting()
             pricing.warm_up()
             tokens.load_cached()
         finally:
@@ -562,14 +563,19 @@ _MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.inv
 
 
 def _warm_markdown() -> None:
-    """The widgets a reply is drawn with (Textual's Markdown, markdown-it, pygments: not
-    imported for the first frame, 0.1–0.2 s) are imported here, off the UI thread, and
-    markdown-it compiles its patterns on the first parse, ~25 ms of the first reply, and
-    pygments loads a lexer at the first code block of its language: done here too."""
+    """The widgets a reply is drawn with (Textual's Markdown, markdown-it: not imported for
+    the first frame, ~0.1 s) are imported here, off the UI thread, and markdown-it compiles
+    its patterns on the first parse, ~25 ms of the first reply: done here too."""
     from markdown_it import MarkdownIt
-    from textual.highlight import highlight
 
     import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
 
     MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)
-    highlight("f = 1\n", language="python")  # loads pygments' lexer for the commonest fence
+
+
+def _warm_highlighting() -> None:
+    """Pygments loads a lexer at the first code block of its language (35-55 ms): the
+    commonest one's, once no reply streams (a first reply's first lines need none)."""
+    from textual.highlight import highlight
+
+    highlight("f = 1\n", language="python")

@@ -113,14 +113,16 @@ async def test_a_reopened_conversation_says_its_turns_are_being_priced_not_that_
 
 
 async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ended(app_for, monkeypatch):
-    """A send that came before the warm-up ended: the price data (the rest of the warm-up)
-    is not loaded beside the reply, which would have half of the GIL; then it is."""
+    """A send that came before the warm-up ended: a pygments lexer and the price data (the
+    rest of the warm-up) are not loaded beside the reply, which would share the GIL with
+    them; then they are."""
     import chattui.screens.main as main
     from chattui.core.chat import ChatSession
 
     done: list[str] = []
     streaming = [True]
     monkeypatch.setattr(main, "_warm_markdown", lambda: done.append("markdown"))
+    monkeypatch.setattr(main, "_warm_highlighting", lambda: done.append("lexer"))
     monkeypatch.setattr(pricing, "warm_up", lambda: done.append("prices"))
     monkeypatch.setattr(ChatSession, "busy", property(lambda session: streaming[0]))
     app = app_for()
@@ -129,7 +131,7 @@ async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ende
         await pilot.pause(0.3)
         assert done == ["markdown"]  # waiting for the reply to end
         streaming[0] = False
-        assert await wait_until(pilot, lambda: done == ["markdown", "prices"])
+        assert await wait_until(pilot, lambda: done == ["markdown", "lexer", "prices"])
 
 
 async def test_the_garbage_collector_is_tuned_once_after_the_warm_up_not_with_the_first_frame(
