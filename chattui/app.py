@@ -326,9 +326,9 @@ def _tune_gc() -> None:
     threshold (700) collections ran constantly and full ones re-scanned every widget, about
     40% of the time of a long streaming reply (bench/stream_render.py). The objects that
     exist once the chat is up and warmed up live as long as the app, so they are frozen out
-    of collection (then: a full collection took 0.1 s), and the thresholds
-    are raised (already when the app is built: during start-up, full collections of the
-    imported modules took 60-80 ms).
+    of collection (a full collection of them took 0.1 s), and the thresholds are raised
+    (already when the app is built: during start-up, full collections of the imported
+    modules took 60-80 ms).
     """
     gc.collect()
     gc.freeze()

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
 from chattui.widgets.compact_markdown import ChatMarkdown, CompactListItem
-from tests.app.pilot import settled_screenshot
+from tests.app.markdown_screens import OneMarkdown, screen_of
 
 TEXT = """Intro with **bold** and `code`.
 
@@ -45,45 +41,20 @@ Tail paragraph.
 """
 
 
-class OneMarkdown(App):
-    def __init__(self, widget: type[Markdown], theme: str) -> None:
-        super().__init__()
-        self.widget, self.start_theme = widget, theme
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield self.widget(TEXT)
-
-    def on_mount(self) -> None:
-        self.theme = self.start_theme
-
-
-async def screen_of(widget: type[Markdown], theme: str, size: tuple[int, int], switch_to: str | None):
-    app = OneMarkdown(widget, theme)
-    async with app.run_test(size=size) as pilot:
-        before = await settled_screenshot(pilot)
-        if switch_to:
-            app.theme = switch_to
-            await settled_screenshot(pilot, unlike=before)
-        svg = app.export_screenshot(title="lists")
-        widgets = len(app.screen.query("*"))
-    return re.sub(r"terminal-\d+", "terminal", svg), widgets
-
-
 @pytest.mark.parametrize("theme, size, switch_to", [
     ("textual-dark", (100, 60), None),
     ("textual-light", (44, 80), None),
     ("textual-dark", (70, 70), "textual-light"),
 ])
 async def test_compact_list_items_draw_every_cell_like_textual_markdown(theme, size, switch_to):
-    textual, textual_widgets = await screen_of(Markdown, theme, size, switch_to)
-    compact, compact_widgets = await screen_of(ChatMarkdown, theme, size, switch_to)
+    textual, textual_widgets = await screen_of(Markdown, TEXT, theme, size, switch_to)
+    compact, compact_widgets = await screen_of(ChatMarkdown, TEXT, theme, size, switch_to)
     assert compact == textual  # characters, colours and styles of every cell
     assert compact_widgets < textual_widgets * 0.6
 
 
 async def test_only_items_that_are_one_paragraph_are_compact():
-    app = OneMarkdown(ChatMarkdown, "textual-dark")
+    app = OneMarkdown(ChatMarkdown, TEXT)
     async with app.run_test(size=(100, 60)) as pilot:
         await pilot.pause()
         compact = [item.symbol for item in app.screen.query(CompactListItem)]
