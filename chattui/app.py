@@ -169,7 +169,7 @@ class ChatApp(CrashReportingApp):
         if self.trust_prompt is not None:
             self.push_screen(self.trust_prompt())
 
-    def on_main_screen_warmed_up(self) -> None:
+    def on_warm_up_warmed_up(self) -> None:
         """The garbage collector's tuning, once: after the chat screen's warm-up (the SDK and
         the Markdown widgets, whose objects live as long as the app too, are imported), while
         no reply streams. Its full collection (60-80 ms) used to come with the chat's first

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
-import time
 from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.containers import Horizontal, Vertical
@@ -33,6 +30,7 @@ from chattui.screens.mcp_calls import McpCalls
 from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.figures import ChatFigures
+from chattui.screens.warm_up import WarmUp
 from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.worker_failures import ReportsFailedWorkers
 from chattui.screens.prefix_choice import PrefixChoice
@@ -53,13 +51,11 @@ from chattui.widgets.tool_call import ToolCallCard, command_text
 
 
 class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, KeepWarmControls,
-                 PrefixChoice, SwitchModel, PersonaActions, ChatFigures, Screen):
+                 PrefixChoice, SwitchModel, PersonaActions, ChatFigures, WarmUp, Screen):
     BINDINGS = CHAT_BINDINGS
     PERSONA_POLL_SECONDS = 2.0
     TICK_SECONDS = 1.0
     """How often the cache countdown and keep-warm's plan are refreshed (tests shorten it)."""
-    WARM_UP_WAIT_SECONDS = 0.02
-    """How often the warm-up looks whether the reply it waits for has ended."""
     ESTIMATE_DELAY = 0.25
     """The composer's estimate waits for typing to pause this long."""
     AUTO_FOCUS = "#composer"
@@ -87,8 +83,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._turns: list = []
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
-        self._blocks_styled = False
-        """The reply blocks' styles are registered (`_style_markdown_blocks`)."""
         self._waiting_for_prices = []
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
@@ -148,7 +142,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         if tokens.ready():
             self._count_personas()
         await self._show_request_notice()
-        self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
+        self.start_warm_up()
 
     async def reload_conversation(self) -> None:
         """Show the session's conversation from the store: only its latest messages are read
@@ -203,51 +197,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             self._after_first_frame_priced(self._show_history_figures)  # message's tokens
         else:
             self._show_figures()
-
-    def _prepare(self) -> None:
-        """Off the UI thread, after the first frame: first what the first send needs (the SDK
-        and its client, markdown-it's patterns), so that it costs what the second does; then,
-        once no reply streams (this thread would share the GIL with it), a pygments lexer, the
-        price data and, when it is on disk, the tokenizer (then the figures and the estimate
-        show); then, on the UI thread, the blocks' styles (last: a send may come any time now,
-        and that work would be in its way); then the tokenizer download, if it can be had."""
-        try:
-            if self.session.provider is not None:
-                self.session.provider.prepare()
-            _warm_markdown()
-            while self.session.busy and self.app.is_running:
-                time.sleep(self.WARM_UP_WAIT_SECONDS)
-            _warm_highlighting()
-            pricing.warm_up()
-            tokens.load_cached()
-        finally:
-            try:
-                self.app.call_from_thread(self._prices_loaded)
-                self.app.call_from_thread(self._style_markdown_blocks)
-            except RuntimeError:  # the app closed meanwhile
-                return
-        threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
-
-    class WarmedUp(Message):
-        """The warm-up is over (its last step, the blocks' styles, ran while no reply streamed)."""
-
-    async def _style_markdown_blocks(self) -> None:
-        """Mount a hidden sample reply once and remove it: the first time a kind of block (a
-        table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
-        stylesheet again, which the first rich reply paid while streaming (a few frames of it).
-        Not while a reply streams (the sample would slow its frames): then after it ends.
-        Then the warm-up is over (`WarmedUp`)."""
-        from chattui.widgets.compact_markdown import ChatMarkdown
-
-        if self.session.busy or self._blocks_styled:
-            return
-        self._blocks_styled = True
-        sample = ChatMarkdown(classes="style-warm-up")
-        sample.display = False
-        await self.mount(sample)
-        await sample.update(_MARKDOWN_SAMPLE)
-        await sample.remove()
-        self.post_message(self.WarmedUp())
 
     def _update_header(self) -> None:
         conversation = self.session.conversation
@@ -405,8 +354,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)
         self._update_header()
-        if not self._blocks_styled:  # a reply was streaming when the warm-up ended
-            self.call_after_refresh(self._style_markdown_blocks)
+        self.style_blocks_after_a_reply()
         if turn.status == COMPLETE:
             await self._show_tool_calls(self.session.pending_tool_calls())
 
@@ -556,26 +504,3 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         from chattui.widgets.status_bar import StatusBar
 
         return self.query_one(StatusBar)
-
-
-_MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.invalid\n\n"
-                    "| d |\n|---|\n| e |\n\n```python\nf = 1\n```\n\n> g *h* `i`\n")
-
-
-def _warm_markdown() -> None:
-    """The widgets a reply is drawn with (Textual's Markdown, markdown-it: not imported for
-    the first frame, ~0.1 s) are imported here, off the UI thread, and markdown-it compiles
-    its patterns on the first parse, ~25 ms of the first reply: done here too."""
-    from markdown_it import MarkdownIt
-
-    import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
-
-    MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)
-
-
-def _warm_highlighting() -> None:
-    """Pygments loads a lexer at the first code block of its language (35-55 ms): the
-    commonest one's, once no reply streams (a first reply's first lines need none)."""
-    from textual.highlight import highlight
-
-    highlight("f = 1\n", language="python")

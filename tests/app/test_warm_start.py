@@ -116,13 +116,13 @@ async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ende
     """A send that came before the warm-up ended: a pygments lexer and the price data (the
     rest of the warm-up) are not loaded beside the reply, which would share the GIL with
     them; then they are."""
-    import chattui.screens.main as main
+    import chattui.screens.warm_up as warm_up
     from chattui.core.chat import ChatSession
 
     done: list[str] = []
     streaming = [True]
-    monkeypatch.setattr(main, "_warm_markdown", lambda: done.append("markdown"))
-    monkeypatch.setattr(main, "_warm_highlighting", lambda: done.append("lexer"))
+    monkeypatch.setattr(warm_up, "_warm_markdown", lambda: done.append("markdown"))
+    monkeypatch.setattr(warm_up, "_warm_highlighting", lambda: done.append("lexer"))
     monkeypatch.setattr(pricing, "warm_up", lambda: done.append("prices"))
     monkeypatch.setattr(ChatSession, "busy", property(lambda session: streaming[0]))
     app = app_for()
@@ -139,16 +139,16 @@ async def test_the_garbage_collector_is_tuned_once_after_the_warm_up_not_with_th
     """Its full collection (60-80 ms of the UI thread) came with the chat's first frame, in
     the second a first send has to find the SDK ready; now it comes after the warm-up."""
     import chattui.app as chat_app
-    import chattui.screens.main as main
+    import chattui.screens.warm_up as warm_up
 
     done: list[str] = []
-    monkeypatch.setattr(main, "_warm_markdown", lambda: done.append("markdown"))
+    monkeypatch.setattr(warm_up, "_warm_markdown", lambda: done.append("markdown"))
     monkeypatch.setattr(chat_app, "_tune_gc", lambda: done.append("gc"))
     app = app_for()
     app.TUNE_GC = True
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_until(pilot, lambda: "gc" in done)
         assert done == ["markdown", "gc"]
-        main_screen(app).post_message(main.MainScreen.WarmedUp())  # another warm-up's end: no second one
+        main_screen(app).post_message(warm_up.WarmUp.WarmedUp())  # another warm-up's end: no second one
         await pilot.pause(0.2)
         assert done == ["markdown", "gc"]

@@ -1,0 +1,97 @@
+"""The chat screen's warm-up, after its first frame: what the first send and the first reply
+need, made ready off the UI thread, and the rest once no reply streams. A mixin of
+MainScreen (kept apart so the screen stays small); what is loaded is core's and the
+widgets'."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from textual.message import Message
+
+from chattui.core import pricing, tokens
+from chattui.screens.chat_host import ChatScreenHost
+
+
+class WarmUp(ChatScreenHost):
+    WARM_UP_WAIT_SECONDS = 0.02
+    """How often the warm-up looks whether the reply it waits for has ended."""
+    _blocks_styled = False
+    """The reply blocks' styles are registered (`_style_markdown_blocks`)."""
+
+    class WarmedUp(Message):
+        """The warm-up is over (its last step, the blocks' styles, ran while no reply streamed)."""
+
+    def start_warm_up(self) -> None:
+        self.run_worker(self._prepare, thread=True, group="prepare", exit_on_error=False)
+
+    def _prepare(self) -> None:
+        """Off the UI thread: first what the first send needs (the SDK and its client,
+        markdown-it's patterns), so that it costs what the second does; then, once no reply
+        streams (this thread would share the GIL with it), a pygments lexer, the price data
+        and, when it is on disk, the tokenizer (then the figures and the estimate show); then,
+        on the UI thread, the blocks' styles (last: a send may come any time now, and that
+        work would be in its way); then the tokenizer download, if it can be had."""
+        try:
+            if self.session.provider is not None:
+                self.session.provider.prepare()
+            _warm_markdown()
+            while self.session.busy and self.app.is_running:
+                time.sleep(self.WARM_UP_WAIT_SECONDS)
+            _warm_highlighting()
+            pricing.warm_up()
+            tokens.load_cached()
+        finally:
+            try:
+                self.app.call_from_thread(self._prices_loaded)
+                self.app.call_from_thread(self.call_later, self._style_markdown_blocks)
+            except RuntimeError:  # the app closed meanwhile
+                return
+        threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
+
+    async def _style_markdown_blocks(self) -> None:
+        """Mount a hidden sample reply once and remove it: the first time a kind of block (a
+        table, a code fence, a list) is mounted, Textual registers its CSS and parses the whole
+        stylesheet again, which the first rich reply paid while streaming (a few frames of it).
+        Not while a reply streams (the sample would slow its frames): then after it ends
+        (`style_blocks_after_a_reply`). Then the warm-up is over (`WarmedUp`)."""
+        from chattui.widgets.compact_markdown import ChatMarkdown
+
+        if self.session.busy or self._blocks_styled:
+            return
+        self._blocks_styled = True
+        sample = ChatMarkdown(classes="style-warm-up")
+        sample.display = False
+        await self.mount(sample)
+        await sample.update(_MARKDOWN_SAMPLE)
+        await sample.remove()
+        self.post_message(self.WarmedUp())
+
+    def style_blocks_after_a_reply(self) -> None:
+        """A reply has ended: the blocks' styles, if one was streaming when the warm-up ended."""
+        if not self._blocks_styled:
+            self.call_after_refresh(self._style_markdown_blocks)
+
+
+_MARKDOWN_SAMPLE = ("# A\n\n- b [c](https://example.invalid) https://example.invalid\n\n"
+                    "| d |\n|---|\n| e |\n\n```python\nf = 1\n```\n\n> g *h* `i`\n")
+
+
+def _warm_markdown() -> None:
+    """The widgets a reply is drawn with (Textual's Markdown, markdown-it: not imported for
+    the first frame, ~0.1 s) are imported here, off the UI thread, and markdown-it compiles
+    its patterns on the first parse, ~25 ms of the first reply: done here too."""
+    from markdown_it import MarkdownIt
+
+    import chattui.widgets.reply_stream  # noqa: F401  (Textual's Markdown, chattui's blocks)
+
+    MarkdownIt("gfm-like").parse(_MARKDOWN_SAMPLE)
+
+
+def _warm_highlighting() -> None:
+    """Pygments loads a lexer at the first code block of its language (35-55 ms): the
+    commonest one's, once no reply streams (a first reply's first lines need none)."""
+    from textual.highlight import highlight
+
+    highlight("f = 1\n", language="python")
