@@ -45,7 +45,8 @@ class WarmUp(ChatScreenHost):
         finally:
             try:
                 self.app.call_from_thread(self._prices_loaded)
-                self.app.call_from_thread(self.call_later, self._style_markdown_blocks)
+                # (mypy solves call_from_thread's TypeVar to Never for a coroutine method here)
+                self.app.call_from_thread(self._style_markdown_blocks)  # type: ignore[arg-type]
             except RuntimeError:  # the app closed meanwhile
                 return
         threading.Thread(target=tokens.warm_up, daemon=True).start()  # may hang offline
