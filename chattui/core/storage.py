@@ -92,6 +92,12 @@ class Store(Protocol):
         """Every turn of the conversation, oldest first."""
         ...
 
+    def turns_of_messages(self, conversation_id: str, first_id: int,
+                          before_id: int | None = None) -> list[Turn]:
+        """The turns of the messages from `first_id` on (before `before_id`), with every
+        alternative of their replies, oldest first."""
+        ...
+
     def start_turn(self, conversation_id: str, user_message_id: int, meta: TurnMeta) -> Turn:
         """The empty reply to `user_message_id` and its turn, marked streaming."""
         ...

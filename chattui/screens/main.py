@@ -160,8 +160,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         commands = self.session.persona.tool_commands if self.session.persona else {}
         source = self.session.persona.source if self.session.persona else None
         pending = {call.id for call in self.session.pending_tool_calls(page)}
-        turns = store.turns(conversation.id) if conversation else []
-        places = alternatives.positions(turns) if conversation else {}
+        turns = store.turns_of_messages(conversation.id, page[0].id) if conversation and page else []
+        places = alternatives.positions(turns)  # each reply's place among its alternatives
         formats = structured.formats_by_reply(store, turns)  # replies that follow a schema
 
         def build(message):
@@ -180,6 +180,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         def load_earlier(count: int) -> list:
             nonlocal oldest
             read = store.latest_messages(conversation.id, count, before_id=oldest) if conversation else []
+            if read:
+                earlier = store.turns_of_messages(read[0].conversation_id, read[0].id, oldest)
+                places.update(alternatives.positions(earlier))
+                formats.update(structured.formats_by_reply(store, earlier))
             oldest = read[0].id if read else oldest
             results.update({m.tool_call_id: m.content for m in read if m.role == "tool"})
             return [m for m in read if m.role != "tool"]

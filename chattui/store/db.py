@@ -353,6 +353,22 @@ class Store(Archive, GeminiCacheBindings):
         )
         return [turn_from(row) for row in rows]
 
+    def turns_of_messages(self, conversation_id: str, first_id: int,
+                          before_id: int | None = None) -> list[Turn]:
+        """The turns of the messages from `first_id` on (before `before_id`): each reply's and
+        each question's, and every other turn that answers one of those questions (a reply's
+        alternatives, also ones from before `first_id`), so that `alternatives.positions`
+        places each reply among its alternatives. What a page of a long conversation shows
+        needs; reading all of its turns (2,500 of them: ~70 ms) held up its first frame."""
+        in_range = "{0} >= :first AND (:before IS NULL OR {0} < :before)"
+        rows = self.db.execute(
+            "SELECT * FROM turns WHERE conversation_id = :conversation AND (user_message_id IN"
+            " (SELECT user_message_id FROM turns WHERE conversation_id = :conversation AND ("
+            + in_range.format("reply_message_id") + " OR " + in_range.format("user_message_id") + "))"
+            " OR (user_message_id IS NULL AND " + in_range.format("reply_message_id") + ")) ORDER BY id",
+            {"conversation": conversation_id, "first": first_id, "before": before_id})
+        return [turn_from(row) for row in rows]
+
     def messages(self, conversation_id: str) -> list[Message]:
         """The conversation in order; each reply carries its turn's status and error."""
         rows = self.db.execute(

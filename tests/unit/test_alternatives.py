@@ -130,3 +130,31 @@ def test_pages_of_a_long_conversation_read_only_the_line_shown(tmp_path):
     _reply(store, cid, q1, "r1 again")
     assert [m.content for m in store.latest_messages(cid, 10)] == ["q1", "r1 again"]
     assert store.count_messages(cid) == 2
+
+
+def _answered(store: Store, conversation_id: str, question_id: int, text: str) -> int:
+    turn = store.start_turn(conversation_id, question_id, TurnMeta("openai", "gpt-4.1-mini"))
+    store.finish_turn(turn, TurnResult(COMPLETE, text, Usage(input_total=10, output=5), 0.0001))
+    return turn.reply_message_id
+
+
+def test_the_turns_of_a_page_place_each_of_its_replies_as_all_the_turns_do():
+    """A long conversation opens with the turns of its last page only: a reply regenerated
+    later (so its alternatives straddle the page's start) keeps its place among them."""
+    store = Store(":memory:")
+    conversation = store.create_conversation("openai", "gpt-4.1-mini", "assistant")
+    questions = []
+    for n in range(12):
+        questions.append(store.add_user_message(conversation.id, f"q{n}").id)
+        _answered(store, conversation.id, questions[-1], f"a{n}")
+    again = [_answered(store, conversation.id, questions[5], f"a5 again {k}") for k in range(2)]
+    every = alternatives.positions(store.turns(conversation.id))
+    assert every[again[-1]] == (3, 3)
+    ids = [m.id for m in store.messages(conversation.id)]
+    for first in ids:
+        for before in (None, *[i for i in ids if i > first]):
+            shown = [i for i in ids if i >= first and (before is None or i < before)]
+            page = alternatives.positions(store.turns_of_messages(conversation.id, first, before))
+            assert {i: page.get(i) for i in shown} == {i: every.get(i) for i in shown}
+    last_page = store.turns_of_messages(conversation.id, questions[-1])
+    assert len(last_page) == 4 < len(store.turns(conversation.id))  # the last question's, question 5's three
