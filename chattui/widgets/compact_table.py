@@ -3,8 +3,8 @@
 Textual's MarkdownTable holds a MarkdownTableContent: a grid container with one Static per
 cell and keylines between them, so a two-row table of two columns is six widgets, each
 matched against the stylesheet when it is mounted and placed by the grid on every layout
-pass. In a long reply that was about half the cost of mounting a screen of blocks: the
-last frame of a fast reply, which builds the screen it ends on, was the longest gap.
+pass. In a long reply that was about half the cost of mounting a screen of blocks, and the
+frame that builds the screen a fast reply ends on was its longest.
 
 `TableGrid` lays the cells out with the grid's own rules (auto columns, expanded to the
 width or shrunk down to their longest words, rows as tall as their tallest cell, one
@@ -17,6 +17,7 @@ cell's tooltip did.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.canvas import Rectangle
