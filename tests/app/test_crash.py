@@ -14,10 +14,15 @@ from tests.terminal import spawn
 
 
 def _reply_text(db_path) -> str:
+    """The stored reply so far ("" before the app has created the database and its tables:
+    the start screen takes keys before the store is opened)."""
     if not db_path.exists():
         return ""
     with sqlite3.connect(db_path, timeout=5) as db:
-        row = db.execute("SELECT content FROM messages WHERE role='assistant'").fetchone()
+        try:
+            row = db.execute("SELECT content FROM messages WHERE role='assistant'").fetchone()
+        except sqlite3.OperationalError:  # the file is there, its tables not yet
+            return ""
     return row[0] if row else ""
 
 
