@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import alternatives, compaction, glance, pricing, structured, tokens
+from chattui.core import alternatives, compaction, glance, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
