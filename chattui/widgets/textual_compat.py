@@ -181,7 +181,7 @@ def _markdown_names() -> dict[str, Any]:
 
         async def _update_from_block(self, block: MarkdownBlock) -> None:
             if isinstance(block, _markdown.MarkdownTable):
-                self.updated(*block._get_headers_and_rows())
+                self.updated(*table_cells(block))
             else:
                 await super()._update_from_block(block)
 
