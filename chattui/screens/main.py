@@ -131,6 +131,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             draft = composer.text
         elif self.to_send:
             draft = f"{draft}\n{self.to_send}"
+        if self.typed:
+            self.note_typing()
         if self.typed or draft != composer.text:
             composer.text = "\n".join(filter(None, (draft, self.typed)))
             composer.move_cursor(composer.document.end)
@@ -215,6 +217,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
 
     @on(TextArea.Changed, "#composer")
     def _draft_changed(self) -> None:
+        self.note_typing()
         if self._estimate_timer is not None:
             self._estimate_timer.stop()
         self._estimate_timer = self.set_timer(self.ESTIMATE_DELAY, self._draft_settled)
@@ -358,7 +361,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             self.set_timer(self.session.unsaved_retry_seconds, self._save_unsaved)
         self._show_figures(outcome)
         self._update_header()
-        self.style_blocks_after_a_reply()
+        self.after_a_reply()
         if turn.status == COMPLETE:
             await self._show_tool_calls(self.session.pending_tool_calls())
 

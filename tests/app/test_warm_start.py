@@ -4,8 +4,9 @@ the figures follow at once; a pause in typing counts the draft, not the whole hi
 from __future__ import annotations
 
 from chattui.core import pricing, tokens
+from chattui.core.models import COMPLETE
 from chattui.widgets.composer import Composer
-from tests.app.pilot import estimate_for, main_screen, send, settle, status_bar, wait_until
+from tests.app.pilot import estimate_for, main_screen, send, settle, status_bar, views, wait_until
 from tests.app.test_long_history import seed
 
 
@@ -131,6 +132,80 @@ async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ende
         await pilot.pause(0.3)
         assert done == ["markdown"]  # waiting for the reply to end
         streaming[0] = False
+        assert await wait_until(pilot, lambda: done == ["markdown", "lexer", "prices"])
+
+
+def _record_the_warm_up(monkeypatch, done: list[str], markdown_after=None) -> dict[str, float]:
+    """The warm-up's steps append their names to `done`; returned: when each ran
+    (time.monotonic()). markdown_after: an Event the markdown step waits for."""
+    import time
+
+    import chattui.screens.warm_up as warm_up
+
+    ran_at: dict[str, float] = {}
+
+    def step(name: str):
+        def run() -> None:
+            if name == "markdown" and markdown_after is not None:
+                markdown_after.wait(5)
+            ran_at[name] = time.monotonic()
+            done.append(name)
+        return run
+
+    monkeypatch.setattr(warm_up, "_warm_markdown", step("markdown"))
+    monkeypatch.setattr(warm_up, "_warm_highlighting", step("lexer"))
+    monkeypatch.setattr(pricing, "warm_up", step("prices"))
+    return ran_at
+
+
+async def test_before_the_first_send_the_rest_of_the_warm_up_waits_for_typing_to_pause(app_for, monkeypatch):
+    """Typing comes before a send: the rest of the warm-up (a lexer, the price data, the
+    blocks' styles, ~0.3 s of CPU) ran into the first send made a second after the composer
+    showed and delayed its reply by 0.1-0.2 s. It now starts once typing has paused."""
+    import threading
+    import time
+
+    from chattui.screens.main import MainScreen
+
+    done: list[str] = []
+    typed = threading.Event()
+    ran_at = _record_the_warm_up(monkeypatch, done, markdown_after=typed)
+    monkeypatch.setattr(MainScreen, "TYPING_PAUSE_SECONDS", 0.4)
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        typed.set()  # the warm-up goes on from here (its markdown step waited)
+        for key in "question":
+            last_key = time.monotonic()
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        assert done == ["markdown"]
+        assert await wait_until(pilot, lambda: "prices" in done)
+        assert done == ["markdown", "lexer", "prices"]
+        assert ran_at["lexer"] - last_key >= 0.4
+        assert main_screen(app).query_one(Composer).text == "aquestion"
+
+
+async def test_once_a_reply_has_ended_the_rest_of_the_warm_up_no_longer_waits_for_typing(app_for, monkeypatch):
+    """The user reads the first reply: the rest runs then, while the next message is typed."""
+    import threading
+
+    from chattui.screens.main import MainScreen
+
+    done: list[str] = []
+    typed = threading.Event()
+    _record_the_warm_up(monkeypatch, done, markdown_after=typed)
+    monkeypatch.setattr(MainScreen, "TYPING_PAUSE_SECONDS", 60)
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("h", "i")
+        typed.set()
+        await pilot.pause(0.3)
+        assert done == ["markdown"]
+        await send(pilot, "hello")
+        assert await wait_until(pilot, lambda: len(views(app)) == 2 and views(app)[-1].status == COMPLETE)
+        await pilot.press("a", "g", "a", "i", "n")
         assert await wait_until(pilot, lambda: done == ["markdown", "lexer", "prices"])
 
 
