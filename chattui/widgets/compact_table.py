@@ -153,12 +153,13 @@ class TableGrid(Widget):
         return selection.extract(text), "\n"
 
     def on_mouse_move(self, event: MouseMove) -> None:
-        """The text of the cell under the pointer as the tooltip (Textual's cells have it)."""
+        """The cell under the pointer as the tooltip (Textual's cells have it): its Content,
+        never a str, which a tooltip would parse as markup (a reply's `[/]` raised)."""
         grid = self.grid(self.size.width)
         row = next((r for r, (y, h) in enumerate(grid.rows) if y < event.y <= y + h), None)
         column = next((c for c, (x, w) in enumerate(grid.columns) if x < event.x <= x + w), None)
-        cells = self._cells()
-        self.tooltip = None if row is None or column is None else cells[row][column].plain or None
+        cell = None if row is None or column is None else self._cells()[row][column]
+        self.tooltip = cell if cell is not None and cell.plain else None
 
     async def action_link(self, href: str) -> None:
         """A link in a cell was clicked: as Textual's table cells pass it on."""

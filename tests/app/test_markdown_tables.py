@@ -108,7 +108,7 @@ async def test_hovering_a_cell_shows_its_text_and_a_link_in_a_cell_is_followed()
         await pilot.pause()
         grids = list(app.screen.query(TableGrid))
         await pilot.hover(grids[0], offset=(3, 3))  # OpenAI's row, first column
-        assert grids[0].tooltip == "OpenAI"
+        assert grids[0].tooltip is not None and grids[0].tooltip.plain == "OpenAI"
         await pilot.hover(grids[0], offset=(0, 0))  # a keyline
         assert grids[0].tooltip is None
         only = grids[1]
@@ -116,3 +116,29 @@ async def test_hovering_a_cell_shows_its_text_and_a_link_in_a_cell_is_followed()
         await pilot.click(only, offset=(line.index("link") + 1, 3))
         await pilot.pause()
         assert app.clicked == ["https://example.invalid/z"]
+
+
+async def test_a_cells_tooltip_shows_its_text_literally_even_when_it_looks_like_markup():
+    """A reply's table cell is data: its tooltip shows `[/]` and `[@click=app.quit]` as
+    typed (a tooltip given a str parses it as markup: `[/]` raised, a click tag acted)."""
+    from textual.widgets import Tooltip
+
+    hostile = r"[/] and [@click=app.quit]quit[/] and \[b]"
+    table = f"| head |\n|---|\n| {hostile} |\n"
+    app = OneMarkdown(ChatMarkdown, table)
+    app.TOOLTIP_DELAY = 0.05
+    async with app.run_test(size=(80, 20), tooltips=True) as pilot:
+        await pilot.pause()
+        grid = app.screen.query_one(TableGrid)
+        await pilot.hover(grid, offset=(3, 3))
+        tooltip = app.screen.query_one(Tooltip)
+        for _ in range(40):
+            if tooltip.display:
+                break
+            await pilot.pause(0.05)
+        assert tooltip.display
+        shown = " ".join(strip.text for strip in tooltip.render_lines(tooltip.region.reset_offset)).split()
+        assert " ".join(shown) == "[/] and [@click=app.quit]quit[/] and [b]"  # \[ is Markdown's escape
+        assert grid.render_line(3).text.strip(" │") == " ".join(shown)
+        await pilot.click(tooltip)
+        assert app.is_running
