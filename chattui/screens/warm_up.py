@@ -21,8 +21,8 @@ class WarmUp(ChatScreenHost):
     """Until a first reply has ended, the warm-up's rest waits for typing to pause this long."""
     _blocks_styled = False
     """The reply blocks' styles are registered (`_style_markdown_blocks`)."""
-    _typed_at = 0.0
-    """When the composer's text last changed (time.monotonic())."""
+    _typed_at = float("-inf")
+    """When the composer's text last changed (time.monotonic()); never, at first."""
     _a_reply_ended = False
     """A reply has ended since the screen was shown: the warm-up no longer waits for a pause."""
 
