@@ -34,13 +34,13 @@ class WarmUp(ChatScreenHost):
 
     def _prepare(self) -> None:
         """Off the UI thread: first what the first send needs (the SDK and its client,
-        markdown-it's patterns), so that it costs what the second does; then, once no reply
-        streams (this thread would share the GIL with it), a pygments lexer, the price data
-        and, when it is on disk, the tokenizer (then the figures and the estimate show); then,
-        on the UI thread, the blocks' styles; then the tokenizer download, if it can be had.
-        That rest (~0.3 s of CPU, with the garbage collector's tuning after it) waits for a
-        moment when a send is unlikely (`_send_unlikely`): it used to run into the first send
-        made a second after the composer showed, and delay its reply by 0.1-0.2 s."""
+        markdown-it's patterns), so that it costs what the second does; then the rest, once
+        a send is unlikely (`_send_unlikely`: it shares the GIL with a send and its reply,
+        and ran into a first send made a second after the composer showed, delaying its
+        reply by 0.1-0.2 s): a pygments lexer, the price data and, when it is on disk, the
+        tokenizer (then the figures and the estimate show); then, on the UI thread, the
+        blocks' styles (the garbage collector's tuning follows them); then the tokenizer
+        download, if it can be had."""
         try:
             if self.session.provider is not None:
                 self.session.provider.prepare()

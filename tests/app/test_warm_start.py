@@ -113,28 +113,6 @@ async def test_a_reopened_conversation_says_its_turns_are_being_priced_not_that_
         assert await wait_until(pilot, lambda: status_bar(app).turn == "no turns yet")
 
 
-async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ended(app_for, monkeypatch):
-    """A send that came before the warm-up ended: a pygments lexer and the price data (the
-    rest of the warm-up) are not loaded beside the reply, which would share the GIL with
-    them; then they are."""
-    import chattui.screens.warm_up as warm_up
-    from chattui.core.chat import ChatSession
-
-    done: list[str] = []
-    streaming = [True]
-    monkeypatch.setattr(warm_up, "_warm_markdown", lambda: done.append("markdown"))
-    monkeypatch.setattr(warm_up, "_warm_highlighting", lambda: done.append("lexer"))
-    monkeypatch.setattr(pricing, "warm_up", lambda: done.append("prices"))
-    monkeypatch.setattr(ChatSession, "busy", property(lambda session: streaming[0]))
-    app = app_for()
-    async with app.run_test(size=(100, 30)) as pilot:
-        assert await wait_until(pilot, lambda: done == ["markdown"])
-        await pilot.pause(0.3)
-        assert done == ["markdown"]  # waiting for the reply to end
-        streaming[0] = False
-        assert await wait_until(pilot, lambda: done == ["markdown", "lexer", "prices"])
-
-
 def _record_the_warm_up(monkeypatch, done: list[str], markdown_after=None) -> dict[str, float]:
     """The warm-up's steps append their names to `done`; returned: when each ran
     (time.monotonic()). markdown_after: an Event the markdown step waits for."""
@@ -158,6 +136,25 @@ def _record_the_warm_up(monkeypatch, done: list[str], markdown_after=None) -> di
     return ran_at
 
 
+async def test_the_warm_up_leaves_the_prices_until_a_reply_that_streams_has_ended(app_for, monkeypatch):
+    """A send that came before the warm-up ended: a pygments lexer and the price data (the
+    rest of the warm-up) are not loaded beside the reply, which would share the GIL with
+    them; then they are."""
+    from chattui.core.chat import ChatSession
+
+    done: list[str] = []
+    streaming = [True]
+    _record_the_warm_up(monkeypatch, done)
+    monkeypatch.setattr(ChatSession, "busy", property(lambda session: streaming[0]))
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: done == ["markdown"])
+        await pilot.pause(0.3)
+        assert done == ["markdown"]  # waiting for the reply to end
+        streaming[0] = False
+        assert await wait_until(pilot, lambda: done == ["markdown", "lexer", "prices"])
+
+
 async def test_before_the_first_send_the_rest_of_the_warm_up_waits_for_typing_to_pause(app_for, monkeypatch):
     """Typing comes before a send: the rest of the warm-up (a lexer, the price data, the
     blocks' styles, ~0.3 s of CPU) ran into the first send made a second after the composer
@@ -170,9 +167,10 @@ async def test_before_the_first_send_the_rest_of_the_warm_up_waits_for_typing_to
     done: list[str] = []
     typed = threading.Event()
     ran_at = _record_the_warm_up(monkeypatch, done, markdown_after=typed)
-    monkeypatch.setattr(MainScreen, "TYPING_PAUSE_SECONDS", 0.4)
+    pause = MainScreen.TYPING_PAUSE_SECONDS  # 1.5 s: a key press here takes up to 0.4 s
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))  # not the start screen
         await pilot.press("a")
         await pilot.pause()
         typed.set()  # the warm-up goes on from here (its markdown step waited)
@@ -183,7 +181,7 @@ async def test_before_the_first_send_the_rest_of_the_warm_up_waits_for_typing_to
         assert done == ["markdown"]
         assert await wait_until(pilot, lambda: "prices" in done)
         assert done == ["markdown", "lexer", "prices"]
-        assert ran_at["lexer"] - last_key >= 0.4
+        assert ran_at["lexer"] - last_key >= pause
         assert main_screen(app).query_one(Composer).text == "aquestion"
 
 
