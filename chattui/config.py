@@ -68,13 +68,12 @@ until priced here.
 
 A mistake in a file never stops the app: a TOML syntax error drops that whole file, a bad
 key or value drops just that key, and each is reported in `Settings.problems` with its
-file and line. Bad flag values raise `ValueError`.
+file and line. Bad flag values raise `ValueError`. Each source is read by
+chattui.config_sources; this module merges them.
 """
 
 from __future__ import annotations
 
-import io
-import math
 import os
 import re
 import sys
@@ -86,8 +85,10 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from chattui.core.provider_ids import PROVIDERS
-from chattui.toml_lines import FileProblem, key_lines
+from chattui.config_sources import (
+    ENUMS, ENV_API_KEYS, ENV_FIELDS, STR_FIELDS, ConfigProblem, Layer, PriceOverride, Report, check,
+    env_layer, flag_layer, read_dotenv, read_toml,
+)
 
 if TYPE_CHECKING:
     from chattui.core.capabilities import Abilities
@@ -97,53 +98,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-MODES = ("full", "chained")
 DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "openai-compatible": "gpt-4.1-mini",
                   "anthropic": "claude-sonnet-5", "gemini": "gemini-2.5-flash"}
 KEY_ENV_VARS = {"openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY",
                 "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
-IMAGE_DETAILS = ("auto", "low", "high", "original")
-"""`detail` recorded on attached images (chattui.core.attachments.DETAILS)."""
 ENVIRONMENT = Path("<environment>")  # ConfigProblem.path for a bad environment variable
-
-REASONING_LEVELS = ("off", "low", "medium", "high")
-"""`reasoning` (chattui.core.reasoning.LEVELS)."""
-_ENUMS = {"provider": PROVIDERS, "mode": MODES, "image_detail": IMAGE_DETAILS,
-          "reasoning": REASONING_LEVELS}
-_STR_FIELDS = ("provider", "model", "base_url", "persona", "mode", "theme", "image_detail",
-               "reasoning")
-_TOP_KEYS = _STR_FIELDS + ("api_keys", "keys", "prices", "endpoints", "keep_warm",
-                           "mcp_servers", "models")
-_KEEP_WARM_FIELDS = {"enabled": bool, "max_pings": int}
-_MODEL_FIELDS = ("images", "tools")
-_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h", "cache_storage")
-_ENV_FIELDS = {"CHATTUI_PROVIDER": "provider", "CHATTUI_MODEL": "model",
-               "CHATTUI_PERSONA": "persona", "CHATTUI_MODE": "mode", "CHATTUI_THEME": "theme",
-               "CHATTUI_BASE_URL": "base_url", "CHATTUI_DATA_DIR": "data_dir",
-               "CHATTUI_IMAGE_DETAIL": "image_detail", "CHATTUI_REASONING": "reasoning",
-               "OPENAI_BASE_URL": "base_url@openai", "ANTHROPIC_BASE_URL": "base_url@anthropic"}
-_ENV_API_KEYS = {"OPENAI_API_KEY": "openai", "ANTHROPIC_API_KEY": "anthropic",
-                 "GEMINI_API_KEY": "gemini"}
 _BASE_URL_FAMILY = {"openai": "openai", "openai-compatible": "openai", "anthropic": "anthropic"}
-_TYPE_NAMES = {bool: "boolean", int: "integer", float: "float", str: "string", dict: "table",
-               list: "array"}
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
-
-
-@dataclass(frozen=True)
-class PriceOverride:
-    """USD per million tokens; None = not overridden."""
-
-    input: float
-    output: float
-    cache_read: float | None = None
-    cache_write: float | None = None
-    cache_write_1h: float | None = None
-    cache_storage: float | None = None
-    """Gemini explicit caches: USD per million tokens per hour stored."""
-
-
-ConfigProblem = FileProblem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,10 +154,10 @@ class Settings:
     """With --emulator: the emulator's base URL per provider (a reopen goes there too)."""
 
     def __post_init__(self) -> None:
-        for name in _ENUMS:
+        for name in ENUMS:
             if name == "reasoning" and self.reasoning is None:
                 continue
-            if error := _check(getattr(self, name), name):
+            if error := check(getattr(self, name), name):
                 raise ValueError(f"invalid {name}: {error}")
         if not self.model:
             object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
@@ -236,29 +197,29 @@ def load_settings(flags: Mapping[str, Any] | None = None,
     flags = dict(flags or {})
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else Path(cwd)
-    flag_layer = _flag_layer(flags)
+    command_line = flag_layer(flags)
     local, trusted, trust_store = _local_trust(environ, cwd)
-    cwd_env, cwd_report = _read_dotenv(cwd / ".env")
+    cwd_env, cwd_report = read_dotenv(cwd / ".env")
     local_changes = _local_changes(cwd_env, environ) if local else ()
     secrets: list[str] = []  # every key value seen, used or not: what to redact
     if not trusted:
-        secrets = [v for var in _ENV_API_KEYS if (v := (cwd_env.get(var) or "").strip())]
-        cwd_env, cwd_report = {}, _Report(cwd / ".env")
+        secrets = [v for var in ENV_API_KEYS if (v := (cwd_env.get(var) or "").strip())]
+        cwd_env, cwd_report = {}, Report(cwd / ".env")
     config_dir = _dir(environ.get("CHATTUI_CONFIG_DIR") or cwd_env.get("CHATTUI_CONFIG_DIR"),
                       cwd, "config")
     config_file = _config_file(flags.get("config"), config_dir, cwd)
-    toml_layer, toml_report = _read_toml(config_file)
-    dir_env, dir_report = _read_dotenv(config_dir / ".env", same_as=cwd / ".env")
-    env_report = _Report(ENVIRONMENT)
-    layers = [toml_layer, _env_layer(dir_env, dir_report), _env_layer(cwd_env, cwd_report),
-              _env_layer(environ, env_report), flag_layer]
+    toml_layer, toml_report = read_toml(config_file)
+    dir_env, dir_report = read_dotenv(config_dir / ".env", same_as=cwd / ".env")
+    env_report = Report(ENVIRONMENT)
+    layers = [toml_layer, env_layer(dir_env, dir_report), env_layer(cwd_env, cwd_report),
+              env_layer(environ, env_report), command_line]
     merged, api_keys = {}, {}
     for layer in layers:
         merged.update(layer.fields)
         api_keys.update(layer.api_keys)
         secrets += layer.api_keys.values()
     return Settings(
-        **{name: merged[name] for name in _STR_FIELDS if name in merged and name != "base_url"},
+        **{name: merged[name] for name in STR_FIELDS if name in merged and name != "base_url"},
         base_url=_base_url(layers, merged.get("provider", "openai")),
         data_dir=_dir(merged.get("data_dir"), cwd, "data"),
         config_dir=config_dir, config_file=config_file,
@@ -268,7 +229,7 @@ def load_settings(flags: Mapping[str, Any] | None = None,
         provider_urls={p: url for p in _BASE_URL_FAMILY if (url := _family_url(layers, p))},
         mcp_servers=toml_layer.mcp_servers, models=toml_layer.models,
         api_keys=api_keys, secrets=tuple(dict.fromkeys(secrets)),
-        flags={k: v for k, v in flag_layer.fields.items() if k != "data_dir"},
+        flags={k: v for k, v in command_line.fields.items() if k != "data_dir"},
         problems=tuple(p for r in (toml_report, dir_report, cwd_report, env_report)
                        for p in r.problems),
         local_files=local, local_trusted=trusted, local_changes=local_changes,
@@ -293,285 +254,14 @@ def _local_changes(values: Mapping[str, str | None], environ: Mapping[str, str])
     for var, raw in values.items():
         if not (value := (raw or "").strip()):
             continue
-        if var in _ENV_API_KEYS:
+        if var in ENV_API_KEYS:
             changes.append(f"{var} (replaces yours)" if environ.get(var) else f"{var} (its own key)")
         elif var.endswith("BASE_URL"):
-            if var in _ENV_FIELDS:
+            if var in ENV_FIELDS:
                 changes.append(f"{var} → {urlsplit(value).hostname or value}")
-        elif var in _ENV_FIELDS or var == "CHATTUI_CONFIG_DIR":
+        elif var in ENV_FIELDS or var == "CHATTUI_CONFIG_DIR":
             changes.append(f"{var}={value}")
     return tuple(changes)
-
-
-@dataclass
-class _Layer:
-    fields: dict[str, Any] = field(default_factory=dict)
-    api_keys: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-    prices: dict[str, PriceOverride] = field(default_factory=dict)
-    keep_warm: dict[str, Any] = field(default_factory=dict)
-    mcp_servers: dict[str, Any] = field(default_factory=dict)
-    models: dict[str, Abilities] = field(default_factory=dict)
-
-
-@dataclass
-class _Report:
-    """Problems found in one source; lines are looked up only when a problem occurs."""
-
-    path: Path
-    text: str = ""
-    toml: bool = False
-    problems: list[ConfigProblem] = field(default_factory=list)
-
-    def add(self, key: tuple[str, ...], message: str, line: int | None = None) -> None:
-        if key:
-            line = self.line_of(key)
-            message = ".".join(k if re.fullmatch(r"[\w-]+", k) else f'"{k}"' for k in key) + (
-                ": " + message)
-        self.problems.append(ConfigProblem(self.path, line, message))
-
-    def line_of(self, key: tuple[str, ...]) -> int | None:
-        if not self.toml:
-            pattern = rf"^[ \t]*(?:export[ \t]+)?{re.escape(key[0])}[ \t]*="
-            found = re.search(pattern, self.text, re.MULTILINE)
-            return self.text.count("\n", 0, found.start()) + 1 if found else None
-        lines = key_lines(self.text)
-        while key and key not in lines:
-            key = key[:-1]
-        return lines.get(key)
-
-    def read(self) -> bool:
-        """Load `text` from `path`; False (with a problem if it exists) when unreadable."""
-        if not self.path.is_file():
-            return False
-        try:
-            self.text = self.path.read_text(encoding="utf-8")
-            return True
-        except (OSError, UnicodeDecodeError) as exc:
-            self.add((), f"cannot read file, ignored: {exc}")
-            return False
-
-
-def _read_toml(path: Path) -> tuple[_Layer, _Report]:
-    report = _Report(path, toml=True)
-    if not report.read():
-        return _Layer(), report
-    try:
-        data = tomllib.loads(report.text)
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"at line (\d+)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" at column \1", str(exc))
-        last = len(report.text.splitlines()) or None  # "(at end of document)"
-        report.add((), f"invalid TOML, file ignored: {message}", int(line[1]) if line else last)
-        return _Layer(), report
-    layer = _Layer()
-    for name, value in data.items():
-        if name in _STR_FIELDS:
-            _put(layer.fields, name, value, report, (name,))
-        elif name in ("api_keys", "keys"):
-            allowed = PROVIDERS if name == "api_keys" else None
-            setattr(layer, name, _string_table(report, name, value, allowed))
-        elif name == "prices":
-            layer.prices = {**layer.prices, **_prices(report, value)}
-        elif name == "endpoints":
-            layer.prices = {**layer.prices, **_endpoints(report, value)}
-        elif name == "keep_warm":
-            layer.keep_warm = _keep_warm(report, value)
-        elif name == "models":
-            layer.models = _models(report, value)
-        elif name == "mcp_servers":
-            from chattui.core.mcp import parse_servers
-
-            layer.mcp_servers, problems = parse_servers(value)
-            for where, message in problems:
-                report.add(tuple(where.split(".")), message)
-        else:
-            report.add((name,), _unknown(name, _TOP_KEYS))
-    return layer, report
-
-
-def _table(report: _Report, where: tuple[str, ...], value: Any) -> dict[str, Any] | None:
-    if isinstance(value, dict):
-        return value
-    report.add(where, f"expected a table, got {_type_name(value)}")
-    return None
-
-
-def _string_table(report: _Report, name: str, value: Any,
-                  allowed: tuple[str, ...] | None) -> dict[str, str]:
-    """A table of strings; messages name the key, never the value (it may be a secret)."""
-    result: dict[str, str] = {}
-    for key, item in (_table(report, (name,), value) or {}).items():
-        if allowed and key not in allowed:
-            report.add((name, key), _unknown(key, allowed))
-        else:
-            _put(result, key, item, report, (name, key), kind="")
-    return result
-
-
-def _prices(report: _Report, value: Any) -> dict[str, PriceOverride]:
-    tables = _table(report, ("prices",), value) or {}
-    return {model: price for model, table in tables.items()
-            if (price := _price(report, ("prices", model), table))}
-
-
-def _endpoints(report: _Report, value: Any) -> dict[str, PriceOverride]:
-    """`[endpoints."host:port"]`: `price = 0` (free) or rates; kept in the price mapping
-    under `endpoint:host:port` (chattui.core.price_rules)."""
-    from chattui.core.price_rules import ENDPOINT_PREFIX
-
-    result = {}
-    for host, table in (_table(report, ("endpoints",), value) or {}).items():
-        where = ("endpoints", host)
-        if not isinstance(table, dict):
-            report.add(where, f"expected a table, got {_type_name(table)}")
-            continue
-        if "price" in table:
-            flat = table["price"]
-            if set(table) != {"price"} or isinstance(flat, bool) or flat != 0:
-                report.add(where + ("price",), "only `price = 0` (free) is allowed here; "
-                           "give rates as input/output/cache_* instead")
-                continue
-            result[ENDPOINT_PREFIX + host.lower()] = PriceOverride(0.0, 0.0, 0.0, 0.0, 0.0)
-        elif rates := _price(report, where, table):
-            result[ENDPOINT_PREFIX + host.lower()] = rates
-    return result
-
-
-def _price(report: _Report, where: tuple[str, ...], value: Any) -> PriceOverride | None:
-    rates = {}
-    for key, rate in (_table(report, where, value) or {}).items():
-        if key not in _PRICE_FIELDS:
-            report.add(where + (key,), _unknown(key, _PRICE_FIELDS))
-        elif isinstance(rate, bool) or not isinstance(rate, (int, float)):
-            report.add(where + (key,), f"expected a number, got {_type_name(rate)}")
-        elif not math.isfinite(rate) or rate < 0:
-            report.add(where + (key,), "must be a non-negative number")
-        else:
-            rates[key] = float(rate)
-    if missing := [key for key in ("input", "output") if key not in rates]:
-        if isinstance(value, dict):
-            report.add(where, f"needs {' and '.join(missing)}; override ignored")
-        return None
-    return PriceOverride(**rates)
-
-
-def _models(report: _Report, value: Any) -> dict[str, Abilities]:
-    """`[models."pattern"]`: `images` / `tools` true or false (left out: true)."""
-    from chattui.core.capabilities import Abilities
-
-    result = {}
-    for model, table in (_table(report, ("models",), value) or {}).items():
-        flags = {}
-        for key, item in (_table(report, ("models", model), table) or {}).items():
-            if key not in _MODEL_FIELDS:
-                report.add(("models", model, key), _unknown(key, _MODEL_FIELDS))
-            elif not isinstance(item, bool):
-                report.add(("models", model, key), f"expected true or false, got {_type_name(item)}")
-            else:
-                flags[key] = item
-        result[model] = Abilities(**flags)
-    return result
-
-
-def _keep_warm(report: _Report, value: Any) -> dict[str, Any]:
-    result = {}
-    for key, item in (_table(report, ("keep_warm",), value) or {}).items():
-        kind = _KEEP_WARM_FIELDS.get(key)
-        if kind is None:
-            report.add(("keep_warm", key), _unknown(key, tuple(_KEEP_WARM_FIELDS)))
-        elif type(item) is not kind:
-            wanted = "true or false" if kind is bool else "a whole number"
-            report.add(("keep_warm", key), f"expected {wanted}, got {_type_name(item)}")
-        elif kind is int and isinstance(item, int) and item < 0:
-            report.add(("keep_warm", key), "must be 0 or more")
-        else:
-            result[key] = item
-    return result
-
-
-def _read_dotenv(path: Path, same_as: Path | None = None
-                 ) -> tuple[dict[str, str | None], _Report]:
-    """dotenv_values() of a file; its "could not parse" log records become problems."""
-    report = _Report(path)
-    if (same_as and path.resolve() == same_as.resolve()) or not report.read():
-        return {}, report
-    import logging
-
-    from dotenv import dotenv_values
-
-    def capture(record: logging.LogRecord) -> bool:
-        line = record.args[0] if isinstance(record.args, tuple) and record.args else None
-        report.add((), "cannot parse this line; ignored", line)  # type: ignore[arg-type]
-        return False  # keep it off stderr
-
-    logger = logging.getLogger("dotenv.main")
-    logger.addFilter(capture)
-    try:
-        return dotenv_values(stream=io.StringIO(report.text)), report
-    finally:
-        logger.removeFilter(capture)
-
-
-def _env_layer(values: Mapping[str, str | None], report: _Report) -> _Layer:
-    layer = _Layer()
-    for var, name in _ENV_FIELDS.items():
-        if value := (values.get(var) or "").strip():
-            _put(layer.fields, name, value, report, (var,))
-    for var, provider in _ENV_API_KEYS.items():
-        if value := (values.get(var) or "").strip():
-            layer.api_keys[provider] = value
-    return layer
-
-
-def _flag_layer(flags: Mapping[str, Any]) -> _Layer:
-    layer = _Layer()
-    for name in _STR_FIELDS + ("data_dir",):
-        if (value := flags.get(name)) is not None:
-            if error := _check(str(value) if isinstance(value, Path) else value, name):
-                raise ValueError(f"invalid {name}: {error}")
-            layer.fields[name] = value
-    if (conversation := flags.get("conversation")) is not None:
-        if error := _check(conversation):
-            raise ValueError(f"invalid conversation: {error}")
-        if flags.get("continue_last"):
-            raise ValueError("--conversation and --continue cannot be used together")
-    return layer
-
-
-def _put(target: dict[str, Any], name: str, value: Any, report: _Report,
-         where: tuple[str, ...], kind: str | None = None) -> None:
-    """Store a valid value under `name`, or report why not (at `where`)."""
-    if error := _check(value, name if kind is None else kind):
-        report.add(where, error)
-    else:
-        target[name] = value
-
-
-def _check(value: Any, kind: str = "") -> str | None:
-    """What is wrong with `value` (never quoting it unless it is an enum), or None."""
-    if not isinstance(value, str):
-        return f"expected a string, got {_type_name(value)}"
-    if not value.strip():
-        return "must not be empty"
-    choices = _ENUMS.get(kind)
-    if choices and value not in choices:
-        return f"{value!r} is not one of: {', '.join(choices)}"
-    if kind.startswith("base_url") and urlsplit(value).scheme not in ("http", "https"):
-        return "expected an http:// or https:// URL"
-    return None
-
-
-def _unknown(key: str, allowed: tuple[str, ...]) -> str:
-    from difflib import get_close_matches
-
-    if close := get_close_matches(key, allowed, n=1):
-        return f"unknown key (did you mean {close[0]!r}?)"
-    return f"unknown key; expected one of: {', '.join(allowed)}"
-
-
-def _type_name(value: Any) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def _dir(value: str | Path | None, cwd: Path, kind: str) -> Path:
@@ -589,7 +279,7 @@ def _config_file(flag: str | Path | None, config_dir: Path, cwd: Path) -> Path:
     return path
 
 
-def _base_url(layers: list[_Layer], provider: str) -> str | None:
+def _base_url(layers: list[Layer], provider: str) -> str | None:
     family = _BASE_URL_FAMILY.get(provider)
     for layer in reversed(layers):
         if url := layer.fields.get("base_url") or layer.fields.get(f"base_url@{family}"):
@@ -597,7 +287,7 @@ def _base_url(layers: list[_Layer], provider: str) -> str | None:
     return None
 
 
-def _family_url(layers: list[_Layer], provider: str) -> str | None:
+def _family_url(layers: list[Layer], provider: str) -> str | None:
     """The base URL set for `provider`'s family only (not the generic `base_url`)."""
     for layer in reversed(layers):
         if url := layer.fields.get(f"base_url@{_BASE_URL_FAMILY[provider]}"):

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from chattui import config
+from chattui import config, config_sources
 from chattui.core import attachments as images
 from chattui.core.attachments import Attachment, AttachmentError
 from chattui.core.request import ChatMessage, ChatRequest
@@ -90,7 +90,7 @@ def test_the_image_command_is_recognised_only_as_the_first_word():
 
 
 def test_the_config_offers_the_same_detail_levels(tmp_path):
-    assert config.IMAGE_DETAILS == images.DETAILS
+    assert config_sources.IMAGE_DETAILS == images.DETAILS
     settings = config.load_settings({}, environ={"CHATTUI_IMAGE_DETAIL": "low"}, cwd=tmp_path)
     assert settings.image_detail == "low"
     bad = config.load_settings({}, environ={"CHATTUI_IMAGE_DETAIL": "huge"}, cwd=tmp_path)

@@ -11,12 +11,12 @@ from chattui import config, trust
 from chattui.config import (
     DEFAULT_MODELS,
     ENVIRONMENT,
-    PROVIDERS,
     ConfigProblem,
     PriceOverride,
     Settings,
     load_settings,
 )
+from chattui.core.provider_ids import PROVIDERS
 
 SECRET = "sk-test-SECRET-0123456789"
 
