@@ -131,8 +131,6 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
             draft = composer.text
         elif self.to_send:
             draft = f"{draft}\n{self.to_send}"
-        if self.typed:
-            self.note_typing()
         if self.typed or draft != composer.text:
             composer.text = "\n".join(filter(None, (draft, self.typed)))
             composer.move_cursor(composer.document.end)

@@ -1,5 +1,5 @@
 """The chat screen's warm-up, after its first frame: what the first send and the first reply
-need, made ready off the UI thread, and the rest once no reply streams. A mixin of
+need, made ready off the UI thread, and the rest once a send is unlikely. A mixin of
 MainScreen (kept apart so the screen stays small); what is loaded is core's and the
 widgets'."""
 
@@ -114,7 +114,7 @@ def _warm_markdown() -> None:
 
 def _warm_highlighting() -> None:
     """Pygments loads a lexer at the first code block of its language (35-55 ms): the
-    commonest one's, once no reply streams (a first reply's first lines need none)."""
+    commonest one's, once a send is unlikely (a first reply's first lines need none)."""
     from textual.highlight import highlight
 
     highlight("f = 1\n", language="python")
