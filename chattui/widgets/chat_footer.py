@@ -1,15 +1,19 @@
-"""Textual's Footer, recomposed only when the keys it shows change."""
+"""Textual's Footer, its keys styled once each and recomposed only when they change."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+
+from chattui.widgets.textual_compat import settle_footer_key
 
 
 class ChatFooter(Footer):
     """Textual's Footer recomposes (a widget per key, ~17 ms here) whenever the screen's
     bindings may have changed: three times as the chat opens (the focus moves, the screen
     resumes), for the same keys, while the first send's warm-up needs the CPU. This one
-    recomposes only when what it would show differs from what it shows."""
+    recomposes only when what it would show differs from what it shows, and styles each key
+    once (`settle_footer_key`)."""
 
     _shown: tuple | None = None
 
@@ -19,6 +23,11 @@ class ChatFooter(Footer):
         the start screen's (the warm-up holds the refreshes back). Ask now, and build now."""
         self.bindings_changed(self.screen)
         self.call_later(self.recompose)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            settle_footer_key(widget, self.compact)
+            yield widget
 
     async def recompose(self) -> None:
         shown = self._keys()

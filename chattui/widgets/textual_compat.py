@@ -8,7 +8,7 @@ the Markdown list/paragraph block classes are not exported by `textual.widgets.m
 a block's children and inline content are attributes; the scroll anchor's "released by
 the user" state, an app's open batch update and a node's BindingsMap have no getter; a
 table block's cells, its streamed update, the grid's sizing of columns and a canvas's
-strips have no public way to be had; a
+strips have no public way to be had; a footer's key widget is not exported; a
 Markdown mounted empty has no public way to skip parsing "" in a worker; the line cache
 of every widget a styles cache keeps alive after it is gone (`release_line_caches`) has
 no public way out either.
@@ -62,6 +62,7 @@ __all__ = [
     "TableInPlace", "canvas_strips", "resolve_lengths", "table_cells",
     "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput", "release_line_caches",
+    "settle_footer_key",
 ]
 
 PRIVATE_NAMES = (
@@ -89,6 +90,7 @@ PRIVATE_NAMES = (
     "MarkdownTable._get_headers_and_rows",
     "MarkdownBlock._update_from_block",
     "StripRenderable._strips",
+    "textual.widgets._footer.FooterKey",
 )
 """What this module reaches into, as the canary tests name it."""
 
@@ -227,6 +229,17 @@ class ShownInput(Input):
 
 
 # scrolling, batches, bindings
+
+
+def settle_footer_key(widget: Widget, compact: bool) -> None:
+    """A footer's key is made compact when it is mounted (its reactive's default) and then
+    not compact, as its footer is (a data binding): its styles were applied three times.
+    Given the footer's setting before it is mounted, they are applied once."""
+    from textual.widgets._footer import FooterKey
+
+    if isinstance(widget, FooterKey):
+        widget.set_reactive(FooterKey.compact, compact)
+        widget.set_class(compact, "-compact", update=False)
 
 
 def anchor_released(widget: Widget) -> bool:

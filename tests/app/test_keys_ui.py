@@ -144,3 +144,24 @@ async def test_the_footer_follows_the_focus_and_is_rebuilt_only_when_its_keys_ch
         assert await wait_until(pilot, lambda: "Copy" in footer_text(app))
         app.screen.query_one(Composer).focus()
         assert await wait_until(pilot, lambda: "Copy" not in footer_text(app))
+
+
+async def test_each_footer_key_is_styled_once_as_the_footer_is_rebuilt(app_for, monkeypatch):
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        styled: dict[int, int] = {}
+        apply = app.stylesheet.apply
+
+        def counting_apply(node, **kwargs):
+            if type(node).__name__ == "FooterKey":
+                styled[id(node)] = styled.get(id(node), 0) + 1
+            return apply(node, **kwargs)
+
+        monkeypatch.setattr(app.stylesheet, "apply", counting_apply)
+        await pilot.press("ctrl+up")  # the log takes the focus: the footer is rebuilt with its keys
+        assert await wait_until(pilot, lambda: "Copy" in footer_text(app))
+        keys = list(app.screen.query_one(ChatFooter).children)
+        assert keys and [styled.get(id(key)) for key in keys] == [1] * len(keys)
+        assert not any(key.has_class("-compact") for key in keys)  # as the footer: not compact
+        assert "^c Copy" in footer_text(app)

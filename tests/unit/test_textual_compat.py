@@ -70,6 +70,8 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "MarkdownBlock._update_from_block": lambda: _method(
         importlib.import_module("textual.widgets._markdown").MarkdownBlock, "_update_from_block")(),
     "StripRenderable._strips": lambda: importlib.import_module("textual.strip").StripRenderable([])._strips == [],
+    "textual.widgets._footer.FooterKey": lambda: "compact" in getattr(
+        importlib.import_module("textual.widgets._footer").FooterKey, "_reactives", {}),
 }
 
 
