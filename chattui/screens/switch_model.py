@@ -23,6 +23,7 @@ from chattui.core.provider import Provider, ProviderError
 from chattui.screens.confirm import Confirm
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.chat_log import ChatLog
+from chattui.widgets.plain import plain, plain_text
 from chattui.screens.chat_host import ChatScreenHost
 from chattui.screens import DIALOG_CSS
 
@@ -39,10 +40,11 @@ class ModelPicker(ModalScreen["Target | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Switch model (now {self.current.label})", markup=False)
+            yield Label(plain(f"Switch model (now {self.current.label})"))
             if self.note:
-                yield Label(self.note, markup=False)
-            yield OptionList(*(Option(t.label, id=str(i)) for i, t in enumerate(self.targets)))
+                yield Label(plain(self.note))
+            # model names come from the server's list: text, never markup
+            yield OptionList(*(Option(plain_text(t.label), id=str(i)) for i, t in enumerate(self.targets)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.targets[event.option_index])

@@ -90,3 +90,24 @@ async def test_the_question_names_the_images_and_tools_the_new_model_lacks(app_f
         await pilot.press("n")
         await pilot.pause()
         assert app.session.model == "gpt-4.1-mini"
+
+
+async def test_model_names_from_the_server_are_listed_as_text(app_for, emulator):
+    hostile = ["[/]", "[@click=app.quit]gpt-evil[/]", "bell\x07-model"]
+    emulator.models = {"gpt-4.1-mini", *hostile}
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f11")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker)
+                                and bool(app.screen.query(OptionList)))
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        shown = [options.render_line(y).text.strip() for y in range(options.option_count)]
+        assert "openai · [/]" in shown
+        assert "openai · [@click=app.quit]gpt-evil[/]" in shown
+        assert "openai · bell␇-model" in shown  # a control character shows, never reaches the terminal
+        evil = shown.index("openai · [@click=app.quit]gpt-evil[/]")
+        await pilot.click(OptionList, offset=(12, options.gutter.top + evil))  # on the [@click=…] text
+        assert await wait_until(pilot, lambda: isinstance(app.screen, Confirm))  # picked, not run
+        assert "to openai · [@click=app.quit]gpt-evil[/]?" in str(app.screen.question)
+        assert app.is_running
