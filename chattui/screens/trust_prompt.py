@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from chattui.screens import DIALOG_CSS
+from chattui.widgets.plain import plain
 
 
 class TrustPrompt(ModalScreen[bool]):
@@ -28,7 +28,7 @@ class TrustPrompt(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.summary))  # file contents: text, never markup
+            yield Label(plain(self.summary))  # file names and contents: text, never markup
             with Horizontal():
                 yield Button("Not now", id="not-now")
                 yield Button("Trust this directory", id="trust", variant="warning")

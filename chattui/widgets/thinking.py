@@ -11,6 +11,7 @@ from rich.text import Text
 from chattui.core import tokens
 from chattui.core.reasoning import Reasoning, folded_line
 from chattui.widgets.foldable import Foldable
+from chattui.widgets.plain import plain_text
 
 
 class ThinkingView(Foldable):
@@ -61,5 +62,5 @@ class ThinkingView(Foldable):
         line = Text(self.marker() + self.summary(), style="bold")
         if not self.folded:
             line.append("\n")
-            line.append(Text(self.text))  # a Text: the model's words are never markup
+            line.append(plain_text(self.text))  # the model's words: never markup, no control codes
         self.update(line)

@@ -47,3 +47,19 @@ async def test_thinking_folds_once_answered_unfolds_with_a_key_and_counts_in_the
 
 def reply_seconds(app) -> str:
     return f"{app.session.messages()[-1].reasoning.seconds:.1f}"
+
+
+async def test_an_escape_sequence_in_the_thinking_never_reaches_the_terminal(app_for, emulator):
+    clipboard = "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: would set the terminal's clipboard
+    emulator.queue(Reply(text="Done.", thinking=f"Plan{clipboard} then \x1b[2Jclear."))
+    app = app_for({"CHATTUI_REASONING": "medium"}, model="gpt-5.5")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "think")
+        await settle(pilot)
+        thinking = views(app)[-1].thinking
+        await pilot.press("ctrl+f")
+        assert await wait_until(pilot, lambda: not thinking.folded)
+        await pilot.pause()
+        drawn = "".join(thinking.render_line(y).text for y in range(thinking.size.height))
+        assert "Plan␛]52;c;cm0gLXJmIH4=␇ then ␛[2Jclear." in drawn
+        assert not any(ch in drawn for ch in "\x1b\x07")
