@@ -87,7 +87,7 @@ import platformdirs
 
 from chattui.config_sources import (
     ENUMS, ENV_API_KEYS, ENV_FIELDS, STR_FIELDS, ConfigProblem, Layer, PriceOverride, Report, check,
-    env_layer, flag_layer, read_dotenv, read_toml,
+    env_layer, flag_layer, is_http_url, read_dotenv, read_toml,
 )
 
 if TYPE_CHECKING:
@@ -258,7 +258,8 @@ def _local_changes(values: Mapping[str, str | None], environ: Mapping[str, str])
             changes.append(f"{var} (replaces yours)" if environ.get(var) else f"{var} (its own key)")
         elif var.endswith("BASE_URL"):
             if var in ENV_FIELDS:
-                changes.append(f"{var} → {urlsplit(value).hostname or value}")
+                host = urlsplit(value).hostname if is_http_url(value) else "(not a URL)"
+                changes.append(f"{var} → {host}")
         elif var in ENV_FIELDS or var == "CHATTUI_CONFIG_DIR":
             changes.append(f"{var}={value}")
     return tuple(changes)

@@ -332,9 +332,18 @@ def check(value: Any, kind: str = "") -> str | None:
     choices = ENUMS.get(kind)
     if choices and value not in choices:
         return f"{value!r} is not one of: {', '.join(choices)}"
-    if kind.startswith("base_url") and urlsplit(value).scheme not in ("http", "https"):
+    if kind.startswith("base_url") and not is_http_url(value):
         return "expected an http:// or https:// URL"
     return None
+
+
+def is_http_url(value: str) -> bool:
+    """An http(s) URL with a host that parses (`http://[x` raised ValueError, port too)."""
+    try:
+        parts = urlsplit(value.strip())
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:
+        return False
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:

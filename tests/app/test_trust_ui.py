@@ -73,3 +73,19 @@ async def test_trusting_from_the_prompt_records_the_allowance(app_for, tmp_path)
         await settle(pilot)
         assert not isinstance(app.screen, TrustPrompt)
     assert trust.is_allowed(trust.local_files(tmp_path), tmp_path / "config" / trust.TRUST_FILE)
+
+
+async def test_the_start_up_question_shows_an_untrusted_files_control_codes(app_for, tmp_path):
+    from chattui.screens.trust_prompt import TrustPrompt
+
+    (tmp_path / ".env").write_text('OPENAI_BASE_URL="http://ev\x1b(0il.example/v1"\n'
+                                   'ANTHROPIC_BASE_URL="http://[oops/v1"\n')
+    app = app_for(trusted=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TrustPrompt)
+        label = app.screen.query_one("Label")
+        drawn = "".join(label.render_line(y).text.rstrip() for y in range(label.size.height))
+        assert "OPENAI_BASE_URL → ev␛(0il.example" in drawn  # ESC ( 0: the line-drawing charset
+        assert "ANTHROPIC_BASE_URL → (not a URL)" in drawn  # it raised ValueError at start
+        assert "\x1b" not in drawn

@@ -284,6 +284,9 @@ def test_unknown_table_is_reported_at_its_header(env):
     ('persona = "x"\nmodel = 5\n', 2, "model: expected a string, got integer"),
     ('theme = ""\n', 1, "theme: must not be empty"),
     ('base_url = "localhost:1234"\n', 1, "base_url: expected an http:// or https:// URL"),
+    ('base_url = "http://[oops/v1"\n', 1, "base_url: expected an http:// or https:// URL"),
+    ('base_url = "http://host:port/v1"\n', 1, "base_url: expected an http:// or https:// URL"),
+    ('base_url = "https:///v1"\n', 1, "base_url: expected an http:// or https:// URL"),
     ('keys = "escape"\n', 1, "keys: expected a table, got string"),
     ('[keys]\nquit = "ctrl+q"\nstop-reply = true\n', 3,
      "keys.stop-reply: expected a string, got boolean"),
@@ -326,6 +329,7 @@ def test_problem_str_without_line():
     ({"mode": "fast"}, "invalid mode: 'fast' is not one of: full, chained"),
     ({"model": ""}, "invalid model: must not be empty"),
     ({"base_url": "ftp://x"}, "invalid base_url: expected an http:// or https:// URL"),
+    ({"base_url": "http://[::1/v1"}, "invalid base_url: expected an http:// or https:// URL"),
     ({"conversation": "a", "continue_last": True}, "cannot be used together"),
     ({"config": "missing.toml"}, "config file not found: missing.toml"),
 ])
