@@ -208,8 +208,11 @@ class Archive:
         message references are mapped), so importing never touches an existing
         conversation. Importing the same document again raises AlreadyImported (naming the
         copy) unless `force`. Every other field is kept as it was, updated_at included; a
-        turn exported while it streamed is stored as interrupted. ValueError when the
-        document does not validate (nothing is written then).
+        turn exported while it streamed is stored as interrupted. But not a turn's base URL:
+        a reopened conversation is sent where its last turn went, with the user's key, and
+        an imported file is someone else's say (its host stays on record, base_url_host);
+        the user's settings say where it goes. ValueError when the document does not
+        validate (nothing is written then).
         """
         import hashlib
 
@@ -228,7 +231,8 @@ class Archive:
             mapping = self._copy_messages(document["messages"], new_id)
             image_rows.copy(self.db, document["attachments"], mapping)
             turns = [
-                {**turn, "status": INTERRUPTED if turn["status"] == STREAMING else turn["status"]}
+                {**turn, "status": INTERRUPTED if turn["status"] == STREAMING else turn["status"],
+                 "base_url": None}
                 for turn in document["turns"]
             ]
             self._copy_turns(turns, new_id, mapping, skip_unmapped=False)
