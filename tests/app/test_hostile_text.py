@@ -317,3 +317,24 @@ def palette_prompts(app) -> list[str]:
 
     return [str(option.prompt) for results in app.screen.query(CommandList)
             for option in results.options]
+
+
+async def test_a_click_opens_a_replys_web_link_but_only_shows_any_other(app_for, emulator, monkeypatch):
+    from textual.widgets import Markdown
+
+    # (markdown-it makes no link of a file: URL; a program's own scheme it does)
+    emulator.queue(Reply(text="Read [the docs](vscode://settings/x) or [the site](https://example.invalid/x)."))
+    app = app_for()
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kwargs: opened.append(url))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await send(pilot, "links?")
+        await settle(pilot)
+        paragraph = views(app)[-1].query_one(Markdown).query("MarkdownParagraph").first()
+        line = paragraph.render_line(0).text
+        await pilot.click(paragraph, offset=(line.index("the docs") + 2, 0))
+        assert await wait_until(pilot, lambda: any("vscode://settings/x" in n for n in notifications(app)))
+        assert opened == []
+        assert "Not opened" in notifications(app)[-1]
+        await pilot.click(paragraph, offset=(line.index("the site") + 2, 0))
+        assert await wait_until(pilot, lambda: opened == ["https://example.invalid/x"])
