@@ -338,12 +338,14 @@ def check(value: Any, kind: str = "") -> str | None:
 
 
 def is_http_url(value: str) -> bool:
-    """An http(s) URL with a host that parses (`http://[x` raised ValueError, port too)."""
+    """An http(s) URL with a host, that parses: urlsplit raises ValueError on `http://[x`,
+    and its `port` on `http://host:port/`."""
     try:
         parts = urlsplit(value.strip())
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        parts.port  # noqa: B018 - parsed here, or raises
     except ValueError:
         return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _unknown(key: str, allowed: tuple[str, ...]) -> str:
