@@ -8,7 +8,8 @@ the Markdown list/paragraph block classes are not exported by `textual.widgets.m
 a block's children and inline content are attributes; the scroll anchor's "released by
 the user" state, an app's open batch update and a node's BindingsMap have no getter; a
 table block's cells, its streamed update, the grid's sizing of columns and a canvas's
-strips have no public way to be had; a footer's key widget is not exported; a
+strips have no public way to be had; a footer's key widget is not exported, nor what a
+node is data-bound to; a
 Markdown mounted empty has no public way to skip parsing "" in a worker; the line cache
 of every widget a styles cache keeps alive after it is gone (`release_line_caches`) has
 no public way out either.
@@ -91,6 +92,7 @@ PRIVATE_NAMES = (
     "MarkdownBlock._update_from_block",
     "StripRenderable._strips",
     "textual.widgets._footer.FooterKey",
+    "DOMNode._reactive_connect",
 )
 """What this module reaches into, as the canary tests name it."""
 
@@ -232,12 +234,13 @@ class ShownInput(Input):
 
 
 def settle_footer_key(widget: Widget, compact: bool) -> None:
-    """A footer's key is made compact when it is mounted (its reactive's default) and then
-    not compact, as its footer is (a data binding): its styles were applied three times.
-    Given the footer's setting before it is mounted, they are applied once."""
+    """A footer's key bound to its footer's `compact` is made compact when it is mounted
+    (its reactive's default) and then not compact, as its footer is: its styles were
+    applied three times. Given the footer's setting before it is mounted, they are applied
+    once. A key not bound to it (the command palette's) keeps its own."""
     from textual.widgets._footer import FooterKey
 
-    if isinstance(widget, FooterKey):
+    if isinstance(widget, FooterKey) and "compact" in (widget._reactive_connect or {}):
         widget.set_reactive(FooterKey.compact, compact)
         widget.set_class(compact, "-compact", update=False)
 

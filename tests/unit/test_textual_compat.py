@@ -72,6 +72,8 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "StripRenderable._strips": lambda: importlib.import_module("textual.strip").StripRenderable([])._strips == [],
     "textual.widgets._footer.FooterKey": lambda: "compact" in getattr(
         importlib.import_module("textual.widgets._footer").FooterKey, "_reactives", {}),
+    "DOMNode._reactive_connect": lambda: Widget()._reactive_connect is None  # data_bind fills it
+    and "_reactive_connect" in importlib.import_module("textual.dom").DOMNode.data_bind.__code__.co_names,
 }
 
 
