@@ -24,7 +24,13 @@ TRUST_FILE = "trusted.json"
 DEFAULT_HOSTS = {"openai": "api.openai.com", "openai-compatible": "api.openai.com",
                  "anthropic": "api.anthropic.com",
                  "gemini": "generativelanguage.googleapis.com"}
-_MAX_FILES = 2_000  # a `.chattui/` larger than this is hashed by its first files only
+MAX_FILES, MAX_FILE_BYTES = 2_000, 16 << 20
+"""A `.chattui/` with more files, or a larger one, is too much to vouch for: never trusted
+(a hash of its first files only let later ones change unseen)."""
+
+
+TOO_LARGE = (f"holds more than {MAX_FILES:,} files or one over {MAX_FILE_BYTES >> 20} MB: too "
+             "much to vouch for, so it cannot be trusted")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class LocalFiles:
     directory: Path
     files: tuple[Path, ...]
     digest: str
+    too_large: bool = False
+    """More than MAX_FILES files, or one over MAX_FILE_BYTES: it cannot be trusted."""
 
     def names(self) -> str:
         """`./.env and ./.chattui/`, as far as they exist."""
@@ -54,16 +62,53 @@ def local_files(cwd: Path, config_dir: Path | None = None) -> LocalFiles | None:
     if env.is_file() and not (config_dir and _same(env, Path(config_dir) / ".env")):
         files.append(env)
     local = directory / ".chattui"
+    tree: list[Path] | None = []
     if local.is_dir() and not (config_dir and _same(local, Path(config_dir))):
-        files += sorted(p for p in local.rglob("*") if p.is_file())[:_MAX_FILES]
+        tree = _tree(local)
+    if tree is None:
+        return LocalFiles(directory, tuple(files), "", too_large=True)
+    files += tree
     if not files:
         return None
     return LocalFiles(directory, tuple(files), _digest(directory, files))
 
 
+def _tree(root: Path) -> list[Path] | None:
+    """Every file under `root`, sorted, through symlinked folders too (the personas are read
+    through them: a `.chattui/personas` linked elsewhere was not hashed, so trusted), each
+    real folder once; None when there are too many files or one is too large."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            if (real := folder.resolve()) in seen:
+                continue
+            seen.add(real)
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                folders.append(entry)
+            elif entry.is_file():  # a regular file (a FIFO or a device is never read)
+                files.append(entry)
+                if len(files) > MAX_FILES or _size(entry) > MAX_FILE_BYTES:
+                    return None
+    return sorted(files)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def is_allowed(local: LocalFiles, store: Path) -> bool:
     entry = _read(store).get(str(local.directory))
-    return isinstance(entry, dict) and entry.get("sha256") == local.digest
+    return not local.too_large and isinstance(entry, dict) and entry.get("sha256") == local.digest
 
 
 def prompt_text(notice: str) -> str:
@@ -75,7 +120,10 @@ def prompt_text(notice: str) -> str:
 
 
 def allow(local: LocalFiles, store: Path) -> None:
-    """Record the allowance for this directory with exactly these contents."""
+    """Record the allowance for this directory with exactly these contents (ValueError when
+    they are too many or too large to vouch for)."""
+    if local.too_large:
+        raise ValueError(f"its .chattui/ {TOO_LARGE}")
     entries = _read(store)
     entries[str(local.directory)] = {"sha256": local.digest, "allowed_at": int(time.time()),
                                      "files": [str(p.relative_to(local.directory))
@@ -103,7 +151,8 @@ def may_ask(settings) -> bool:
     `.chattui/` that is not trusted and was not asked about (the question comes when they
     would also change something: `untrusted_notice`). `settings`: chattui.config.Settings."""
     local, store = settings.local_files, settings.trust_store
-    return local is not None and not settings.local_trusted and store is not None and not was_asked(local, store)
+    return (local is not None and not local.too_large and not settings.local_trusted
+            and store is not None and not was_asked(local, store))
 
 
 def revoke(directory: Path, store: Path) -> bool:
@@ -138,6 +187,8 @@ def untrusted_notice(settings, cwd: Path) -> str | None:
     if not changes:
         return None
     entry = _read(settings.trust_store).get(str(local.directory))
+    if local.too_large:
+        return f"Ignoring {local.names()} in {local.directory}: its .chattui/ {TOO_LARGE}."
     again = ("changed since you trusted it" if isinstance(entry, dict) and "sha256" in entry
              else "not trusted")
     return (f"Ignoring {local.names()} in {local.directory} ({again}). They would set: "

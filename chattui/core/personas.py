@@ -163,16 +163,16 @@ def load_personas(config_dir: Path, cwd: Path | None, *, local: bool = True) -> 
     `local`: the caller decides whether the working directory is trusted)."""
     loaded: list[_Loaded] = []
     seen: set[Path] = set()
-    folders = [BUILTIN_DIR, Path(config_dir) / "personas"]
-    if local and cwd is not None:
-        folders.append(Path(cwd) / ".chattui" / "personas")
-    for folder in folders:
+    folders: list[tuple[Path, Path | None]] = [(BUILTIN_DIR, None), (Path(config_dir) / "personas", None)]
+    if local and cwd is not None:  # its files name only files of its .chattui/ (trust hashes those)
+        folders.append((Path(cwd) / ".chattui" / "personas", Path(cwd) / ".chattui"))
+    for folder, within in folders:
         if (key := folder.resolve()) in seen or not folder.is_dir():
             continue
         seen.add(key)
         for path in sorted(p for p in folder.glob("*.md") if not p.name.startswith(".")):
             if path.is_file():
-                loaded.append(_load(path, builtin=folder == BUILTIN_DIR))
+                loaded.append(_load(path, builtin=folder == BUILTIN_DIR, within=within))
     return _library(loaded)
 
 
@@ -207,13 +207,13 @@ class _Loaded:
     hotkey_line: int | None = None
 
 
-def _load(path: Path, builtin: bool) -> _Loaded:
+def _load(path: Path, builtin: bool, within: Path | None = None) -> _Loaded:
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problem = PersonaProblem(path, None, f"cannot read persona file: {exc}")
         return _Loaded(BrokenPersona(path.stem, path, (problem,)))
-    return _parse(text, path, builtin)
+    return _parse(text, path, builtin, within)
 
 
 def _library(loaded: list[_Loaded]) -> PersonaLibrary:
@@ -251,6 +251,22 @@ class _Report:
     problems: list[PersonaProblem] = field(default_factory=list)
     builtin: bool = False
     """chattui's own file: its schemas are checked by a test, not at every start."""
+    within: Path | None = None
+    """A working directory's `.chattui/`: the only place its persona files may name files in."""
+
+    def named_file(self, key: tuple[Any, ...], ref: str) -> Path | None:
+        """The file `ref` names, relative to the persona file; None, with a problem, when it
+        is not in `within` or the persona's own folder, links resolved (`chattui trust`
+        hashes what is in them, through linked folders too, and nothing else)."""
+        path = self.path.parent / Path(ref).expanduser()
+        if self.within is None:
+            return path
+        real = path.resolve()
+        if real.is_relative_to(self.within.resolve()) or real.is_relative_to(self.path.parent.resolve()):
+            return path
+        self.add(key, f"{ref} is outside .chattui/: a working directory's persona may only name "
+                      "files in its .chattui/ (what `chattui trust` vouches for)")
+        return None
 
     def add(self, key: tuple[Any, ...], message: str, line: int | None = None) -> None:
         if key:
@@ -264,8 +280,8 @@ class _Report:
         return self.lines.get(key) if key else None
 
 
-def _parse(text: str, path: Path, builtin: bool) -> _Loaded:
-    report = _Report(path, builtin=builtin)
+def _parse(text: str, path: Path, builtin: bool, within: Path | None = None) -> _Loaded:
+    report = _Report(path, builtin=builtin, within=within)
     split = _split(text.removeprefix("\ufeff"), report)
     data = _front_matter(split[0], report) if split else None
     fields = _fields(data, report) if data is not None else {}
@@ -337,7 +353,8 @@ def _response_format(data: dict[str, Any], report: _Report) -> structured.Respon
     name = data["name"] if isinstance(data.get("name"), str) else report.path.stem
     try:
         if isinstance(value, str) and value.strip():
-            path = report.path.parent / Path(value).expanduser()
+            if (path := report.named_file(("response_format",), value)) is None:
+                return None
             if not path.is_file():
                 report.add(("response_format",), f"schema file not found: {value} (looked for {path})")
                 return None
@@ -422,7 +439,8 @@ def _tools(data: dict[str, Any], report: _Report) -> tuple[Tool, ...]:
 
 
 def _tool_file(ref: str, report: _Report) -> list[Tool]:
-    path = report.path.parent / Path(ref).expanduser()
+    if (path := report.named_file(("tools",), ref)) is None:
+        return []
     if not path.is_file():
         report.add(("tools",), f"tool file not found: {ref}")
         return []

@@ -3,6 +3,7 @@ and `.chattui/`, as they are now (chattui.trust)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 HELP = ("Allow this directory's .env and .chattui/ (as they are now; a change needs a new "
@@ -32,7 +33,11 @@ def run(args, settings) -> int:
     from chattui.core.personas import local_overrides
 
     changes = list(here.local_changes) + local_overrides(here.config_dir, directory)
-    trust.allow(local, store)
+    try:
+        trust.allow(local, store)
+    except ValueError as exc:
+        print(f"chattui trust: cannot trust {directory}: {exc}.", file=sys.stderr)
+        return 1
     print(f"Trusted {local.names()} in {directory}"
           + (f"; they set: {', '.join(changes)}." if changes else "."))
     print(f"(allowance kept in {store}; any change to these files needs `chattui trust` again)")
