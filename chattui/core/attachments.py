@@ -22,6 +22,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -73,7 +74,10 @@ class Attachment:
         """The file name, or the URL's last path segment (its host if it has none)."""
         if self.kind == PATH:
             return Path(self.ref).name
-        parts = urlsplit(self.ref)
+        try:
+            parts = urlsplit(self.ref)
+        except ValueError:  # stored or imported as is (`http://[x` raised while drawing)
+            return self.ref
         return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or parts.netloc
 
     @property
@@ -125,7 +129,10 @@ def attach(ref: str, detail: str = DEFAULT_DETAIL, cwd: Path | None = None) -> A
         raise AttachmentError(f"image_detail must be one of {', '.join(DETAILS)}, not {detail!r}.")
     if not ref:
         raise AttachmentError("Attach what? Give a file path or an http(s) URL: /image PATH_OR_URL")
-    scheme = urlsplit(ref).scheme.lower()
+    try:
+        scheme = urlsplit(ref).scheme.lower()
+    except ValueError:  # `http://[x`: not a URL that parses
+        raise AttachmentError(f"Not a usable image URL: {ref}") from None
     if scheme in ("http", "https"):
         return _url(ref, detail)
     if scheme == "data":
@@ -146,15 +153,17 @@ def _url(ref: str, detail: str) -> Attachment:
 
 def _file(path: Path, detail: str) -> Attachment:
     try:
-        size = path.stat().st_size
+        if path.is_dir():
+            raise AttachmentError(f"{path} is a folder, not an image.")
+        size = _regular_size(path)
+        if size is None:  # a pipe or a device: reading it could wait forever or never end
+            raise AttachmentError(f"{path} is not a file (a pipe or a device?), not an image.")
         if size > MAX_BYTES:
             raise AttachmentError(f"{path.name} is {human_size(size)}; images may be at most "
                                   f"{human_size(MAX_BYTES)}: {path}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise AttachmentError(f"No such file: {path}") from None
-    except IsADirectoryError:
-        raise AttachmentError(f"{path} is a folder, not an image.") from None
     except OSError as exc:
         raise AttachmentError(f"Cannot read {path}: {exc.strerror or exc}") from None
     media_type = sniff(data)
@@ -248,6 +257,8 @@ def _verified(attachment: Attachment, kept: bool) -> str:
         if (hit := _cache.get(key)) and hit[0] == stamp:
             _cache.move_to_end(key)
             return hit[1]
+        if _regular_size(path) is None or stat.st_size > MAX_BYTES:  # an imported path may name
+            raise _unsendable(attachment, "is not an image file", kept)  # a pipe or /dev/zero
         data = path.read_bytes()
     except FileNotFoundError:
         raise _unsendable(attachment, "is missing", kept) from None
@@ -258,6 +269,13 @@ def _verified(attachment: Attachment, kept: bool) -> str:
     encoded = _b64(data)
     _remember(key, stamp, encoded)
     return encoded
+
+
+def _regular_size(path: Path) -> int | None:
+    """The size of a regular file (links followed); None for anything else. OSError as
+    Path.stat raises it."""
+    stat = path.stat()
+    return stat.st_size if S_ISREG(stat.st_mode) else None
 
 
 def _unsendable(attachment: Attachment, problem: str, kept: bool) -> AttachmentError:

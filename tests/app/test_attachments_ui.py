@@ -68,6 +68,9 @@ async def test_a_bad_path_is_reported_in_the_status_bar_and_the_draft_stays(app_
         await send(pilot, "/image notes.png")
         assert await wait_until(pilot, lambda: "notes.png is not a PNG, JPEG, GIF or WebP" in status_bar(app).turn)
         assert composer.text == "/image notes.png" and views(app) == []
+        await send(pilot, "/image http://[x/cat.png")  # urlsplit raised: the app stopped
+        assert await wait_until(pilot, lambda: "Not a usable image URL" in status_bar(app).turn)
+        assert app.is_running and composer.text == "/image http://[x/cat.png"
 
 
 async def test_a_chip_removes_its_image_and_the_palette_starts_the_command(app_for, tmp_path):

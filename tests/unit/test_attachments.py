@@ -66,6 +66,26 @@ def test_missing_files_folders_and_empty_refs_say_what_is_wrong(tmp_path):
         images.attach(str(tmp_path), detail="medium")
 
 
+def test_a_pipe_a_device_or_a_url_that_does_not_parse_is_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "pipe.png")  # read_bytes would wait for a writer, the UI with it
+    with pytest.raises(AttachmentError, match=r"pipe\.png is not a file \(a pipe or a device\?\)"):
+        images.attach(str(tmp_path / "pipe.png"))
+    with pytest.raises(AttachmentError, match="/dev/zero is not a file"):  # would never end
+        images.attach("/dev/zero")
+    with pytest.raises(AttachmentError, match=r"Not a usable image URL: http://\[x/cat\.png"):
+        images.attach("http://[x/cat.png")  # urlsplit raised ValueError: the app stopped
+
+
+@pytest.mark.parametrize("ref", ["pipe", "/dev/zero"])
+def test_a_stored_path_naming_a_pipe_or_a_device_is_not_read_before_sending(tmp_path, ref):
+    if ref == "pipe":
+        os.mkfifo(ref := str(tmp_path / "pipe.png"))
+    stored = Attachment("path", ref, "image/png", 10, "0" * 64)  # e.g. from an imported file
+    with pytest.raises(AttachmentError, match=r"is not an image file"):
+        images.load(request_with(stored))
+    assert Attachment("url", "http://[x/cat.png").name == "http://[x/cat.png"  # drawn as stored
+
+
 def test_quotes_tilde_and_file_urls_name_the_same_file(tmp_path, monkeypatch):
     write(tmp_path / "my cat.png")
     monkeypatch.setenv("HOME", str(tmp_path))
