@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from chattui.core.pricing import format_usd
+from chattui.core.visible import visible
 
 SPEND, SAVED = "█", "▒"
 _AXIS = {"day": "day", "model": "model", "turn": "turn number"}
@@ -19,8 +20,8 @@ _AXIS = {"day": "day", "model": "model", "turn": "turn number"}
 def points(entries: Sequence[Mapping[str, Any]], by: str, limit: int = 8) -> list[tuple[str, float, float]]:
     """(key, spend, saved) for the chart from `spend.collect` entries: the last `limit`
     days, or the `limit` groups that cost most."""
-    rows = [(str(e["key"]), float(e["cost_usd"] or 0.0), float(e["saved_usd"] or 0.0))
-            for e in entries]
+    rows = [(visible(e["key"]), float(e["cost_usd"] or 0.0), float(e["saved_usd"] or 0.0))
+            for e in entries]  # a model's name is the provider's (or an imported file's)
     if by == "day":
         return [(key[5:] if len(key) == 10 else key, c, s) for key, c, s in rows[-limit:]]
     return sorted(rows, key=lambda r: -r[1])[:limit]

@@ -7,11 +7,18 @@ import sys
 from pathlib import Path
 
 from chattui.core.models import Conversation
+from chattui.core.visible import visible
 from chattui.store import Store, database_path
 
 
 class CommandError(Exception):
     """A one-line reason the command failed (exit status 1)."""
+
+
+def show(text: str) -> None:
+    """Print `text` for a person to read: a control character in it (a title's, a model
+    name's, a reply's) is shown (ESC as ␛), not acted on by the terminal."""
+    sys.stdout.write(visible(text))
 
 
 def fail(command: str, message: str) -> int:

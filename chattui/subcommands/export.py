@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from chattui.core.visible import visible
 from chattui.subcommands.archive import CommandError, fail, find_conversation, open_store
 
 HELP = ("Export a conversation (an id, an id prefix, or `last`) as Markdown, lossless JSON "
@@ -40,8 +41,8 @@ def run(args, settings) -> int:
     if fmt == "html" and "light" in settings.theme:
         options["theme"] = LIGHT_THEME
     text = RENDERERS[fmt](conversation, messages, turns, **options)
-    if not args.output:
-        sys.stdout.write(text)
+    if not args.output:  # to a file or a pipe exactly; to a terminal, its control characters shown
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return 0
     try:
         write_atomic(args.output, text)

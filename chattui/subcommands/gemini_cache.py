@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from chattui.subcommands.archive import CommandError, database, fail, find_conversation, open_store
+from chattui.subcommands.archive import CommandError, database, fail, find_conversation, open_store, show
 
 HELP = ("Gemini explicit caches: create one from a persona (and text files), list them with "
         "expiry and storage cost, extend, delete.")
@@ -144,7 +144,7 @@ async def _list(args, settings) -> int:
     else:
         from chattui.subcommands.ls import table
 
-        sys.stdout.write(table(_HEADERS, rows))
+        show(table(_HEADERS, rows))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from chattui.subcommands.archive import CommandError, fail, local_time, open_store, positive_int
+from chattui.subcommands.archive import CommandError, fail, local_time, open_store, positive_int, show
 
 HELP = "List stored conversations, most recent first (id, updated, turns, cost, model, persona, title)."
 _HEADERS = ("ID", "UPDATED", "TURNS", "COST", "MODEL", "PERSONA", "TITLE")
@@ -46,7 +46,7 @@ def run(args, settings) -> int:
         return fail("ls", "no conversations yet")
     rows = [(s.id, local_time(s.updated_at), str(s.turns), _cost(s), s.model, s.persona or "-",
              redact(" ".join((s.title or "(untitled)").split()), secrets)) for s in summaries]
-    sys.stdout.write(table(_HEADERS, rows))
+    show(table(_HEADERS, rows))
     return 0
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 
+from chattui.core.visible import visible
 from chattui.subcommands.archive import CommandError, fail, local_time, open_store, positive_int
 
 HELP = ("Search every stored message. Words are AND-ed; end one with * for a prefix search "
@@ -54,8 +56,9 @@ def run(args, settings) -> int:
         return fail("search", f"no messages match {query!r}")
     bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for h in hits:
-        title = redact(" ".join((h.conversation_title or "(untitled)").split()), secrets)
+        title = visible(redact(" ".join((h.conversation_title or "(untitled)").split()), secrets))
         print(f"{h.conversation_id}  {title}  · #{h.message_id} {h.role} {local_time(h.created_at)}")
+        h = replace(h, snippet=visible(h.snippet))  # one character for one: the spans still fit
         print("    " + (h.mark(_BOLD, _RESET) if bold else h.marked))
     if hits.total and hits.total > len(hits):
         note = " (ranked among the newest matches only)" if hits.capped else ""

@@ -62,7 +62,9 @@ def run(args, settings) -> int:
         print("chattui stats: no turns" + (" since " + data["since"] if data["since"] else "")
               + " yet", file=sys.stderr)
         return 1
-    sys.stdout.write(render_charts(data) if args.chart else render(data))
+    from chattui.subcommands.archive import show
+
+    show(render_charts(data) if args.chart else render(data))
     return 0
 
 

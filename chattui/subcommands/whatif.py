@@ -22,6 +22,7 @@ def add_arguments(parser) -> None:
 
 def run(args, settings) -> int:
     from chattui.core.whatif import Target, table, what_if
+    from chattui.subcommands.archive import show
     from chattui.subcommands.stats import open_store
 
     try:
@@ -79,7 +80,7 @@ def run(args, settings) -> int:
             out.append(f"  {result.unknown_output} turn(s) with unknown output counted as 0")
         out.extend("  " + line for line in table(result))
         out.append("")
-    sys.stdout.write("\n".join(out))
+    show("\n".join(out))
     return 0
 
 

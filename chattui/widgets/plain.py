@@ -4,10 +4,8 @@ replies, server errors, file names, titles, persona and theme files) into what i
 `plain()` makes a Textual `Content` (never parsed as markup, so `[/]` or
 `[@click=app.quit]x[/]` show as typed and never act) and `plain_text()` a Rich `Text` for
 widgets that take Rich renderables (DataTable cells, OptionList prompts). Both go through
-`visible()` first: a control character (ESC, BEL, a C1 code) would reach the terminal as
-is (Textual strips only a few), so an ANSI or OSC sequence in a reply could recolour the
-screen or set the clipboard; it is shown as a visible symbol instead (ESC as ␛), one
-cell for one character, so offsets into the text (search-hit spans) stay right.
+`visible()` first (chattui/core/visible.py): a control character would reach the terminal
+as is (Textual strips only a few); it is shown as a visible symbol instead (ESC as ␛).
 """
 
 from __future__ import annotations
@@ -16,23 +14,10 @@ import re
 
 from rich.text import Text
 from textual.content import Content
+from chattui.core.visible import visible
 from chattui.widgets.textual_compat import ShownInput
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters except tab and newline."""
-
-
-def _symbol(match: re.Match) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode control pictures: ␀ … ␛ …
-    return "␡" if code == 0x7F else "\ufffd"
-
-
-def visible(text: object) -> str:
-    """`text` as a string with every control character (but tab and newline) replaced by a
-    visible symbol of one character."""
-    return _CONTROL.sub(_symbol, "" if text is None else str(text))
+__all__ = ["SPACE", "PlainInput", "plain", "plain_text", "quoted", "visible"]
 
 
 def plain(text: object) -> Content:

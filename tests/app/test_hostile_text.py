@@ -338,3 +338,27 @@ async def test_a_click_opens_a_replys_web_link_but_only_shows_any_other(app_for,
         assert "Not opened" in notifications(app)[-1]
         await pilot.click(paragraph, offset=(line.index("the site") + 2, 0))
         assert await wait_until(pilot, lambda: opened == ["https://example.invalid/x"])
+
+
+async def test_a_model_name_with_an_escape_sequence_is_shown_in_the_details_charts(app_for, tmp_path):
+    from chattui.core.models import COMPLETE, TurnMeta, TurnResult
+    from chattui.core.usage import Usage
+    from chattui.screens.details import DetailsScreen
+    from chattui.store import Store, database_path
+
+    osc = "\x1b]0;PWNED\x1b\\"  # plotext's uncolorize leaves an OSC sequence in place
+    store = Store(database_path(tmp_path / "data"))  # e.g. a conversation imported from a file
+    other = store.create_conversation("openai", f"m{osc}")
+    user = store.add_user_message(other.id, "hi")
+    turn = store.start_turn(other.id, user.id, TurnMeta("openai", f"m{osc}"))
+    store.finish_turn(turn, TurnResult(COMPLETE, "hello", Usage(input_total=100, output=10), 0.5))
+    store.close()
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen))
+        chart = app.screen.query_one("#chart-model")
+        assert await wait_until(pilot, lambda: "m␛]0;" in str(chart.render()))
+        drawn = "".join(chart.render_line(y).text for y in range(chart.size.height))
+        assert "\x1b" not in drawn

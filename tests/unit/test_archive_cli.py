@@ -371,3 +371,20 @@ def test_archive_commands_do_not_load_textual():
             "chattui.core.export; print(any(m.split('.')[0] == 'textual' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_stored_control_characters_are_shown_not_sent_to_the_terminal(capsys, data, store, monkeypatch):
+    osc = "\x1b]0;PWNED\x07"  # would set the terminal's title (an imported file, a provider's name)
+    c = store.create_conversation("openai", f"gpt{osc}")
+    turn(store, c.id, f"title{osc} kiwi", f"reply{osc} kiwi", 0.1, meta=TurnMeta("openai", f"gpt{osc}"))
+    store.rename_conversation(c.id, f"T{osc}")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    for argv in (["ls"], ["search", "kiwi"], ["stats"], ["stats", "--chart"], ["export", c.id]):
+        code, out, _ = run(capsys, *argv, "--data-dir", str(data))
+        assert code == 0 and "\x07" not in out and "\x1b]" not in out, argv
+        assert "␛]0;PWNED␇" in out, argv
+    code, out, _ = run(capsys, "search", "kiwi", "--data-dir", str(data))
+    assert f"    title␛]0;PWNED␇ \x1b[1mkiwi\x1b[22m\n" in out  # the bold is chattui's own
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    code, out, _ = run(capsys, "export", c.id, "--format", "md", "--data-dir", str(data))
+    assert osc in out  # to a file or a pipe, exactly as stored
