@@ -54,7 +54,15 @@ class ReplySoFar:
         return Reasoning(blocks, seconds, tokens_used)
 
     def tool_calls(self) -> tuple[ToolCall, ...]:
-        return tuple(ToolCall(*self.calls[index]) for index in sorted(self.calls))
+        """The calls in order, each with its own id: some compatible servers send none, or
+        the same one twice, and each answer is matched to its call by id."""
+        calls: list[ToolCall] = []
+        for index in sorted(self.calls):
+            call_id, name, arguments = self.calls[index]
+            if not call_id or call_id in {call.id for call in calls}:
+                call_id = f"chattui-call-{index}"
+            calls.append(ToolCall(call_id, name, arguments))
+        return tuple(calls)
 
     def take(self, event: StreamEvent) -> None:
         """Add one stream event to what has arrived."""

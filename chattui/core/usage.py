@@ -8,6 +8,7 @@ report is `None` ("unknown"), never a silent 0.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -74,8 +75,19 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
+_MAX_COUNT = 2**53
+"""Beyond any real token count (and within what SQLite and a float hold exactly)."""
+
+
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A token count as sent: a whole number from 0 to `_MAX_COUNT`. Anything else (a bool,
+    a string, NaN, infinity, a negative or absurd number) is unknown (None): `int(nan)`
+    raised and failed a reply that had all arrived, and 10**20 could not be stored."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not (isinstance(value, int) or math.isfinite(value)) or not 0 <= value <= _MAX_COUNT:
+        return None
+    return int(value)
 
 
 def from_openai_chat(usage: Any) -> Usage:
@@ -128,12 +140,15 @@ def _hidden_reasoning(prompt: int | None, completion: int | None, total: int | N
 
 
 def _money(value: Any) -> float | None:
+    """A gateway's charge in dollars: finite and not negative (`$nan`, `$inf` and `$-7.50`
+    were shown and stored), else unknown (None: chattui prices the turn itself)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value)
-    except ValueError:
+        usd = float(value)
+    except (ValueError, OverflowError):
         return None
+    return usd if math.isfinite(usd) and usd >= 0 else None
 
 
 def _gateway_cost(usage: Any) -> float | None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters except tab and newline."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters except tab and newline; and lone surrogates (JSON may escape half an
+emoji, "\\ud83d"), which no terminal can be sent."""
 
 
 def _symbol(match: re.Match[str]) -> str:
     code = ord(match.group())
     if code < 0x20:
         return chr(0x2400 + code)  # the Unicode control pictures: ␀ … ␛ …
-    return "␡" if code == 0x7F else "\ufffd"
+    return "␡" if code == 0x7F else "\ufffd"  # a C1 code or a lone surrogate
 
 
 def visible(text: object) -> str:

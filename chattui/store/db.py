@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -41,6 +42,17 @@ from chattui.store.rows import (
 )
 
 _NO_ID_ABOVE = 2**63 - 1
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """SQLite takes UTF-8 only, and a str may hold a lone surrogate (JSON may escape half an
+    emoji, "\\ud83d", in a reply, a tool result or an imported file): writing it raised
+    UnicodeEncodeError, and a finished reply's whole save with it. It is stored as U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+sqlite3.register_adapter(str, _storable)  # every str this process writes to SQLite
 
 class StoreError(Exception):
     """The database cannot be used: one line naming the path and what to do."""

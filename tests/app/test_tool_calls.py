@@ -187,3 +187,23 @@ async def test_a_tool_command_is_shown_exactly_and_runs_only_on_confirming_that_
         answer_box.cursor_position = 0
         assert answer_box.render_line(0).text.startswith("safe[b]␤x␤␛[31my")  # nothing spills
         assert app.is_running
+
+
+async def test_calls_a_server_sends_without_ids_each_get_one_and_are_answered(app_for, emulator, monkeypatch):
+    from chattui.emulator import openai_chat
+
+    monkeypatch.setattr(openai_chat, "_call_ids", lambda sent: ["" for _ in sent.tool_calls])
+    emulator.queue(TWO_CALLS, Reply(text="Both done."))  # some compatible servers send no id
+    app = app_for(persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Where is order 42? And cancel 7.")
+        await settle(pilot)
+        cards = list(app.screen.query(ToolCallCard))
+        assert len({card.call.id for card in cards}) == 2 and all(card.call.id for card in cards)
+        await answer(pilot, cards[0], "Friday")  # KeyError: '' stopped the app
+        await settle(pilot)
+        await answer(pilot, cards[1], "cancelled")
+        await settle(pilot)
+        assert views(app)[-1].text == "Both done."
+        assistant, *results = emulator.requests[-1].json["messages"][-3:]
+        assert [r["tool_call_id"] for r in results] == [c["id"] for c in assistant["tool_calls"]]

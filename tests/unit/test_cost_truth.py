@@ -82,6 +82,42 @@ async def test_a_billed_reply_with_contradictory_usage_is_stored_complete(tmp_pa
     assert outcome.cost.usd == turn.cost_usd
 
 
+@pytest.mark.parametrize("payload, counts", [
+    ({"prompt_tokens": 10**20, "completion_tokens": 5, "total_tokens": 10**20 + 5}, (None, 5)),
+    ({"prompt_tokens": float("nan"), "completion_tokens": 5}, (None, 5)),  # int(nan) raised
+    ({"prompt_tokens": float("inf"), "completion_tokens": 1e30}, (None, None)),
+    ({"prompt_tokens": -5000, "completion_tokens": -3}, (None, None)),
+    ({"prompt_tokens": "12", "completion_tokens": True}, (None, None)),
+])
+async def test_odd_counts_are_unknown_and_the_reply_is_stored_complete(tmp_path, payload, counts):
+    usage = sdk_usage(payload)
+    assert (usage.input_total, usage.output) == counts
+    session = ChatSession(Store(tmp_path / "c.db"), _Scripted(usage),
+                          provider_name="openai", model="gpt-4.1-mini")
+    await session.send("hi", ignore)  # 10**20 could not be stored: the save failed, all of it
+    (turn,) = session.turns()
+    assert turn.status == COMPLETE and session.messages()[-1].content == "The answer."
+
+
+@pytest.mark.parametrize("cost", ["NaN", "1e400", -7.5, float("inf")])
+def test_a_gateway_cost_that_is_not_a_price_is_left_to_chattui(cost):
+    usage = sdk_usage({"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13, "cost": cost})
+    assert usage.cost_reported is None  # $nan, $inf and $-7.50 were shown and stored
+
+
+async def test_a_lone_surrogate_in_a_reply_is_stored_as_a_replacement_character(tmp_path):
+    class HalfAnEmoji(_Scripted):
+        async def stream(self, request):
+            yield TextDelta("Hello \ud83d world")  # JSON may escape half an emoji
+            yield UsageReported(self.usage)
+
+    session = ChatSession(Store(tmp_path / "c.db"), HalfAnEmoji(Usage(input_total=10, output=5)),
+                          provider_name="openai", model="gpt-4.1-mini")
+    await session.send("hi", ignore)  # UnicodeEncodeError: the save failed, the reply was lost
+    (turn,) = session.turns()
+    assert turn.status == COMPLETE and session.messages()[-1].content == "Hello \ufffd world"
+
+
 async def test_no_pricing_failure_leaves_a_turn_streaming(tmp_path, monkeypatch):
     import chattui.core.pricing as pricing
 
