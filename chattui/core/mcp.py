@@ -81,6 +81,16 @@ class ServerConfig:
     def expanded_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         return {k: expand(v, environ) for k, v in self.headers.items()}
 
+    def secrets(self, environ: Mapping[str, str] | None = None) -> set[str]:
+        """What its `${VAR}`s expand to (a header's token, an env's key), as set and
+        stripped: a failure's reason may quote them (httpx: "Illegal header value
+        b'Bearer …\\n'"), and a reason is shown and may become a stored tool result."""
+        environ = os.environ if environ is None else environ
+        names = {match[1] for text in (*self.env.values(), *self.headers.values())
+                 for match in _VAR.finditer(text)}
+        values = [environ[name] for name in names if name in environ]
+        return {*values, *(value.strip() for value in values)}
+
 
 def expand(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`${VAR}` replaced from `environ`; raise ServerConfigError for a variable that is unset."""

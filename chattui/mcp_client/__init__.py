@@ -18,6 +18,7 @@ from chattui.core import attachments
 from chattui.core.mcp import (
     FAILED, IDLE, READY, STARTING, ServerConfig, ServerConfigError, ToolResult, server_tool,
 )
+from chattui.core.secrets import redact
 from chattui.core.tools import Tool
 
 LOG_DIR = "mcp-logs"
@@ -81,7 +82,7 @@ class McpServer:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - any failure is a state, not a crash
-            self._fail(_reason(exc))
+            self._fail(self._reason(exc))
         finally:
             self._client = None
             if self.state == READY:
@@ -92,6 +93,10 @@ class McpServer:
 
     def _fail(self, reason: str) -> None:
         self.state, self.reason = FAILED, reason
+
+    def _reason(self, exc: BaseException) -> str:
+        """Why, in one line, without the values of the config's `${VAR}`s."""
+        return redact(_reason(exc), self.config.secrets())
 
     def _client_for(self, stack: contextlib.AsyncExitStack):
         from mcp import Client, StdioServerParameters  # the SDK only loads when a server starts
@@ -128,8 +133,8 @@ class McpServer:
                               f"{self.config.timeout:g} s", True)
         except Exception as exc:  # noqa: BLE001 - a dead server, a protocol error
             await self.stop()
-            self._fail(_reason(exc))
-            return ToolResult(f"MCP server {self.config.name} failed: {_reason(exc)}", True)
+            self._fail(self._reason(exc))
+            return ToolResult(f"MCP server {self.config.name} failed: {self.reason}", True)
         return result_of(result, self.image_dir)
 
     async def stop(self) -> None:

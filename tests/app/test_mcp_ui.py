@@ -227,3 +227,29 @@ async def test_opening_a_conversation_whose_server_changed_asks_before_sending_a
         assert tools[0]["function"]["description"] == "Search the documentation, by keyword."
     finally:
         server.stop()
+
+
+async def test_a_header_token_a_failure_quotes_is_never_shown(app_for, emulator, tmp_path, monkeypatch):
+    from tests.mcp.servers import HttpServer
+
+    server = HttpServer().start()
+    try:
+        monkeypatch.setenv("DOCS_TOKEN", "t0kenSECRET42\n")  # $(cat file): a newline httpx refuses
+        folder = tmp_path / "config" / "personas"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "docs.md").write_text(
+            f'+++\n[mcp_servers.docs]\nurl = "{server.url}"\n'
+            'headers = { Authorization = "Bearer ${DOCS_TOKEN}" }\n+++\nYou search the docs.\n')
+        emulator.queue(Reply(text="No docs today."))
+        app = app_for(persona="docs")
+        async with app.run_test(size=(160, 40)) as pilot:
+            assert await wait_until(pilot, lambda: "mcp docs: failed: Illegal header value"
+                                    in _sidebar(app), timeout=30)
+            await send(pilot, "hi")
+            await settle(pilot)
+            notices = [v.text for v in views(app) if v.role == "notice"]
+            assert any("Illegal header value b'Bearer [redacted]" in n for n in notices)
+            shown = "\n".join([_sidebar(app), *notices, app.export_screenshot()])
+            assert "t0kenSECRET42" not in shown
+    finally:
+        server.stop()
