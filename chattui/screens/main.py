@@ -20,7 +20,7 @@ from chattui.core import alternatives, compaction, glance, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
 from chattui.core.keepwarm import KeepWarm, Policy
-from chattui.core.models import COMPLETE, STREAMING
+from chattui.core.models import COMPLETE, FAILED, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.core.provider import ProviderError
@@ -174,8 +174,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                                message.attachments, message.reasoning, places.get(message.id),
                                structured=structured.checked_message(message, formats))
             view.message_id = message.id
+            calls = message.tool_calls if message.status != FAILED else ()  # cut off: none live either
             return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
-                                          results.get(call.id), source) for call in message.tool_calls]
+                                          results.get(call.id), source) for call in calls]
 
         def load_earlier(count: int) -> list:
             nonlocal oldest

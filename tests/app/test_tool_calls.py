@@ -207,3 +207,20 @@ async def test_calls_a_server_sends_without_ids_each_get_one_and_are_answered(ap
         assert views(app)[-1].text == "Both done."
         assistant, *results = emulator.requests[-1].json["messages"][-3:]
         assert [r["tool_call_id"] for r in results] == [c["id"] for c in assistant["tool_calls"]]
+
+
+async def test_a_call_cut_off_by_a_dropped_stream_is_no_card_live_or_reopened(app_for, emulator):
+    from chattui.emulator import Fault
+
+    emulator.queue(Fault(drop_after=4, reply=Reply(tool_calls=(
+        ToolCall("get_delivery_date", {"order_id": "4" * 40}),))))
+    app = app_for(persona="support")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "Where is my order?")
+        await settle(pilot)
+        assert views(app)[-1].status == "failed" and not app.screen.query(ToolCallCard)
+    app = app_for(persona="support", continue_last=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: len(views(app)) == 2)
+        assert not app.screen.query(ToolCallCard)  # it was answerable, its answer going nowhere
