@@ -162,9 +162,16 @@ def _http_client(config: ServerConfig):
     return connect()
 
 
+MAX_RESULT_CHARS = 100_000
+"""What one tool result may give the model (~25k tokens, Claude Code's default cap too): it
+is stored and resent with every later turn, so a larger one is cut, and says so (a 21 MB
+result made every later request 21 MB)."""
+
+
 def result_of(result: Any, image_dir: Path | None) -> ToolResult:
-    """A CallToolResult as a ToolResult: text blocks joined; each image kept as an attachment
-    and named in the text (`[image/png 12 KB]`); other blocks named by their type."""
+    """A CallToolResult as a ToolResult: text blocks joined, an embedded resource's text
+    too; each image kept as an attachment and named in the text (`[image/png 12 KB]`); a
+    resource's blob or link named by its URI; other blocks by their type."""
     parts, images = [], []
     for block in getattr(result, "content", None) or ():
         text = getattr(block, "text", None)
@@ -178,11 +185,34 @@ def result_of(result: Any, image_dir: Path | None) -> ToolResult:
                 images.append(kept)
                 parts.append(f"[{kept.media_type} {attachments.human_size(kept.size or 0)}]")
         else:
-            parts.append(f"[{getattr(block, 'type', 'content')}]")
+            parts.append(_resource(block))
     if not parts and getattr(result, "structured_content", None) is not None:
         import json
         parts.append(json.dumps(result.structured_content, ensure_ascii=False))
-    return ToolResult("\n".join(parts), bool(getattr(result, "is_error", False)), tuple(images))
+    return ToolResult(_capped("\n".join(parts)), bool(getattr(result, "is_error", False)), tuple(images))
+
+
+def _resource(block: Any) -> str:
+    """An embedded resource's text, else what names it: `[resource file:///x.pdf
+    application/pdf]`, `[resource link https://… (name)]`, or the block's type."""
+    kind = getattr(block, "type", None) or "content"
+    if kind == "resource":
+        resource = getattr(block, "resource", None)
+        if isinstance(text := getattr(resource, "text", None), str):
+            return text
+        mime = getattr(resource, "mime_type", None)
+        return f"[resource {getattr(resource, 'uri', '')}{f' {mime}' if mime else ''}]"
+    if kind == "resource_link":
+        name = getattr(block, "name", None)
+        return f"[resource link {getattr(block, 'uri', '')}{f' ({name})' if name else ''}]"
+    return f"[{kind}]"
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_RESULT_CHARS:
+        return text
+    return (text[:MAX_RESULT_CHARS] + f"\n[… cut by chattui: the tool returned {len(text):,} "
+            f"characters, the first {MAX_RESULT_CHARS:,} are kept]")
 
 
 def _image(block: Any, image_dir: Path | None) -> attachments.Attachment | str:
