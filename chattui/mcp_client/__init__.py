@@ -107,7 +107,9 @@ class McpServer:
             return _http_client(config)
         errlog = self._errlog(stack)
         params = StdioServerParameters(command=config.command or "", args=list(config.args),
-                                       env=config.expanded_env())
+                                       env=config.expanded_env(),
+                                       # a line that is not UTF-8 was dropped: its call waited out its timeout
+                                       encoding_error_handler="replace")
         return Client(stdio_client(params, errlog=errlog))
 
     def _errlog(self, stack: contextlib.AsyncExitStack):

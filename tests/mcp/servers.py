@@ -29,6 +29,29 @@ app.run()
 '''
 
 
+NOT_UTF8 = '''
+import json, sys
+for line in sys.stdin:  # JSON-RPC by hand: a result line whose text is not UTF-8
+    message = json.loads(line)
+    ident, method = message.get("id"), message.get("method")
+    if method == "initialize":
+        result = {"protocolVersion": message["params"]["protocolVersion"],
+                  "capabilities": {"tools": {}}, "serverInfo": {"name": "raw", "version": "1"}}
+    elif method == "tools/list":
+        result = {"tools": [{"name": "latin1", "inputSchema": {"type": "object"}}]}
+    elif method == "tools/call":
+        sys.stdout.buffer.write(b'{"jsonrpc":"2.0","id":%d,"result":{"content":'
+                                b'[{"type":"text","text":"caf\\xe9 ok"}]}}\\n' % ident)
+        sys.stdout.buffer.flush()
+        continue
+    elif ident is None:
+        continue
+    else:
+        result = {}
+    print(json.dumps({"jsonrpc": "2.0", "id": ident, "result": result}), flush=True)
+'''
+
+
 def python_server(tmp_path: Path, source: str = DYING) -> dict:
     """A stdio server table running `source` with this Python."""
     script = tmp_path / "server.py"

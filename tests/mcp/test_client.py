@@ -7,7 +7,7 @@ import time
 
 from chattui.core.mcp import FAILED, READY, parse_server, state_text
 from chattui.mcp_client import ServerPool
-from tests.mcp.servers import TIME_SERVER, python_server
+from tests.mcp.servers import NOT_UTF8, TIME_SERVER, python_server
 
 
 async def test_real_time_server_lists_and_answers(tmp_path) -> None:
@@ -44,6 +44,20 @@ async def test_a_server_that_dies_mid_call_gives_an_error_and_restarts(tmp_path)
         assert result.is_error and "dying" in result.text
         await server.start()
         assert server.state == READY  # started again for the next use
+    finally:
+        await pool.close()
+
+
+async def test_a_result_that_is_not_utf8_is_read_with_replacements_not_waited_out(tmp_path) -> None:
+    config = parse_server("raw", {**python_server(tmp_path, NOT_UTF8), "timeout": 20})
+    pool = ServerPool({"raw": config}, tmp_path)
+    try:
+        [server] = await pool.ready([config])
+        assert server.state == READY, server.reason
+        started = time.monotonic()
+        result = await server.call("latin1", {})  # "café" in Latin-1: the line was dropped
+        assert not result.is_error and result.text == "caf\ufffd ok"
+        assert time.monotonic() - started < 10  # it waited out the timeout
     finally:
         await pool.close()
 
