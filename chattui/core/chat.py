@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from chattui.core import attachments as images
 from chattui.core import cache_key, gemini_caches, prefix, pricing, responses_system, structured, tokens
-from chattui.core.events import ReasoningDelta, TextDelta
+from chattui.core.events import ReasoningDelta, Retrying, TextDelta
 from chattui.core.reasoning import Reasoning, change_note, effort, refused
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
@@ -117,6 +117,8 @@ class ChatSession:
         self.unsaved_retry_seconds = 3.0
         """How often the UI tries `save_unsaved()` while something is unsaved."""
         self.reasoning_sink: OnText | None = None
+        self.retry_sink: Callable[[Retrying], Awaitable[None]] | None = None
+        """Told when the SDK waits to ask again (a 429's Retry-After): the screen says so."""
         """Where thinking text streams (the screen sets it while a turn runs)."""
         self.reasoning_level: str | None = None
         """The palette's reasoning level; None: the persona's (or the provider default)."""
@@ -558,6 +560,8 @@ class ChatSession:
             reply.take(event)
             if isinstance(event, ReasoningDelta) and self.reasoning_sink is not None:
                 await self.reasoning_sink(event.text)
+            if isinstance(event, Retrying) and self.retry_sink is not None:
+                await self.retry_sink(event)
             if isinstance(event, TextDelta):
                 await on_text(event.text)
                 if time.monotonic() - last_flush >= self.flush_interval:

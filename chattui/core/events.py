@@ -61,5 +61,22 @@ class CacheDiagnosed:
     """Tokens the provider says it could not reuse."""
 
 
+@dataclass(frozen=True)
+class Retrying:
+    """The server answered a status the SDK retries (429, 5xx, 408, 409), before any of
+    the reply: the SDK waits and asks again."""
+
+    status: int
+    seconds: float | None = None
+    """The wait the server asked for (Retry-After, up to the SDK's 60 s); None: the SDK's own
+    backoff (under 10 s)."""
+
+    def line(self) -> str:
+        """`⚠ rate limited (429): retrying in 20 s (Esc stops)`."""
+        what = {429: "rate limited", 408: "timed out", 409: "busy"}.get(self.status, "server error")
+        when = f"in {self.seconds:g} s" if self.seconds else "shortly"
+        return f"⚠ {what} ({self.status}): retrying {when} (Esc stops)"
+
+
 StreamEvent = (TextDelta | ReasoningDelta | ReasoningDone | ToolCallDelta | UsageReported | ResponseId | Finished
-               | CacheDiagnosed)
+               | CacheDiagnosed | Retrying)

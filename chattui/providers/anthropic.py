@@ -70,9 +70,9 @@ class AnthropicProvider(SDKProvider):
     cache_diagnostics = True
 
     def _new_client(self, **options: Any) -> Any:
-        from anthropic import AsyncAnthropic
+        import anthropic
 
-        return AsyncAnthropic(**options)
+        return anthropic.AsyncAnthropic(**options, http_client=self.http_client(anthropic))
 
     def _warm(self, client: Any) -> None:
         _ = client.messages  # the SDK imports this resource (~0.3 s) on its first use

@@ -31,9 +31,9 @@ class OpenAIChatProvider(SDKProvider):
     api = "chat"
 
     def _new_client(self, **options: Any) -> Any:
-        from openai import AsyncOpenAI
+        import openai
 
-        return AsyncOpenAI(**options)
+        return openai.AsyncOpenAI(**options, http_client=self.http_client(openai))
 
     def _warm(self, client: Any) -> None:
         _ = client.chat.completions  # the SDK imports this resource (~0.3 s) on its first use

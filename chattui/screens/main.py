@@ -19,6 +19,7 @@ from chattui.core import attachments as images
 from chattui.core import alternatives, compaction, glance, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
+from chattui.core.events import Retrying
 from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, FAILED, STREAMING
 from chattui.core.tool_commands import run_tool_command
@@ -314,7 +315,10 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 thinking.append(fragment)
             await stream.pace()
 
-        self.session.reasoning_sink = on_thinking
+        async def on_retry(retrying: Retrying) -> None:
+            self._bar().warn(retrying.line())  # the next figures replace it
+
+        self.session.reasoning_sink, self.session.retry_sink = on_thinking, on_retry
 
         refused: tuple[type[Exception], ...] = (ProviderError, *self.session.store.errors)  # else: a bug
         try:
@@ -337,7 +341,7 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
                 self.query_one(AttachmentTray).restore(attachments)
             return
         finally:
-            self.session.reasoning_sink = None
+            self.session.reasoning_sink = self.session.retry_sink = None
             await stream.stop()
         if outcome is not None and thinking is not None:
             thinking.finish(outcome.reasoning)

@@ -343,3 +343,26 @@ async def test_text_typed_after_enter_while_the_send_waits_stays_in_the_composer
         await settle(pilot)
         assert [(v.role, v.text) for v in views(app)] == [("user", "hello"), ("assistant", "the reply")]
         assert composer.text == "next one"
+
+
+async def test_a_rate_limit_the_sdk_waits_out_is_said_and_esc_stops_the_wait(app_for, emulator):
+    import time
+
+    emulator.queue(Fault.rate_limit(retry_after=1), Reply(text="Here now."))
+    app = app_for()
+    async with app.run_test() as pilot:
+        await send(pilot, "are you there?")
+        assert await wait_until(pilot, lambda: status_bar(app).turn ==
+                                "⚠ rate limited (429): retrying in 1 s (Esc stops)")
+        await settle(pilot)  # the SDK asked again after the server's 1 s, silently before
+        assert views(app)[-1].text == "Here now." and len(emulator.requests) == 2
+        assert status_bar(app).turn.startswith("prompt ")
+
+        emulator.queue(Fault.rate_limit(retry_after=30))
+        await send(pilot, "and again?")
+        assert await wait_until(pilot, lambda: "retrying in 30 s" in status_bar(app).turn)
+        started = time.monotonic()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert time.monotonic() - started < 5 and views(app)[-1].status == "stopped"
+        assert len(emulator.requests) == 3  # not asked again
