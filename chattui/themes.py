@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet
 from textual.theme import Theme
 
 if sys.version_info >= (3, 11):
@@ -133,10 +134,28 @@ def theme_from_data(data: dict[str, Any], default_name: str) -> Theme:
     theme = Theme(name=name, dark=dark, variables=variables,
                   **{key: value for key, value in colors.items()})  # type: ignore[arg-type]  # only COLOR_KEYS (checked above), never a bool/float keyword
     try:
-        theme.to_color_system().generate()
+        generated = theme.to_color_system().generate()
     except Exception as exc:  # noqa: BLE001 - whatever Textual rejects, report it
         raise ThemeError(f"Textual cannot use it: {exc}") from None
+    merged = {**generated, **variables}
+    if problems := [problem for name in variables if (problem := _variable_problem(name, merged))]:
+        raise ThemeError("; ".join(problems))
     return theme
+
+
+def _variable_problem(name: str, variables: dict[str, str]) -> str | None:
+    """What Textual's CSS makes of `$name` where it is used (`text-style:`, `link-style:`,
+    else `color:`, by its name): a value it rejects crashed the app once the theme was
+    applied, at start or from the palette, even mid-reply."""
+    rule = ("text-style" if name.endswith("text-style")
+            else "link-style" if name.startswith("link-style") else "color")
+    sheet = Stylesheet(variables=variables)
+    sheet.add_source(f"Screen {{ {rule}: ${name}; }}", read_from=("theme", name))
+    try:
+        sheet.parse()
+    except Exception:  # noqa: BLE001 - a parse error or a token error: Textual refuses it
+        return f"variables.{name}: {variables[name]!r} is not a {rule} value Textual takes"
+    return None
 
 
 def _string_table(data: dict[str, Any], key: str, errors: list[str]) -> dict[str, str]:

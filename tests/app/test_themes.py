@@ -38,6 +38,12 @@ def test_shipped_themes_load_with_their_colours():
     ('name = "x"\n[colors]\nprimary = "red"\nshadow = "blue"\n', "colors.shadow: unknown colour"),
     ('name = "two words"\n[colors]\nprimary = "red"\n', "name: expected a non-empty string"),
     ('name = "x"\n[colors\nprimary = "red"\n', "invalid TOML"),
+    ('name = "x"\n[colors]\nprimary = "red"\n[variables]\n"footer-key-foreground" = "orange-ish"\n',
+     "variables.footer-key-foreground: 'orange-ish' is not a color value Textual takes"),
+    ('name = "x"\n[colors]\nprimary = "red"\n[variables]\n"markdown-h1-text-style" = "[b]x[/]"\n',
+     "variables.markdown-h1-text-style: '[b]x[/]' is not a text-style value Textual takes"),
+    ('name = "x"\n[colors]\nprimary = "red"\n[variables]\nbackground = "\\u001b[31m"\n',
+     "variables.background: '\\x1b[31m' is not a color value Textual takes"),
 ])
 def test_a_broken_theme_file_says_why(tmp_path, text, reason):
     path = tmp_path / "bad.toml"
@@ -78,7 +84,10 @@ async def test_broken_theme_files_are_reported_and_the_app_starts(app_for, tmp_p
     folder.mkdir(parents=True)
     (folder / "oops.toml").write_text('name = "oops"\n[colors]\nprimary = "not-a-colour"\n')
     (folder / "syntax.toml").write_text('name = "syntax\n')
-    (folder / "mine.toml").write_text('name = "mine"\ndark = false\n[colors]\nprimary = "#884400"\n')
+    (folder / "mine.toml").write_text('name = "mine"\ndark = false\n[colors]\nprimary = "#884400"\n'
+                                      '[variables]\n"link-style-hover" = "bold not underline"\n')
+    (folder / "vars.toml").write_text('name = "vars"\n[colors]\nprimary = "red"\n'
+                                      '[variables]\n"footer-key-foreground" = "orange-ish"\n')
     app = app_for(theme="mine")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -89,7 +98,9 @@ async def test_broken_theme_files_are_reported_and_the_app_starts(app_for, tmp_p
         assert any(str(folder / "oops.toml") in m and "'not-a-colour' is not a colour" in m
                    for m in reported)
         assert any(str(folder / "syntax.toml") in m and "invalid TOML" in m for m in reported)
-        assert len(reported) == 2
+        assert any(str(folder / "vars.toml") in m and "'orange-ish' is not a color value" in m
+                   for m in reported)  # it crashed the app (StylesheetParseError) once applied
+        assert len(reported) == 3 and "vars" not in app.available_themes
 
 
 async def test_a_theme_picked_in_the_palette_is_remembered_across_runs(app_for, tmp_path):
