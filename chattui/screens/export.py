@@ -116,12 +116,30 @@ class ExportScreen(ModalScreen[Path | None]):
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#export")
     def _export(self) -> None:
-        from chattui.themes import html_colours
+        """Export, once the file name makes a path; a file already there only if the user
+        says to replace it (it was replaced without a word)."""
+        from chattui.screens.confirm import Confirm
 
         if not self.query_one("#path", Input).value.strip():
             self._show_error("Give a file name.")
             return
-        path, fmt = self.path, self.format
+        try:
+            path = self.path
+            exists = path.is_file()
+        except (RuntimeError, ValueError) as exc:  # `~name` for no such user: the app stopped
+            self._show_error(f"Not exported: {exc}")
+            return
+        if not exists:
+            self._write(path)
+            return
+        question = f"{path} exists. Replace it with this conversation?"
+        self.app.push_screen(Confirm(question, yes="Replace", no="Keep it"),
+                             lambda replace: self._write(path) if replace else None)
+
+    def _write(self, path: Path) -> None:
+        from chattui.themes import html_colours
+
+        fmt = self.format
         try:
             count = export_conversation(self.store, self.conversation_id, path, fmt, self.secrets,
                                         html_colours(self.app) if fmt == "html" else None)

@@ -140,3 +140,32 @@ async def test_a_new_chat_has_nothing_to_export(app_for, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert any("Nothing to export" in n.message for n in app._notifications)
+
+
+async def test_a_file_already_there_is_replaced_only_when_the_user_says_so(app_for, tmp_path):
+    from chattui.screens.confirm import Confirm
+
+    conversation = seed(tmp_path / "data", [("q", "a", 0.001)])
+    (tmp_path / "notes.md").write_text("MY IMPORTANT NOTES")  # it was replaced without a word
+    app = app_for(conversation=conversation)
+    async with app.run_test(size=(120, 30)) as pilot:
+        dialog, _ = await export_as(pilot, "notes.md")
+        assert isinstance(app.screen, Confirm) and "notes.md exists" in str(app.screen.question)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is dialog and (tmp_path / "notes.md").read_text() == "MY IMPORTANT NOTES"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert "MY IMPORTANT NOTES" not in (tmp_path / "notes.md").read_text()
+
+
+async def test_a_home_folder_of_no_such_user_is_an_error_not_a_crash(app_for, tmp_path):
+    conversation = seed(tmp_path / "data", [("q", "a", 0.001)])
+    app = app_for(conversation=conversation)
+    async with app.run_test(size=(120, 30)) as pilot:
+        dialog, _ = await export_as(pilot, "~no-such-user-here/out.md")  # RuntimeError stopped the app
+        assert app.is_running and app.screen is dialog
+        assert "Not exported: Could not determine home directory" in str(dialog.query_one("#error").render())

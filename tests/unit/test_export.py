@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from pathlib import Path
 import re
 
 import pytest
@@ -338,3 +339,24 @@ def test_write_atomic_into_a_missing_folder_fails_cleanly(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomic(tmp_path / "nope" / "out.md", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_follows_a_link_and_never_replaces_a_device_or_a_folder(tmp_path):
+    real = tmp_path / "dotfiles" / "config.toml"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"  # the link was replaced by a file
+    os.mkfifo(tmp_path / "pipe.md")
+    for target in (tmp_path / "pipe.md", tmp_path / "dotfiles", Path("/dev/null")):
+        with pytest.raises(OSError, match="not a regular file"):
+            write_atomic(target, "x")  # as root, /dev/full itself became a regular file
+    assert (tmp_path / "pipe.md").exists() and not (tmp_path / "pipe.md").is_file()
+
+
+def test_write_atomic_takes_a_name_as_long_as_the_file_system_does(tmp_path):
+    target = tmp_path / ("n" * 250 + ".md")  # its temporary file's name was too long
+    write_atomic(target, "x")
+    assert target.read_text() == "x" and len(list(tmp_path.iterdir())) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -10,9 +11,15 @@ from pathlib import Path
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` (UTF-8) to `path` all at once: a temporary file in the same folder,
     fsync'd, then renamed over `path`. On any failure the temporary file is removed and an
-    existing `path` is untouched. A new file is private (0600); a replaced one keeps its mode."""
-    path = Path(path)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    existing `path` is untouched. A new file is private (0600); a replaced one keeps its mode.
+    A symbolic link is followed (its target is replaced, the link stays: a config.toml kept
+    in a dotfiles repository); anything else that is not a regular file (a device such as
+    /dev/full, a pipe, a folder) is refused with OSError, never replaced by a file."""
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", str(path))
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".chattui-", suffix=".tmp")  # a name
+    # of 253 characters is a file name: with it in the temporary one it was too long
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
