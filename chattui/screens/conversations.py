@@ -299,7 +299,10 @@ class ConversationsScreen(ChatAppScreen, Screen):
         title = await self.app.push_screen_wait(RenameScreen(summary.title or ""))
         if title is None:
             return
-        renamed = self.store.rename_conversation(summary.id, title)
+        try:
+            renamed = self.store.rename_conversation(summary.id, title)
+        except KeyError:
+            return self._gone()
         self.notify(f"Renamed to “{renamed.title}”")
         await self._after_change(summary.id, select=summary.id)
 
@@ -308,7 +311,10 @@ class ConversationsScreen(ChatAppScreen, Screen):
         source = self.selected_id()
         if source is None:
             return
-        branch = self.store.duplicate_conversation(source)
+        try:
+            branch = self.store.duplicate_conversation(source)
+        except KeyError:
+            return self._gone()
         self.query_one("#search", Input).value = ""
         self.run_search()
         self.refresh_list(select=branch.id)
@@ -326,6 +332,10 @@ class ConversationsScreen(ChatAppScreen, Screen):
             self.notify("A reply is still streaming in this conversation: Esc stops it.",
                         severity="warning")
             return
+        if elsewhere := self.store.streaming_elsewhere(summary.id):  # its reply would be lost
+            self.notify(f"A reply is streaming into it in another window ({elsewhere[0][1]}): "
+                        "stop it there first.", severity="warning")
+            return
         title = redact(summary.title or "(untitled)", self.secrets)
         question = (f"Delete “{title}” ({summary.messages} messages, {summary.turns} turns)? "
                     "It cannot be undone." + (" It is the one open in the chat." if is_open else "")
@@ -333,7 +343,10 @@ class ConversationsScreen(ChatAppScreen, Screen):
                     "erases them too.")
         if not await self.app.push_screen_wait(Confirm(question, yes="Delete", no="Keep")):
             return
-        response_ids = self.store.delete_conversation(summary.id)
+        try:
+            response_ids = self.store.delete_conversation(summary.id)
+        except KeyError:
+            return self._gone()
         self.notify(f"Deleted “{title}”")
         if is_open:
             await self.app.open_conversation(None, show=False)
@@ -342,6 +355,13 @@ class ConversationsScreen(ChatAppScreen, Screen):
         self.refresh_list()
         if response_ids:
             await self._offer_server_delete(response_ids)
+
+    def _gone(self) -> None:
+        """The selected conversation was deleted meanwhile (in another window): say so and
+        show the list as it is now (a KeyError stopped the app)."""
+        self.notify("That conversation is no longer stored: deleted in another window.",
+                    severity="warning")
+        self.refresh_list()
 
     async def _offer_server_delete(self, response_ids: list[str]) -> None:
         from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED

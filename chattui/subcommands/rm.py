@@ -32,6 +32,9 @@ def run(args, settings) -> int:
                       f"({erased} turn(s))")
                 return 0
             return fail("rm", str(exc))
+        if elsewhere := store.streaming_elsewhere(conversation.id):  # its reply would be lost
+            return fail("rm", f"a reply is streaming into {conversation.id} in another window "
+                              f"({elsewhere[0][1]}): stop it there first")
         store.delete_conversation(conversation.id, forget=args.forget)
     finally:
         store.close()

@@ -71,3 +71,48 @@ async def test_sending_after_the_conversation_was_deleted_elsewhere_keeps_the_dr
         assert await wait_until(pilot, lambda: "deleted in another window" in views(app)[-1].text)
         assert app.screen.query_one(Composer).text == "a question worth keeping"
         assert app.session.conversation is None
+
+
+async def test_the_conversations_screen_says_a_conversation_went_in_another_window(app_for, tmp_path):
+    from textual.widgets import Input
+
+    from chattui.screens.conversations import ConversationsScreen
+    from tests.app.test_conversations_ui import open_screen, row_keys, select
+
+    data = tmp_path / "data"
+    kept, branched, deleted, busy = (seed(data, [(q, "ok", 0.001)]) for q in ("k", "b", "d", "busy"))
+    window_b = Store(database_path(data))
+    user = window_b.add_user_message(busy, "a long question")
+    window_b.save_partial(window_b.start_turn(busy, user.id, META), "The first half")
+    app = app_for(conversation=kept)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await open_screen(pilot)
+            for doomed, keys in ((branched, ("f5",)), (deleted, ("delete", "y"))):
+                await select(pilot, doomed)
+                window_b.delete_conversation(doomed)  # after this window listed it
+                for key in keys:  # KeyError in a worker stopped the app
+                    await pilot.press(key)
+                    await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, ConversationsScreen)
+                assert "deleted in another window" in list(app._notifications)[-1].message
+                assert doomed not in row_keys(app)
+            await select(pilot, busy)
+            await pilot.press("delete")  # its reply, streaming in window B, would be lost
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "streaming into it in another window" in list(app._notifications)[-1].message
+            assert app.session.store.get_conversation(busy) is not None
+            await select(pilot, kept)
+            window_b.delete_conversation(kept)
+            await pilot.press("f2")
+            await pilot.pause()
+            app.screen.query_one(Input).value = "renamed"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running and "deleted in another window" in list(app._notifications)[-1].message
+    finally:
+        window_b.close()

@@ -388,3 +388,12 @@ def test_stored_control_characters_are_shown_not_sent_to_the_terminal(capsys, da
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
     code, out, _ = run(capsys, "export", c.id, "--format", "md", "--data-dir", str(data))
     assert osc in out  # to a file or a pipe, exactly as stored
+
+
+def test_rm_refuses_a_conversation_another_window_streams_into(capsys, data, store):
+    c = store.create_conversation("openai", "m")
+    user = store.add_user_message(c.id, "a long question")
+    store.save_partial(store.start_turn(c.id, user.id, CHAT), "The first half")  # this "window" streams
+    code, out, err = run(capsys, "rm", c.id, "--data-dir", str(data))
+    assert code == 1 and f"a reply is streaming into {c.id} in another window" in err
+    assert store.get_conversation(c.id) is not None  # its reply would have been lost
