@@ -98,3 +98,14 @@ def test_markdown_export_nests_reply_headings_below_its_own(conversation):
     assert "# not a heading: I typed it" in lines  # the user's own text is left as typed
     assert '    return "<b>" + x' in lines  # code untouched
     assert any("prompt 1,200 · cached 1,024" in line and "$0.000321" in line for line in lines)
+
+
+def test_an_image_in_a_reply_is_a_link_to_it_never_fetched():
+    from chattui.core.export.rendered import markdown_html
+
+    html = markdown_html('![a <b>cat</b>](https://tracker.example/p.png?c="1") and ![x](javascript:alert(1))')
+    parser = _Tags()
+    parser.feed(html)
+    assert "img" not in [tag for tag, _ in parser.tags]  # it was an <img> of the tracker's URL
+    assert [attrs["href"] for tag, attrs in parser.tags if tag == "a"] == ["https://tracker.example/p.png?c=%221%22"]
+    assert "a &lt;b&gt;cat&lt;/b&gt;</a>" in html and "![x](javascript:alert(1))" in html

@@ -14,8 +14,9 @@ output once more), so an API key, or anything shaped like one, never comes out.
   `import_json` reads it back, validated. Images are referenced by path or URL and
   sha256, never embedded.
 * HTML: one self-contained file (inline CSS in the theme's colours, no script, no external
-  resource, a Content-Security-Policy that forbids both). All text is escaped; Markdown is
-  not interpreted beyond code fences (<pre>) and paragraphs (<p>).
+  resource, a Content-Security-Policy that forbids both). Replies' Markdown is rendered by
+  markdown-it with raw HTML escaped, links only http/https/mailto, and an image as a link
+  to it (core/export/rendered.py); every other text is escaped.
 
 `write_atomic` is the one function here that touches the file system.
 """

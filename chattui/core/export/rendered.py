@@ -4,7 +4,12 @@ nested below a transcript's own turn headings."""
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.common.utils import escapeHtml
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
@@ -29,10 +34,21 @@ def _safe_link(url: str) -> bool:
     return url.strip().lower().startswith(SAFE_SCHEMES)
 
 
+def _image_as_link(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An image is a link to it, never an <img>: a page that fetched a model's image URL
+    would tell that host the page was read (a meta CSP, which blocks it in a browser, is
+    ignored by mail clients and previewers)."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
+
+
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
     parser.enable(["table", "strikethrough"])
     parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it's documented hook
+    parser.add_render_rule("image", _image_as_link)
     return parser
 
 
@@ -42,7 +58,8 @@ _PARSE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 def markdown_html(text: str) -> str:
     """`text` (Markdown from a model) as HTML: raw HTML stays escaped text, links and images
-    to anything but http/https/mailto stay text, code blocks carry Pygments classes."""
+    to anything but http/https/mailto stay text, an image is a link to it (nothing is
+    fetched), code blocks carry Pygments classes."""
     return str(_HTML.render(text))
 
 
