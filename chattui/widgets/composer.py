@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.message import Message
 
+from chattui.core.visible import visible
 from chattui.widgets.textual_compat import KeysFirstTextArea
 
 
@@ -26,6 +27,13 @@ class Composer(KeysFirstTextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         self.border_title = "Message"
+
+    def load_text(self, text: str) -> None:
+        """Text put in the composer whole (a restored draft, an earlier message to edit, the
+        editor's file, what was typed on the start screen), its control characters shown
+        (ESC as ␛): drawn as they were, a stored or imported message's escape sequences
+        reached the terminal. Keys cannot type one."""
+        super().load_text(visible(text.replace("\r\n", "\n")))
 
     def take(self, sent: str) -> None:
         """Clear what was sent (`sent`, the text Enter submitted), keeping what was typed

@@ -253,3 +253,19 @@ async def test_a_draft_is_stored_as_typed_and_restored_when_the_conversation_reo
         await settle(pilot)
         assert await wait_until(pilot, lambda: reopened.session.store.draft(conversation) == "")
         assert [m.content for m in reopened.session.messages() if m.role == "user"] == ["hello", "half a [b]thought[/b]"]
+
+
+async def test_an_earlier_message_with_an_escape_sequence_is_edited_with_it_shown(app_for, tmp_path):
+    from tests.app.test_conversations_ui import seed
+
+    cid = seed(tmp_path / "data", [("title \x1b]2;PWNED\x07 here", "ok", 0.001)])  # e.g. imported
+    app = app_for(conversation=cid)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+up", "up")
+        await pilot.press("ctrl+e")
+        composer = app.screen.query_one(Composer)
+        assert await wait_until(pilot, lambda: composer.text == "title ␛]2;PWNED␇ here")
+        await pilot.pause()
+        drawn = "".join(composer.render_line(y).text for y in range(composer.size.height))
+        assert "\x1b" not in drawn and "␛]2;PWNED␇" in drawn  # it was drawn raw: a window title
