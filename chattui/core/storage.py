@@ -153,12 +153,13 @@ class Store(Protocol):
         """A branch: a copy of the conversation up to `upto_message_id` (all of it: None)."""
         ...
 
-    def draft(self, conversation_id: str) -> str:
-        """The message being written in the conversation ("" when none)."""
+    def draft(self, conversation_id: str | None) -> str:
+        """The message being written in the conversation, or (None) in a new chat ("" when none)."""
         ...
 
-    def save_draft(self, conversation_id: str, text: str) -> None:
-        """Keep the unsent message of a conversation (an empty one removes it)."""
+    def save_draft(self, conversation_id: str | None, text: str) -> None:
+        """Keep the unsent message of a conversation, or (None) of a new chat (an empty one
+        removes it)."""
         ...
 
     def bind_gemini_cache(self, conversation_id: str, info: CacheInfo, persona: str | None,

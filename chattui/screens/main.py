@@ -84,6 +84,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._turns: list = []
         self._long_history = False
         """The conversation has more messages than the page read when it was shown."""
+        self._new_chat = False
+        """The screen opened a new chat: its draft is the new chat's until it has a conversation."""
         self._waiting_for_prices = []
         for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
             if key := hotkey_binding(persona.hotkey):
@@ -193,7 +195,8 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if conversation and page else 0
         self._long_history = bool(unloaded)
         self._history_counted = not self._long_history
-        if conversation is not None and (draft := store.draft(conversation.id)):
+        self._new_chat = conversation is None
+        if draft := store.draft(conversation.id if conversation else None):
             self.query_one(Composer).text = draft  # written before it closed (or crashed)
         await self.query_one(ChatLog).show_history(
             [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
@@ -227,13 +230,18 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._save_draft()
 
     def _save_draft(self) -> None:
-        """The composer's text is the conversation's draft (restored when it is reopened)."""
-        conversation = self.session.conversation
-        if conversation is not None and self.editing is None:
-            try:
-                self.session.store.save_draft(conversation.id, self.query_one(Composer).text)
-            except sqlite3.Error:  # a full disk: the draft stays on screen
-                pass
+        """The composer's text is the conversation's draft (restored when it is reopened),
+        or the new chat's until its first message makes it a conversation."""
+        conversation, store = self.session.conversation, self.session.store
+        if self.editing is not None:
+            return
+        try:
+            store.save_draft(conversation.id if conversation else None, self.query_one(Composer).text)
+            if conversation is not None and self._new_chat:  # its draft became this conversation
+                self._new_chat = False
+                store.save_draft(None, "")
+        except sqlite3.Error:  # a full disk: the draft stays on screen
+            pass
 
     # actions
 

@@ -415,19 +415,25 @@ class Store(Archive, GeminiCacheBindings):
         ).fetchone()[0]
         return count
 
-    def save_draft(self, conversation_id: str, text: str) -> None:
-        """Keep the unsent message of a conversation (an empty one removes it)."""
+    def save_draft(self, conversation_id: str | None, text: str) -> None:
+        """Keep the unsent message of a conversation, or (None) of a new chat (an empty one
+        removes it)."""
         with self.db:
-            if text.strip():
+            if conversation_id is None:
+                self.db.execute("DELETE FROM new_chat_draft")
+                if text.strip():
+                    self.db.execute("INSERT INTO new_chat_draft VALUES (1, ?, ?)", (text, time.time()))
+            elif text.strip():
                 self.db.execute("INSERT OR REPLACE INTO drafts (conversation_id, text, saved_at)"
                                 " SELECT id, ?, ? FROM conversations WHERE id = ?",
                                 (text, time.time(), conversation_id))
             else:
                 self.db.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
 
-    def draft(self, conversation_id: str) -> str:
-        row = self.db.execute("SELECT text FROM drafts WHERE conversation_id = ?",
-                              (conversation_id,)).fetchone()
+    def draft(self, conversation_id: str | None) -> str:
+        row = (self.db.execute("SELECT text FROM new_chat_draft").fetchone() if conversation_id is None
+               else self.db.execute("SELECT text FROM drafts WHERE conversation_id = ?",
+                                    (conversation_id,)).fetchone())
         return row[0] if row else ""
 
     def reply_alternatives(self, user_message_id: int) -> list[int]:

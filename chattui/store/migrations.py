@@ -297,13 +297,20 @@ def m020_tool_lists_into_request_prefixes(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE conversation_tools")
 
 
+def m021_new_chat_draft(db: sqlite3.Connection) -> None:
+    """The message being written in a new chat, before it has a conversation: a crash or a
+    kill -9 lost it (drafts belong to a conversation). One row at most."""
+    db.execute("CREATE TABLE new_chat_draft (only INTEGER PRIMARY KEY CHECK (only = 1),"
+               " text TEXT NOT NULL, saved_at REAL NOT NULL)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial, m002_turn_details, m003_tool_messages, m004_turn_api, m005_message_search,
     m006_reply_index, m007_attachments, m008_gemini_caches, m009_turn_kind,
     m010_cache_diagnosis, m011_import_digests, m012_streaming_owners, m013_spend_ledger,
     m014_request_prefixes, m015_message_reasoning, m016_conversation_tool_lists,
     m017_reply_alternatives, m018_conversation_drafts, m019_reply_lines,
-    m020_tool_lists_into_request_prefixes,
+    m020_tool_lists_into_request_prefixes, m021_new_chat_draft,
 ]
 
 

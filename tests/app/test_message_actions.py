@@ -255,6 +255,26 @@ async def test_a_draft_is_stored_as_typed_and_restored_when_the_conversation_reo
         assert [m.content for m in reopened.session.messages() if m.role == "user"] == ["hello", "half a [b]thought[/b]"]
 
 
+async def test_a_new_chats_draft_survives_a_crash_and_becomes_the_conversations(app_for, emulator):
+    app = app_for()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.screen.query_one(Composer).text = "brand new chat draft, never sent"
+        assert await wait_until(pilot, lambda: app.session.store.draft(None) == "brand new chat draft, never sent")
+    again = app_for()  # as after a kill -9: it had no conversation to be kept with
+    async with again.run_test(size=(100, 40)) as pilot:
+        composer = again.screen.query_one(Composer)
+        assert await wait_until(pilot, lambda: composer.text == "brand new chat draft, never sent")
+        assert again.session.conversation is None and not emulator.requests  # never sent by itself
+        emulator.queue(Reply(text="hi"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert again.session.store.draft(None) == ""  # it became the conversation's message
+        composer.text = "and the next one"
+        conversation = again.session.conversation.id
+        assert await wait_until(pilot, lambda: again.session.store.draft(conversation) == "and the next one")
+        assert again.session.store.draft(None) == ""
+
+
 async def test_an_earlier_message_with_an_escape_sequence_is_edited_with_it_shown(app_for, tmp_path):
     from tests.app.test_conversations_ui import seed
 
