@@ -117,9 +117,9 @@ class ChatSession:
         self.unsaved_retry_seconds = 3.0
         """How often the UI tries `save_unsaved()` while something is unsaved."""
         self.reasoning_sink: OnText | None = None
+        """Where thinking text streams (the screen sets it while a turn runs)."""
         self.retry_sink: Callable[[Retrying], Awaitable[None]] | None = None
         """Told when the SDK waits to ask again (a 429's Retry-After): the screen says so."""
-        """Where thinking text streams (the screen sets it while a turn runs)."""
         self.reasoning_level: str | None = None
         """The palette's reasoning level; None: the persona's (or the provider default)."""
         self._sent_reasoning: str | None = _UNSENT

@@ -15,90 +15,20 @@ from __future__ import annotations
 import asyncio
 import importlib
 import threading
-import time
-from contextvars import ContextVar
-from email.utils import parsedate_to_datetime
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 from chattui.core.attachments import explain
-from chattui.core.events import Retrying, StreamEvent
+from chattui.core.events import StreamEvent
 from chattui.core.provider import ProviderError
 from chattui.core.request import ChatRequest
 from chattui.core.usage import Usage
 from chattui.providers.errors import from_sdk
+from chattui.providers.retries import Opening, note_retry
 
 TRANSPORT_MODULES = ("anyio", "anyio._backends._asyncio", "h11", "jiter",
                      "httpcore2._async.connection_pool", "httpcore2._backends.anyio")
 """What the SDKs' HTTP stack imports on its first connection (~0.1 s): imported by
 `prepare()`; a name a future version lacks is skipped."""
-
-
-_RETRY_WATCH: ContextVar[Callable[[Retrying], None] | None] = ContextVar("chattui_retry_watch",
-                                                                       default=None)
-"""Set by the stream whose request the SDK is making (its task's context): `_note_retry`
-tells it of each status the SDK will retry."""
-
-
-async def _note_retry(response: Any) -> None:
-    """An httpx response hook: a status the SDK retries (429, 5xx, 408, 409), with the
-    server's Retry-After, goes to the stream that made the request."""
-    status = response.status_code
-    if (watch := _RETRY_WATCH.get()) is not None and (status in (408, 409, 429) or status >= 500):
-        watch(Retrying(status, _retry_after(response.headers)))
-
-
-def _retry_after(headers: Any) -> float | None:
-    """The wait a response asks for, in seconds, as the SDK reads it (retry-after-ms, or
-    retry-after in seconds or as an HTTP date) and honours it (up to 60 s); else None."""
-    try:
-        if (ms := headers.get("retry-after-ms")) is not None:
-            seconds = float(ms) / 1000
-        elif (value := headers.get("retry-after")) is None:
-            return None
-        elif value.strip().replace(".", "", 1).isdigit():
-            seconds = float(value)
-        else:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError):
-        return None
-    return round(seconds, 1) if 0 < seconds <= 60 else None
-
-
-class _Opening:
-    """The SDK's `create()` in a task of its own, so that the retries it makes meanwhile can
-    be said while it waits (`retries()`, then `result()`)."""
-
-    def __init__(self, open_: Awaitable[Any], max_retries: int) -> None:
-        self._said: asyncio.Queue[Retrying] = asyncio.Queue()
-        self._left = max_retries
-        token = _RETRY_WATCH.set(self._note)
-        try:
-            self._task = asyncio.ensure_future(open_)  # it runs in a copy of this context
-        finally:
-            _RETRY_WATCH.reset(token)
-
-    def _note(self, retrying: Retrying) -> None:
-        if self._left > 0:  # the last failure is not retried: it is raised, and said so
-            self._left -= 1
-            self._said.put_nowait(retrying)
-
-    async def retries(self) -> AsyncIterator[Retrying]:
-        said: asyncio.Future[Retrying] | None = None
-        try:
-            while not self._task.done() or not self._said.empty():
-                said = asyncio.ensure_future(self._said.get())
-                await asyncio.wait({self._task, said}, return_when=asyncio.FIRST_COMPLETED)
-                if said.done():
-                    yield said.result()
-                said.cancel()
-        finally:
-            if said is not None:
-                said.cancel()
-            if not self._task.done():  # Esc while the SDK waited
-                self._task.cancel()
-
-    def result(self) -> Any:
-        return self._task.result()
 
 
 class SDKProvider:
@@ -129,8 +59,8 @@ class SDKProvider:
     async def _open(self, request: ChatRequest) -> Any:
         raise NotImplementedError
 
-    def _opened(self, request: ChatRequest) -> _Opening:
-        return _Opening(self._open(request), self.max_retries)
+    def _opened(self, request: ChatRequest) -> Opening:
+        return Opening(self._open(request), self.max_retries)
 
     def _new_state(self) -> Any:
         raise NotImplementedError
@@ -197,7 +127,7 @@ class SDKProvider:
     def http_client(self, sdk: Any) -> Any:
         """The SDK's own HTTP client (`sdk.DefaultAsyncHttpxClient`: its limits, timeouts and
         redirects), telling the stream that made a request of each status the SDK retries."""
-        return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [_note_retry]})
+        return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [note_retry]})
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """The SDK's retries run first (each is said: `Retrying`); what still fails becomes a
