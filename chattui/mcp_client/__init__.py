@@ -49,7 +49,10 @@ class McpServer:
 
     @property
     def log_path(self) -> Path | None:
-        return self.data_dir / LOG_DIR / f"{self.config.name}.log" if self.data_dir else None
+        """Where a stdio server's stderr goes (an HTTP server has none: None)."""
+        if self.data_dir is None or self.config.url:
+            return None
+        return self.data_dir / LOG_DIR / f"{self.config.name}.log"
 
     async def start(self) -> None:
         """Connect and list the tools; sets `state` (ready or failed), never raises."""

@@ -101,9 +101,10 @@ class McpCalls(ChatScreenHost):
         servers = [self.mcp.pool.servers[name] for name in sorted(configs)]
         for server in servers:
             if server.state == mcp.FAILED:
+                log = f" (log: {server.log_path})" if server.log_path else ""
                 await self.query_one(ChatLog).add_notice(
                     f"MCP server {server.config.name} failed: {server.reason}; its tools are "
-                    f"not offered (log: {server.log_path})")
+                    f"not offered{log}")
         tools = {s.config.name: s.tools for s in servers if s.tools}
         self.session.server_tools = tools
         await self._mcp_check()

@@ -98,6 +98,7 @@ async def test_a_server_that_fails_is_shown_and_the_send_goes_on_without_it(app_
         assert "tools" not in emulator.requests[0].json
         notices = [v.text for v in views(app) if v.role == "notice"]
         assert any(n.startswith("MCP server time failed: command not found") for n in notices)
+        assert any(n.endswith(f"(log: {tmp_path / 'data' / 'mcp-logs' / 'time.log'})") for n in notices)
 
 
 async def test_a_changed_tool_list_is_announced_on_reopen_before_any_send_and_can_be_kept(
@@ -249,6 +250,7 @@ async def test_a_header_token_a_failure_quotes_is_never_shown(app_for, emulator,
             await settle(pilot)
             notices = [v.text for v in views(app) if v.role == "notice"]
             assert any("Illegal header value b'Bearer [redacted]" in n for n in notices)
+            assert not any("(log:" in n for n in notices)  # an HTTP server writes no log
             shown = "\n".join([_sidebar(app), *notices, app.export_screenshot()])
             assert "t0kenSECRET42" not in shown
     finally:
