@@ -83,20 +83,25 @@ async def test_declined_and_allowed_calls(app_for, emulator, tmp_path):
         assert views(app)[-1].text == "Tokyo is at 21:00."
 
 
+async def _failed_then_sent(pilot, shown: str, text: str) -> list[str]:
+    """Wait for the sidebar to show a server's failure, send `text`: the notices."""
+    app = pilot.app
+    assert await wait_until(pilot, lambda: shown in _sidebar(app), timeout=30)
+    await send(pilot, text)
+    await settle(pilot)
+    return [v.text for v in views(app) if v.role == "notice"]
+
+
 async def test_a_server_that_fails_is_shown_and_the_send_goes_on_without_it(app_for, emulator,
                                                                            tmp_path):
     _persona(tmp_path, command=str(tmp_path / "no-such-server"))
     emulator.queue(Reply(text="I cannot tell the time."))
     app = app_for(persona="clock")
     async with app.run_test(size=(140, 40)) as pilot:
-        assert await wait_until(pilot, lambda: "mcp time: failed: command not found"
-                                in _sidebar(app), timeout=30)
-        await send(pilot, "What time is it?")
-        await settle(pilot)
+        notices = await _failed_then_sent(pilot, "mcp time: failed: command not found", "What time is it?")
         replies = [v.text for v in views(app) if v.role == "assistant"]
         assert replies[-1] == "I cannot tell the time."
         assert "tools" not in emulator.requests[0].json
-        notices = [v.text for v in views(app) if v.role == "notice"]
         assert any(n.startswith("MCP server time failed: command not found") for n in notices)
         assert any(n.endswith(f"(log: {tmp_path / 'data' / 'mcp-logs' / 'time.log'})") for n in notices)
 
@@ -244,11 +249,7 @@ async def test_a_header_token_a_failure_quotes_is_never_shown(app_for, emulator,
         emulator.queue(Reply(text="No docs today."))
         app = app_for(persona="docs")
         async with app.run_test(size=(160, 40)) as pilot:
-            assert await wait_until(pilot, lambda: "mcp docs: failed: Illegal header value"
-                                    in _sidebar(app), timeout=30)
-            await send(pilot, "hi")
-            await settle(pilot)
-            notices = [v.text for v in views(app) if v.role == "notice"]
+            notices = await _failed_then_sent(pilot, "mcp docs: failed: Illegal header value", "hi")
             assert any("Illegal header value b'Bearer [redacted]" in n for n in notices)
             assert not any("(log:" in n for n in notices)  # an HTTP server writes no log
             shown = "\n".join([_sidebar(app), *notices, app.export_screenshot()])
