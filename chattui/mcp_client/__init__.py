@@ -22,6 +22,7 @@ from chattui.core.secrets import redact
 from chattui.core.tools import Tool
 
 LOG_DIR = "mcp-logs"
+LOG_MAX_BYTES = 1 << 20
 IMAGE_DIR = "mcp-images"
 START_TIMEOUT = 30.0
 """Seconds a server may take to start and list its tools (a call has the config's timeout)."""
@@ -116,10 +117,15 @@ class McpServer:
         return Client(stdio_client(params, errlog=errlog))
 
     def _errlog(self, stack: contextlib.AsyncExitStack):
+        """The server's stderr: its log, appended to; a log past LOG_MAX_BYTES is moved to
+        NAME.log.1 first (one flooding server wrote 10 MB in a session, every session)."""
         path = self.log_path
         if path is None:
             return stack.enter_context(open("/dev/null", "w"))
         path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > LOG_MAX_BYTES:
+                path.replace(path.with_name(path.name + ".1"))
         return stack.enter_context(path.open("a", encoding="utf-8"))
 
     async def call(self, tool: str, arguments: Mapping[str, Any]) -> ToolResult:

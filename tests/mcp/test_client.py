@@ -25,6 +25,23 @@ async def test_real_time_server_lists_and_answers(tmp_path) -> None:
         await pool.close()
 
 
+async def test_a_log_grown_past_its_limit_is_moved_aside_when_the_server_starts(tmp_path) -> None:
+    from chattui.mcp_client import LOG_MAX_BYTES
+
+    log = tmp_path / "mcp-logs" / "time.log"
+    log.parent.mkdir()
+    log.write_bytes(b"x" * (LOG_MAX_BYTES + 1))  # one flooding server: 10 MB a session, every session
+    config = parse_server("time", {"command": TIME_SERVER, "args": ["--local-timezone", "UTC"]})
+    pool = ServerPool({"time": config}, tmp_path)
+    try:
+        [server] = await pool.ready([config])
+        assert server.state == READY
+        assert (tmp_path / "mcp-logs" / "time.log.1").stat().st_size == LOG_MAX_BYTES + 1
+        assert log.stat().st_size < LOG_MAX_BYTES
+    finally:
+        await pool.close()
+
+
 async def test_a_server_that_never_starts_is_a_state_and_an_error_result(tmp_path) -> None:
     config = parse_server("ghost", {"command": str(tmp_path / "no-such-server")})
     pool = ServerPool({"ghost": config}, tmp_path)
