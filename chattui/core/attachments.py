@@ -257,7 +257,7 @@ def _verified(attachment: Attachment, kept: bool) -> str:
         if (hit := _cache.get(key)) and hit[0] == stamp:
             _cache.move_to_end(key)
             return hit[1]
-        if _regular_size(path) is None or stat.st_size > MAX_BYTES:  # an imported path may name
+        if not S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:  # an imported path may name
             raise _unsendable(attachment, "is not an image file", kept)  # a pipe or /dev/zero
         data = path.read_bytes()
     except FileNotFoundError:

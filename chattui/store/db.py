@@ -54,6 +54,7 @@ def _storable(text: str) -> str:
 
 sqlite3.register_adapter(str, _storable)  # every str this process writes to SQLite
 
+
 class StoreError(Exception):
     """The database cannot be used: one line naming the path and what to do."""
 
