@@ -134,27 +134,28 @@ def theme_from_data(data: dict[str, Any], default_name: str) -> Theme:
     theme = Theme(name=name, dark=dark, variables=variables,
                   **{key: value for key, value in colors.items()})  # type: ignore[arg-type]  # only COLOR_KEYS (checked above), never a bool/float keyword
     try:
-        generated = theme.to_color_system().generate()
+        theme.to_color_system().generate()
     except Exception as exc:  # noqa: BLE001 - whatever Textual rejects, report it
         raise ThemeError(f"Textual cannot use it: {exc}") from None
-    merged = {**generated, **variables}
-    if problems := [problem for name in variables if (problem := _variable_problem(name, merged))]:
+    if problems := [problem for name, value in variables.items()
+                    if (problem := _variable_problem(name, value))]:
         raise ThemeError("; ".join(problems))
     return theme
 
 
-def _variable_problem(name: str, variables: dict[str, str]) -> str | None:
+def _variable_problem(name: str, value: str) -> str | None:
     """What Textual's CSS makes of `$name` where it is used (`text-style:`, `link-style:`,
     else `color:`, by its name): a value it rejects crashed the app once the theme was
-    applied, at start or from the palette, even mid-reply."""
+    applied, at start or from the palette, even mid-reply. (A value cannot name another
+    variable: Textual refuses that too.)"""
     rule = ("text-style" if name.endswith("text-style")
             else "link-style" if name.startswith("link-style") else "color")
-    sheet = Stylesheet(variables=variables)
+    sheet = Stylesheet(variables={name: value})
     sheet.add_source(f"Screen {{ {rule}: ${name}; }}", read_from=("theme", name))
     try:
         sheet.parse()
     except Exception:  # noqa: BLE001 - a parse error or a token error: Textual refuses it
-        return f"variables.{name}: {variables[name]!r} is not a {rule} value Textual takes"
+        return f"variables.{name}: {value!r} is not a {rule} value Textual takes"
     return None
 
 

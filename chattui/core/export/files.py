@@ -18,8 +18,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     path = Path(os.path.realpath(path))
     if path.exists() and not path.is_file():
         raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a folder)", str(path))
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".chattui-", suffix=".tmp")  # a name
-    # of 253 characters is a file name: with it in the temporary one it was too long
+    # a fixed prefix: a 253-character file name, inside the temporary one, was too long
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".chattui-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
