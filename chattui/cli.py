@@ -68,7 +68,8 @@ def run_subcommand(name: str, argv: Sequence[str]) -> int:
 
 
 def _guarded(command: str, run) -> int:
-    """`run()`, with a database that cannot be used reported in one line (exit 1)."""
+    """`run()`, with a database that cannot be used, or a standard output that cannot be
+    written (a closed pipe, a full disk), reported in one line (exit 1)."""
     try:
         return run()
     except Exception as exc:  # noqa: BLE001 - only the store's failures are reported here
@@ -76,7 +77,10 @@ def _guarded(command: str, run) -> int:
 
         from chattui.store import StoreError  # not before: the app's first frame does not wait for it
 
-        if isinstance(exc, StoreError):
+        if isinstance(exc, OSError) and _stdout_failed(exc):
+            if not isinstance(exc, BrokenPipeError):  # `| head`: the reader has what it wanted
+                print(f"{command}: cannot write its output: {exc.strerror or exc}", file=sys.stderr)
+        elif isinstance(exc, StoreError):
             print(f"{command}: {exc}", file=sys.stderr)
         elif isinstance(exc, sqlite3.DatabaseError):
             print(f"{command}: the database failed ({exc}); if it is damaged, move it aside and "
@@ -84,6 +88,22 @@ def _guarded(command: str, run) -> int:
         else:
             raise
     return 1
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """A closed pipe or a full disk: what a subcommand's output meets (its own files it
+    reports itself). Standard output then points at /dev/null, so that the flush at exit
+    does not fail again."""
+    import errno
+    import os
+
+    if exc.errno not in (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        return False
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind it (captured output)
+        pass
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

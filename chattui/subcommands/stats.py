@@ -29,9 +29,12 @@ def _date(text: str) -> float:
     import argparse
 
     try:
-        return time.mktime(datetime.strptime(text, "%Y-%m-%d").timetuple())
+        day = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+    if day.year < 1970:  # no turn is older; year 1 raised ValueError when shown back
+        raise argparse.ArgumentTypeError(f"expected a date from 1970-01-01 on, got {text!r}")
+    return time.mktime(day.timetuple())
 
 
 def open_store(settings):

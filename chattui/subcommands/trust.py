@@ -21,6 +21,9 @@ def run(args, settings) -> int:
 
     directory = Path(args.directory).resolve()
     store = settings.trust_store
+    if not directory.is_dir():  # it said "Nothing to trust" for a typo, exit 0
+        print(f"chattui trust: no such directory: {args.directory}", file=sys.stderr)
+        return 1
     if args.revoke:
         found = trust.revoke(directory, store)
         print(f"No longer trusted: {directory}" if found else f"{directory} was not trusted.")

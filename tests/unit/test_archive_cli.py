@@ -397,3 +397,29 @@ def test_rm_refuses_a_conversation_another_window_streams_into(capsys, data, sto
     code, out, err = run(capsys, "rm", c.id, "--data-dir", str(data))
     assert code == 1 and f"a reply is streaming into {c.id} in another window" in err
     assert store.get_conversation(c.id) is not None  # its reply would have been lost
+
+
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(capsys, data, store, monkeypatch):
+    import errno
+
+    c = store.create_conversation("openai", "m")
+    turn(store, c.id, "q", "a", 0.1)
+
+    def full(text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys.stdout, "write", full)
+    for argv in (["ls"], ["export", c.id], ["stats"]):  # `> /dev/full`: a traceback before
+        code, _, err = run(capsys, *argv, "--data-dir", str(data))
+        assert code == 1 and err == f"chattui {argv[0]}: cannot write its output: No space left on device\n"
+
+
+def test_stats_since_before_1970_and_trust_of_no_directory_say_so(capsys, data, store, tmp_path):
+    c = store.create_conversation("openai", "m")
+    turn(store, c.id, "q", "a", 0.1)
+    with pytest.raises(SystemExit) as exited:  # year 1: ValueError out of datetime, a traceback
+        main(["stats", "--since", "0001-01-01", "--data-dir", str(data)])
+    assert exited.value.code == 2
+    assert "expected a date from 1970-01-01 on, got '0001-01-01'" in capsys.readouterr().err
+    code, out, err = run(capsys, "trust", str(tmp_path / "typo"))  # "Nothing to trust", exit 0
+    assert code == 1 and "no such directory" in err
