@@ -71,6 +71,11 @@ def run(args, settings) -> int:
     return 0
 
 
+MIN_CHART_COLUMNS = 40
+"""Narrower than this, a chart has no room for its bars (plotext drew axes and labels only):
+the tables are printed instead, and say why."""
+
+
 def render_charts(data: dict) -> str:
     """A bar chart per grouping, as wide as the terminal (up to 100 columns)."""
     import shutil
@@ -78,7 +83,11 @@ def render_charts(data: dict) -> str:
     from chattui.core import charts
     from chattui.core.pricing import format_usd
 
-    width = min(100, shutil.get_terminal_size((80, 24)).columns) - 2
+    columns = shutil.get_terminal_size((80, 24)).columns
+    if columns < MIN_CHART_COLUMNS:
+        return (f"(--chart needs {MIN_CHART_COLUMNS} columns, this terminal has {columns}: "
+                "the tables instead)\n\n" + render(data))
+    width = min(100, columns) - 2
     out = [f"since {data['since']}\n\n"] if data["since"] else []
     for name, entries in data["groups"].items():
         out.append(charts.render(charts.points(entries, name), name, width, 16) + "\n")

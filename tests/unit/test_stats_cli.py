@@ -358,3 +358,10 @@ def test_stats_chart_draws_spend_and_savings_per_day_and_model(seeded, capsys, m
     assert out.count("USD") == 2
     assert max(len(line) for line in out.splitlines()) <= 80
     assert out.rstrip().splitlines()[-1] == "total $0.0154 (+1 unpriced) over 5 turn(s) · saved $0.006974"
+
+
+def test_stats_chart_in_a_terminal_too_narrow_prints_the_tables_and_says_why(seeded, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "10")  # plotext drew axes and labels, no bar
+    code, out, _ = run(capsys, "stats", "--chart", "--data-dir", str(seeded["dir"]))
+    assert code == 0 and out.startswith("(--chart needs 40 columns, this terminal has 10: the tables instead)")
+    assert "Spend █" not in out and "total" in out
