@@ -16,7 +16,6 @@ the rendered screen with Textual's Markdown.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 from rich.segment import Segment
 from textual.color import Color
@@ -26,6 +25,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from chattui.core.links import is_web_link
 from chattui.widgets.compact_table import CompactTable
 from chattui.widgets.textual_compat import (
     EagerMarkdown,
@@ -121,14 +121,11 @@ class CompactOrderedList(MarkdownOrderedList):
         yield from _compact(self, [f"{number}{suffix}".rjust(symbol_size + 1) for number, _ in numbered])
 
 
-WEB_SCHEMES = ("http", "https", "mailto")
-"""The links of a message that a click opens (in the browser, or the mail program)."""
-
-
 class ChatMarkdown(EagerMarkdown):
     """The Markdown widget of a message: Textual's, with compact list items and one-widget
     tables (`compact_table`), and mounted empty (a reply about to stream into it) without a
-    trip to a worker thread. A click opens only a web or mail link (`WEB_SCHEMES`)."""
+    trip to a worker thread. A click opens only a web or mail link (`core.links`), as an
+    HTML export links only those."""
 
     BLOCKS = {**Markdown.BLOCKS, "bullet_list_open": CompactBulletList,
               "ordered_list_open": CompactOrderedList, "table_open": CompactTable}
@@ -140,16 +137,8 @@ class ChatMarkdown(EagerMarkdown):
         """The model wrote the link, and its text may name another. markdown-it makes no
         link of a `file:` or `javascript:` URL; a scheme some program handles (`ssh:`, an
         editor's, a settings pane's) it does: that is shown, not opened."""
-        if _scheme(event.href) in WEB_SCHEMES:
+        if is_web_link(event.href):
             self.app.open_url(event.href)
         else:
             self.notify(f"Not opened (a reply's link opens only if it is a web or mail address): "
                         f"{event.href}", severity="warning")
-
-
-def _scheme(href: str) -> str:
-    """The link's scheme, lower-cased ("" when it has none or does not parse)."""
-    try:
-        return urlsplit(href).scheme.lower()
-    except ValueError:  # e.g. "http://[x"
-        return ""

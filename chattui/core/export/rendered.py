@@ -11,7 +11,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.common.utils import escapeHtml
 
-SAFE_SCHEMES = ("http:", "https:", "mailto:")
+from chattui.core.links import is_web_link
 
 
 def _highlight(code: str, language: str, _attrs: str) -> str:
@@ -30,10 +30,6 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
     return str(highlight(code, lexer, HtmlFormatter(nowrap=True))) if lexer else ""
 
 
-def _safe_link(url: str) -> bool:
-    return url.strip().lower().startswith(SAFE_SCHEMES)
-
-
 def _image_as_link(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """An image is a link to it, never an <img>: a page that fetched a model's image URL
     would tell that host the page was read (a meta CSP, which blocks it in a browser, is
@@ -47,7 +43,7 @@ def _image_as_link(self: RendererHTML, tokens: Sequence[Token], idx: int, option
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
     parser.enable(["table", "strikethrough"])
-    parser.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it's documented hook
+    parser.validateLink = is_web_link  # type: ignore[method-assign]  # markdown-it's documented hook
     parser.add_render_rule("image", _image_as_link)
     return parser
 
