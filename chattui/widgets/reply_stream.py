@@ -9,9 +9,11 @@ as the client reads); the figures are from there.
   begins (`block_chunks.block_boundary`): a paragraph's top margin is 0, so the chunks'
   margins add up to what one widget's collapse to, and the reply renders row for row like
   a single Markdown.
-* Frames. One loop appends what has arrived, about `FRAME_CHARS` characters (fitted to
-  the time its frames take, `FRAME_BUDGET`), then waits for the layout pass (and frame)
-  that asked for; a backlog is drawn over several frames instead of one long one.
+* Frames. One loop appends what has arrived, about `FRAME_ROWS` rows of it (estimated
+  from the text, fitted to the time its frames take, `FRAME_BUDGET`; rows, not
+  characters: a table, a fence or a list costs by the rows it takes on screen), then
+  waits for the layout pass (and frame) that asked for; a backlog is drawn over several
+  frames instead of one long one.
   (Textual's MarkdownStream starts the next append at once, holding a batch update, so
   the screen starved.)
 * Turns with the reader. A server faster than the screen never lets the socket run dry,
@@ -19,7 +21,7 @@ as the client reads); the figures are from there.
   of the reply and no frame would be drawn. Once it has kept a frame from being drawn for
   its slot (what an append and its frame leave of `FRAME_BUDGET`, no less than they took),
   it waits for the next frame; the append loop lets it read again before the next append.
-  While it is faster than the screen, an append takes only `READER_FRAME_CHARS`: the rest
+  While it is faster than the screen, an append takes only `READER_FRAME_ROWS`: the rest
   backs up, to be skipped (lazy chunks).
 * Pinned heights. A finished chunk's height is fixed at what its content measured, once a
   layout pass has measured all of it (two passes: nested blocks are sized a pass later; a
@@ -66,15 +68,17 @@ its socket always has data) before it waits for the next frame, at first; then w
 append and its frame leave of `FRAME_BUDGET`, but no less than they took, between these
 bounds:"""
 MIN_READ_SLOT, MAX_READ_SLOT = 0.025, 0.25
-FRAME_CHARS = 600
-"""About how much text the first frame appends; then fitted to the time its frames take
-(`FRAME_BUDGET`), between these bounds. The rest waits for the next frame (a backlog
-appended at once made one long frame)."""
-MIN_FRAME_CHARS, MAX_FRAME_CHARS = 250, 1500
+FRAME_ROWS = 12
+"""About how many rows of text (`estimated_chunk_rows`) the first frame appends; then
+fitted to the time its frames take (`FRAME_BUDGET`), between these bounds. The rest waits
+for the next frame: a backlog appended at once made one long frame (the last screen of a
+fast reply, a table, fences and lists, 776 characters, took 110-150 ms on a loaded machine,
+when the budget was counted in characters)."""
+MIN_FRAME_ROWS, MAX_FRAME_ROWS = 4, 60
 TAIL_SHARE = 1.5
-"""At the end of a reply, a tail of up to this share of a frame's characters more is taken
-with the frame (`_budget`)."""
-READER_FRAME_CHARS = 250
+"""At the end of a reply, a tail of up to this share of a frame's rows more is taken with
+the frame (`_budget`)."""
+READER_FRAME_ROWS = 5
 """What a frame appends while the reader is faster than the screen (most of it will be out
 of sight, lazy, by the next frame): the reader gets the rest of the frame's time."""
 FRAME_TIMEOUT = 0.5
@@ -117,8 +121,8 @@ class ReplyStream:
         """When the last frame was drawn (or the reader's turn began)."""
         self._reader_waits = False
         """The reader waits for a frame: it is faster than the screen."""
-        self._chars = FRAME_CHARS
-        """Characters the next append takes (`_fit_budget`)."""
+        self._rows = FRAME_ROWS
+        """Rows of text the next append takes (`_fit_budget`)."""
         self._read_slot = READ_SLOT
         """How long the reader may keep the next frame from being drawn (`_fit_budget`)."""
         self._stopping = False
@@ -202,18 +206,18 @@ class ReplyStream:
     def _fit_budget(self, spent: float) -> None:
         """After an append and its frame, which took `spent`: while the reader is faster
         than the screen, give it what is left of `FRAME_BUDGET` (its appends take only
-        `READER_FRAME_CHARS`); otherwise fit the characters the next append takes to
-        `FRAME_BUDGET`. Most of a frame's time does not grow with the text appended (the
-        layout and render of a screen of blocks, ~40 ms), so the fit scales the characters
-        by the budget's ratio to the time spent, not less: the tail left when a fast reply
-        ends was drawn in six frames of 250-400 characters where two would do."""
+        `READER_FRAME_ROWS`); otherwise fit the rows the next append takes to
+        `FRAME_BUDGET`. Part of a frame's time does not grow with the text appended (the
+        layout and render of a screen of blocks), so the fit scales the rows by the
+        budget's ratio to the time spent (the fixed point is a frame of `FRAME_BUDGET`):
+        the tail left when a fast reply ends was drawn in six frames where two would do."""
         if self._reader_waits:  # at least as long as drawing took: on a slow machine the
             # frames grow longer, rather than the reader starving and the reply taking longer
             slot = max(FRAME_BUDGET - spent, spent)
             self._read_slot = min(MAX_READ_SLOT, max(MIN_READ_SLOT, slot))
             return
         factor = min(2.0, max(0.5, FRAME_BUDGET / max(spent, 0.001)))
-        self._chars = int(min(MAX_FRAME_CHARS, max(MIN_FRAME_CHARS, self._chars * factor)))
+        self._rows = round(min(MAX_FRAME_ROWS, max(MIN_FRAME_ROWS, self._rows * factor)))
 
     async def _frame(self) -> None:
         """Wait for the layout pass (and the frame drawn with it) that the last append asked
@@ -256,7 +260,7 @@ class ReplyStream:
         shelve_far(self.container)
 
     async def _append(self) -> None:
-        """Append what is pending, up to about `FRAME_CHARS` for one frame (less while the
+        """Append what is pending, up to about `_rows` rows for one frame (less while the
         reader is faster than the screen): to the current chunk, then each next chunk's
         text into a new Markdown widget. Whole chunks that would be out of sight once the
         rest is drawn are mounted lazily instead. Text that arrives meanwhile waits for the
@@ -278,20 +282,22 @@ class ReplyStream:
                 self._pending.pop(0)
                 self._finished.append((self.markdown, 0))
                 after: Widget = self.markdown
-                lazy = self._lazy_chunks(after.size.width or self.container.size.width or 80)
+                lazy = self._lazy_chunks(self._width())
                 chunks -= len(lazy)
                 stub, self.markdown = ChunkStub(), ChatMarkdown()
                 stub.display = False
                 await self.container.mount_all([stub, *lazy, self.markdown], after=after)
 
     def _budget(self) -> int:
-        """Characters this append takes: `READER_FRAME_CHARS` while the reader is faster than
-        the screen, else the fitted `_chars`; at the end of the reply, all of a tail that is
-        at most `TAIL_SHARE` of that (a frame of its own costs the layout and render of a
-        screen, ~40-80 ms, for a few more lines)."""
-        budget = READER_FRAME_CHARS if self._reader_waits else self._chars
-        left = sum(len(text) for text in self._pending)
-        return left if self._stopping and left <= budget * TAIL_SHARE else budget
+        """Characters this append takes: the text of `READER_FRAME_ROWS` rows while the
+        reader is faster than the screen, else of the fitted `_rows`; at the end of the
+        reply, all of a tail of at most `TAIL_SHARE` of that (a frame of its own costs the
+        layout and render of a screen for a few more lines)."""
+        rows = READER_FRAME_ROWS if self._reader_waits else self._rows
+        width, text = self._width(), "".join(self._pending)
+        if self._stopping and estimated_chunk_rows(text, width) <= rows * TAIL_SHARE:
+            return len(text)
+        return _chars_within_rows(text[:(rows + 1) * width], width, rows)
 
     async def _skip_out_of_sight(self) -> None:
         """When more than a screen of text follows the current chunk, it would be out of
@@ -300,7 +306,7 @@ class ReplyStream:
         Markdown widget at the first chunk that will be in sight."""
         if len(self._pending) < 2:
             return
-        width = self.markdown.size.width or self.container.size.width or 80
+        width = self._width()
         if sum(estimated_chunk_rows(text, width) for text in self._pending[1:]) <= self._keep_rows():
             return
         shown = self.markdown.source
@@ -339,6 +345,12 @@ class ReplyStream:
         """Estimated rows of text after a chunk that put it out of sight."""
         return self._screen_rows() * (1 + LAZY_MARGIN)
 
+    def _width(self) -> int:
+        """Columns the reply's text is laid out in (before its first layout: the log's)."""
+        log = self.container.parent
+        log_width = log.scrollable_content_region.width if isinstance(log, Widget) else 0
+        return self.markdown.size.width or self.container.size.width or log_width or 80
+
     def _screen_rows(self) -> int:
         """Rows of the reply on screen at most: the log's visible height."""
         log = self.container.parent
@@ -366,6 +378,17 @@ def _last_cut(text: str, width: int, rows: float) -> int:
             break
         best = at = found
     return best
+
+
+def _chars_within_rows(text: str, width: int, rows: float) -> int:
+    """How much of `text` (whole lines, at least one) takes at most `rows` estimated rows."""
+    taken, used = 0, 0
+    for line in text.splitlines(keepends=True):
+        used += estimated_chunk_rows(line.rstrip("\n"), width)
+        if used > rows and taken:
+            break
+        taken += len(line)
+    return taken
 
 
 async def _wait(event: asyncio.Event, timeout: float) -> None:

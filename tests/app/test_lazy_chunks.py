@@ -128,8 +128,41 @@ async def test_the_last_lines_of_a_reply_come_with_the_frame_before_them_not_in_
     import chattui.widgets.reply_stream as reply_stream
 
     _read_slot(monkeypatch, 60.0)  # the reader never waits: all of it is pending at stop()
-    text = ("A paragraph of a reply that ends soon after it begins.\n\n" * 14)
-    assert reply_stream.FRAME_CHARS < len(text) <= reply_stream.FRAME_CHARS * reply_stream.TAIL_SHARE
+    text = "A short paragraph of a reply.\n\n" * 7
+    frames = _record_frames(monkeypatch)
+    app = app_for()
+    async with app.run_test(size=(100, 40)):
+        _, view = await _streamed(app, text, 20)
+        rows = estimated_chunk_rows(text, view.size.width)
+        assert reply_stream.FRAME_ROWS < rows <= reply_stream.FRAME_ROWS * reply_stream.TAIL_SHARE
+        assert frames == [text]  # one frame, the whole reply in it
+        assert view.text == text
+
+
+async def test_a_frame_takes_rows_of_text_not_characters(app_for, monkeypatch):
+    """A frame's budget counts the rows the text takes on screen: the last screen of a fast
+    reply (a table, fences and lists, 776 characters) appended at once took 110-150 ms on a
+    loaded machine, where a budget of characters let it into one frame."""
+    import chattui.widgets.reply_stream as reply_stream
+
+    _read_slot(monkeypatch, 60.0)  # all of it is pending at stop(): only the end is drawn
+    text = Reply.long_markdown(chunks=1, approx_tokens=1500).text
+    frames = _record_frames(monkeypatch)
+    app = app_for()
+    async with app.run_test(size=(100, 40)):
+        _, view = await _streamed(app, text, 20)
+        drawn = [now[len(before):] if now.startswith(before) else now
+                 for before, now in zip(["", *frames], frames)]
+        assert len(drawn) >= 2 and "".join(drawn).endswith(text[-200:])
+        assert estimated_chunk_rows(drawn[0], view.size.width) <= reply_stream.FRAME_ROWS
+        assert len(drawn[0]) < 400  # (what 12 rows of prose hold at this width: ~650)
+        assert view.text == text
+
+
+def _record_frames(monkeypatch) -> list[str]:
+    """The reply's built text at each frame its stream waits for (filled as they come)."""
+    import chattui.widgets.reply_stream as reply_stream
+
     frames: list[str] = []
     wait_for_frame = reply_stream.ReplyStream._frame
 
@@ -138,11 +171,7 @@ async def test_the_last_lines_of_a_reply_come_with_the_frame_before_them_not_in_
         await wait_for_frame(stream)
 
     monkeypatch.setattr(reply_stream.ReplyStream, "_frame", frame)
-    app = app_for()
-    async with app.run_test(size=(100, 40)):
-        _, view = await _streamed(app, text, 20)
-        assert frames == [text]  # one frame, the whole reply in it
-        assert view.text == text
+    return frames
 
 
 async def test_the_log_keeps_its_width_when_a_reply_outgrows_the_screen(app_for):
