@@ -103,3 +103,24 @@ async def test_a_directory_to_trust_is_asked_about_in_the_first_frame_not_after_
         await pilot.pause()
         assert isinstance(app.screen, TrustPrompt)
         assert StartScreen not in [type(s) for s in app.screen_stack]
+
+
+async def test_the_start_screens_first_frame_is_drawn_whole(settings_for, tmp_path):
+    """Its first layout comes after Textual's start-up batch: one laid out inside the batch
+    was never drawn (Textual draws nothing while a batch is open), and the frames after it
+    repainted only what changed, so the composer showed 15-30 ms after the rest."""
+    from textual._compositor import LayoutUpdate
+
+    app, _build, held = held_start(settings_for(), tmp_path)
+    layouts: list[bool] = []  # each start screen layout: drawn (no batch open)?
+    display = app._display
+
+    def recorded(screen, update) -> None:
+        if isinstance(screen, StartScreen) and isinstance(update, LayoutUpdate):
+            layouts.append(not app._batch_count)
+        display(screen, update)
+
+    app._display = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_until(pilot, lambda: held)
+        assert layouts and layouts[0]
