@@ -35,6 +35,7 @@ from chattui.store import attachments as image_rows
 from chattui.store import lines
 from chattui.store import owners
 from chattui.store.archive import Archive
+from chattui.store.drafts import Drafts
 from chattui.store.gemini_caches import GeminiCacheBindings
 from chattui.store.migrations import migrate
 from chattui.store.rows import (
@@ -105,7 +106,7 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return db
 
 
-class Store(Archive, GeminiCacheBindings):
+class Store(Archive, GeminiCacheBindings, Drafts):
     """One SQLite database file (or ":memory:"). Not shared between threads. Implements
     chattui.core.storage.Store."""
 
@@ -415,27 +416,6 @@ class Store(Archive, GeminiCacheBindings):
             (conversation_id, _NO_ID_ABOVE if before_id is None else before_id, skip_role),
         ).fetchone()[0]
         return count
-
-    def save_draft(self, conversation_id: str | None, text: str) -> None:
-        """Keep the unsent message of a conversation, or (None) of a new chat (an empty one
-        removes it)."""
-        with self.db:
-            if conversation_id is None:
-                self.db.execute("DELETE FROM new_chat_draft")
-                if text.strip():
-                    self.db.execute("INSERT INTO new_chat_draft VALUES (1, ?, ?)", (text, time.time()))
-            elif text.strip():
-                self.db.execute("INSERT OR REPLACE INTO drafts (conversation_id, text, saved_at)"
-                                " SELECT id, ?, ? FROM conversations WHERE id = ?",
-                                (text, time.time(), conversation_id))
-            else:
-                self.db.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id,))
-
-    def draft(self, conversation_id: str | None) -> str:
-        row = (self.db.execute("SELECT text FROM new_chat_draft").fetchone() if conversation_id is None
-               else self.db.execute("SELECT text FROM drafts WHERE conversation_id = ?",
-                                    (conversation_id,)).fetchone())
-        return row[0] if row else ""
 
     def reply_alternatives(self, user_message_id: int) -> list[int]:
         """The replies to one question that did not fail, oldest first (regenerating adds one)."""
