@@ -15,7 +15,7 @@ from chattui.commands import AppCommands, ModeCommands, PersonaCommands
 from chattui.widgets.plain import visible
 from chattui.failures import log_path, reason, record
 from chattui.widgets.drawn import call_when_drawn
-from chattui.widgets.textual_compat import CrashReportingApp
+from chattui.widgets.textual_compat import CrashReportingApp, guard_pasted_escapes
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -90,6 +90,7 @@ class ChatApp(CrashReportingApp):
         """The app without its chat: chattui.assemble gives it the session (make_app now,
         start_app's `assemble_later` after the first frame)."""
         super().__init__()
+        guard_pasted_escapes()  # a pasted ESC is text, not the start of a key
         self.log_file = log_file or log_path(Path.cwd())
         """Where failures nobody expected are written (chattui.log in the data dir)."""
         gc.set_threshold(*GC_THRESHOLDS)  # no full collection of the imports during start-up

@@ -35,6 +35,15 @@ class Composer(KeysFirstTextArea):
         reached the terminal. Keys cannot type one."""
         super().load_text(visible(text.replace("\r\n", "\n")))
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste's control characters are shown too (BEL as ␇; its ESCs came as ␛,
+        chattui.widgets.pasted_escapes); its line breaks stay line breaks."""
+        shown = visible(event.text.replace("\r\n", "\n").replace("\r", "\n"))
+        if shown == event.text or self.read_only:
+            return  # Textual's own paste
+        event.prevent_default()
+        self.move_cursor(self.replace(shown, *self.selection).end_location)
+
     def take(self, sent: str) -> None:
         """Clear what was sent (`sent`, the text Enter submitted), keeping what was typed
         after it while the send was on its way (the screen may wait before it sends)."""

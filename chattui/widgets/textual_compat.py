@@ -12,7 +12,8 @@ strips have no public way to be had; a footer's key widget is not exported, nor 
 node is data-bound to; a
 Markdown mounted empty has no public way to skip parsing "" in a worker; the line cache
 of every widget a styles cache keeps alive after it is gone (`release_line_caches`) has
-no public way out either.
+no public way out either; nor is there a way to put a filter in front of the terminal
+input parser (`guard_pasted_escapes`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ __all__ = [
     "TableInPlace", "canvas_strips", "resolve_lengths", "table_cells",
     "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput", "release_line_caches",
-    "settle_footer_key",
+    "settle_footer_key", "guard_pasted_escapes",
 ]
 
 PRIVATE_NAMES = (
@@ -93,6 +94,7 @@ PRIVATE_NAMES = (
     "StripRenderable._strips",
     "textual.widgets._footer.FooterKey",
     "DOMNode._reactive_connect",
+    "textual._xterm_parser.XTermParser.feed",
 )
 """What this module reaches into, as the canary tests name it."""
 
@@ -272,6 +274,28 @@ def release_line_caches() -> None:
     walks (0.3-1 s here) and which hold tens of MB. Clearing it costs one cache miss per
     widget at its next frame."""
     StylesCache.get_inner_outer.cache_clear()
+
+
+def guard_pasted_escapes() -> None:
+    """Every terminal input parser of this process reads a paste's ESCs as text
+    (chattui.widgets.pasted_escapes says why). Idempotent."""
+    from textual._xterm_parser import XTermParser
+
+    from chattui.widgets.pasted_escapes import PastedEscapes
+
+    feed = XTermParser.feed
+    if getattr(feed, "guards_pastes", False):
+        return
+
+    def guarded(parser: XTermParser, data: str):
+        guard = parser.__dict__.setdefault("_chattui_pasted_escapes", PastedEscapes())
+        passed = guard(data)
+        if data and not passed:  # all held back; "" would tell the parser the input ended
+            return iter(())
+        return feed(parser, passed)
+
+    guarded.guards_pastes = True  # type: ignore[attr-defined]
+    XTermParser.feed = guarded  # type: ignore[method-assign, assignment]
 
 
 def batch_open(app: App[Any]) -> bool:

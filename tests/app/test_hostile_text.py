@@ -362,3 +362,24 @@ async def test_a_model_name_with_an_escape_sequence_is_shown_in_the_details_char
         assert await wait_until(pilot, lambda: "m␛]0;" in str(chart.render()))
         drawn = "".join(chart.render_line(y).text for y in range(chart.size.height))
         assert "\x1b" not in drawn
+
+
+async def test_a_paste_is_text_in_the_composer_and_sends_as_shown(app_for, emulator):
+    """What the terminal's parser makes of a paste holding control characters (its ESCs
+    already ␛: tests/unit/test_pasted_escapes.py): shown in the composer, line breaks kept,
+    and Enter sends what was shown."""
+    from textual import events
+
+    from chattui.widgets.composer import Composer
+
+    app = app_for()
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = app.screen.query_one(Composer)
+        app.post_message(events.Paste("first\r\nsecond ␛]0;PWNED\x07 end\x1b"))  # as the driver does
+        await pilot.pause()
+        assert composer.text == "first\nsecond ␛]0;PWNED␇ end␛"
+        assert isinstance(app.screen, MainScreen)  # no key pressed: no screen opened
+        emulator.queue(Reply(text="ok"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [v.text for v in views(app) if v.role == "user"] == ["first\nsecond ␛]0;PWNED␇ end␛"]

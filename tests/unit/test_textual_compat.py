@@ -72,6 +72,9 @@ CANARIES: dict[str, Callable[[], bool]] = {
     "StripRenderable._strips": lambda: importlib.import_module("textual.strip").StripRenderable([])._strips == [],
     "textual.widgets._footer.FooterKey": lambda: "compact" in getattr(
         importlib.import_module("textual.widgets._footer").FooterKey, "_reactives", {}),
+    "textual._xterm_parser.XTermParser.feed": lambda: [
+        type(event).__name__ for event in importlib.import_module("textual._xterm_parser").XTermParser().feed(
+            "\x1b[200~x\x1b[201~")] == ["Paste"],
     "DOMNode._reactive_connect": lambda: Widget()._reactive_connect is None  # data_bind fills it
     and "_reactive_connect" in importlib.import_module("textual.dom").DOMNode.data_bind.__code__.co_names,
 }
