@@ -2,7 +2,7 @@
 
 Each server's connection lives in a task of its own (the SDK's context managers must be
 entered and left in one task); calls from other tasks go through the open client. A stdio
-server's stderr goes to `<data dir>/mcp-logs/NAME.log`. A server that died is started again
+server's stderr goes to `<data dir>/mcp-logs/NAME.log` (within a size: logs.py). A server that died is started again
 on its next use.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -20,6 +21,7 @@ from chattui.core.mcp import (
 )
 from chattui.core.secrets import redact
 from chattui.core.tools import Tool
+from chattui.mcp_client.logs import capped_log
 
 LOG_DIR = "mcp-logs"
 LOG_MAX_BYTES = 1 << 20
@@ -117,16 +119,11 @@ class McpServer:
         return Client(stdio_client(params, errlog=errlog))
 
     def _errlog(self, stack: contextlib.AsyncExitStack):
-        """The server's stderr: its log, appended to; a log past LOG_MAX_BYTES is moved to
-        NAME.log.1 first (one flooding server wrote 10 MB in a session, every session)."""
+        """The server's stderr: its log, within LOG_MAX_BYTES a run (mcp_client/logs.py)."""
         path = self.log_path
         if path is None:
-            return stack.enter_context(open("/dev/null", "w"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            if path.stat().st_size > LOG_MAX_BYTES:
-                path.replace(path.with_name(path.name + ".1"))
-        return stack.enter_context(path.open("a", encoding="utf-8"))
+            return stack.enter_context(open(os.devnull, "w"))
+        return stack.enter_context(capped_log(path, LOG_MAX_BYTES))
 
     async def call(self, tool: str, arguments: Mapping[str, Any]) -> ToolResult:
         """Run `tool`: a dead server is started again first; every failure is an error result."""

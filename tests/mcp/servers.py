@@ -29,6 +29,23 @@ app.run()
 '''
 
 
+FLOODING = '''
+import sys
+from mcp.server.mcpserver import MCPServer
+app = MCPServer("flooding")
+
+@app.tool()
+def flood(size: int) -> str:
+    """Write `size` bytes to stderr, then answer."""
+    for _ in range(size // 1000):
+        sys.stderr.write("x" * 999 + "\\n")
+    sys.stderr.flush()
+    return "flooded"
+
+app.run()
+'''
+
+
 NOT_UTF8 = '''
 import json, sys
 for line in sys.stdin:  # JSON-RPC by hand: a result line whose text is not UTF-8

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
 from chattui.core.mcp import FAILED, READY, parse_server, state_text
 from chattui.mcp_client import ServerPool
-from tests.mcp.servers import NOT_UTF8, TIME_SERVER, python_server
+from tests.mcp.servers import FLOODING, NOT_UTF8, TIME_SERVER, python_server
 
 
 async def test_real_time_server_lists_and_answers(tmp_path) -> None:
@@ -40,6 +41,30 @@ async def test_a_log_grown_past_its_limit_is_moved_aside_when_the_server_starts(
         assert log.stat().st_size < LOG_MAX_BYTES
     finally:
         await pool.close()
+
+
+async def test_a_server_flooding_its_stderr_keeps_its_log_within_the_limit_and_answers(
+        tmp_path, monkeypatch) -> None:
+    import chattui.mcp_client as mcp_client
+    from chattui.mcp_client.logs import CAPPED_NOTE
+
+    monkeypatch.setattr(mcp_client, "LOG_MAX_BYTES", 50_000)
+    config = parse_server("flooding", {**python_server(tmp_path, FLOODING), "timeout": 30})
+    pool = ServerPool({"flooding": config}, tmp_path)
+    log = tmp_path / "mcp-logs" / "flooding.log"
+    try:
+        [server] = await pool.ready([config])
+        assert server.state == READY, server.reason
+        for _ in range(2):  # 4 MB through a pipe of 64 KB: never blocked by a full pipe
+            result = await server.call("flood", {"size": 2_000_000})
+            assert not result.is_error and result.text == "flooded"
+    finally:
+        await pool.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not log.read_bytes().endswith(CAPPED_NOTE):
+        await asyncio.sleep(0.05)
+    assert log.stat().st_size == 50_000 + len(CAPPED_NOTE)  # the file grew 2 MB a call before
+    assert log.read_bytes().startswith(b"x" * 999 + b"\n")
 
 
 async def test_a_server_that_never_starts_is_a_state_and_an_error_result(tmp_path) -> None:
