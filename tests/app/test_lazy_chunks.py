@@ -131,7 +131,8 @@ async def test_the_last_lines_of_a_reply_come_with_the_frame_before_them_not_in_
     text = "A short paragraph of a reply.\n\n" * 7
     frames = _record_frames(monkeypatch)
     app = app_for()
-    async with app.run_test(size=(100, 40)):
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _laid_out(pilot, app)  # the rows are counted at the log's width
         _, view = await _streamed(app, text, 20)
         rows = estimated_chunk_rows(text, view.size.width)
         assert reply_stream.FRAME_ROWS < rows <= reply_stream.FRAME_ROWS * reply_stream.TAIL_SHARE
@@ -149,7 +150,8 @@ async def test_a_frame_takes_rows_of_text_not_characters(app_for, monkeypatch):
     text = Reply.long_markdown(chunks=1, approx_tokens=1500).text
     frames = _record_frames(monkeypatch)
     app = app_for()
-    async with app.run_test(size=(100, 40)):
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _laid_out(pilot, app)
         _, view = await _streamed(app, text, 20)
         drawn = [now[len(before):] if now.startswith(before) else now
                  for before, now in zip(["", *frames], frames)]
@@ -157,6 +159,12 @@ async def test_a_frame_takes_rows_of_text_not_characters(app_for, monkeypatch):
         assert estimated_chunk_rows(drawn[0], view.size.width) <= reply_stream.FRAME_ROWS
         assert len(drawn[0]) < 400  # (what 12 rows of prose hold at this width: ~650)
         assert view.text == text
+
+
+async def _laid_out(pilot, app) -> None:
+    """Wait for the chat's first layout (the stream counts rows at the log's width)."""
+    log = app.screen.query_one(ChatLog)
+    assert await wait_until(pilot, lambda: log.scrollable_content_region.width > 40)
 
 
 def _record_frames(monkeypatch) -> list[str]:
