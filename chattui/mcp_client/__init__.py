@@ -2,8 +2,8 @@
 
 Each server's connection lives in a task of its own (the SDK's context managers must be
 entered and left in one task); calls from other tasks go through the open client. A stdio
-server's stderr goes to `<data dir>/mcp-logs/NAME.log` (within a size: logs.py). A server that died is started again
-on its next use.
+server's stderr goes to `<data dir>/mcp-logs/NAME.log`, within a size (logs.py). A server
+that died is started again on its next use.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class McpServer:
         return Client(stdio_client(params, errlog=errlog))
 
     def _errlog(self, stack: contextlib.AsyncExitStack):
-        """The server's stderr: its log, within LOG_MAX_BYTES a run (mcp_client/logs.py)."""
+        """The server's stderr: its log, within LOG_MAX_BYTES each time it starts (logs.py)."""
         path = self.log_path
         if path is None:
             return stack.enter_context(open(os.devnull, "w"))

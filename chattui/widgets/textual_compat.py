@@ -288,7 +288,9 @@ def guard_pasted_escapes() -> None:
         return
 
     def guarded(parser: XTermParser, data: str):
-        guard = parser.__dict__.setdefault("_chattui_pasted_escapes", PastedEscapes())
+        guard = parser.__dict__.get("_chattui_pasted_escapes")
+        if guard is None:
+            guard = parser.__dict__["_chattui_pasted_escapes"] = PastedEscapes()
         passed = guard(data)
         if data and not passed:  # all held back; "" would tell the parser the input ended
             return iter(())
