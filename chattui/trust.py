@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from urllib.parse import urlsplit
 
 TRUST_FILE = "trusted.json"
@@ -90,20 +91,17 @@ def _tree(root: Path) -> list[Path] | None:
         except OSError:
             continue
         for entry in entries:
-            if entry.is_dir():
+            try:
+                stat = entry.stat()  # links followed
+            except OSError:  # a dangling link, a file gone meanwhile
+                continue
+            if S_ISDIR(stat.st_mode):
                 folders.append(entry)
-            elif entry.is_file():  # a regular file (a FIFO or a device is never read)
+            elif S_ISREG(stat.st_mode):  # a regular file (a FIFO or a device is never read)
                 files.append(entry)
-                if len(files) > MAX_FILES or _size(entry) > MAX_FILE_BYTES:
+                if len(files) > MAX_FILES or stat.st_size > MAX_FILE_BYTES:
                     return None
     return sorted(files)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def is_allowed(local: LocalFiles, store: Path) -> bool:
@@ -186,9 +184,9 @@ def untrusted_notice(settings, cwd: Path) -> str | None:
     changes = list(settings.local_changes) + local_overrides(settings.config_dir, cwd)
     if not changes:
         return None
-    entry = _read(settings.trust_store).get(str(local.directory))
     if local.too_large:
         return f"Ignoring {local.names()} in {local.directory}: its .chattui/ {TOO_LARGE}."
+    entry = _read(settings.trust_store).get(str(local.directory))
     again = ("changed since you trusted it" if isinstance(entry, dict) and "sha256" in entry
              else "not trusted")
     return (f"Ignoring {local.names()} in {local.directory} ({again}). They would set: "

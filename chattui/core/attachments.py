@@ -22,7 +22,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -153,14 +153,14 @@ def _url(ref: str, detail: str) -> Attachment:
 
 def _file(path: Path, detail: str) -> Attachment:
     try:
-        if path.is_dir():
+        stat = path.stat()  # links followed
+        if S_ISDIR(stat.st_mode):
             raise AttachmentError(f"{path} is a folder, not an image.")
-        size = _regular_size(path)
-        if size is None:  # a pipe or a device: reading it could wait forever or never end
+        if not S_ISREG(stat.st_mode):  # a pipe or a device: reading it could wait forever or never end
             raise AttachmentError(f"{path} is not a file (a pipe or a device?), not an image.")
-        if size > MAX_BYTES:
-            raise AttachmentError(f"{path.name} is {human_size(size)}; images may be at most "
-                                  f"{human_size(MAX_BYTES)}: {path}")
+        if stat.st_size > MAX_BYTES:
+            raise AttachmentError(f"{path.name} is {human_size(stat.st_size)}; images may be at "
+                                  f"most {human_size(MAX_BYTES)}: {path}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise AttachmentError(f"No such file: {path}") from None
@@ -170,7 +170,6 @@ def _file(path: Path, detail: str) -> Attachment:
     if media_type is None:
         raise AttachmentError(f"{path.name} is not a PNG, JPEG, GIF or WebP image: {path}")
     digest = hashlib.sha256(data).hexdigest()
-    stat = path.stat()
     _remember((str(path), digest), (stat.st_size, stat.st_mtime_ns), _b64(data))
     return Attachment(PATH, str(path), media_type, len(data), digest, detail)
 
@@ -269,13 +268,6 @@ def _verified(attachment: Attachment, kept: bool) -> str:
     encoded = _b64(data)
     _remember(key, stamp, encoded)
     return encoded
-
-
-def _regular_size(path: Path) -> int | None:
-    """The size of a regular file (links followed); None for anything else. OSError as
-    Path.stat raises it."""
-    stat = path.stat()
-    return stat.st_size if S_ISREG(stat.st_mode) else None
 
 
 def _unsendable(attachment: Attachment, problem: str, kept: bool) -> AttachmentError:
