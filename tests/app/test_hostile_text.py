@@ -375,11 +375,12 @@ async def test_a_paste_is_text_in_the_composer_and_sends_as_shown(app_for, emula
     app = app_for()
     async with app.run_test(size=(100, 30)) as pilot:
         composer = app.screen.query_one(Composer)
-        app.post_message(events.Paste("first\r\nsecond ␛]0;PWNED\x07 end\x1b"))  # as the driver does
-        await pilot.pause()
-        assert composer.text == "first\nsecond ␛]0;PWNED␇ end␛"
+        app.post_message(events.Paste("first\r\nsecond ␛]0;PWNED\x07 end\x1b [/] [@click=app.quit]x[/]"))
+        await pilot.pause()  # (posted to the app, as the driver does)
+        assert composer.text == "first\nsecond ␛]0;PWNED␇ end␛ [/] [@click=app.quit]x[/]"
         assert isinstance(app.screen, MainScreen)  # no key pressed: no screen opened
         emulator.queue(Reply(text="ok"))
         await pilot.press("enter")
         await settle(pilot)
-        assert [v.text for v in views(app) if v.role == "user"] == ["first\nsecond ␛]0;PWNED␇ end␛"]
+        assert app.is_running and [v.text for v in views(app) if v.role == "user"] == [
+            "first\nsecond ␛]0;PWNED␇ end␛ [/] [@click=app.quit]x[/]"]
