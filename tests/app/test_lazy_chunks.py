@@ -133,8 +133,8 @@ async def test_the_last_lines_of_a_reply_come_with_the_frame_before_them_not_in_
     app = app_for()
     async with app.run_test(size=(100, 40)) as pilot:
         await _laid_out(pilot, app)  # the rows are counted at the log's width
-        _, view = await _streamed(app, text, 20)
-        rows = estimated_chunk_rows(text, view.size.width)
+        log, view = await _streamed(app, text, 20)
+        rows = estimated_chunk_rows(text, _columns(log, view))
         assert reply_stream.FRAME_ROWS < rows <= reply_stream.FRAME_ROWS * reply_stream.TAIL_SHARE
         assert frames == [text]  # one frame, the whole reply in it
         assert view.text == text
@@ -152,11 +152,11 @@ async def test_a_frame_takes_rows_of_text_not_characters(app_for, monkeypatch):
     app = app_for()
     async with app.run_test(size=(100, 40)) as pilot:
         await _laid_out(pilot, app)
-        _, view = await _streamed(app, text, 20)
+        log, view = await _streamed(app, text, 20)
         drawn = [now[len(before):] if now.startswith(before) else now
                  for before, now in zip(["", *frames], frames)]
         assert len(drawn) >= 2 and "".join(drawn).endswith(text[-200:])
-        assert estimated_chunk_rows(drawn[0], view.size.width) <= reply_stream.FRAME_ROWS
+        assert estimated_chunk_rows(drawn[0], _columns(log, view)) <= reply_stream.FRAME_ROWS
         assert len(drawn[0]) < 400  # (what 12 rows of prose hold at this width: ~650)
         assert view.text == text
 
@@ -165,6 +165,12 @@ async def _laid_out(pilot, app) -> None:
     """Wait for the chat's first layout (the stream counts rows at the log's width)."""
     log = app.screen.query_one(ChatLog)
     assert await wait_until(pilot, lambda: log.scrollable_content_region.width > 40)
+
+
+def _columns(log, view) -> int:
+    """The columns the stream counted rows at: the reply's once it is laid out, before that
+    the log's (a stream that never waited for a frame may end before the reply's layout)."""
+    return view.size.width or log.scrollable_content_region.width
 
 
 def _record_frames(monkeypatch) -> list[str]:
