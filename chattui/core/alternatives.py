@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.chat import ChatSession, OnText
+from chattui.core.turn_record import TurnOutcome
 from chattui.core.models import CHAT, FAILED, Message, Turn
 
 NONE_ACTIVE = 0

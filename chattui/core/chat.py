@@ -5,8 +5,8 @@ before the request goes out, the reply's text is saved while it streams (every
 `flush_interval` seconds), and the turn is finalised when the stream ends, however it ends
 (complete, stopped by the user, failed). A turn left `streaming` by a crash is marked
 `interrupted` by the store when it next opens, and nothing re-sends it on its own. A turn
-that cannot be finalised (a full disk) is kept in memory (`unsaved`) and written by
-`save_unsaved()`: before the next write, and whenever the UI retries.
+that cannot be finalised (a full disk) is kept in memory and written by `save_unsaved()`:
+before the next write, and whenever the UI retries (core.turn_record).
 """
 
 from __future__ import annotations
@@ -14,28 +14,29 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from chattui.core import attachments as images
-from chattui.core import cache_key, gemini_caches, prefix, pricing, responses_system, structured, tokens
+from chattui.core import cache_key, gemini_caches, prefix, responses_system, structured, tokens
 from chattui.core.events import ReasoningDelta, Retrying, TextDelta
-from chattui.core.reasoning import Reasoning, change_note, effort, refused
+from chattui.core.reasoning import change_note, effort, refused
 from chattui.core.models import (
     CHAT, COMPLETE, FAILED, SIDE, STOPPED, Conversation, Message, ToolCall, Turn, TurnMeta,
     TurnResult,
 )
 from chattui.core.chaining import CHAINABLE_PROVIDERS, CHAINED, FULL, chain_point
-from chattui.core.estimates import HistoryCounts, PastCount
+from chattui.core.estimates import MESSAGE_OVERHEAD, HistoryCounts, PastCount
 from chattui.core.mcp import ToolList, merge_tools
 from chattui.core.personas import Persona
-from chattui.core.pricing import Cost, Rates, price
+from chattui.core.pricing import Rates
 from chattui.core.reply_so_far import ReplySoFar
 from chattui.core.request import BOUNDARIES, ChatRequest, history
 from chattui.core.secrets import redact
 from chattui.core.storage import Store
 from chattui.core.tools import Tool
+from chattui.core.turn_record import Ledger, TurnOutcome, load_prices, priced, result_of
 from chattui.core.reopen import without
 from chattui.core.usage import Usage
 from chattui.core.provider import (
@@ -49,23 +50,9 @@ if TYPE_CHECKING:
 OnText = Callable[[str], Awaitable[None]]
 _UNSENT = "unsent"
 """No request went out in this session yet (so no reasoning level to compare with)."""
-_MESSAGE_OVERHEAD = 4
-"""Tokens each chat message costs beyond its text (role and separators), for estimates."""
 _IMAGE_TOKENS = 765
 """An image's tokens for estimates: OpenAI's figure for a 1024x1024 image at high detail
 (Anthropic's for the same image is about 1,400; a low-detail one is 85)."""
-
-
-@dataclass(frozen=True)
-class TurnOutcome:
-    turn: Turn
-    cost: Cost
-    saved: bool = True
-    """False when the store could not write the turn (e.g. a full disk)."""
-    note: str | None = None
-    """Something the user should know about how the turn went (e.g. a chain fallback)."""
-    reasoning: Reasoning = field(default_factory=Reasoning)
-    """The reply's thinking as stored (empty when the model showed none)."""
 
 
 class ConversationGone(ProviderError):
@@ -112,8 +99,8 @@ class ChatSession:
         self._history_counts = HistoryCounts()
         """The history's token count of the last estimate (typing counts only the draft)."""
         self._stop_requested = False
-        self.unsaved: list[tuple[Turn, TurnResult]] = []
-        """Finished turns the store could not write yet (a full disk), oldest first."""
+        self.ledger = Ledger(store)
+        """Writes the turns; keeps those a full disk refused (`ledger.unsaved`)."""
         self.unsaved_retry_seconds = 3.0
         """How often the UI tries `save_unsaved()` while something is unsaved."""
         self.reasoning_sink: OnText | None = None
@@ -170,7 +157,7 @@ class ChatSession:
         texts = [system, *([draft] if draft or until_id is None else [])]
         counts = [tokens.count(text) for text in texts]
         images += past.images
-        n = past.n + sum(c.n for c in counts) + _MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
+        n = past.n + sum(c.n for c in counts) + MESSAGE_OVERHEAD * len(texts) + _IMAGE_TOKENS * images
         return tokens.TokenCount(n, exact=past.exact and all(c.exact for c in counts) and not images)
 
     def _history_key(self, until_id: int | None) -> tuple[object, ...]:
@@ -525,7 +512,7 @@ class ChatSession:
         except ProviderError as exc:
             status, error = FAILED, redact(exc.message, self._secrets)
         try:
-            await _load_prices()
+            await load_prices()
         except asyncio.CancelledError:  # the app is closing: record, then let it close
             self._finish(turn, request, reply, started, status, error)
             raise
@@ -566,78 +553,23 @@ class ChatSession:
                 await on_text(event.text)
                 if time.monotonic() - last_flush >= self.flush_interval:
                     last_flush = time.monotonic()
-                    self._save_partial(turn, reply.text)
+                    self.ledger.save_partial(turn, reply.text)
+
+    @property
+    def unsaved(self) -> list[tuple[Turn, TurnResult]]:
+        """Finished turns the store could not write yet (a full disk), oldest first."""
+        return self.ledger.unsaved
 
     def save_unsaved(self) -> int:
-        """Write the turns a full disk kept in memory, oldest first, until one fails;
-        returns how many were written now."""
-        written = 0
-        while self.unsaved:
-            turn, result = self.unsaved[0]
-            try:
-                self.store.finish_turn(turn, result)
-            except sqlite3.IntegrityError:  # its conversation was deleted meanwhile
-                pass
-            except Exception:  # noqa: BLE001 - still no room
-                return written
-            self.unsaved.pop(0)
-            written += 1
-        return written
-
-    def _save_partial(self, turn: Turn, text: str) -> None:
-        try:
-            self.store.save_partial(turn, text)
-        except self.store.errors:  # a full disk must not kill the stream; _finish reports it
-            pass
+        """Write the turns a full disk kept in memory; how many were written now."""
+        return self.ledger.save_unsaved()
 
     def _finish(
         self, turn: Turn, request: ChatRequest, reply: ReplySoFar, started: float, status: str,
         error: str | None,
     ) -> TurnOutcome:
-        usage, cost = self._priced(request, reply, status)
-        now = time.monotonic()
-        result = TurnResult(
-            status=status, text=reply.text, usage=usage, cost_usd=cost.usd,
-            response_id=reply.response_id, error=error, finish_reason=reply.finish_reason,
-            first_token_ms=(reply.first_token_at - started) * 1000 if reply.first_token_at else None,
-            duration_ms=(now - started) * 1000, tool_calls=reply.tool_calls(),
-            cache_diagnosis=reply.diagnosis.code if reply.diagnosis else None,
-            cache_missed_tokens=reply.diagnosis.missed_tokens if reply.diagnosis else None,
-            reasoning=reply.reasoning(usage),
-        )
-        try:
-            if self.unsaved:
-                raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
-            return TurnOutcome(self.store.finish_turn(turn, result), cost, reasoning=result.reasoning)
-        except self.store.errors as exc:  # e.g. "database or disk is full"
-            self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
-            unsaved = replace(turn, status=status, usage=usage, cost_usd=cost.usd,
-                              error=f"Not saved yet: {exc}" + (f"; {error}" if error else ""))
-            return TurnOutcome(unsaved, cost, saved=False, reasoning=result.reasoning)
-
-
-    def _priced(self, request: ChatRequest, reply: ReplySoFar, status: str) -> tuple[Usage, Cost]:
-        """The turn's usage (reported, else counted) and its cost. Nothing here may keep
-        a turn from being finalised: any failure leaves the usage as reported and the
-        cost unknown."""
-        try:
-            usage = reply.usage or _estimated_usage(request, reply.text, status)
-            if usage.reasoning is None and reply.thinking:  # inside output, not reported apart
-                usage = replace(usage, reasoning=tokens.count("".join(reply.thinking)).n)
-        except Exception:  # noqa: BLE001 - e.g. a tokenizer that cannot load
-            usage = Usage()
-        return usage, price(usage, self.model, self.provider_name, self.prices, self.base_url)
-
-
-async def _load_prices() -> None:
-    """The first price loads genai-prices and its data (0.1-0.3 s; the app's warm-up may
-    still be at it when the first reply ends): in a thread, so that the event loop draws the
-    reply's last frames meanwhile rather than after it. A failure is the price's to report."""
-    try:
-        if not pricing.is_warm():
-            await asyncio.to_thread(pricing.warm_up)
-    except Exception:  # noqa: BLE001 - a warm-up only
-        pass
+        usage, cost = priced(request, reply, status, self.provider_name, self.prices, self.base_url)
+        return self.ledger.finish(turn, result_of(reply, usage, cost, status, started, error), cost)
 
 
 def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:
@@ -647,12 +579,3 @@ def _previous_response(turns: list[Turn], until_id: int | None) -> str | None:
            and t.response_id and (until_id is None or (t.user_message_id or 0) < until_id)]
     return ids[-1] if ids else None
 
-
-def _estimated_usage(request: ChatRequest, text: str, status: str) -> Usage:
-    """No usage came (stopped or dropped): count it ourselves, marked as an estimate.
-    A request that failed before any text (401, 429, 5xx …) was not billed: nothing."""
-    if status == FAILED and not text:
-        return Usage(input_total=0, output=0)
-    prompt = [request.system or "", *(m.content for m in request.messages)]
-    input_total = sum(tokens.count(t).n for t in prompt) + _MESSAGE_OVERHEAD * len(prompt)
-    return Usage(input_total=input_total, output=tokens.count(text).n, estimated=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from chattui.core import attachments as images
 from chattui.core import tokens
-from chattui.core.chat import ChatSession, OnText, TurnOutcome
+from chattui.core.chat import ChatSession, OnText
+from chattui.core.turn_record import TurnOutcome
 from chattui.core.request import COMPACTION, SUMMARY, ChatMessage
 
 SUMMARY_INSTRUCTION = (

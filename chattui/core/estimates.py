@@ -13,7 +13,7 @@ by that much: an estimate, said as one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Mapping
+from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
 from chattui.core import tokens
 from chattui.core.pricing import Rates, price
@@ -22,7 +22,14 @@ from chattui.core.storage import Store
 from chattui.core.usage import Usage
 
 MESSAGE_OVERHEAD = 4
-"""Tokens each chat message costs beyond its text (as chat.py counts it)."""
+"""Tokens each chat message costs beyond its text (role and separators)."""
+
+
+def counted_usage(prompt: Sequence[str], reply: str) -> Usage:
+    """chattui's own count of a turn no usage came back for (the texts it sent, the reply
+    that came), marked as an estimate."""
+    return Usage(input_total=sum(tokens.count(t).n for t in prompt) + MESSAGE_OVERHEAD * len(prompt),
+                 output=tokens.count(reply).n, estimated=True)
 
 
 def price_interrupted(store: Store, prices: Mapping[str, Rates] | None = None) -> int:
@@ -31,10 +38,8 @@ def price_interrupted(store: Store, prices: Mapping[str, Rates] | None = None) -
     for turn in store.unpriced_interrupted():
         messages = store.messages(turn.conversation_id)
         reply = next((m.content for m in messages if m.id == turn.reply_message_id), "")
-        past = [m.content for m in history(messages, until_id=turn.user_message_id)]
-        usage = Usage(
-            input_total=sum(tokens.count(t).n for t in past) + MESSAGE_OVERHEAD * len(past),
-            output=tokens.count(reply).n, estimated=True)
+        usage = counted_usage([m.content for m in history(messages, until_id=turn.user_message_id)],
+                              reply)
         base_url = f"https://{turn.meta.base_url_host}" if turn.meta.base_url_host else None
         cost = price(usage, turn.meta.model, turn.meta.provider, prices, base_url)
         store.set_estimated_usage(turn.id, usage, cost.usd)

@@ -26,7 +26,8 @@ from chattui.core.pricing import Rates, format_usd, price
 from chattui.core.usage import Usage
 
 if TYPE_CHECKING:
-    from chattui.core.chat import ChatSession, TurnOutcome
+    from chattui.core.chat import ChatSession
+    from chattui.core.turn_record import TurnOutcome
 
 DEFAULT_MAX_PINGS = 6
 DEFAULT_MARGIN = 30.0

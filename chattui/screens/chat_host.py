@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from chattui.core.capabilities import Abilities
-    from chattui.core.chat import ChatSession, OnText, TurnOutcome
+    from chattui.core.chat import ChatSession, OnText
+    from chattui.core.turn_record import TurnOutcome
     from chattui.core.keepwarm import KeepWarm, Plan
     from chattui.core.model_switch import Target
     from chattui.core.personas import Persona, PersonaLibrary

@@ -9,7 +9,7 @@ import asyncio
 from typing import Callable
 
 from chattui.core import glance, pricing, report
-from chattui.core.chat import TurnOutcome
+from chattui.core.turn_record import TurnOutcome
 from chattui.screens.chat_host import ChatScreenHost
 from chattui.widgets.attachment_tray import AttachmentTray
 from chattui.widgets.composer import Composer

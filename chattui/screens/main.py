@@ -18,7 +18,8 @@ from textual.widgets import Header, Input, TextArea
 from chattui.core import attachments as images
 from chattui.core import alternatives, compaction, glance, structured, tokens
 from chattui.core.chaining import CHAINED
-from chattui.core.chat import ChatSession, ConversationGone, OnText, TurnOutcome
+from chattui.core.chat import ChatSession, ConversationGone, OnText
+from chattui.core.turn_record import TurnOutcome
 from chattui.core.events import Retrying
 from chattui.core.keepwarm import KeepWarm, Policy
 from chattui.core.models import COMPLETE, FAILED, STREAMING

@@ -9,7 +9,8 @@ from typing import Awaitable, Callable
 
 from chattui.core import mcp
 from chattui.core.mcp import ServerConfig, ToolResult
-from chattui.core.chat import OnText, TurnOutcome
+from chattui.core.chat import OnText
+from chattui.core.turn_record import TurnOutcome
 from chattui.core.provider import ProviderError
 from chattui.widgets.tool_call import ToolCallCard
 from chattui.screens.chat_host import ChatScreenHost
