@@ -16,22 +16,23 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, TextArea
 
 from chattui.core import attachments as images
-from chattui.core import alternatives, compaction, glance, structured, tokens
+from chattui.core import compaction, glance, structured, tokens
 from chattui.core.chaining import CHAINED
 from chattui.core.chat import ChatSession, ConversationGone, OnText
 from chattui.core.turn_record import TurnOutcome
 from chattui.core.events import Retrying
 from chattui.core.keepwarm import KeepWarm, Policy
-from chattui.core.models import COMPLETE, FAILED, STREAMING
+from chattui.core.models import COMPLETE, STREAMING
 from chattui.core.tool_commands import run_tool_command
 from chattui.core.personas import PersonaLibrary
 from chattui.core.provider import ProviderError
 from chattui.screens.chat_keys import CHAT_BINDINGS
 from chattui.screens.confirm import Confirm
 from chattui.screens.mcp_calls import McpCalls
-from chattui.widgets.chat_log import HISTORY_PAGE, ChatLog
+from chattui.widgets.chat_log import ChatLog
 from chattui.screens.attach import AttachImages
 from chattui.screens.figures import ChatFigures
+from chattui.screens.history_page import HistoryPage
 from chattui.screens.warm_up import WarmUp
 from chattui.screens.keep_warm import KeepWarmControls
 from chattui.screens.worker_failures import ReportsFailedWorkers
@@ -156,53 +157,18 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         conversation, store = self.session.conversation, self.session.store
         if conversation is not None and not self.session.busy:
             store.mark_interrupted()  # a window that streamed here may have closed since
-        elsewhere = {turn.reply_message_id: who for turn, who in
-                     store.streaming_elsewhere(conversation.id)} if conversation else {}
-        page = store.latest_messages(conversation.id, HISTORY_PAGE) if conversation else []
-        oldest = page[0].id if page else None
-        results = {m.tool_call_id: m.content for m in page if m.role == "tool"}
-        commands = self.session.persona.tool_commands if self.session.persona else {}
-        source = self.session.persona.source if self.session.persona else None
-        pending = {call.id for call in self.session.pending_tool_calls(page)}
-        turns = store.turns_of_messages(conversation.id, page[0].id) if conversation and page else []
-        places = alternatives.positions(turns)  # each reply's place among its alternatives
-        formats = structured.formats_by_reply(store, turns)  # replies that follow a schema
-
-        def build(message):
-            status = message.status
-            if status == STREAMING and message.id in elsewhere:
-                status = f"streaming in another window ({elsewhere[message.id]})"
-            if message.inactive:  # a replaced reply: its alternative is shown
-                return []
-            view = MessageView(message.role, message.content, status, message.error,
-                               message.attachments, message.reasoning, places.get(message.id),
-                               structured=structured.checked_message(message, formats))
-            view.message_id = message.id
-            calls = message.tool_calls if message.status != FAILED else ()  # cut off: none live either
-            return [view] + [ToolCallCard(call, commands.get(call.name) if call.id in pending else None,
-                                          results.get(call.id), source) for call in calls]
-
-        def load_earlier(count: int) -> list:
-            nonlocal oldest
-            read = store.latest_messages(conversation.id, count, before_id=oldest) if conversation else []
-            if read:
-                earlier = store.turns_of_messages(read[0].conversation_id, read[0].id, oldest)
-                places.update(alternatives.positions(earlier))
-                formats.update(structured.formats_by_reply(store, earlier))
-            oldest = read[0].id if read else oldest
-            results.update({m.tool_call_id: m.content for m in read if m.role == "tool"})
-            return [m for m in read if m.role != "tool"]
-
-        unloaded = store.count_messages(conversation.id, oldest, skip_role="tool") if conversation and page else 0
-        self._long_history = bool(unloaded)
+        history = HistoryPage(self.session, conversation)
+        self._long_history = bool(history.unloaded)
         self._history_counted = not self._long_history
         self._new_chat = conversation is None
         if draft := store.draft(conversation.id if conversation else None):
             self.query_one(Composer).text = draft  # written before it closed (or crashed)
         await self.query_one(ChatLog).show_history(
-            [m for m in page if m.role != "tool"], build, load_earlier=load_earlier, unloaded=unloaded)
+            history.shown(), history.build, load_earlier=history.load_earlier,
+            unloaded=history.unloaded)
         self._update_header()
-        self._bar().turn = "pricing this conversation's turns…" if glance.chat_turns(turns) else "no turns yet"
+        self._bar().turn = ("pricing this conversation's turns…" if glance.chat_turns(history.turns)
+                            else "no turns yet")
         if self._long_history or not self._priced():  # pricing every turn, counting every
             self._after_first_frame_priced(self._show_history_figures)  # message's tokens
         else:

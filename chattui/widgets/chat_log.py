@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from textual import events
 from textual.dom import DOMNode
@@ -46,7 +46,8 @@ reference cycles, and the app's collector thresholds (chattui/app.py) let the ga
 long scroll pile up to gigabytes before one comes by itself."""
 TOOL_CARD_ROWS = 6
 """A tool call card's estimated height (border, name, arguments, result, margin)."""
-Build = Callable[[object], list[Widget]]
+Build = Callable[[Any], list[Widget]]
+"""Makes the widgets of one of the rows the log is given (a stored message, for the app)."""
 LoadEarlier = Callable[[int], list]
 """Reads up to n stored messages before the ones handed over so far (oldest first)."""
 
