@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from chattui.core.provider import Provider
     from chattui.mcp_client.runtime import McpRuntime
     from chattui.screens.main import MainScreen
-    from chattui.screens.trust_prompt import TrustPrompt
     from chattui.store import Store
     from chattui.themes import ThemeSet
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from chattui.subcommands.archive import CommandError, fail, local_time, open_store, positive_int, show
 
