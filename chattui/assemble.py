@@ -44,7 +44,9 @@ def assemble(app: ChatApp, settings: Settings, store: Store | None = None,
         return load_personas(Path(settings.config_dir), cwd, local=settings.local_trusted)
 
     library = load_library()
-    notices += [f"Persona file not loaded: {problem}" for problem in library.all_problems()]
+    notices += [f"Persona file not loaded: {problem}" for broken in library.broken
+                for problem in broken.problems]
+    notices += [f"Personas: {problem}" for problem in library.problems]  # files that loaded
     unclaimed = [library]
 
     def library_now() -> PersonaLibrary:

@@ -89,10 +89,9 @@ class MainScreen(ReportsFailedWorkers, MessageActions, McpCalls, AttachImages, K
         self._new_chat = False
         """The screen opened a new chat: its draft is the new chat's until it has a conversation."""
         self._waiting_for_prices = []
-        for persona in self.library.personas:  # priority: the composer binds F6/F7 itself
-            if key := hotkey_binding(persona.hotkey):
-                add_binding(self, key, f"switch_persona({persona.name!r})", persona.name,
-                            show=False, priority=True)
+        for hotkey, name in self.library.hotkeys.items():  # a shared key: the library's pick
+            if key := hotkey_binding(hotkey):  # priority: the composer binds F6/F7 itself
+                add_binding(self, key, f"switch_persona({name!r})", name, show=False, priority=True)
 
     def compose(self) -> ComposeResult:
         from chattui.widgets.status_bar import StatusBar

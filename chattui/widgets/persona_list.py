@@ -96,13 +96,13 @@ def persona_rows(library, provider: str, model: str, cwd: Path | None = None,
     `counted=False`: `…` for the size and the fingerprint (the first frame: counting may
     load the tokenizer)."""
     rows = []
-    by_key = sorted(library.personas, key=lambda p: (not (p.hotkey or "").isdigit(),
-                                                     int(p.hotkey) if (p.hotkey or "").isdigit() else 0, p.name))
+    held = {name: hotkey for hotkey, name in library.hotkeys.items()}  # a shared key: one holds it
+    by_key = sorted(library.personas, key=lambda p: (*_key_order(held.get(p.name)), p.name))
     for persona in by_key:
         if current is not None and current.name == persona.name:
             persona = current
         ok, _minimum, detail = persona.cacheability(provider, model) if counted else (True, 0, "…")
-        key = hotkey_binding(persona.hotkey)
+        key = hotkey_binding(held.get(persona.name))
         origin = _origin(persona.path, cwd)
         if origin and persona.name in _builtin_names():
             detail = f"overrides the built-in {persona.name} · {detail}"
@@ -113,6 +113,13 @@ def persona_rows(library, provider: str, model: str, cwd: Path | None = None,
         rows.append(PersonaRow(broken.name, None, str(broken.problem), broken=True,
                                origin=_origin(broken.path, cwd)))
     return rows
+
+
+def _key_order(hotkey: str | None) -> tuple[bool, int]:
+    """Digit hotkeys first, in number order; then the other keys, and no key."""
+    if hotkey is not None and hotkey.isdigit():
+        return False, int(hotkey)
+    return True, 0
 
 
 def _origin(path: Path | None, cwd: Path | None) -> str | None:

@@ -199,3 +199,24 @@ async def test_a_working_directory_persona_that_overrides_a_built_in_is_marked(a
         local = next(line for line in lines if "local" in line)
         assert "local (./.chattui)" in local and "overrides" not in local
         assert not any("(./.chattui)" in line for line in lines if "mine" in line or "support" in line)
+
+
+async def test_a_hotkey_two_personas_set_goes_to_the_one_the_notice_names(app_for, tmp_path):
+    """The library gives a shared hotkey to the persona loaded later (the user's over a
+    built-in): the key, the sidebar and the notice all say the same one, and the notice does
+    not call a file that loaded "not loaded"."""
+    mine = tmp_path / "config" / "personas"
+    mine.mkdir(parents=True)
+    (mine / "pirate.md").write_text('+++\nname = "pirate"\nhotkey = "3"\n+++\nArr.\n')
+    app = app_for()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        notices = [v.text for v in views(app) if v.role == "notice" and "hotkey '3'" in v.text]
+        assert notices == [f"Personas: {mine / 'pirate.md'}:3: hotkey '3' is also set by "
+                           "persona 'chef'; 'pirate' gets it"]
+        lines = sidebar_lines(app)
+        assert "F3" in next(line for line in lines if line.split()[0] == "pirate")
+        assert "F3" not in next(line for line in lines if line.split()[0] == "chef")
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.session.persona.name == "pirate"
