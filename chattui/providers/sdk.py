@@ -23,6 +23,7 @@ from chattui.core.provider import ProviderError
 from chattui.core.request import ChatRequest
 from chattui.core.usage import Usage
 from chattui.providers.errors import from_sdk
+from chattui.providers.redirects import refused_redirect, same_origin_only
 from chattui.providers.retries import Opening, note_retry
 
 TRANSPORT_MODULES = ("anyio", "anyio._backends._asyncio", "h11", "jiter",
@@ -126,8 +127,9 @@ class SDKProvider:
 
     def http_client(self, sdk: Any) -> Any:
         """The SDK's own HTTP client (`sdk.DefaultAsyncHttpxClient`: its limits, timeouts and
-        redirects), telling the stream that made a request of each status the SDK retries."""
-        return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [note_retry]})
+        redirects), telling the stream that made a request of each status the SDK retries,
+        and following no redirect to another host (providers.redirects)."""
+        return sdk.DefaultAsyncHttpxClient(event_hooks={"response": [note_retry, same_origin_only]})
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """The SDK's retries run first (each is said: `Retrying`); what still fails becomes a
@@ -150,4 +152,5 @@ class SDKProvider:
         except ProviderError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
-            raise explain(from_sdk(exc, request.model, mid_stream=started), request) from exc
+            refused = refused_redirect(exc)
+            raise refused or explain(from_sdk(exc, request.model, mid_stream=started), request) from exc
