@@ -130,9 +130,10 @@ async def test_details_tables_and_charts_fit_the_terminal(app_for, emulator, siz
             await send(pilot, text)
             await settle(pilot)
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        assert await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen) and bool(
+            tables := list(app.screen.query(DataTable))) and all(
+            table.content_region.width > 0 for table in tables))  # laid out
         screen = app.screen
-        assert isinstance(screen, DetailsScreen)
         for table in screen.query(DataTable):
             assert table.virtual_size.width <= table.content_region.width, table.id
         for chart in screen.query(".chart"):

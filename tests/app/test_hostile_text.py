@@ -359,9 +359,12 @@ async def test_a_model_name_with_an_escape_sequence_is_shown_in_the_details_char
         await pilot.press("ctrl+t")
         assert await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen))
         chart = app.screen.query_one("#chart-model")
-        assert await wait_until(pilot, lambda: "m␛]0;" in str(chart.render()))
-        drawn = "".join(chart.render_line(y).text for y in range(chart.size.height))
-        assert "\x1b" not in drawn
+
+        def drawn() -> str:
+            return "".join(chart.render_line(y).text for y in range(chart.size.height))
+
+        assert await wait_until(pilot, lambda: "m␛]0;" in drawn())  # laid out and drawn
+        assert "\x1b" not in drawn()
 
 
 async def test_a_paste_is_text_in_the_composer_and_sends_as_shown(app_for, emulator):

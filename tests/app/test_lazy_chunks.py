@@ -196,7 +196,7 @@ async def test_the_log_keeps_its_width_when_a_reply_outgrows_the_screen(app_for)
     async with app.run_test(size=(100, 30)) as pilot:
         log = app.screen.query_one(ChatLog)
         user = await log.add("user", "A question, wrapped at the log's width. " * 4)
-        await pilot.pause()
+        assert await wait_until(pilot, lambda: user.size.width > 0)  # laid out
         assert log.max_scroll_y == 0
         width, user_width = log.scrollable_content_region.width, user.size.width
         await _streamed(app, Reply.long_markdown(chunks=1, approx_tokens=1500).text, 40)
