@@ -33,7 +33,7 @@ from chattui.core.codeblocks import code_blocks, copied_line
 from chattui.widgets.log_window import Heights, covers, filling, window
 from chattui.widgets.message_view import MessageView, estimated_rows
 from chattui.widgets.drawn import call_when_drawn
-from chattui.widgets.textual_compat import (anchor_in_place, anchor_released, follow_anchor,
+from chattui.widgets.textual_compat import (anchor_in_place, follow_anchor, following,
                                            release_line_caches)
 
 HISTORY_PAGE = 40
@@ -141,8 +141,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         current = self._entry(self.selected) if self.selected is not None and self.selected.is_attached else None
         if current not in entries:  # none selected, or scrolled out of sight: start from the screen
             shown = [e for e in entries if not isinstance(e, int) or e in self._mounted and self._on_screen(e)]
-            following = self.is_anchored and not anchor_released(self)
-            target = entries[-1] if following or not shown else shown[0 if step > 0 else -1]
+            target = entries[-1] if following(self) or not shown else shown[0 if step > 0 else -1]
         else:
             target = entries[max(0, min(len(entries) - 1, entries.index(current) + step))]
         view = target if isinstance(target, MessageView) else await self._show_row(target)
@@ -312,7 +311,7 @@ class ChatLog(VerticalScroll, can_focus=True):
                 await _drawn(self)
                 if self.max_scroll_y >= top + added:
                     break
-            if self.is_anchored and not anchor_released(self):
+            if following(self):
                 self.scroll_end(animate=False, immediate=True)
             else:
                 self.scroll_to(y=top + added, animate=False, immediate=True, force=True)
@@ -420,7 +419,7 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._collect_unmounted()
             self._measure()
             self._size_spacers()
-            if row is None and self.is_anchored and not anchor_released(self):
+            if row is None and following(self):
                 return  # following the end: it stays in view by itself
             await _drawn(self)
             self.scroll_to(y=self._heights.top(anchor) + offset, animate=False, immediate=True, force=True)

@@ -13,7 +13,7 @@ from textual.widgets import Markdown
 from chattui.widgets.compact_markdown import ChatMarkdown
 from chattui.widgets.plain import plain
 from chattui.widgets.drawn import call_when_drawn
-from chattui.widgets.textual_compat import anchor_released
+from chattui.widgets.textual_compat import following
 
 MEASURE_PASSES = 4
 """Layout passes after a lazy chunk is built in which its pinned height is checked again."""
@@ -83,8 +83,8 @@ class LazyChunk(ChatMarkdown):
                 above = parent.virtual_region.y + self.virtual_region.bottom <= log.scroll_y
                 pin_height(self)
                 change = self.virtual_size.height + self.styles.gutter.height - estimate
-                if above and change:
-                    log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)
+                if above and change and not following(log):  # following: the end stays in
+                    log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)  # view
             if passes:  # nested blocks (list items, table cells) are sized passes later
                 call_when_drawn(self, measured, passes - 1)
 
@@ -159,8 +159,7 @@ def shelve_far(container: Widget) -> int:
     that lie out of sight above the visible rows, by the heights of the last layout pass
     (no lookup in the widget map, which is stale while blocks are being mounted)."""
     log = container.parent
-    if (not isinstance(log, Widget) or not log.is_anchored or anchor_released(log)
-            or log.children[-1] is not container):
+    if not isinstance(log, Widget) or not following(log) or log.children[-1] is not container:
         return 0
     keep = log.scrollable_content_region.height + SHELF_MARGIN  # out of sight by a margin
     chunks = list(container.query_children(Markdown))

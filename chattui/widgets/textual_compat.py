@@ -62,7 +62,7 @@ __all__ = [
     "MarkdownBullet", "MarkdownBulletList", "MarkdownListItem", "MarkdownOrderedList",
     "MarkdownOrderedListItem", "MarkdownParagraph", "CrashReportingApp", "EagerMarkdown", "KeysFirstTextArea", "add_binding",
     "TableInPlace", "canvas_strips", "resolve_lengths", "table_cells",
-    "adopt_paragraph", "block_content", "anchor_released", "batch_open", "bindings_of", "child_blocks",
+    "adopt_paragraph", "block_content", "following", "batch_open", "bindings_of", "child_blocks",
     "follow_anchor", "anchor_in_place", "paragraph_source", "ShownInput", "release_line_caches",
     "settle_footer_key", "guard_pasted_escapes",
 ]
@@ -247,9 +247,10 @@ def settle_footer_key(widget: Widget, compact: bool) -> None:
         widget.set_class(compact, "-compact", update=False)
 
 
-def anchor_released(widget: Widget) -> bool:
-    """The user scrolled an anchored widget away from its end (it no longer follows)."""
-    return widget._anchor_released
+def following(widget: Widget) -> bool:
+    """`widget` is anchored and the user has not scrolled it away from its end: it follows
+    new content."""
+    return widget.is_anchored and not widget._anchor_released
 
 
 def anchor_in_place(widget: Widget) -> None:

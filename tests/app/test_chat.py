@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chattui.core.pricing import format_usd
 from chattui.emulator import Fault, Reply
 from chattui.store import Store
@@ -201,11 +203,15 @@ async def test_view_follows_a_long_reply_to_its_last_line(app_for, emulator):
         assert log.scroll_y == log.max_scroll_y
 
 
-async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator):
+@pytest.mark.parametrize("width", [80, 92, 120])
+async def test_scrolling_up_pauses_following_and_end_resumes(app_for, emulator, width):
+    """End follows the reply again, to its last row, once the chunks scrolled past are
+    built (building one above the screen moved the log by its change in height, and that
+    scroll released the anchor End had just set: the log stopped a row short, not following)."""
     emulator.freeze_clock()  # the stream goes on only as the test moves the clock
     emulator.queue(Fault(chunks_per_second=60, reply=Reply.long_markdown(chunks=120, approx_tokens=1500)))
     app = app_for()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24)) as pilot:
         await send(pilot, "long please")
         log = app.screen.query_one(ChatLog)
         assert await wait_until(pilot, lambda: asked(emulator))  # its clock runs from here

@@ -114,8 +114,10 @@ def test_the_compat_helpers_do_what_they_say() -> None:
     paragraph = _paragraph()
     assert textual_compat.child_blocks(paragraph) is paragraph._blocks
     widget = Widget()
+    widget._anchored = True
+    assert textual_compat.following(widget)
     widget._anchor_released = True
-    assert textual_compat.anchor_released(widget)
+    assert not textual_compat.following(widget)
     screen = Screen()
     textual_compat.add_binding(screen, "f9", "go", "Go", show=False, priority=True)
     [binding] = textual_compat.bindings_of(screen).key_to_bindings["f9"]
