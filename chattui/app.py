@@ -50,6 +50,8 @@ class ChatApp(CrashReportingApp):
         Binding("f12,question_mark", "show_help", "Keys", id="show-help"),
     ]
     COMMANDS = App.COMMANDS | {PersonaCommands, ModeCommands, AppCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Below 100 columns the persona sidebar is narrower (chat.tcss)."""
     TUNE_GC = True
     """Freeze what exists after the warm-up out of garbage collection (`_tune_gc`). Tests
     turn it off: there that full collection scans the whole test process at every start."""
