@@ -58,7 +58,8 @@ class Ledger:
         try:
             if self.unsaved:
                 raise sqlite3.OperationalError("an earlier reply is still waiting to be saved")
-            return TurnOutcome(self.store.finish_turn(turn, result), cost, reasoning=result.reasoning)
+            stored = self.store.finish_turn(turn, result)
+            return TurnOutcome(stored, cost, reasoning=result.reasoning)
         except self.store.errors as exc:  # e.g. "database or disk is full"
             self.unsaved.append((turn, result))  # written by save_unsaved() once there is room
             error = f"Not saved yet: {exc}" + (f"; {result.error}" if result.error else "")

@@ -36,8 +36,8 @@ class HistoryPage:
         self._pending = {call.id for call in session.pending_tool_calls(self.page)}
         self.turns = (self.store.turns_of_messages(cid, self.page[0].id)
                       if cid and self.page else [])
-        self._places = alternatives.positions(self.turns)  # each reply's place among its alternatives
-        self._formats = structured.formats_by_reply(self.store, self.turns)  # replies that follow a schema
+        self._places = alternatives.positions(self.turns)  # a reply's place among alternatives
+        self._formats = structured.formats_by_reply(self.store, self.turns)  # replies' schemas
         self.unloaded = (self.store.count_messages(cid, self.oldest, skip_role="tool")
                          if cid and self.page else 0)
         """Messages (not tool results) older than the page: read as the user scrolls up."""

@@ -83,8 +83,8 @@ class LazyChunk(ChatMarkdown):
                 above = parent.virtual_region.y + self.virtual_region.bottom <= log.scroll_y
                 pin_height(self)
                 change = self.virtual_size.height + self.styles.gutter.height - estimate
-                if above and change and not following(log):  # following: the end stays in
-                    log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)  # view
+                if above and change and not following(log):  # following: the end stays put
+                    log.scroll_to(y=log.scroll_y + change, animate=False, immediate=True)
             if passes:  # nested blocks (list items, table cells) are sized passes later
                 call_when_drawn(self, measured, passes - 1)
 

@@ -40,7 +40,8 @@ class Redirector:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+                connection = http.client.HTTPConnection(upstream.hostname, upstream.port,
+                                                        timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 connection.request("POST", self.path, body, headers)
                 answer = connection.getresponse()
