@@ -11,8 +11,11 @@ Text only: no Textual here."""
 
 from __future__ import annotations
 
+from chattui.core.visible import visible
+
 ESC = "\x1b"
-SHOWN_ESC = "\u241b"
+SHOWN_ESC = visible(ESC)
+"""␛: the symbol chattui shows for an ESC in any data."""
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
